@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ackd/time/instant.hpp"
+#include "nlohmann/json.hpp"
+
+namespace ackd {
+
+enum class Visibility { public_post, private_message };
+
+struct Author {
+  std::string id;
+  std::string handle;
+  std::string name;
+  std::optional<std::int64_t> followers;
+  bool verified = false;
+  bool bot = false;  // the platform marks the author as automated
+};
+
+// A complaint as a connector posts it (CONTRACT.md, POST /v1/complaints).
+struct Complaint {
+  std::string external_id;
+  std::string channel;
+  Author author;
+  std::string text;
+  std::optional<time::Instant> received_at;
+  std::string thread_id;
+  Visibility visibility = Visibility::public_post;
+  std::optional<std::string> lang;
+  nlohmann::json metadata = nlohmann::json::object();
+};
+
+// What the store knows of the author's past: the times of their earlier complaints and
+// of the automatic replies they were sent. Evaluation counts these within windows.
+struct AuthorHistory {
+  std::vector<time::Instant> complaints;
+  std::vector<time::Instant> replies;
+};
+
+// Validates and converts a parsed JSON body. Errors are InvalidArgument with a message
+// that starts with the offending field: "author.id: must be a non-empty string".
+absl::StatusOr<Complaint> complaint_from_json(const nlohmann::json& body);
+
+// The same from raw bytes, adding JSON syntax and UTF-8 errors.
+absl::StatusOr<Complaint> parse_complaint(std::string_view body);
+
+nlohmann::json to_json(const Complaint& complaint);
+
+// A short case reference customers can quote ("AK-7KQ2M9"), stable for a complaint.
+std::string case_reference(std::string_view channel, std::string_view external_id);
+
+std::string_view to_string(Visibility v);
+
+}  // namespace ackd

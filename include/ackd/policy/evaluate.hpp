@@ -1,0 +1,73 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ackd/complaint/complaint.hpp"
+#include "ackd/policy/policy.hpp"
+#include "ackd/time/instant.hpp"
+#include "nlohmann/json.hpp"
+
+namespace ackd::policy {
+
+enum class ReplyStatus { none, queued, suppressed };
+std::string_view to_string(ReplyStatus s);
+
+struct Reply {
+  std::string template_name;
+  std::string lang;
+  bool direct_message = false;
+  std::string text;
+};
+
+struct EscalationStep {
+  int level = 1;
+  time::Instant at;
+  std::string sink;
+};
+
+struct Handoff {
+  std::string team;
+  std::string sink;
+  std::string calendar;
+  time::Instant deadline;
+  std::string deadline_text;                // RFC 3339 in the calendar's zone
+  std::vector<EscalationStep> escalations;  // in time order, each fires once if unclaimed
+  std::string breach_sink;                  // told at the deadline if still unclaimed
+};
+
+// Why each rule matched or not, for `ackd explain` and the timeline.
+struct RuleTrace {
+  std::string rule_id;
+  bool matched = false;
+  std::vector<std::string> reasons;
+};
+
+struct Decision {
+  std::string rule_id;
+  std::string priority;
+  std::string lang;       // the language the customer is answered in
+  time::Instant started;  // when the handoff clock started
+  ReplyStatus reply_status = ReplyStatus::none;
+  std::string reason;  // why the reply is suppressed or changed, "" otherwise
+  std::optional<Reply> reply;
+  std::optional<Handoff> handoff;
+  std::optional<time::Seconds> followup;
+  std::optional<std::string> pii_kind;
+  std::vector<std::string> notes;  // guards that changed the reply
+  std::vector<RuleTrace> trace;    // filled only when asked for
+};
+
+struct EvaluateOptions {
+  bool trace = false;  // evaluate every rule and record why; slower
+};
+
+// The whole decision for one complaint, as a pure function of its inputs. The handoff
+// clock starts at the complaint's received_at, or `now` when that is absent or later.
+Decision evaluate(const Policy& policy, const Complaint& complaint, const AuthorHistory& history,
+                  time::Instant now, const EvaluateOptions& options = {});
+
+nlohmann::json to_json(const Decision& decision);
+
+}  // namespace ackd::policy

@@ -1,0 +1,178 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ackd/policy/diagnostic.hpp"
+#include "ackd/render/template.hpp"
+#include "ackd/text/keyword_set.hpp"
+#include "ackd/text/length.hpp"
+#include "ackd/text/name.hpp"
+#include "ackd/text/pii.hpp"
+#include "ackd/time/calendar.hpp"
+#include "ackd/time/instant.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace ackd::policy {
+
+// What a `when` condition can look at.
+enum class Field : std::uint8_t {
+  channel,
+  visibility,
+  lang,
+  text,
+  author_id,
+  author_handle,
+  author_name,
+  author_followers,
+  author_verified,
+  pii,
+  repeat,
+  time,
+};
+inline constexpr std::size_t kTextFieldCount = 7;  // channel .. author_name hold text
+std::string_view name_of(Field f);
+
+enum class KeywordMode { any, all, none };
+enum class Comparison { gte, gt, lte, lt, eq };
+
+struct Condition {
+  enum class Kind {
+    all_of,
+    any_of,
+    negation,
+    equals,
+    keywords,
+    regex,
+    number,
+    boolean,
+    repeat,
+    time
+  };
+  Kind kind = Kind::all_of;
+  Field field = Field::text;
+  SourceLocation where;
+  std::string label;  // how explain names it: "text any $safety"
+
+  std::vector<Condition> children;         // all_of, any_of, negation (one child)
+  std::vector<std::string> values;         // equals: normalized accepted values
+  KeywordMode mode = KeywordMode::any;     // keywords
+  std::vector<std::uint32_t> keyword_ids;  // keywords: ids in the field's KeywordSet
+  std::shared_ptr<const re2::RE2> regex;   // regex
+  Comparison comparison = Comparison::eq;  // number, repeat
+  std::int64_t number = 0;                 // number, repeat (count)
+  bool flag = false;                       // boolean; time: true = inside
+  time::Seconds window{0};                 // repeat
+  std::size_t calendar = 0;                // time
+};
+
+struct ChannelLimit {
+  std::string name;
+  std::size_t max_chars = 0;  // 0: no limit
+  text::Counting counting = text::Counting::code_points;
+};
+
+struct NamedCalendar {
+  std::string name;
+  time::Calendar calendar;
+  SourceLocation where;
+};
+
+struct Escalation {
+  time::Seconds after{0};
+  std::string sink;
+};
+
+struct Team {
+  std::string name;
+  std::string notify;                   // a sink of ackd.yaml
+  std::vector<Escalation> escalate;     // in increasing `after` order
+  std::optional<std::size_t> calendar;  // the default for handoffs to this team
+  SourceLocation where;
+  std::vector<SourceLocation> sink_locations;  // notify, then each escalation's sink
+};
+
+struct ReplyTemplate {
+  std::string name;
+  std::map<std::string, render::Template> by_lang;
+  std::map<std::string, SourceLocation> where_by_lang;
+  SourceLocation where;
+};
+
+enum class ReplyVisibility { as_received, public_post, direct_message };
+
+struct ReplySpec {
+  std::size_t template_index = 0;
+  ReplyVisibility visibility = ReplyVisibility::as_received;
+};
+
+struct HandoffSpec {
+  std::size_t team = 0;
+  time::Seconds within{0};
+  std::size_t calendar = 0;
+};
+
+struct Rule {
+  std::string id;
+  std::string priority = "P3";
+  SourceLocation where;
+  std::optional<Condition> when;          // none: matches everything
+  std::optional<ReplySpec> reply;         // none: no automatic reply
+  std::optional<HandoffSpec> handoff;     // none: no human is told
+  std::optional<time::Seconds> followup;  // after resolution
+  std::vector<std::string> tags;
+};
+
+struct RateLimit {
+  std::int64_t max = 0;
+  time::Seconds per{0};
+};
+
+struct Safety {
+  std::vector<std::string> banned;             // as written
+  std::vector<std::string> banned_normalized;  // what texts are compared against
+  std::optional<RateLimit> replies_per_author;
+  text::NameRules name;
+  std::map<std::string, std::string> name_fallback;  // by language
+  std::vector<text::PiiPattern> pii_patterns;
+};
+
+// A compiled policy: immutable once built, shared by every evaluation.
+struct Policy {
+  std::string version;               // a hash of the sources
+  std::vector<std::string> sources;  // file names, in load order
+  std::string default_lang = "ja";
+  std::map<std::string, ChannelLimit> channels;
+  std::vector<NamedCalendar> calendars;  // [0] is the built-in "always"
+  std::map<std::string, std::vector<std::string>> lists;
+  std::vector<Team> teams;
+  std::vector<ReplyTemplate> templates;
+  Safety safety;
+  std::vector<Rule> rules;
+
+  // Every keyword of every rule, one matcher per text field, so a complaint is scanned
+  // once per field whatever the number of keywords.
+  std::array<text::KeywordSet, kTextFieldCount> keywords;
+  std::array<bool, kTextFieldCount> field_has_keywords{};
+  std::unique_ptr<text::PiiDetector> pii;
+
+  // Rule index: a rule whose `when` requires one of some text keywords can only match
+  // when one of them was found, so only those rules (and the unindexed ones) are tried.
+  std::vector<std::vector<std::uint32_t>> rules_by_text_keyword;
+  std::vector<std::uint32_t> unindexed_rules;
+
+  const NamedCalendar* calendar(const std::string& name) const;
+  const Team* team(const std::string& name) const;
+  const ReplyTemplate* reply_template(const std::string& name) const;
+  const Rule* rule(const std::string& id) const;
+};
+
+}  // namespace ackd::policy

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything ackd needs to build, test and benchmark, from Debian 12's packages.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates tzdata curl
+  libboost-dev libboost-system-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
+  libsqlite3-dev libre2-dev libicu-dev libsystemd-dev
+  nlohmann-json3-dev libabsl-dev libbenchmark-dev
+  clang clang-format libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,85 @@
+#include <chrono>
+#include <iostream>
+
+#include "ackd/policy/evaluate.hpp"
+#include "commands.hpp"
+
+namespace ackd::cli {
+
+int explain(const std::vector<std::string>& args) {
+  std::optional<time::Instant> at;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--at") {
+      if (i + 1 >= args.size()) return usage_error("--at needs an RFC 3339 time");
+      at = time::parse_rfc3339(args[++i]);
+      if (!at) return usage_error("--at: '" + args[i] + "' is not an RFC 3339 time");
+    } else if (args[i].rfind("--", 0) == 0) {
+      return usage_error("explain: unknown option " + args[i]);
+    } else {
+      positional.push_back(args[i]);
+    }
+  }
+  if (positional.size() != 2) {
+    return usage_error("usage: ackd explain POLICY COMPLAINT.json [--at TIME]");
+  }
+  auto policy = load_policy_or_report(positional[0]);
+  if (!policy) return kFailed;
+  std::string error;
+  auto body = read_file(positional[1], error);
+  if (!body) {
+    std::cerr << "ackd: " << error << "\n";
+    return kFailed;
+  }
+  auto complaint = parse_complaint(*body);
+  if (!complaint.ok()) {
+    std::cerr << positional[1] << ": " << complaint.status().message() << "\n";
+    return kFailed;
+  }
+  // Without --at, the complaint is explained as of when it was received.
+  const auto now = at.value_or(complaint->received_at.value_or(
+      std::chrono::time_point_cast<time::Seconds>(std::chrono::system_clock::now())));
+  auto d = policy::evaluate(*policy, *complaint, {}, now, {.trace = true});
+
+  std::cout << "complaint " << complaint->channel << "/" << complaint->external_id << " at "
+            << time::format_rfc3339_utc(d.started) << ", language " << d.lang;
+  if (d.pii_kind) std::cout << ", personal data: " << *d.pii_kind;
+  std::cout << "\n\n";
+  bool decided = false;
+  for (const auto& t : d.trace) {
+    const char* verdict =
+        t.matched ? (decided ? "matches (not used: an earlier rule won)" : "MATCHES") : "no match";
+    std::cout << "rule " << t.rule_id << ": " << verdict << "\n";
+    for (const auto& r : t.reasons) std::cout << "    " << r << "\n";
+    decided = decided || t.matched;
+  }
+  std::cout << "\ndecision: rule " << d.rule_id << ", priority " << d.priority << "\n";
+  if (d.reply) {
+    std::cout << "reply: " << policy::to_string(d.reply_status) << " by "
+              << (d.reply->direct_message ? "direct message" : "public reply") << " in "
+              << d.reply->lang << " (template " << d.reply->template_name << ")\n"
+              << "    " << d.reply->text << "\n";
+  } else {
+    std::cout << "reply: none\n";
+  }
+  if (!d.reason.empty()) std::cout << "    suppressed: " << d.reason << "\n";
+  for (const auto& n : d.notes) std::cout << "    note: " << n << "\n";
+  if (d.handoff) {
+    std::cout << "handoff: team " << d.handoff->team << " (notify " << d.handoff->sink
+              << "), deadline " << d.handoff->deadline_text << " on calendar "
+              << d.handoff->calendar << "\n";
+    const auto& zone = policy->calendar(d.handoff->calendar)->calendar.zone();
+    for (const auto& e : d.handoff->escalations) {
+      std::cout << "    escalation " << e.level << " at " << zone.format_rfc3339(e.at) << " to "
+                << e.sink << " if unclaimed\n";
+    }
+    std::cout << "    breach at the deadline to " << d.handoff->breach_sink << " if unclaimed\n";
+  } else {
+    std::cout << "handoff: none\n";
+  }
+  if (d.followup)
+    std::cout << "follow-up: " << time::format_duration(*d.followup) << " after resolution\n";
+  return kOk;
+}
+
+}  // namespace ackd::cli

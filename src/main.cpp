@@ -1,0 +1,38 @@
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
+
+  check [--config FILE] POLICY              validate a policy (a file or a directory of *.yaml)
+  test POLICY TESTFILE...                   run policy tests
+  explain POLICY COMPLAINT.json [--at TIME] show why each rule matches or not, and the decision
+  replay POLICY FILE.ndjson [--compare P2]  decide recorded complaints offline
+  --version                                 print the version
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? std::cerr : std::cout) << kUsage;
+    return args.empty() ? ackd::cli::kUsage : ackd::cli::kOk;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "--version") {
+    std::cout << "ackd " << ACKD_VERSION << "\n";
+    return ackd::cli::kOk;
+  }
+  if (command == "check") return ackd::cli::check(args);
+  if (command == "test") return ackd::cli::test(args);
+  if (command == "explain") return ackd::cli::explain(args);
+  if (command == "replay") return ackd::cli::replay(args);
+  std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
+  return ackd::cli::kUsage;
+}

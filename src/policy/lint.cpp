@@ -1,0 +1,125 @@
+#include "lint.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "ackd/complaint/complaint.hpp"
+#include "ackd/text/normalize.hpp"
+#include "ackd/text/utf8.hpp"
+
+namespace ackd::policy {
+namespace {
+
+void lint_templates(const Policy& p, Diagnostics& d) {
+  for (const auto& t : p.templates) {
+    if (!t.by_lang.count(p.default_lang)) {
+      d.error(t.where, "template '" + t.name + "' has no text in the default language '" +
+                           p.default_lang + "'");
+    }
+    for (const auto& [lang, tmpl] : t.by_lang) {
+      const std::string folded = text::normalize(tmpl.literal_text());
+      for (std::size_t i = 0; i < p.safety.banned_normalized.size(); ++i) {
+        if (folded.find(p.safety.banned_normalized[i]) != std::string::npos) {
+          d.error(t.where_by_lang.at(lang), "template '" + t.name + "' (" + lang +
+                                                ") holds the banned phrase '" + p.safety.banned[i] +
+                                                "'");
+        }
+      }
+    }
+  }
+}
+
+// The channels a rule's reply can go to: those its `when` names at the top level, else all.
+std::vector<const ChannelLimit*> reachable_channels(const Policy& p, const Rule& rule) {
+  std::set<std::string> named;
+  auto collect = [&](const Condition& c) {
+    if (c.kind == Condition::Kind::equals && c.field == Field::channel) {
+      named.insert(c.values.begin(), c.values.end());
+      return true;
+    }
+    return false;
+  };
+  if (rule.when && !collect(*rule.when) && rule.when->kind == Condition::Kind::all_of) {
+    for (const auto& child : rule.when->children) collect(child);
+  }
+  std::vector<const ChannelLimit*> out;
+  for (const auto& [name, channel] : p.channels) {
+    if (named.empty() || named.count(text::normalize(name))) out.push_back(&channel);
+  }
+  return out;
+}
+
+std::string repeat(std::string_view unit, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += unit;
+  return s;
+}
+
+// The longest values each variable can take, written in the widest characters, so a
+// template that fits with these fits with anything.
+render::Values widest_values(const Policy& p, const Rule& rule, std::string_view lang,
+                             text::Counting counting) {
+  const std::string_view widest = counting == text::Counting::twitter ? "龘" : "W";
+  render::Values v;
+  std::size_t name_chars = p.safety.name.max_chars;
+  if (auto f = p.safety.name_fallback.find(std::string(lang)); f != p.safety.name_fallback.end()) {
+    name_chars = std::max(name_chars, text::code_point_count(f->second));
+  }
+  v.name = repeat(widest, name_chars);
+  v.handle = repeat(widest, 30);
+  v.ref = repeat(widest, case_reference("x", "0").size());
+  v.handoff_by = repeat(widest, time::Zone::max_reader_length(lang));
+  if (rule.handoff) v.team = p.teams[rule.handoff->team].name;
+  return v;
+}
+
+void lint_rules(const Policy& p, Diagnostics& d) {
+  if (p.rules.empty()) return;
+  for (std::size_t i = 0; i < p.rules.size(); ++i) {
+    const Rule& rule = p.rules[i];
+    if (!rule.when && i + 1 < p.rules.size()) {
+      d.error(p.rules[i + 1].where, "rule '" + p.rules[i + 1].id + "' can never match: rule '" +
+                                        rule.id +
+                                        "' above it has no `when` and matches everything");
+    }
+    if (!rule.reply) continue;
+    const ReplyTemplate& t = p.templates[rule.reply->template_index];
+    for (const auto& [lang, tmpl] : t.by_lang) {
+      if (!rule.handoff && tmpl.uses(render::Variable::handoff_by)) {
+        d.error(rule.where, "rule '" + rule.id + "' replies with template '" + t.name +
+                                "', which uses {{handoff_by}}, but has no handoff");
+      }
+      if (!rule.handoff && tmpl.uses(render::Variable::team)) {
+        d.error(rule.where, "rule '" + rule.id + "' replies with template '" + t.name +
+                                "', which uses {{team}}, but has no handoff");
+      }
+      for (const ChannelLimit* channel : reachable_channels(p, rule)) {
+        if (channel->max_chars == 0) continue;
+        auto worst = tmpl.render(widest_values(p, rule, lang, channel->counting));
+        auto length = text::platform_length(worst, channel->counting);
+        if (length > channel->max_chars) {
+          d.error(t.where_by_lang.at(lang),
+                  "template '" + t.name + "' (" + lang + ") can reach " + std::to_string(length) +
+                      " characters on channel '" + channel->name + "' (limit " +
+                      std::to_string(channel->max_chars) + ") with the longest name and " +
+                      "values, in rule '" + rule.id + "'");
+        }
+      }
+    }
+  }
+  const Rule& last = p.rules.back();
+  if (last.when) {
+    d.error(last.where, "the last rule '" + last.id +
+                            "' has a `when`, so a complaint can match no rule: end with a rule "
+                            "without `when`");
+  }
+}
+
+}  // namespace
+
+void lint_policy(const Policy& policy, Diagnostics& diagnostics) {
+  lint_templates(policy, diagnostics);
+  lint_rules(policy, diagnostics);
+}
+
+}  // namespace ackd::policy

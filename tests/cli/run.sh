@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end checks of the policy tools through the real binary.
+# usage: run.sh ACKD_BINARY FIXTURE_DIR
+set -uo pipefail
+ackd=$1
+here=$2
+rules="$here/../../rules"
+failures=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_status() { # expected-status description command...
+  local want=$1 what=$2
+  shift 2
+  "$@" >"$out" 2>&1
+  local got=$?
+  [ "$got" -eq "$want" ] || { fail "$what: exit $got, expected $want"; cat "$out"; }
+}
+expect_line() { # description fixed-string
+  grep -qF -- "$2" "$out" || { fail "$1: missing line: $2"; cat "$out"; }
+}
+
+expect_status 0 "check accepts the bundled policy" "$ackd" check "$rules"
+expect_line "check summary" "ok:"
+
+expect_status 1 "check refuses a broken policy" "$ackd" check "$here/broken"
+b="$here/broken/policy.yaml"
+expect_line "unknown section" "$b:3:1: error: unknown key 'channles' in the policy (did you mean 'channels'?)"
+expect_line "bad time zone" "$b:8:15: error: unknown time zone 'Asia/Tokio'"
+expect_line "bad duration" "$b:13:54: error: after must be a duration like 15m, 4h or 3d, got '2 hours'"
+expect_line "unknown variable" "$b:16:10: error: template 'ack' (ja): unknown variable 'nme'"
+expect_line "banned phrase" "$b:18:9: error: template 'money' (ja) holds the banned phrase '返金'"
+expect_line "too long for X" "$b:20:9: error: template 'long' (ja) can reach"
+expect_line "unknown list" "$b:25:24: error: unknown list '\$safty' (did you mean '\$safety'?)"
+expect_line "duplicate id" "$b:28:9: error: duplicate rule id 'smoke' (first at $b:24)"
+expect_line "bad regex" "$b:29:26: error: invalid regex: missing ): (unclosed"
+expect_line "unknown team" "$b:31:21: error: unknown team 'suport' (did you mean 'support'?)"
+expect_line "last rule" "$b:36:5: error: the last rule 'last' has a \`when\`"
+
+expect_status 1 "check refuses a YAML syntax error" "$ackd" check "$here/syntax.yaml"
+expect_line "syntax error position" "$here/syntax.yaml:5:"
+
+expect_status 2 "check without a policy is a usage error" "$ackd" check
+expect_status 2 "an unknown command is a usage error" "$ackd" frobnicate
+expect_status 0 "version" "$ackd" --version
+expect_line "version" "ackd "
+
+expect_status 0 "the bundled tests pass" "$ackd" test "$rules" "$rules/tests"
+expect_line "test summary" " passed, 0 failed"
+
+cat >"$out.cases.yaml" <<'CASES'
+cases:
+  - name: deliberately wrong
+    at: "2026-11-24T10:00:00+09:00"
+    complaint: {channel: x, author: {id: "1", name: "山田"}, text: "届きません"}
+    expect:
+      rule: billing
+      handoff: {team: support, deadline: "2026-11-24T11:00:00+09:00"}
+  - name: right
+    at: "2026-11-24T10:00:00+09:00"
+    complaint: {channel: x, author: {id: "1", name: "山田"}, text: "届きません"}
+    expect: {rule: default}
+CASES
+expect_status 1 "a failing policy test fails" "$ackd" test "$rules" "$out.cases.yaml"
+expect_line "failure shows expected and actual" "rule: expected 'billing', got 'default'"
+expect_line "deadline failure" "handoff.deadline: expected '2026-11-24T11:00:00+09:00', got '2026-11-24T14:00:00+09:00'"
+expect_line "summary line" "1 passed, 1 failed"
+rm -f "$out.cases.yaml"
+
+expect_status 0 "explain a sample complaint" "$ackd" explain "$rules" "$rules/samples/complaint.json"
+expect_line "explain names the failed keyword condition" "no   text any \$safety: found none"
+expect_line "explain shows the decision" "decision: rule default, priority P3"
+expect_line "explain shows the reply" "山田太郎様、ご連絡ありがとうございます"
+expect_line "explain shows the deadline" "deadline 2026-11-30T12:30:00+09:00"
+
+expect_status 0 "replay recorded complaints" "$ackd" replay "$rules" "$here/complaints.ndjson"
+expect_line "replay reports bad lines" "complaints.ndjson:5: error: body: malformed JSON"
+expect_line "replay reports bad fields" "complaints.ndjson:6: error: text: is required"
+expect_line "replay decisions" '"rule":"safety-incident"'
+expect_line "replay summary" "replayed 4 complaints"
+expect_line "replay keeps author history" '"reason":"replies_per_author'
+
+# The edit a policy author might make: billing questions no longer get their own rule.
+edited=$(mktemp -d)
+cp "$rules"/*.yaml "$edited"/
+sed -i 's/when: {text: {any: $billing}}/when: {text: {any: [no-such-word]}}/' "$edited/50-rules.yaml"
+expect_status 0 "replay --compare" "$ackd" replay "$rules" "$here/complaints.ndjson" --compare "$edited"
+rm -rf "$edited"
+expect_line "compare shows what changed" '"external_id":"2"'
+expect_line "compare summary" "decisions changed"
+grep -qF '"external_id":"1"' "$out" && fail "compare lists an unchanged decision"
+
+echo "cli: $failures failures"
+[ "$failures" -eq 0 ]

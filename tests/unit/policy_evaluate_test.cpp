@@ -1,0 +1,251 @@
+#include <doctest/doctest.h>
+
+#include "ackd/policy/evaluate.hpp"
+#include "ackd/policy/load.hpp"
+
+using namespace ackd;
+using policy::Decision;
+using policy::ReplyStatus;
+
+namespace {
+
+constexpr const char* kPolicy = R"(version: 1
+default_lang: ja
+channels:
+  x: {max_chars: 280, counting: twitter}
+  chat: {}
+calendars:
+  office: {timezone: Asia/Tokyo, hours: {mon-fri: "09:00-18:00"}, holidays: ["2026-12-31"]}
+lists:
+  safety: [煙, ケムリ, fire]
+  vip_ids: ["100", "101"]
+teams:
+  safety: {notify: pager, escalate: [{after: 10m, notify: lead}, {after: 5m, notify: duty}]}
+  support: {notify: chat, calendar: office, escalate: [{after: 2h, notify: support-lead}]}
+templates:
+  ack: {ja: "{{name}}様、{{handoff_by}}までにご連絡いたします。", en: "Thanks {{name}}, by {{handoff_by}}."}
+  dm: {ja: "{{name}}様、DMでご連絡いたします。"}
+safety:
+  replies_per_author: {max: 2, per: 1h}
+rules:
+  - id: safety
+    priority: P1
+    when: {text: {any: $safety}}
+    reply: {template: dm, visibility: dm}
+    handoff: {team: safety, within: 15m, calendar: always}
+  - id: vip
+    when:
+      any_of:
+        - {author.id: {in: $vip_ids}}
+        - {author.followers: {gte: 10000}}
+    reply: {template: ack}
+    handoff: {team: support, within: 1h}
+  - id: night-en
+    when: {lang: en, time: {outside: office}, not: {channel: chat}}
+    reply: {template: ack}
+    handoff: {team: support, within: 2h}
+  - id: all-words
+    when: {text: {all: [wifi, broken], none: [solved]}}
+    reply: none
+    handoff: none
+  - id: regex
+    when: {author.handle: {regex: "^bot_[0-9]+$"}}
+    reply: none
+    handoff: none
+  - id: repeat
+    when: {repeat: {gte: 3, within: 1d}}
+    reply: none
+    handoff: {team: support, within: 30m}
+  - id: default
+    reply: {template: ack}
+    handoff: {team: support, within: 4h}
+    followup: 3d
+)";
+
+const policy::Policy& the_policy() {
+  static auto result = policy::load_policy({{"p.yaml", kPolicy}});
+  if (!result.policy) {
+    for (const auto& d : result.diagnostics.items()) MESSAGE(d.to_string());
+  }
+  REQUIRE(result.policy);
+  return *result.policy;
+}
+
+time::Instant at(const char* text) {
+  return *time::parse_rfc3339(text);
+}
+
+Complaint complaint(std::string text, std::string name = "山田") {
+  Complaint c;
+  c.external_id = "1";
+  c.channel = "x";
+  c.author.id = "42";
+  c.author.name = std::move(name);
+  c.text = std::move(text);
+  return c;
+}
+
+Decision decide(const Complaint& c, const char* when = "2026-11-24T10:00:00+09:00",
+                const AuthorHistory& h = {}) {
+  return policy::evaluate(the_policy(), c, h, at(when));
+}
+
+}  // namespace
+
+TEST_CASE("evaluate: first matching rule wins, with its reply and handoff") {
+  auto d = decide(complaint("充電器から煙が出た"));
+  CHECK(d.rule_id == "safety");
+  CHECK(d.priority == "P1");
+  REQUIRE(d.reply);
+  CHECK(d.reply->direct_message);
+  CHECK(d.reply->text == "山田様、DMでご連絡いたします。");
+  CHECK(d.reply_status == ReplyStatus::queued);
+  REQUIRE(d.handoff);
+  CHECK(d.handoff->team == "safety");
+  CHECK(d.handoff->deadline == at("2026-11-24T10:15:00+09:00"));
+}
+
+TEST_CASE("evaluate: katakana, half-width and case are folded before matching") {
+  CHECK(decide(complaint("ｹﾑﾘが出ています")).rule_id == "safety");
+  CHECK(decide(complaint("けむりが出ています")).rule_id == "safety");
+  CHECK(decide(complaint("There is a FIRE")).rule_id == "safety");
+  CHECK(decide(complaint("my firefox crashed")).rule_id != "safety");
+}
+
+TEST_CASE("evaluate: escalation ladder is ordered and breach goes to the last step") {
+  auto d = decide(complaint("煙"));
+  REQUIRE(d.handoff);
+  REQUIRE(d.handoff->escalations.size() == 2);
+  CHECK(d.handoff->escalations[0].sink == "duty");
+  CHECK(d.handoff->escalations[0].level == 1);
+  CHECK(d.handoff->escalations[0].at == at("2026-11-24T10:05:00+09:00"));
+  CHECK(d.handoff->escalations[1].sink == "lead");
+  CHECK(d.handoff->breach_sink == "lead");
+}
+
+TEST_CASE("evaluate: deadlines and escalations count office hours") {
+  auto d = decide(complaint("届きません"), "2026-11-27T17:30:00+09:00");
+  CHECK(d.rule_id == "default");
+  REQUIRE(d.handoff);
+  CHECK(d.handoff->deadline == at("2026-11-30T12:30:00+09:00"));
+  CHECK(d.handoff->deadline_text == "2026-11-30T12:30:00+09:00");
+  CHECK(d.handoff->escalations.at(0).at == at("2026-11-30T10:30:00+09:00"));
+  REQUIRE(d.reply);
+  CHECK(d.reply->text == "山田様、11月30日(月) 12:30までにご連絡いたします。");
+  CHECK(d.followup == time::Seconds(3 * 86400));
+}
+
+TEST_CASE("evaluate: the clock starts when the customer posted") {
+  auto c = complaint("届きません");
+  c.received_at = at("2026-11-24T09:00:00+09:00");
+  auto d = decide(c, "2026-11-24T10:00:00+09:00");
+  CHECK(d.handoff->deadline == at("2026-11-24T13:00:00+09:00"));
+  // A received_at in the future is not trusted.
+  c.received_at = at("2026-11-25T09:00:00+09:00");
+  CHECK(decide(c, "2026-11-24T10:00:00+09:00").handoff->deadline ==
+        at("2026-11-24T14:00:00+09:00"));
+}
+
+TEST_CASE("evaluate: any_of, in lists and numeric comparisons") {
+  auto c = complaint("届きません");
+  c.author.id = "101";
+  CHECK(decide(c).rule_id == "vip");
+  c.author.id = "7";
+  c.author.followers = 9999;
+  CHECK(decide(c).rule_id == "default");
+  c.author.followers = 10000;
+  CHECK(decide(c).rule_id == "vip");
+}
+
+TEST_CASE("evaluate: lang, time and not") {
+  auto c = complaint("my parcel is late", "John");
+  CHECK(decide(c, "2026-11-24T10:00:00+09:00").rule_id == "default");
+  auto night = decide(c, "2026-11-24T23:00:00+09:00");
+  CHECK(night.rule_id == "night-en");
+  CHECK(night.lang == "en");
+  REQUIRE(night.reply);
+  CHECK(night.reply->text.rfind("Thanks John, by ", 0) == 0);
+  c.channel = "chat";
+  CHECK(decide(c, "2026-11-24T23:00:00+09:00").rule_id == "default");
+  c.lang = "ja-JP";
+  CHECK(decide(c, "2026-11-24T23:00:00+09:00").lang == "ja");
+}
+
+TEST_CASE("evaluate: all and none keyword modes") {
+  CHECK(decide(complaint("wifi is broken again")).rule_id == "all-words");
+  CHECK(decide(complaint("wifi is fine")).rule_id == "default");
+  CHECK(decide(complaint("wifi broken but solved")).rule_id == "default");
+}
+
+TEST_CASE("evaluate: regex on a field") {
+  auto c = complaint("hello");
+  c.author.handle = "BOT_123";  // handles are compared case-folded
+  CHECK(decide(c).rule_id == "regex");
+  c.author.handle = "bot_12a";
+  CHECK(decide(c).rule_id == "default");
+}
+
+TEST_CASE("evaluate: repeat counts this author's complaints in the window") {
+  AuthorHistory h;
+  h.complaints = {at("2026-11-24T08:00:00+09:00"), at("2026-11-23T09:00:00+09:00")};
+  CHECK(decide(complaint("届きません"), "2026-11-24T10:00:00+09:00", h).rule_id == "default");
+  h.complaints.push_back(at("2026-11-23T12:00:00+09:00"));
+  CHECK(decide(complaint("届きません"), "2026-11-24T10:00:00+09:00", h).rule_id == "repeat");
+}
+
+TEST_CASE("evaluate: replies per author are limited, the handoff still happens") {
+  AuthorHistory h;
+  h.replies = {at("2026-11-24T09:30:00+09:00")};
+  CHECK(decide(complaint("届きません"), "2026-11-24T10:00:00+09:00", h).reply_status ==
+        ReplyStatus::queued);
+  h.replies.push_back(at("2026-11-24T09:40:00+09:00"));
+  auto d = decide(complaint("届きません"), "2026-11-24T10:00:00+09:00", h);
+  CHECK(d.reply_status == ReplyStatus::suppressed);
+  CHECK(d.reason.find("replies_per_author") != std::string::npos);
+  CHECK(d.handoff);
+  // Older than the window: no longer counted.
+  CHECK(decide(complaint("届きません"), "2026-11-24T11:00:00+09:00", h).reply_status ==
+        ReplyStatus::queued);
+}
+
+TEST_CASE("evaluate: private complaints and personal data are answered by DM") {
+  auto c = complaint("届きません");
+  CHECK_FALSE(decide(c).reply->direct_message);
+  c.visibility = Visibility::private_message;
+  CHECK(decide(c).reply->direct_message);
+  auto with_phone = complaint("電話は090-1234-5678です。届きません");
+  auto d = decide(with_phone);
+  CHECK(d.pii_kind == "phone");
+  CHECK(d.reply->direct_message);
+  CHECK_FALSE(d.notes.empty());
+}
+
+TEST_CASE("evaluate: bots get no reply") {
+  auto c = complaint("届きません");
+  c.author.bot = true;
+  auto d = decide(c);
+  CHECK(d.reply_status == ReplyStatus::suppressed);
+  CHECK(d.handoff);
+}
+
+TEST_CASE("evaluate: the trace explains every rule") {
+  auto d = policy::evaluate(the_policy(), complaint("wifi broken"), {},
+                            at("2026-11-24T10:00:00+09:00"), {.trace = true});
+  REQUIRE(d.trace.size() == the_policy().rules.size());
+  CHECK_FALSE(d.trace[0].matched);
+  CHECK(d.trace[0].reasons.at(0) == "no   text any $safety: found none");
+  CHECK(d.trace[3].matched);
+  CHECK(d.trace[3].reasons.at(0) == "yes  text all [wifi, broken]: found 'wifi', 'broken'");
+  CHECK(d.rule_id == "all-words");
+  // The indexed path and the traced path agree.
+  CHECK(decide(complaint("wifi broken")).rule_id == d.rule_id);
+}
+
+TEST_CASE("evaluate: the decision serialises for replay") {
+  auto j = policy::to_json(decide(complaint("煙")));
+  CHECK(j["rule"] == "safety");
+  CHECK(j["reply"] == "queued");
+  CHECK(j["visibility"] == "dm");
+  CHECK(j["handoff"]["team"] == "safety");
+  CHECK(j["handoff"]["deadline"] == "2026-11-24T01:15:00Z");
+}

@@ -1,0 +1,228 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "ackd/policy/load.hpp"
+
+using ackd::policy::load_policy;
+using ackd::policy::LoadResult;
+
+namespace {
+
+constexpr const char* kHeader = R"(version: 1
+default_lang: ja
+channels:
+  x: {max_chars: 280, counting: twitter}
+lists:
+  safety: [煙, fire]
+teams:
+  support: {notify: support-chat}
+templates:
+  ack: {ja: "{{name}}様、ありがとうございます。", en: "Thanks, {{name}}."}
+)";
+
+LoadResult load(const std::string& text) {
+  return load_policy({{"p.yaml", text}});
+}
+
+// Every diagnostic as "line:col: message", for compact assertions.
+std::vector<std::string> errors(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics.sorted()) {
+    out.push_back(std::to_string(d.where.line) + ":" + std::to_string(d.where.column) + ": " +
+                  d.message);
+  }
+  return out;
+}
+
+bool has(const std::vector<std::string>& errs, const std::string& needle) {
+  return std::any_of(errs.begin(), errs.end(),
+                     [&](const auto& e) { return e.find(needle) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("policy: a valid policy compiles") {
+  auto r = load(std::string(kHeader) + R"(rules:
+  - id: smoke
+    priority: P1
+    when: {text: {any: $safety}}
+    reply: {template: ack, visibility: dm}
+    handoff: {team: support, within: 15m}
+  - id: default
+    reply: {template: ack}
+    handoff: {team: support, within: 4h}
+)");
+  REQUIRE(r.diagnostics.empty());
+  REQUIRE(r.policy);
+  CHECK(r.policy->rules.size() == 2);
+  CHECK(r.policy->version.size() == 16);
+  CHECK(r.policy->rule("smoke")->priority == "P1");
+  CHECK(r.policy->rule("default")->priority == "P3");
+}
+
+TEST_CASE("policy: YAML syntax errors carry file:line:col") {
+  auto r = load("version: 1\nrules:\n  - id: a\n   reply: none\n");
+  REQUIRE(!r.policy);
+  auto d = r.diagnostics.sorted().at(0);
+  CHECK(d.where.file == "p.yaml");
+  CHECK(d.where.line == 4);
+  CHECK(d.to_string().rfind("p.yaml:4:", 0) == 0);
+  CHECK(d.message.rfind("YAML syntax:", 0) == 0);
+}
+
+TEST_CASE("policy: every problem is reported, each at its place") {
+  auto r = load(std::string(kHeader) + R"(rules:
+  - id: a
+    when: {text: {any: $safty}, chanel: x}
+    reply: {template: akc}
+    handoff: {team: support, within: soon}
+  - id: a
+    when: {text: {regex: "(open"}}
+    reply: none
+    handoff: none
+)");
+  auto e = errors(r);
+  CHECK_FALSE(r.policy);
+  CHECK(has(e, "13:24: unknown list '$safty' (did you mean '$safety'?)"));
+  CHECK(has(e, "13:33: unknown condition 'chanel' (did you mean 'channel'?)"));
+  CHECK(has(e, "14:23: unknown template 'akc' (did you mean 'ack'?)"));
+  CHECK(has(e, "15:38: within must be a duration like 15m, 4h or 3d, got 'soon'"));
+  CHECK(has(e, "17:26: invalid regex: missing ): (open"));
+}
+
+TEST_CASE("policy: unknown keys get a suggestion") {
+  auto r = load(std::string(kHeader) +
+                "rulez: []\nrules:\n  - {id: d, reply: none, handoff: none, prority: P1}\n");
+  auto e = errors(r);
+  CHECK(has(e, "11:1: unknown key 'rulez' in the policy (did you mean 'rules'?)"));
+  CHECK(has(e, "unknown key 'prority' in rule 'd' (did you mean 'priority'?)"));
+}
+
+TEST_CASE("policy: wrong types are named") {
+  auto r = load(R"(version: 1
+default_lang: ja
+channels:
+  x: {max_chars: many}
+teams: [support]
+templates:
+  ack: {ja: [a, b]}
+rules:
+  - {id: d, reply: none, handoff: none, followup: 3 days, priority: urgent}
+)");
+  auto e = errors(r);
+  CHECK(has(e, "4:18: max_chars must be a whole number, got 'many'"));
+  CHECK(has(e, "5:8: teams must be a mapping (key: value), got a list"));
+  CHECK(has(e, "7:13: template text must be a text, got a list"));
+  CHECK(has(e, "followup must be a duration like 15m, 4h or 3d, got '3 days'"));
+  CHECK(has(e, "priority must be one of P1 (most urgent) to P5, got 'urgent'"));
+}
+
+TEST_CASE("policy: calendars are checked") {
+  auto r = load(std::string(kHeader) + R"(calendars:
+  office: {timezone: Mars/Olympus, hours: {mon-fri: "09:00-18:00"}}
+  shop: {timezone: Asia/Tokyo, hours: {funday: "09:00-18:00", sat: "9-18"}, holidays: ["2026-02-30"]}
+  always: {timezone: UTC, hours: {daily: "00:00-24:00"}}
+rules:
+  - {id: d, reply: none, handoff: {team: support, within: 1h, calendar: ofice}}
+)");
+  auto e = errors(r);
+  CHECK(has(e, "unknown time zone 'Mars/Olympus'"));
+  CHECK(has(e, "13:40: \"funday\" is not a day"));
+  CHECK(has(e, "holiday '2026-02-30' is not a date"));
+  CHECK(has(e, "'always' is built in"));
+  CHECK(has(e, "unknown calendar 'ofice'"));
+}
+
+TEST_CASE("policy: templates may not hold banned phrases, unknown variables or overflow") {
+  auto r = load(R"(version: 1
+default_lang: ja
+channels:
+  x: {max_chars: 30, counting: twitter}
+teams:
+  support: {notify: chat}
+templates:
+  money: {ja: "{{name}}様、全額返金いたします。"}
+  typo: {ja: "{{nmae}}様"}
+  en_only: {en: "Hello"}
+safety:
+  banned: [返金, Refund]
+rules:
+  - {id: a, when: {channel: x}, reply: {template: money}, handoff: none}
+  - {id: d, reply: {template: typo}, handoff: none}
+)");
+  auto e = errors(r);
+  CHECK(has(e, "8:15: template 'money' (ja) holds the banned phrase '返金'"));
+  CHECK(has(e, "template 'money' (ja) can reach"));
+  CHECK(has(e, "on channel 'x' (limit 30)"));
+  CHECK(has(e, "9:15: template 'typo' (ja): unknown variable 'nmae'"));
+  CHECK(has(e, "template 'en_only' has no text in the default language 'ja'"));
+}
+
+TEST_CASE("policy: banned phrases are compared after normalisation") {
+  auto r = load(R"(version: 1
+default_lang: en
+teams: {support: {notify: chat}}
+templates:
+  t: {en: "We will ＲＥＦＵＮＤ you"}
+safety: {banned: [refund]}
+rules:
+  - {id: d, reply: {template: t}, handoff: none}
+)");
+  CHECK(has(errors(r), "holds the banned phrase 'refund'"));
+}
+
+TEST_CASE("policy: handoff_by needs a handoff, and rules after a catch-all are unreachable") {
+  auto r2 = load(R"(version: 1
+default_lang: ja
+teams: {support: {notify: chat}}
+templates:
+  by: {ja: "{{handoff_by}}までにご連絡します"}
+rules:
+  - {id: first, reply: {template: by}, handoff: none}
+  - {id: second, reply: none, handoff: none}
+)");
+  auto e = errors(r2);
+  CHECK(has(
+      e, "rule 'first' replies with template 'by', which uses {{handoff_by}}, but has no handoff"));
+  CHECK(has(e, "rule 'second' can never match: rule 'first' above it has no `when`"));
+}
+
+TEST_CASE("policy: a directory of files loads as one policy, duplicates across files refused") {
+  auto r =
+      load_policy({{"a.yaml", std::string(kHeader)},
+                   {"b.yaml", "rules:\n  - {id: d, reply: {template: ack}, handoff: none}\n"}});
+  CHECK(r.diagnostics.empty());
+  REQUIRE(r.policy);
+  CHECK(r.policy->sources == std::vector<std::string>{"a.yaml", "b.yaml"});
+
+  auto dup = load_policy(
+      {{"a.yaml", std::string(kHeader)},
+       {"b.yaml",
+        "teams:\n  support: {notify: x}\nrules:\n  - {id: d, reply: none, handoff: none}\n"}});
+  auto e = errors(dup);
+  CHECK(has(e, "2:3: teams 'support' is already defined at a.yaml:8"));
+}
+
+TEST_CASE("policy: a policy needs rules and every rule needs reply and handoff") {
+  CHECK(has(errors(load(kHeader)), "the policy has no rules"));
+  auto e = errors(load(std::string(kHeader) + "rules:\n  - id: d\n"));
+  CHECK(has(e, "rule 'd' needs reply: a template, or 'none' to send nothing"));
+  CHECK(has(e, "rule 'd' needs handoff: a team, or 'none' to tell no one"));
+}
+
+TEST_CASE("policy: invalid UTF-8 in a file is refused") {
+  auto r = load("version: 1\nrules: \xff\n");
+  CHECK(has(errors(r), "not valid UTF-8"));
+}
+
+TEST_CASE("policy: the version hash follows the content") {
+  std::string base = std::string(kHeader) + "rules:\n  - {id: d, reply: none, handoff: none}\n";
+  auto a = load(base);
+  auto b = load(base);
+  auto c = load(base + "# changed\n");
+  REQUIRE(a.policy);
+  REQUIRE(c.policy);
+  CHECK(a.policy->version == b.policy->version);
+  CHECK(a.policy->version != c.policy->version);
+}
