@@ -933,6 +933,10 @@ std::optional<Condition> Loader::build_text_field(Field field, const std::string
         }
         c->keyword_ids.push_back(set.add(folded));
       }
+      // Sorted and unique: evaluation intersects them with the sorted hits.
+      std::sort(c->keyword_ids.begin(), c->keyword_ids.end());
+      c->keyword_ids.erase(std::unique(c->keyword_ids.begin(), c->keyword_ids.end()),
+                           c->keyword_ids.end());
       policy_->field_has_keywords[static_cast<std::size_t>(field)] = true;
     } else {
       continue;  // reported by check_keys

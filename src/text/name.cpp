@@ -222,7 +222,9 @@ std::string to_utf8(const std::vector<char32_t>& cps) {
   return out;
 }
 
-// The first `max_chars` user-perceived characters (grapheme clusters) of `cps`.
+// The longest run of whole grapheme clusters of `cps` that holds at most `max_chars`
+// clusters and at most `max_chars` code points: the policy lint bounds a reply's length by
+// code points, and a flood of combining marks must not stretch one "character".
 void cut_graphemes(std::vector<char32_t>& cps, std::size_t max_chars) {
   if (cps.size() <= max_chars) return;  // a grapheme holds at least one code point
   icu::UnicodeString text;
@@ -239,6 +241,7 @@ void cut_graphemes(std::vector<char32_t>& cps, std::size_t max_chars) {
   for (std::size_t n = 0; n < max_chars; ++n) {
     const int32_t next = breaks->next();
     if (next == icu::BreakIterator::DONE) return;
+    if (static_cast<std::size_t>(text.countChar32(0, next)) > max_chars) break;
     end = next;
   }
   cps.resize(static_cast<std::size_t>(text.countChar32(0, end)));

@@ -50,9 +50,10 @@ std::string international_phone() {
 
 std::string north_american_phone() {
   // (415) 555-0100, 415-555-0100, 415.555.0100: area code and exchange never start with
-  // 0 or 1; a separator before the last four digits keeps plain numbers out.
+  // 0 or 1, and a dash or dot before the last four digits keeps plain numbers
+  // ("300 500 1000回") out.
   return R"((?:^|[^0-9+])(?:\([2-9]\d{2}\)|[2-9]\d{2})[-\x{2010}-\x{2015}\x{2212}.\s]{0,2})"
-         R"([2-9]\d{2}[-\x{2010}-\x{2015}\x{2212}.\s]\d{4}(?:$|[^0-9]))";
+         R"([2-9]\d{2}[-\x{2010}-\x{2015}\x{2212}.]\d{4}(?:$|[^0-9]))";
 }
 
 std::string email() {

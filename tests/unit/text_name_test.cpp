@@ -4,6 +4,7 @@
 
 #include "ackd/text/name.hpp"
 #include "ackd/text/normalize.hpp"
+#include "ackd/text/utf8.hpp"
 
 using ackd::text::NameRules;
 using ackd::text::sanitize_handle;
@@ -92,14 +93,22 @@ TEST_CASE("text: sanitize_name rejects invalid UTF-8") {
   CHECK(name("\xC0\xAF") == "");
 }
 
-TEST_CASE("text: sanitize_name cuts to user-perceived characters") {
+TEST_CASE("text: sanitize_name cuts whole characters within the code point bound") {
   CHECK(name("山田太郎", 2) == "山田");
   CHECK(name("Taro Yamada", 5) == "Taro");  // no dangling space
-  CHECK(name("👍🏽👍🏽👍🏽abc", 4) == "👍🏽👍🏽👍🏽a");
-  CHECK(name("山田🇯🇵🇯🇵", 3) == "山田🇯🇵");  // a flag is one character
-  CHECK(name("🇯🇵🇯🇵", 1) == "");            // an emoji alone is not a name
-  CHECK(name("e\u0301e\u0301e\u0301", 2) == "e\u0301e\u0301");
-  CHECK(name("が\u3099", 1) == "が\u3099");
+  CHECK(name("👍🏽👍🏽👍🏽abc", 4) ==
+        "👍🏽👍🏽");  // two code points each, never split
+  CHECK(name("👍🏽👍🏽👍🏽abc", 7) == "👍🏽👍🏽👍🏽a");
+  CHECK(name("山田🇯🇵🇯🇵", 4) == "山田🇯🇵");  // a flag is one character of two code points
+  CHECK(name("山田🇯🇵🇯🇵", 3) == "山田");
+  CHECK(name("🇯🇵🇯🇵", 2) == "");  // an emoji alone is not a name
+  CHECK(name("e\u0301e\u0301e\u0301", 4) == "e\u0301e\u0301");
+  CHECK(name("e\u0301e\u0301e\u0301", 3) == "e\u0301");
+  CHECK(name("が\u3099", 1) == "");
+  std::string zalgo = "T";
+  for (int i = 0; i < 60; ++i) zalgo += "\u0336";
+  zalgo += "aro";
+  CHECK(ackd::text::code_point_count(name(zalgo)) <= 20);
   CHECK(name("Taro", 0) == "");
   CHECK(name(std::string(100, 'a')).size() == 20);
 }

@@ -53,6 +53,8 @@ TEST_CASE("text: pii finds international phone numbers") {
            "+819012345678",
            "call +1 (415) 555-0100",
            "+44 20 7946 0958",
+           "+81 (0)90-1234-5678",
+           "1-800-555-0100",
            "(415) 555-0100",
            "415-555-0100",
        }) {
@@ -81,6 +83,8 @@ TEST_CASE("text: pii ignores dates, times, prices and short numbers") {
            "03-1234",
            "123456789012345",
            "order 3 items",
+           "300 500 1000回",
+           "2026-11-22T09:30:00+09:00",
        }) {
     CAPTURE(text);
     CHECK_FALSE(pii(text).has_value());
