@@ -41,7 +41,9 @@ std::vector<std::string_view> split_commas(std::string_view text) {
   }
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 enum class ClockError { none, format, minutes, hours };
 

@@ -8,7 +8,7 @@
 namespace ackd::text {
 
 struct NameRules {
-  std::size_t max_chars = 20;  // whole characters, and never more code points than this
+  std::size_t max_chars = 20;       // whole characters, and never more code points than this
   std::vector<std::string> banned;  // normalized phrases a name may not hold
 };
 
