@@ -96,9 +96,10 @@ TEST_CASE("text: sanitize_name rejects invalid UTF-8") {
 TEST_CASE("text: sanitize_name cuts whole characters within the code point bound") {
   CHECK(name("山田太郎", 2) == "山田");
   CHECK(name("Taro Yamada", 5) == "Taro");  // no dangling space
-  CHECK(name("👍🏽👍🏽👍🏽abc", 4) ==
-        "👍🏽👍🏽");  // two code points each, never split
-  CHECK(name("👍🏽👍🏽👍🏽abc", 7) == "👍🏽👍🏽👍🏽a");
+  CHECK(name("a👍🏽👍🏽👍🏽bc", 5) ==
+        "a👍🏽👍🏽");  // two code points each, never split
+  CHECK(name("a👍🏽👍🏽👍🏽bc", 6) == "a👍🏽👍🏽");
+  CHECK(name("a👍🏽👍🏽👍🏽bc", 8) == "a👍🏽👍🏽👍🏽b");
   CHECK(name("山田🇯🇵🇯🇵", 4) == "山田🇯🇵");  // a flag is one character of two code points
   CHECK(name("山田🇯🇵🇯🇵", 3) == "山田");
   CHECK(name("🇯🇵🇯🇵", 2) == "");  // an emoji alone is not a name
