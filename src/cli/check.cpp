@@ -1,8 +1,51 @@
+#include <filesystem>
 #include <iostream>
 
+#include "ackd/config/config.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
+namespace {
+
+void print(const policy::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.sorted()) std::cerr << d.to_string() << "\n";
+}
+
+// With --config, the policy is the config's unless named, relative to the config's folder.
+int check_with_config(const std::string& config_path, std::optional<std::string> policy_path) {
+  std::string error;
+  auto content = read_file(config_path, error);
+  if (!content) {
+    std::cerr << "ackd: " << error << "\n";
+    return kFailed;
+  }
+  auto parsed = config::parse_config({config_path, *content});
+  if (!parsed.config) {
+    print(parsed.diagnostics);
+    std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";
+    return kFailed;
+  }
+  if (!policy_path) {
+    std::filesystem::path p(parsed.config->policy);
+    if (p.is_relative()) p = std::filesystem::path(config_path).parent_path() / p;
+    policy_path = p.lexically_normal().string();
+  }
+  auto policy = load_policy_or_report(*policy_path);
+  if (!policy) return kFailed;
+  policy::Diagnostics references;
+  config::check_references(*parsed.config, *policy, references);
+  if (!references.empty()) {
+    print(references);
+    std::cerr << references.size() << " error(s) between " << config_path << " and " << *policy_path
+              << "\n";
+    return kFailed;
+  }
+  std::cout << config_path << ": ok: " << parsed.config->sinks.size() << " sinks; " << *policy_path
+            << ": ok: " << policy->rules.size() << " rules (version " << policy->version << ")\n";
+  return kOk;
+}
+
+}  // namespace
 
 int check(const std::vector<std::string>& args) {
   std::optional<std::string> config;
@@ -17,14 +60,15 @@ int check(const std::vector<std::string>& args) {
       positional.push_back(args[i]);
     }
   }
-  if (positional.size() != 1) return usage_error("usage: ackd check [--config FILE] POLICY");
-  if (config) {
-    std::cerr << "ackd: check --config is not supported yet by this build\n";
-    return kUsage;
+  if (positional.size() > 1 || (positional.empty() && !config)) {
+    return usage_error("usage: ackd check [--config FILE] [POLICY]");
   }
-  auto policy = load_policy_or_report(positional[0]);
+  std::optional<std::string> policy_path;
+  if (!positional.empty()) policy_path = positional[0];
+  if (config) return check_with_config(*config, policy_path);
+  auto policy = load_policy_or_report(*policy_path);
   if (!policy) return kFailed;
-  std::cout << positional[0] << ": ok: " << policy->rules.size() << " rules, "
+  std::cout << *policy_path << ": ok: " << policy->rules.size() << " rules, "
             << policy->templates.size() << " templates, " << policy->teams.size()
             << " teams (version " << policy->version << ")\n";
   return kOk;

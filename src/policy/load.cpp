@@ -460,7 +460,7 @@ void Loader::build_teams() {
     r.check_keys(e.value, {"notify", "escalate", "calendar"}, what);
     if (auto n = e.value["notify"]) {
       if (auto sink = r.string(n, "notify")) team.notify = *sink;
-      team.sink_locations.push_back(r.at(n));
+      team.notify_where = r.at(n);
     } else {
       r.error(e.key, what + " needs notify: the sink its handoffs go to");
     }
@@ -474,10 +474,7 @@ void Loader::build_teams() {
         if (!step["after"] || !step["notify"]) {
           r.error(step, "an escalation step needs after and notify");
         }
-        if (after && sink) {
-          team.escalate.push_back({*after, *sink});
-          team.sink_locations.push_back(r.at(step["notify"]));
-        }
+        if (after && sink) team.escalate.push_back({*after, *sink, r.at(step["notify"])});
       }
       std::stable_sort(team.escalate.begin(), team.escalate.end(),
                        [](const auto& a, const auto& b) { return a.after < b.after; });

@@ -89,6 +89,7 @@ struct NamedCalendar {
 struct Escalation {
   time::Seconds after{0};
   std::string sink;
+  SourceLocation where;  // of the sink's name
 };
 
 struct Team {
@@ -97,7 +98,7 @@ struct Team {
   std::vector<Escalation> escalate;     // in increasing `after` order
   std::optional<std::size_t> calendar;  // the default for handoffs to this team
   SourceLocation where;
-  std::vector<SourceLocation> sink_locations;  // notify, then each escalation's sink
+  SourceLocation notify_where;
 };
 
 struct ReplyTemplate {

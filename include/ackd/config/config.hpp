@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "ackd/policy/diagnostic.hpp"
+#include "ackd/policy/load.hpp"
+#include "ackd/policy/policy.hpp"
+#include "ackd/time/instant.hpp"
+
+namespace ackd::config {
+
+enum class Mode { live, shadow };
+
+// Where ackd sends things; the policy's teams and the channels name sinks.
+struct Sink {
+  enum class Type { webhook, file };
+  std::string name;
+  Type type = Type::webhook;
+  std::string url;   // webhook
+  std::string path;  // file
+  time::Seconds timeout{5};
+  policy::SourceLocation where;
+};
+
+struct ChannelRoute {
+  std::string name;
+  std::string reply_sink;
+  policy::SourceLocation where;
+};
+
+// ackd.yaml, owned by ops (CONTRACT.md, "Daemon configuration").
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string policy;  // as written; relative paths are the caller's to resolve
+  std::string state;
+  Mode mode = Mode::live;
+  std::string tokens_file;
+  std::string log_level = "info";
+  std::map<std::string, Sink> sinks;
+  std::map<std::string, ChannelRoute> channels;
+  policy::SourceLocation policy_where;
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // empty when there were errors
+  policy::Diagnostics diagnostics;
+};
+
+ConfigResult parse_config(const policy::SourceFile& file);
+
+// Every sink the policy names exists, and every channel the policy replies on has a
+// reply sink.
+void check_references(const Config& config, const policy::Policy& policy,
+                      policy::Diagnostics& diagnostics);
+
+}  // namespace ackd::config

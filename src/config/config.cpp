@@ -1,0 +1,149 @@
+#include "ackd/config/config.hpp"
+
+#include <set>
+
+#include "policy/yaml_reader.hpp"
+
+namespace ackd::config {
+
+using policy::YamlReader;
+
+namespace {
+
+const std::vector<std::string> kKeys = {"listen", "policy", "state",    "mode",
+                                        "auth",   "sinks",  "channels", "log_level"};
+
+void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
+  if (!r.is_map(node, "sinks")) return;
+  for (const auto& item : node) {
+    Sink sink;
+    sink.name = item.first.Scalar();
+    sink.where = r.at(item.first);
+    const std::string what = "sink '" + sink.name + "'";
+    const YAML::Node& s = item.second;
+    if (!r.is_map(s, what)) continue;
+    r.check_keys(s, {"type", "url", "path", "timeout"}, what);
+    auto type = s["type"] ? r.string(s["type"], "type") : std::nullopt;
+    if (!s["type"]) r.error(item.first, what + " needs a type: webhook or file");
+    if (type && *type == "webhook") {
+      sink.type = Sink::Type::webhook;
+      auto url = s["url"] ? r.string(s["url"], "url") : std::nullopt;
+      if (!s["url"]) r.error(item.first, what + " (webhook) needs a url");
+      if (url && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+        r.error(s["url"], what + ": url must start with http:// or https://");
+      } else if (url) {
+        sink.url = *url;
+      }
+    } else if (type && *type == "file") {
+      sink.type = Sink::Type::file;
+      auto path = s["path"] ? r.string(s["path"], "path") : std::nullopt;
+      if (!s["path"]) r.error(item.first, what + " (file) needs a path");
+      if (path) sink.path = *path;
+    } else if (type) {
+      r.error(s["type"], what + ": type must be webhook or file, got '" + *type + "'");
+    }
+    if (auto t = s["timeout"]) {
+      if (auto d = r.duration(t, "timeout")) sink.timeout = *d;
+    }
+    c.sinks[sink.name] = sink;
+  }
+}
+
+}  // namespace
+
+ConfigResult parse_config(const policy::SourceFile& file) {
+  ConfigResult result;
+  YamlReader r(file.path, result.diagnostics);
+  YAML::Node root = r.parse(file.content);
+  if (!root.IsDefined()) return result;
+  if (!r.is_map(root, "ackd.yaml")) return result;
+  r.check_keys(root, kKeys, "ackd.yaml");
+  Config c;
+  auto text = [&](const char* key, std::string& out) {
+    if (auto n = root[key]) {
+      if (auto s = r.string(n, key)) out = *s;
+    }
+  };
+  text("listen", c.listen);
+  text("policy", c.policy);
+  text("state", c.state);
+  text("log_level", c.log_level);
+  if (root["policy"]) c.policy_where = r.at(root["policy"]);
+  if (!root["policy"]) r.error(root, "ackd.yaml needs policy: the policy file or directory");
+  if (!root["state"]) r.error(root, "ackd.yaml needs state: the directory of the database");
+  if (c.listen.rfind(':') == std::string::npos) {
+    r.error(root["listen"], "listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.count(c.log_level)) {
+    r.error(root["log_level"], "log_level must be one of trace, debug, info, warn, error");
+  }
+  if (auto m = root["mode"]) {
+    auto mode = r.string(m, "mode");
+    if (mode && *mode == "shadow") {
+      c.mode = Mode::shadow;
+    } else if (mode && *mode != "live") {
+      r.error(m, "mode must be live or shadow, got '" + *mode + "'");
+    }
+  }
+  if (auto a = root["auth"]; a && r.is_map(a, "auth")) {
+    r.check_keys(a, {"tokens_file"}, "auth");
+    if (auto t = a["tokens_file"]) {
+      if (auto s = r.string(t, "tokens_file")) c.tokens_file = *s;
+    }
+  }
+  if (auto s = root["sinks"]) read_sinks(s, r, c);
+  if (auto ch = root["channels"]; ch && r.is_map(ch, "channels")) {
+    for (const auto& item : ch) {
+      ChannelRoute route;
+      route.name = item.first.Scalar();
+      route.where = r.at(item.first);
+      const std::string what = "channel '" + route.name + "'";
+      if (!r.is_map(item.second, what)) continue;
+      r.check_keys(item.second, {"reply_sink"}, what);
+      if (auto sink = item.second["reply_sink"]) {
+        if (auto s = r.string(sink, "reply_sink")) route.reply_sink = *s;
+        if (!c.sinks.count(route.reply_sink)) {
+          r.error(sink, what + ": unknown sink '" + route.reply_sink + "'");
+        }
+      } else {
+        r.error(item.first, what + " needs reply_sink");
+      }
+      c.channels[route.name] = route;
+    }
+  }
+  if (result.diagnostics.empty()) result.config = std::move(c);
+  return result;
+}
+
+void check_references(const Config& config, const policy::Policy& policy,
+                      policy::Diagnostics& diagnostics) {
+  std::vector<std::string> known;
+  for (const auto& [name, _] : config.sinks) known.push_back(name);
+  auto check_sink = [&](const std::string& sink, const policy::SourceLocation& where,
+                        const std::string& who) {
+    if (config.sinks.count(sink)) return;
+    std::string message = who + " names sink '" + sink + "', which ackd.yaml does not define";
+    if (auto near = policy::closest_match(sink, known); !near.empty()) {
+      message += " (did you mean '" + near + "'?)";
+    }
+    diagnostics.error(where, message);
+  };
+  for (const auto& team : policy.teams) {
+    const std::string who = "team '" + team.name + "'";
+    check_sink(team.notify, team.notify_where, who);
+    for (const auto& e : team.escalate) check_sink(e.sink, e.where, who);
+  }
+  bool replies = false;
+  for (const auto& rule : policy.rules) replies = replies || rule.reply.has_value();
+  if (!replies) return;
+  for (const auto& [name, channel] : policy.channels) {
+    if (!config.channels.count(name)) {
+      diagnostics.error(config.policy_where, "the policy replies on channel '" + name +
+                                                 "', but ackd.yaml has no channels." + name +
+                                                 ".reply_sink");
+    }
+  }
+}
+
+}  // namespace ackd::config
