@@ -37,15 +37,15 @@ class KeywordSet {
   void match_ids(std::string_view normalized_text, std::vector<std::uint32_t>& ids) const;
 
  private:
-  struct Matcher;  // wraps RE2::Set, a nested class that cannot be forward-declared
+  struct Automaton;  // Aho-Corasick over the keywords' bytes, built by compile()
 
-  // The ids found, in a per-thread buffer valid until the next call.
-  const std::vector<int>& find_all(std::string_view normalized_text) const;
+  // Calls found(id) for each occurrence of a keyword that respects its word boundaries.
+  template <class Found>
+  void for_each_match(std::string_view normalized_text, Found&& found) const;
 
   std::vector<std::string> keywords_;
   std::unordered_map<std::string, std::uint32_t> ids_;
-  std::unique_ptr<Matcher> set_;
-  bool compiled_ = false;
+  std::unique_ptr<const Automaton> automaton_;  // null until compile()
 };
 
 }  // namespace ackd::text
