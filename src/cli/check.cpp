@@ -48,21 +48,13 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
 }  // namespace
 
 int check(const std::vector<std::string>& args) {
+  const std::string usage = "usage: ackd check [--config FILE] [POLICY]";
+  auto parsed = parse_arguments(args, {"--config"}, usage);
+  if (!parsed) return kUsage;
+  const auto& positional = parsed->positional;
   std::optional<std::string> config;
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config") {
-      if (i + 1 >= args.size()) return usage_error("--config needs a file");
-      config = args[++i];
-    } else if (args[i].rfind("--", 0) == 0) {
-      return usage_error("check: unknown option " + args[i]);
-    } else {
-      positional.push_back(args[i]);
-    }
-  }
-  if (positional.size() > 1 || (positional.empty() && !config)) {
-    return usage_error("usage: ackd check [--config FILE] [POLICY]");
-  }
+  if (auto c = parsed->options.find("--config"); c != parsed->options.end()) config = c->second;
+  if (positional.size() > 1 || (positional.empty() && !config)) return usage_error(usage);
   std::optional<std::string> policy_path;
   if (!positional.empty()) policy_path = positional[0];
   if (config) return check_with_config(*config, policy_path);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,5 +29,17 @@ std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& p
 std::optional<std::string> read_file(const std::string& path, std::string& error);
 
 int usage_error(const std::string& message);
+
+// A command's arguments: the values of its options, and the rest in order.
+struct Arguments {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+};
+
+// Every option takes a value (`--at TIME`); an unknown option or a missing value is a
+// usage error, reported and returned as nullopt.
+std::optional<Arguments> parse_arguments(const std::vector<std::string>& args,
+                                         const std::vector<std::string>& options,
+                                         const std::string& usage);
 
 }  // namespace ackd::cli

@@ -7,21 +7,15 @@
 namespace ackd::cli {
 
 int explain(const std::vector<std::string>& args) {
+  const std::string usage = "usage: ackd explain POLICY COMPLAINT.json [--at TIME]";
+  auto parsed = parse_arguments(args, {"--at"}, usage);
+  if (!parsed) return kUsage;
+  const auto& positional = parsed->positional;
+  if (positional.size() != 2) return usage_error(usage);
   std::optional<time::Instant> at;
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--at") {
-      if (i + 1 >= args.size()) return usage_error("--at needs an RFC 3339 time");
-      at = time::parse_rfc3339(args[++i]);
-      if (!at) return usage_error("--at: '" + args[i] + "' is not an RFC 3339 time");
-    } else if (args[i].rfind("--", 0) == 0) {
-      return usage_error("explain: unknown option " + args[i]);
-    } else {
-      positional.push_back(args[i]);
-    }
-  }
-  if (positional.size() != 2) {
-    return usage_error("usage: ackd explain POLICY COMPLAINT.json [--at TIME]");
+  if (auto a = parsed->options.find("--at"); a != parsed->options.end()) {
+    at = time::parse_rfc3339(a->second);
+    if (!at) return usage_error("--at: '" + a->second + "' is not an RFC 3339 time");
   }
   auto policy = load_policy_or_report(positional[0]);
   if (!policy) return kFailed;

@@ -83,4 +83,27 @@ int usage_error(const std::string& message) {
   return kUsage;
 }
 
+std::optional<Arguments> parse_arguments(const std::vector<std::string>& args,
+                                         const std::vector<std::string>& options,
+                                         const std::string& usage) {
+  Arguments out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) != 0) {
+      out.positional.push_back(args[i]);
+      continue;
+    }
+    if (std::find(options.begin(), options.end(), args[i]) == options.end()) {
+      usage_error("unknown option " + args[i] + "\n" + usage);
+      return std::nullopt;
+    }
+    if (i + 1 >= args.size()) {
+      usage_error(args[i] + " needs a value\n" + usage);
+      return std::nullopt;
+    }
+    out.options[args[i]] = args[i + 1];
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace ackd::cli

@@ -35,20 +35,14 @@ std::string outcome(const nlohmann::json& d) {
 }  // namespace
 
 int replay(const std::vector<std::string>& args) {
+  const std::string usage = "usage: ackd replay POLICY FILE.ndjson [--compare POLICY2]";
+  auto parsed = parse_arguments(args, {"--compare"}, usage);
+  if (!parsed) return kUsage;
+  const auto& positional = parsed->positional;
+  if (positional.size() != 2) return usage_error(usage);
   std::optional<std::string> compare_path;
-  std::vector<std::string> positional;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--compare") {
-      if (i + 1 >= args.size()) return usage_error("--compare needs a policy");
-      compare_path = args[++i];
-    } else if (args[i].rfind("--", 0) == 0) {
-      return usage_error("replay: unknown option " + args[i]);
-    } else {
-      positional.push_back(args[i]);
-    }
-  }
-  if (positional.size() != 2) {
-    return usage_error("usage: ackd replay POLICY FILE.ndjson [--compare POLICY2]");
+  if (auto c = parsed->options.find("--compare"); c != parsed->options.end()) {
+    compare_path = c->second;
   }
   auto before = load_policy_or_report(positional[0]);
   if (!before) return kFailed;

@@ -1005,32 +1005,29 @@ std::string_view name_of(Field f) {
   return kFieldNames[static_cast<std::size_t>(f)];
 }
 
+namespace {
+
+template <class T>
+const T* find_named(const std::vector<T>& items, const std::string& name,
+                    std::string T::*key = &T::name) {
+  auto found =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.*key == name; });
+  return found == items.end() ? nullptr : &*found;
+}
+
+}  // namespace
+
 const NamedCalendar* Policy::calendar(const std::string& name) const {
-  for (const auto& c : calendars) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+  return find_named(calendars, name);
 }
-
 const Team* Policy::team(const std::string& name) const {
-  for (const auto& t : teams) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
+  return find_named(teams, name);
 }
-
 const ReplyTemplate* Policy::reply_template(const std::string& name) const {
-  for (const auto& t : templates) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
+  return find_named(templates, name);
 }
-
 const Rule* Policy::rule(const std::string& id) const {
-  for (const auto& r : rules) {
-    if (r.id == id) return &r;
-  }
-  return nullptr;
+  return find_named(rules, id, &Rule::id);
 }
 
 }  // namespace ackd::policy
