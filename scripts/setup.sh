@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates tzdata curl
+  build-essential cmake ninja-build pkg-config git ca-certificates tzdata curl python3
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
   libsqlite3-dev libre2-dev libicu-dev libsystemd-dev

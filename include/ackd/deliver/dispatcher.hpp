@@ -1,0 +1,69 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ackd/config/config.hpp"
+#include "ackd/store/store.hpp"
+
+namespace ackd::deliver {
+
+struct RetryPolicy {
+  int max_attempts = 8;
+  std::chrono::milliseconds initial{1000};
+  std::chrono::milliseconds max{300000};
+  double jitter = 0.2;  // each delay is spread by up to ±20%
+};
+
+// The delay before attempt number `attempt` (2 for the first retry): exponential from
+// `initial`, capped at `max`, with jitter drawn from `unit` in [0, 1).
+std::chrono::milliseconds backoff(const RetryPolicy& retry, int attempt, double unit);
+
+// What happened to one delivery attempt.
+struct Attempt {
+  bool delivered = false;
+  bool retryable = true;  // false: a 4xx other than 408/429, never worth repeating
+  std::string error;      // "HTTP 500", "timeout", "connection refused", ...
+};
+
+// Reports from the dispatcher, for metrics and logs.
+struct DeliveryObserver {
+  std::function<void(const store::OutboxItem&, std::chrono::steady_clock::duration)> delivered;
+  std::function<void(const store::OutboxItem&, const Attempt&)> attempt_failed;
+  std::function<void(const store::OutboxItem&, const Attempt&)> failed;
+};
+
+// Delivers outbox items to their sinks at their due time, retrying with backoff and
+// jitter, and records every outcome in the store. Each sink has its own queue and
+// connections, so a slow or dead sink delays nobody else. Runs on one io_context thread.
+class Dispatcher {
+ public:
+  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
+             store::Store& store, RetryPolicy retry, DeliveryObserver observer = {});
+  ~Dispatcher();
+
+  // Sends what is due now at once and schedules the rest. Items for unknown sinks are
+  // marked failed. Call on the io_context's thread.
+  void submit(std::vector<store::OutboxItem> items);
+  // Forgets scheduled items (a claimed case's escalations); attempts under way finish.
+  void cancel(const std::vector<std::int64_t>& outbox_ids);
+
+  // Stops taking items, lets attempts under way finish (at most `grace`), then calls
+  // `done`. Scheduled items stay pending in the store for the next start.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  std::size_t in_flight() const;
+  std::size_t scheduled() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ackd::deliver

@@ -1,0 +1,146 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ackd/complaint/complaint.hpp"
+#include "ackd/time/instant.hpp"
+#include "nlohmann/json.hpp"
+
+namespace ackd::store {
+
+// One thing ackd owes someone: a reply to a customer or a notice to a team, due at a time.
+// Rows are written in the same transaction as the complaint that owes them (the
+// transactional outbox), so what was promised by a 202 survives a crash.
+struct OutboxItem {
+  std::int64_t id = 0;  // assigned by the store
+  std::string complaint_id;
+  std::string kind;  // reply | handoff | escalation | breach | followup
+  int level = 0;     // escalation level; 0 otherwise
+  std::string sink;
+  std::string idempotency_key;  // the same on every attempt
+  std::string payload;          // the JSON body to send
+  time::Instant due_at;
+  int attempts = 0;  // attempts already made
+};
+
+// The handoff of a case to a team, as stored.
+struct HandoffRecord {
+  std::string team;
+  std::string priority;
+  time::Instant deadline;
+  std::string deadline_text;
+  // The follow-up notice owed after resolution, if the rule asks for one: its sink,
+  // delay and payload are fixed at acceptance so a policy reload cannot change them.
+  std::optional<time::Seconds> followup_after;
+  std::string followup_sink;
+  std::string followup_payload;
+};
+
+// Everything stored for one newly accepted complaint, in one transaction.
+struct CaseRecord {
+  std::string id;
+  std::string channel;
+  std::string external_id;
+  std::string author_id;
+  time::Instant received_at;  // when the customer posted (or arrival)
+  time::Instant accepted_at;
+  nlohmann::json complaint;  // as received
+  std::string rule;
+  std::string policy_version;
+  std::string reply_status;  // none | queued | suppressed
+  std::string reason;
+  bool reply_counts_for_author = false;  // counts towards the per-author reply limit
+  nlohmann::json decision;
+  std::optional<HandoffRecord> handoff;
+  std::vector<OutboxItem> outbox;  // ids are filled in by the store
+  nlohmann::json response;         // the body answered to the connector
+};
+
+// Decides what to store for a complaint from what the store knows of its author. Runs on
+// the store's writer thread, inside the transaction, so two complaints from one author in
+// one batch see each other.
+using Planner = std::function<CaseRecord(const AuthorHistory& history)>;
+
+struct IngestResult {
+  bool duplicate = false;
+  std::string id;
+  nlohmann::json response;  // the first acceptance's response for a duplicate
+  std::vector<OutboxItem> outbox;  // to deliver now or schedule: empty for duplicates
+};
+
+enum class ClaimOutcome { claimed, already_yours, held_by_other, resolved, not_found };
+
+struct ClaimResult {
+  ClaimOutcome outcome = ClaimOutcome::not_found;
+  std::string agent;                        // who holds the case
+  std::vector<std::int64_t> cancelled;      // escalation and breach notices no longer owed
+};
+
+enum class ResolveOutcome { resolved, already_resolved, not_found };
+
+struct ResolveResult {
+  ResolveOutcome outcome = ResolveOutcome::not_found;
+  std::vector<std::int64_t> cancelled;
+  std::optional<OutboxItem> followup;  // scheduled after resolution
+};
+
+struct StoreOptions {
+  std::string directory;  // holds ackd.db (created if missing)
+  std::size_t max_batch = 512;  // complaints per group commit
+};
+
+// The embedded SQLite store. Every write goes through one writer thread that groups the
+// work queued meanwhile into one transaction and one fsync (synchronous=FULL, WAL), then
+// calls each callback. Callbacks run on the writer thread: post them to your executor.
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> open(const StoreOptions& options);
+  ~Store();  // drains the queue, then stops the writer
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Accepts a complaint unless (channel, external_id) is already stored. A non-OK status
+  // means nothing was stored (e.g. the disk is full).
+  void ingest(std::string channel, std::string external_id, std::string author_id,
+              Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done);
+
+  void claim(std::string complaint_id, std::string agent, time::Instant now,
+             std::function<void(absl::StatusOr<ClaimResult>)> done);
+  void resolve(std::string complaint_id, std::string agent, std::string note, time::Instant now,
+               std::function<void(absl::StatusOr<ResolveResult>)> done);
+
+  // Delivery bookkeeping; each also appends to the complaint's timeline.
+  void mark_delivered(std::int64_t outbox_id, time::Instant at);
+  void mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
+                           std::string error);
+  void mark_failed(std::int64_t outbox_id, int attempts, std::string error);
+
+  // Everything owed and not yet delivered, failed or cancelled, oldest first (for start-up).
+  void pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done);
+
+  // The complaint, its decision and its timeline; NotFound if unknown.
+  void timeline(std::string complaint_id, std::function<void(absl::StatusOr<nlohmann::json>)> done);
+  // Cases by state (open | claimed | breached | resolved), soonest deadline first.
+  void handoffs(std::string state, time::Instant now,
+                std::function<void(absl::StatusOr<nlohmann::json>)> done);
+
+  // Blocks until everything queued so far is committed (for shutdown and tests).
+  void flush();
+  // Number of outbox rows still pending (for the outbox-depth metric).
+  std::int64_t outbox_depth() const;
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ackd::store
