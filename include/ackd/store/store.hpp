@@ -71,7 +71,7 @@ using Planner = std::function<CaseRecord(const AuthorHistory& history)>;
 struct IngestResult {
   bool duplicate = false;
   std::string id;
-  nlohmann::json response;  // the first acceptance's response for a duplicate
+  nlohmann::json response;         // the first acceptance's response for a duplicate
   std::vector<OutboxItem> outbox;  // to deliver now or schedule: empty for duplicates
 };
 
@@ -79,8 +79,8 @@ enum class ClaimOutcome { claimed, already_yours, held_by_other, resolved, not_f
 
 struct ClaimResult {
   ClaimOutcome outcome = ClaimOutcome::not_found;
-  std::string agent;                        // who holds the case
-  std::vector<std::int64_t> cancelled;      // escalation and breach notices no longer owed
+  std::string agent;                    // who holds the case
+  std::vector<std::int64_t> cancelled;  // escalation and breach notices no longer owed
 };
 
 enum class ResolveOutcome { resolved, already_resolved, not_found };
@@ -92,7 +92,7 @@ struct ResolveResult {
 };
 
 struct StoreOptions {
-  std::string directory;  // holds ackd.db (created if missing)
+  std::string directory;        // holds ackd.db (created if missing)
   std::size_t max_batch = 512;  // complaints per group commit
 };
 
@@ -109,8 +109,8 @@ class Store {
 
   // Accepts a complaint unless (channel, external_id) is already stored. A non-OK status
   // means nothing was stored (e.g. the disk is full).
-  void ingest(std::string channel, std::string external_id, std::string author_id,
-              Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done);
+  void ingest(std::string channel, std::string external_id, std::string author_id, Planner plan,
+              std::function<void(absl::StatusOr<IngestResult>)> done);
 
   void claim(std::string complaint_id, std::string agent, time::Instant now,
              std::function<void(absl::StatusOr<ClaimResult>)> done);
