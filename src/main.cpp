@@ -8,7 +8,8 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
 
-  check [--config FILE] POLICY              validate a policy (a file or a directory of *.yaml)
+  serve --config FILE                       run the daemon in the foreground
+  check [--config FILE] [POLICY]            validate a policy (a file or a directory of *.yaml)
   test POLICY TESTFILE...                   run policy tests
   explain POLICY COMPLAINT.json [--at TIME] show why each rule matches or not, and the decision
   replay POLICY FILE.ndjson [--compare P2]  decide recorded complaints offline
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     std::cout << "ackd " << ACKD_VERSION << "\n";
     return ackd::cli::kOk;
   }
+  if (command == "serve") return ackd::cli::serve(args);
   if (command == "check") return ackd::cli::check(args);
   if (command == "test") return ackd::cli::test(args);
   if (command == "explain") return ackd::cli::explain(args);

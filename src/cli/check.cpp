@@ -1,7 +1,7 @@
-#include <filesystem>
 #include <iostream>
 
 #include "ackd/config/config.hpp"
+#include "ackd/daemon/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
@@ -14,7 +14,7 @@ void print(const policy::Diagnostics& diagnostics) {
 // With --config, the policy is the config's unless named, relative to the config's folder.
 int check_with_config(const std::string& config_path, std::optional<std::string> policy_path) {
   std::string error;
-  auto content = read_file(config_path, error);
+  auto content = daemon::read_file(config_path, error);
   if (!content) {
     std::cerr << "ackd: " << error << "\n";
     return kFailed;
@@ -25,11 +25,7 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";
     return kFailed;
   }
-  if (!policy_path) {
-    std::filesystem::path p(parsed.config->policy);
-    if (p.is_relative()) p = std::filesystem::path(config_path).parent_path() / p;
-    policy_path = p.lexically_normal().string();
-  }
+  if (!policy_path) policy_path = daemon::resolve_path(parsed.config->policy, config_path);
   auto policy = load_policy_or_report(*policy_path);
   if (!policy) return kFailed;
   policy::Diagnostics references;

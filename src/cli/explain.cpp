@@ -1,6 +1,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "ackd/daemon/files.hpp"
 #include "ackd/policy/evaluate.hpp"
 #include "commands.hpp"
 
@@ -20,7 +21,7 @@ int explain(const std::vector<std::string>& args) {
   auto policy = load_policy_or_report(positional[0]);
   if (!policy) return kFailed;
   std::string error;
-  auto body = read_file(positional[1], error);
+  auto body = daemon::read_file(positional[1], error);
   if (!body) {
     std::cerr << "ackd: " << error << "\n";
     return kFailed;

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "ackd/daemon/files.hpp"
 #include "ackd/policy/testing.hpp"
 #include "commands.hpp"
 
@@ -12,7 +13,7 @@ int test(const std::vector<std::string>& args) {
   std::size_t passed = 0, failed = 0;
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string error;
-    auto files = read_yaml_sources(args[i], error);
+    auto files = daemon::read_yaml_sources(args[i], error);
     if (!files) {
       std::cerr << "ackd: " << error << "\n";
       ++failed;

@@ -1,1 +1,826 @@
-// placeholder
+#include "ackd/store/store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "ackd/time/instant.hpp"
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+namespace ackd::store {
+namespace {
+
+using sqlite::Error;
+using json = nlohmann::json;
+
+constexpr auto kHistoryWindow = std::chrono::days(30);
+constexpr int kBusyTimeoutMs = 5000;
+
+std::int64_t to_unix(time::Instant t) {
+  return t.time_since_epoch().count();
+}
+time::Instant from_unix(std::int64_t s) {
+  return time::Instant(time::Seconds(s));
+}
+time::Instant wall_now() {
+  return std::chrono::floor<time::Seconds>(std::chrono::system_clock::now());
+}
+
+json rfc3339_or_null(const std::optional<std::int64_t>& t) {
+  return t ? json(time::format_rfc3339_utc(from_unix(*t))) : json(nullptr);
+}
+json text_or_null(const std::optional<std::string>& s) {
+  return s ? json(*s) : json(nullptr);
+}
+
+// A job's own failure (unknown id, planner exception, constraint): only that job fails.
+struct JobFailure {
+  absl::Status status;
+};
+
+// Errors that are about the database or the disk rather than the job's data: the whole
+// batch is rolled back and every job in it gets the error.
+bool is_batch_error(const Error& e) {
+  switch (e.primary()) {
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// State shared by the jobs of one batch.
+struct Tx {
+  sqlite::Connection& db;
+  std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
+
+  void event(const std::string& complaint_id, time::Instant at, std::string_view event,
+             const json& detail) {
+    db.query("INSERT INTO timeline (complaint_id, at, event, detail) VALUES (?, ?, ?, ?)")
+        .bind_all(complaint_id, to_unix(at), event, detail.dump())
+        .run();
+  }
+
+  std::vector<std::int64_t> cancel_timers(const std::string& complaint_id) {
+    std::vector<std::int64_t> ids;
+    auto q = db.query(
+        "UPDATE outbox SET state = 'cancelled' WHERE complaint_id = ? AND state = 'pending' "
+        "AND kind IN ('escalation', 'breach') RETURNING id");
+    q.bind_all(complaint_id);
+    while (q.step()) ids.push_back(q.integer(0));
+    depth_delta -= static_cast<std::int64_t>(ids.size());
+    return ids;
+  }
+
+  void insert_outbox(OutboxItem& item) {
+    db.query(
+          "INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(item.complaint_id, item.kind, item.level, item.sink, item.idempotency_key,
+                  item.payload, to_unix(item.due_at))
+        .run();
+    item.id = sqlite3_last_insert_rowid(db.get());
+    ++depth_delta;
+  }
+};
+
+struct Job {
+  bool writes = true;                          // false: a read, which works on a read-only disk too
+  std::function<void(Tx&)> run;                // inside the transaction; throws on failure
+  std::function<void(absl::Status)> complete;  // after COMMIT (or the failure)
+};
+
+}  // namespace
+
+class Store::Impl {
+ public:
+  explicit Impl(StoreOptions options) : options_(std::move(options)) {
+    if (options_.max_batch == 0) options_.max_batch = 1;
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    db_.close();
+  }
+
+  absl::Status open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.directory, ec);
+    if (ec) {
+      return absl::UnavailableError("store: cannot create directory " + options_.directory + ": " +
+                                    ec.message());
+    }
+    path_ = (std::filesystem::path(options_.directory) / "ackd.db").string();
+    try {
+      db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+      sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+      // journal_mode is the first statement that reads the file: a corrupt file fails here.
+      auto mode = db_.query("PRAGMA journal_mode = WAL");
+      if (!mode.step() || mode.text(0) != "wal") {
+        return absl::UnavailableError("store: " + path_ + ": cannot switch to WAL journal mode");
+      }
+    } catch (const Error& e) {
+      return absl::UnavailableError("store: cannot open " + path_ + ": " + e.what());
+    }
+    try {
+      db_.exec_script("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+      if (auto st = migrate(); !st.ok()) return st;
+      if (options_.query_only) db_.exec_script("PRAGMA query_only = ON");
+      auto q = db_.query("SELECT count(*) FROM outbox WHERE state = 'pending'");
+      q.step();
+      depth_ = q.integer(0);
+    } catch (const Error& e) {
+      return absl::UnavailableError("store: " + path_ + ": " + e.what());
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+    return absl::OkStatus();
+  }
+
+  // Queues a job whose body returns a T for `done`.
+  template <class T, class Body>
+  void submit(Body body, std::function<void(absl::StatusOr<T>)> done, bool writes = true) {
+    auto result = std::make_shared<std::optional<T>>();
+    Job job;
+    job.writes = writes;
+    job.run = [body = std::move(body), result](Tx& tx) mutable { result->emplace(body(tx)); };
+    job.complete = [result, done = std::move(done)](absl::Status st) {
+      if (!done) return;
+      if (st.ok() && *result) {
+        done(std::move(**result));
+      } else {
+        done(st.ok() ? absl::InternalError("store: job produced no result") : std::move(st));
+      }
+    };
+    enqueue(std::move(job));
+  }
+
+  // Queues bookkeeping nobody waits for; a failure is logged.
+  template <class Body>
+  void submit_detached(std::string what, Body body) {
+    Job job;
+    job.run = std::move(body);
+    job.complete = [what = std::move(what)](const absl::Status& st) {
+      if (!st.ok()) spdlog::error("store: {} not recorded: {}", what, std::string(st.message()));
+    };
+    enqueue(std::move(job));
+  }
+
+  void flush() {
+    std::promise<void> done;
+    auto future = done.get_future();
+    Job job;
+    job.writes = false;
+    job.run = [](Tx&) {};
+    job.complete = [&done](const absl::Status&) { done.set_value(); };
+    enqueue(std::move(job));
+    future.wait();
+  }
+
+  std::int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+
+ private:
+  absl::Status migrate() {
+    std::int64_t version = 0;
+    {
+      auto q = db_.query("PRAGMA user_version");
+      if (q.step()) version = q.integer(0);
+    }
+    if (version > schema::kLatestVersion) {
+      return absl::FailedPreconditionError(
+          "store: " + path_ + " has schema version " + std::to_string(version) +
+          ", newer than this ackd understands (" + std::to_string(schema::kLatestVersion) + ")");
+    }
+    for (const auto& m : schema::kMigrations) {
+      if (m.version <= version) continue;
+      db_.exec_script("BEGIN IMMEDIATE");
+      try {
+        db_.exec_script(m.sql);
+        db_.exec_script(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
+        db_.exec_script("COMMIT");
+      } catch (const Error& e) {
+        if (db_.in_transaction()) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        return absl::UnavailableError("store: " + path_ + ": migration " +
+                                      std::to_string(m.version) + " failed: " + e.what());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  void enqueue(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+  void writer_loop() {
+    for (;;) {
+      std::vector<Job> batch;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued is done
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      run_batch(batch);
+    }
+  }
+
+  // Runs the batch in one transaction. Callbacks fire only after COMMIT has returned, so
+  // anything they report (a 202) is durable.
+  void run_batch(std::vector<Job>& batch) {
+    std::vector<absl::Status> results(batch.size());
+    Tx tx{db_};
+    absl::Status batch_error;
+    // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
+    const bool writes =
+        std::any_of(batch.begin(), batch.end(), [](const Job& j) { return j.writes; });
+    try {
+      db_.query(writes ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
+    } catch (const Error& e) {
+      batch_error = absl::UnavailableError(std::string("store: cannot begin: ") + e.what());
+    }
+    for (std::size_t i = 0; batch_error.ok() && i < batch.size(); ++i) {
+      const auto delta_before = tx.depth_delta;
+      try {
+        db_.query("SAVEPOINT job").run();
+      } catch (const Error& e) {
+        batch_error = absl::UnavailableError(std::string("store: ") + e.what());
+        break;
+      }
+      try {
+        batch[i].run(tx);
+      } catch (const JobFailure& f) {
+        results[i] = f.status;
+      } catch (const Error& e) {
+        if (is_batch_error(e)) {
+          batch_error = absl::UnavailableError(std::string("store: ") + e.what());
+          break;
+        }
+        results[i] = absl::InternalError(std::string("store: ") + e.what());
+      } catch (const std::exception& e) {
+        results[i] = absl::InternalError(std::string("store: ") + e.what());
+      } catch (...) {
+        results[i] = absl::InternalError("store: unknown exception");
+      }
+      try {
+        // A savepoint undoes only its own job; the others in the batch still commit.
+        if (!results[i].ok()) {
+          db_.query("ROLLBACK TO job").run();
+          tx.depth_delta = delta_before;
+        }
+        db_.query("RELEASE job").run();
+      } catch (const Error& e) {
+        batch_error = absl::UnavailableError(std::string("store: ") + e.what());
+      }
+      // SQLite rolls the whole transaction back by itself after some I/O errors.
+      if (batch_error.ok() && !db_.in_transaction()) {
+        batch_error = absl::UnavailableError("store: transaction aborted: " +
+                                             std::string(sqlite3_errmsg(db_.get())));
+      }
+    }
+    if (batch_error.ok()) {
+      try {
+        db_.query("COMMIT").run();
+      } catch (const Error& e) {
+        batch_error = absl::UnavailableError(std::string("store: cannot commit: ") + e.what());
+      }
+    }
+    if (!batch_error.ok()) {
+      if (db_.in_transaction()) {
+        sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      }
+      for (auto& r : results) r = batch_error;
+    } else {
+      if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
+      depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].complete(std::move(results[i]));
+      } catch (const std::exception& e) {
+        spdlog::error("store: a callback threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("store: a callback threw");
+      }
+    }
+  }
+
+  StoreOptions options_;
+  std::string path_;
+  sqlite::Connection db_;  // used only by the writer thread once it has started
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::atomic<std::int64_t> depth_{0};
+  std::atomic<std::int64_t> commits_{0};
+};
+
+// ---------------------------------------------------------------------------------------
+// Jobs
+
+namespace {
+
+IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& external_id,
+                       const std::string& author_id, const Planner& plan) {
+  auto& db = tx.db;
+  {
+    auto q = db.query("SELECT id, response FROM complaints WHERE channel = ? AND external_id = ?");
+    q.bind_all(channel, external_id);
+    if (q.step()) {
+      IngestResult r;
+      r.duplicate = true;
+      r.id = q.text(0);
+      r.response = json::parse(q.text(1), nullptr, false);
+      if (!r.response.is_object()) r.response = json::object({{"id", r.id}});
+      r.response["duplicate"] = true;
+      return r;
+    }
+  }
+
+  // Everything committed earlier and everything earlier in this batch (same transaction).
+  AuthorHistory history;
+  const auto since = to_unix(wall_now() - kHistoryWindow);
+  {
+    auto q = db.query(
+        "SELECT received_at FROM complaints WHERE channel = ? AND author_id = ? "
+        "AND received_at >= ? ORDER BY received_at");
+    q.bind_all(channel, author_id, since);
+    while (q.step()) history.complaints.push_back(from_unix(q.integer(0)));
+  }
+  {
+    auto q = db.query(
+        "SELECT accepted_at FROM complaints WHERE channel = ? AND author_id = ? "
+        "AND reply_counts = 1 AND accepted_at >= ? ORDER BY accepted_at");
+    q.bind_all(channel, author_id, since);
+    while (q.step()) history.replies.push_back(from_unix(q.integer(0)));
+  }
+
+  CaseRecord rec;
+  try {
+    rec = plan(history);
+  } catch (const std::exception& e) {
+    throw JobFailure{absl::InternalError(std::string("store: planning failed: ") + e.what())};
+  } catch (...) {
+    throw JobFailure{absl::InternalError("store: planning failed")};
+  }
+  if (rec.id.empty()) throw JobFailure{absl::InternalError("store: the plan has no case id")};
+
+  // The key the duplicate check used is the one stored, whatever the plan says.
+  db.query(
+        "INSERT INTO complaints (id, channel, external_id, author_id, received_at, accepted_at, "
+        "complaint, rule, policy_version, reply_status, reason, reply_counts, decision, response) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind_all(rec.id, channel, external_id, author_id, to_unix(rec.received_at),
+                to_unix(rec.accepted_at), rec.complaint.dump(), rec.rule, rec.policy_version,
+                rec.reply_status, rec.reason, rec.reply_counts_for_author ? 1 : 0,
+                rec.decision.dump(), rec.response.dump())
+      .run();
+
+  if (rec.handoff) {
+    const auto& h = *rec.handoff;
+    std::optional<std::int64_t> after;
+    if (h.followup_after) after = h.followup_after->count();
+    db.query(
+          "INSERT INTO handoffs (complaint_id, team, priority, deadline, deadline_text, "
+          "followup_after, followup_sink, followup_payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(rec.id, h.team, h.priority, to_unix(h.deadline), h.deadline_text, after,
+                  h.followup_sink, h.followup_payload)
+        .run();
+  }
+  for (auto& item : rec.outbox) {
+    if (item.complaint_id.empty()) item.complaint_id = rec.id;
+    tx.insert_outbox(item);
+  }
+
+  tx.event(rec.id, rec.received_at, "received",
+           {{"channel", channel}, {"external_id", external_id}});
+  tx.event(rec.id, rec.accepted_at, "decided",
+           {{"rule", rec.rule},
+            {"policy_version", rec.policy_version},
+            {"reply", rec.reply_status},
+            {"reason", rec.reason}});
+  if (rec.reply_status == "queued") {
+    json detail = json::object();
+    for (const auto& item : rec.outbox) {
+      if (item.kind == "reply")
+        detail = {{"sink", item.sink}, {"due_at", time::format_rfc3339_utc(item.due_at)}};
+    }
+    tx.event(rec.id, rec.accepted_at, "reply_queued", detail);
+  } else if (rec.reply_status == "suppressed") {
+    tx.event(rec.id, rec.accepted_at, "reply_suppressed", {{"reason", rec.reason}});
+  }
+  if (rec.handoff) {
+    tx.event(rec.id, rec.accepted_at, "handoff",
+             {{"team", rec.handoff->team},
+              {"priority", rec.handoff->priority},
+              {"deadline", time::format_rfc3339_utc(rec.handoff->deadline)}});
+  }
+
+  IngestResult r;
+  r.id = rec.id;
+  r.response = std::move(rec.response);
+  r.outbox = std::move(rec.outbox);
+  return r;
+}
+
+ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, time::Instant now) {
+  ClaimResult r;
+  std::string state;
+  {
+    auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
+    q.bind_all(id);
+    if (!q.step()) return r;  // not_found
+    state = q.text(0);
+    r.agent = q.text(1);
+  }
+  if (state == "resolved") {
+    r.outcome = ClaimOutcome::resolved;
+    return r;
+  }
+  if (state == "claimed") {
+    r.outcome = r.agent == agent ? ClaimOutcome::already_yours : ClaimOutcome::held_by_other;
+    return r;
+  }
+  tx.db
+      .query(
+          "UPDATE handoffs SET state = 'claimed', agent = ?, claimed_at = ? WHERE complaint_id = ?")
+      .bind_all(agent, to_unix(now), id)
+      .run();
+  r.outcome = ClaimOutcome::claimed;
+  r.agent = agent;
+  r.cancelled = tx.cancel_timers(id);
+  tx.event(id, now, "claimed", {{"agent", agent}, {"cancelled", r.cancelled.size()}});
+  return r;
+}
+
+ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent,
+                         const std::string& note, time::Instant now) {
+  ResolveResult r;
+  std::string state;
+  std::optional<std::int64_t> followup_after;
+  std::string followup_sink, followup_payload;
+  {
+    auto q = tx.db.query(
+        "SELECT state, followup_after, followup_sink, followup_payload FROM handoffs "
+        "WHERE complaint_id = ?");
+    q.bind_all(id);
+    if (!q.step()) return r;  // not_found
+    state = q.text(0);
+    followup_after = q.optional_integer(1);
+    followup_sink = q.text(2);
+    followup_payload = q.text(3);
+  }
+  if (state == "resolved") {
+    r.outcome = ResolveOutcome::already_resolved;
+    return r;
+  }
+  tx.db
+      .query(
+          "UPDATE handoffs SET state = 'resolved', agent = ?, resolved_at = ?, note = ? "
+          "WHERE complaint_id = ?")
+      .bind_all(agent, to_unix(now), note, id)
+      .run();
+  r.outcome = ResolveOutcome::resolved;
+  r.cancelled = tx.cancel_timers(id);
+  json detail = {{"agent", agent}, {"note", note}, {"cancelled", r.cancelled.size()}};
+  if (followup_after) {
+    OutboxItem item;
+    item.complaint_id = id;
+    item.kind = "followup";
+    item.sink = followup_sink;
+    item.idempotency_key = id + ":followup";
+    item.payload = followup_payload;
+    item.due_at = now + time::Seconds(*followup_after);
+    tx.insert_outbox(item);
+    detail["followup_due_at"] = time::format_rfc3339_utc(item.due_at);
+    r.followup = std::move(item);
+  }
+  tx.event(id, now, "resolved", detail);
+  return r;
+}
+
+struct OutboxRow {
+  std::string complaint_id, kind, sink, state;
+  int level = 0;
+  int attempts = 0;
+};
+
+std::optional<OutboxRow> outbox_row(Tx& tx, std::int64_t outbox_id) {
+  auto q = tx.db.query(
+      "SELECT complaint_id, kind, level, sink, state, attempts FROM outbox WHERE id = ?");
+  q.bind_all(outbox_id);
+  if (!q.step()) {
+    spdlog::warn("store: no outbox row {}", outbox_id);
+    return std::nullopt;
+  }
+  return OutboxRow{q.text(0),
+                   q.text(1),
+                   q.text(3),
+                   q.text(4),
+                   static_cast<int>(q.integer(2)),
+                   static_cast<int>(q.integer(5))};
+}
+
+json delivery_detail(std::int64_t outbox_id, const OutboxRow& row, int attempts) {
+  json d = {
+      {"outbox_id", outbox_id}, {"kind", row.kind}, {"sink", row.sink}, {"attempts", attempts}};
+  if (row.kind == "escalation") d["level"] = row.level;
+  return d;
+}
+
+void do_mark_delivered(Tx& tx, std::int64_t outbox_id, time::Instant at) {
+  auto row = outbox_row(tx, outbox_id);
+  if (!row || row->state == "delivered") return;
+  // Delivered after a cancellation still happened: record the truth.
+  tx.db
+      .query(
+          "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, "
+          "next_attempt_at = NULL WHERE id = ?")
+      .bind_all(to_unix(at), outbox_id)
+      .run();
+  if (row->state == "pending") --tx.depth_delta;
+  tx.event(row->complaint_id, at, "delivered", delivery_detail(outbox_id, *row, row->attempts + 1));
+}
+
+void do_mark_attempt_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant next,
+                            const std::string& error) {
+  auto row = outbox_row(tx, outbox_id);
+  if (!row || row->state == "delivered" || row->state == "failed") return;
+  tx.db.query("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+      .bind_all(attempts, to_unix(next), error, outbox_id)
+      .run();
+  auto detail = delivery_detail(outbox_id, *row, attempts);
+  detail["error"] = error;
+  if (row->state == "pending") detail["next_attempt_at"] = time::format_rfc3339_utc(next);
+  tx.event(row->complaint_id, wall_now(), "attempt_failed", detail);
+}
+
+void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, const std::string& error) {
+  auto row = outbox_row(tx, outbox_id);
+  if (!row || row->state == "delivered" || row->state == "failed") return;
+  // A cancelled notice stays cancelled; its last attempt's outcome is still recorded.
+  tx.db
+      .query(
+          "UPDATE outbox SET state = CASE state WHEN 'pending' THEN 'failed' ELSE state END, "
+          "attempts = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?")
+      .bind_all(attempts, error, outbox_id)
+      .run();
+  if (row->state == "pending") --tx.depth_delta;
+  auto detail = delivery_detail(outbox_id, *row, attempts);
+  detail["error"] = error;
+  tx.event(row->complaint_id, wall_now(), "delivery_failed", detail);
+}
+
+std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
+  std::vector<OutboxItem> items;
+  // A row that failed an attempt is next due at its retry time.
+  auto q = tx.db.query(
+      "SELECT id, complaint_id, kind, level, sink, idempotency_key, payload, "
+      "coalesce(next_attempt_at, due_at) AS due, attempts FROM outbox "
+      "WHERE state = 'pending' ORDER BY due, id");
+  while (q.step()) {
+    OutboxItem item;
+    item.id = q.integer(0);
+    item.complaint_id = q.text(1);
+    item.kind = q.text(2);
+    item.level = static_cast<int>(q.integer(3));
+    item.sink = q.text(4);
+    item.idempotency_key = q.text(5);
+    item.payload = q.text(6);
+    item.due_at = from_unix(q.integer(7));
+    item.attempts = static_cast<int>(q.integer(8));
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+json parse_stored(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+json do_timeline(Tx& tx, const std::string& id) {
+  json out;
+  {
+    auto q = tx.db.query(
+        "SELECT channel, external_id, received_at, accepted_at, complaint, rule, policy_version, "
+        "reply_status, reason, decision FROM complaints WHERE id = ?");
+    q.bind_all(id);
+    if (!q.step()) throw JobFailure{absl::NotFoundError("no complaint " + id)};
+    json decision = parse_stored(q.text(9));
+    if (!decision.is_object()) decision = json::object();
+    decision["rule"] = q.text(5);
+    decision["policy_version"] = q.text(6);
+    decision["reply"] = q.text(7);
+    decision["reason"] = q.text(8);
+    out = {{"id", id},
+           {"channel", q.text(0)},
+           {"external_id", q.text(1)},
+           {"received_at", time::format_rfc3339_utc(from_unix(q.integer(2)))},
+           {"accepted_at", time::format_rfc3339_utc(from_unix(q.integer(3)))},
+           {"complaint", parse_stored(q.text(4))},
+           {"decision", std::move(decision)}};
+  }
+  {
+    auto q = tx.db.query(
+        "SELECT team, priority, deadline, state, agent, claimed_at, resolved_at, note "
+        "FROM handoffs WHERE complaint_id = ?");
+    q.bind_all(id);
+    out["handoff"] = nullptr;
+    if (q.step()) {
+      out["handoff"] = {{"team", q.text(0)},
+                        {"priority", q.text(1)},
+                        {"deadline", time::format_rfc3339_utc(from_unix(q.integer(2)))},
+                        {"state", q.text(3)},
+                        {"agent", text_or_null(q.optional_text(4))},
+                        {"claimed_at", rfc3339_or_null(q.optional_integer(5))},
+                        {"resolved_at", rfc3339_or_null(q.optional_integer(6))},
+                        {"note", text_or_null(q.optional_text(7))}};
+    }
+  }
+  {
+    auto q = tx.db.query(
+        "SELECT id, kind, level, sink, state, attempts, due_at, delivered_at, last_error, "
+        "idempotency_key FROM outbox WHERE complaint_id = ? ORDER BY id");
+    q.bind_all(id);
+    out["outbox"] = json::array();
+    while (q.step()) {
+      out["outbox"].push_back({{"id", q.integer(0)},
+                               {"kind", q.text(1)},
+                               {"level", q.integer(2)},
+                               {"sink", q.text(3)},
+                               {"state", q.text(4)},
+                               {"attempts", q.integer(5)},
+                               {"due_at", time::format_rfc3339_utc(from_unix(q.integer(6)))},
+                               {"delivered_at", rfc3339_or_null(q.optional_integer(7))},
+                               {"last_error", text_or_null(q.optional_text(8))},
+                               {"idempotency_key", q.text(9)}});
+    }
+  }
+  {
+    auto q =
+        tx.db.query("SELECT at, event, detail FROM timeline WHERE complaint_id = ? ORDER BY id");
+    q.bind_all(id);
+    out["timeline"] = json::array();
+    while (q.step()) {
+      json e = parse_stored(q.text(2));
+      if (!e.is_object()) e = json::object();
+      e["at"] = time::format_rfc3339_utc(from_unix(q.integer(0)));
+      e["event"] = q.text(1);
+      out["timeline"].push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+json do_handoffs(Tx& tx, const std::string& state, time::Instant now) {
+  std::string where;
+  if (state == "open") {
+    where = "h.state = 'open' AND h.deadline > ?1";
+  } else if (state == "breached") {
+    where = "h.state = 'open' AND h.deadline <= ?1";
+  } else if (state == "claimed" || state == "resolved") {
+    where = "h.state = ?2";
+  } else {
+    throw JobFailure{absl::InvalidArgumentError(
+        "state: must be open, claimed, breached or resolved, not \"" + state + "\"")};
+  }
+  auto q = tx.db.query(
+      "SELECT h.complaint_id, h.team, h.priority, h.deadline, h.agent, c.rule, c.channel "
+      "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE " +
+      where + " ORDER BY h.deadline, h.complaint_id");
+  if (where.find("?1") != std::string::npos) {
+    q.bind(1, to_unix(now));
+  } else {
+    q.bind(2, state);
+  }
+  json out = json::array();
+  while (q.step()) {
+    out.push_back({{"id", q.text(0)},
+                   {"team", q.text(1)},
+                   {"priority", q.text(2)},
+                   {"deadline", time::format_rfc3339_utc(from_unix(q.integer(3)))},
+                   {"state", state},
+                   {"agent", text_or_null(q.optional_text(4))},
+                   {"rule", q.text(5)},
+                   {"channel", q.text(6)}});
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Store
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  if (auto st = impl->open(); !st.ok()) return st;
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+void Store::ingest(std::string channel, std::string external_id, std::string author_id,
+                   Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done) {
+  impl_->submit<IngestResult>(
+      [channel = std::move(channel), external_id = std::move(external_id),
+       author_id = std::move(author_id), plan = std::move(plan)](Tx& tx) {
+        return do_ingest(tx, channel, external_id, author_id, plan);
+      },
+      std::move(done));
+}
+
+void Store::claim(std::string complaint_id, std::string agent, time::Instant now,
+                  std::function<void(absl::StatusOr<ClaimResult>)> done) {
+  impl_->submit<ClaimResult>([id = std::move(complaint_id), agent = std::move(agent),
+                              now](Tx& tx) { return do_claim(tx, id, agent, now); },
+                             std::move(done));
+}
+
+void Store::resolve(std::string complaint_id, std::string agent, std::string note,
+                    time::Instant now, std::function<void(absl::StatusOr<ResolveResult>)> done) {
+  impl_->submit<ResolveResult>(
+      [id = std::move(complaint_id), agent = std::move(agent), note = std::move(note),
+       now](Tx& tx) { return do_resolve(tx, id, agent, note, now); },
+      std::move(done));
+}
+
+void Store::mark_delivered(std::int64_t outbox_id, time::Instant at) {
+  impl_->submit_detached("delivery of outbox row " + std::to_string(outbox_id),
+                         [outbox_id, at](Tx& tx) { do_mark_delivered(tx, outbox_id, at); });
+}
+
+void Store::mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
+                                std::string error) {
+  impl_->submit_detached("failed attempt on outbox row " + std::to_string(outbox_id),
+                         [outbox_id, attempts, next_attempt, error = std::move(error)](Tx& tx) {
+                           do_mark_attempt_failed(tx, outbox_id, attempts, next_attempt, error);
+                         });
+}
+
+void Store::mark_failed(std::int64_t outbox_id, int attempts, std::string error) {
+  impl_->submit_detached("failure of outbox row " + std::to_string(outbox_id),
+                         [outbox_id, attempts, error = std::move(error)](Tx& tx) {
+                           do_mark_failed(tx, outbox_id, attempts, error);
+                         });
+}
+
+void Store::pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done) {
+  impl_->submit<std::vector<OutboxItem>>([](Tx& tx) { return do_pending_outbox(tx); },
+                                         std::move(done), /*writes=*/false);
+}
+
+void Store::timeline(std::string complaint_id,
+                     std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  impl_->submit<json>([id = std::move(complaint_id)](Tx& tx) { return do_timeline(tx, id); },
+                      std::move(done), /*writes=*/false);
+}
+
+void Store::handoffs(std::string state, time::Instant now,
+                     std::function<void(absl::StatusOr<nlohmann::json>)> done) {
+  impl_->submit<json>(
+      [state = std::move(state), now](Tx& tx) { return do_handoffs(tx, state, now); },
+      std::move(done), /*writes=*/false);
+}
+
+void Store::flush() {
+  impl_->flush();
+}
+std::int64_t Store::outbox_depth() const {
+  return impl_->depth();
+}
+std::int64_t Store::commits() const {
+  return impl_->commits();
+}
+
+}  // namespace ackd::store

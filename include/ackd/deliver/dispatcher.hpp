@@ -11,6 +11,7 @@
 
 #include "ackd/config/config.hpp"
 #include "ackd/store/store.hpp"
+#include "ackd/time/instant.hpp"
 
 namespace ackd::deliver {
 
@@ -32,20 +33,46 @@ struct Attempt {
   std::string error;      // "HTTP 500", "timeout", "connection refused", ...
 };
 
-// Reports from the dispatcher, for metrics and logs.
+// Reports from the dispatcher, for metrics and logs. `delivered` gets the time since the
+// item was submitted; `attempt_failed` is an attempt that will be retried; `failed` is the
+// end (last attempt, not retryable, unknown or unusable sink).
 struct DeliveryObserver {
   std::function<void(const store::OutboxItem&, std::chrono::steady_clock::duration)> delivered;
   std::function<void(const store::OutboxItem&, const Attempt&)> attempt_failed;
   std::function<void(const store::OutboxItem&, const Attempt&)> failed;
 };
 
+// Where the dispatcher records outcomes: the store's delivery bookkeeping, as an interface
+// so delivery does not depend on the rest of the store. Called on the io_context thread.
+class DeliveryLog {
+ public:
+  virtual ~DeliveryLog() = default;
+  virtual void delivered(std::int64_t outbox_id, time::Instant at) = 0;
+  virtual void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
+                              std::string error) = 0;
+  virtual void failed(std::int64_t outbox_id, int attempts, std::string error) = 0;
+};
+
+struct DispatcherOptions {
+  std::size_t connections_per_sink = 4;  // concurrent attempts per sink
+};
+
 // Delivers outbox items to their sinks at their due time, retrying with backoff and
 // jitter, and records every outcome in the store. Each sink has its own queue and
-// connections, so a slow or dead sink delays nobody else. Runs on one io_context thread.
+// connections, so a slow or dead sink delays nobody else.
+//
+// Threads: everything (submit, cancel, shutdown, the destructor, every callback) runs on
+// the one thread that runs `io`; nothing here is locked. The only other thread is each file
+// sink's writer, which posts its results back to `io`.
 class Dispatcher {
  public:
+  // Records outcomes with store.mark_delivered / mark_attempt_failed / mark_failed.
   Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
              store::Store& store, RetryPolicy retry, DeliveryObserver observer = {});
+  // `log` must outlive the dispatcher.
+  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
+             DeliveryLog& log, RetryPolicy retry, DeliveryObserver observer = {},
+             DispatcherOptions options = {});
   ~Dispatcher();
 
   // Sends what is due now at once and schedules the rest. Items for unknown sinks are
@@ -62,6 +89,10 @@ class Dispatcher {
   std::size_t scheduled() const;
 
  private:
+  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
+             std::unique_ptr<DeliveryLog> log, RetryPolicy retry, DeliveryObserver observer,
+             DispatcherOptions options);
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -94,6 +94,9 @@ struct ResolveResult {
 struct StoreOptions {
   std::string directory;        // holds ackd.db (created if missing)
   std::size_t max_batch = 512;  // complaints per group commit
+  // Refuse every write as a read-only disk would (PRAGMA query_only), for tests of the
+  // failure path; the schema must already be current.
+  bool query_only = false;
 };
 
 // The embedded SQLite store. Every write goes through one writer thread that groups the
@@ -136,6 +139,8 @@ class Store {
   void flush();
   // Number of outbox rows still pending (for the outbox-depth metric).
   std::int64_t outbox_depth() const;
+  // Number of write transactions committed since open (group commit shares one per batch).
+  std::int64_t commits() const;
 
  private:
   class Impl;

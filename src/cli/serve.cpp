@@ -1,0 +1,25 @@
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "ackd/daemon/daemon.hpp"
+#include "commands.hpp"
+
+namespace ackd::cli {
+
+int serve(const std::vector<std::string>& args) {
+  const std::string usage = "usage: ackd serve --config FILE";
+  auto parsed = parse_arguments(args, {"--config"}, usage);
+  if (!parsed) return kUsage;
+  auto config = parsed->options.find("--config");
+  if (config == parsed->options.end() || !parsed->positional.empty()) return usage_error(usage);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  auto daemon = daemon::Daemon::create(config->second);
+  if (!daemon.ok()) {
+    std::cerr << "ackd: " << std::string(daemon.status().message()) << "\n";
+    return kFailed;
+  }
+  return (*daemon)->run();
+}
+
+}  // namespace ackd::cli

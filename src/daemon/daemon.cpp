@@ -1,0 +1,656 @@
+#include "ackd/daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <random>
+#include <unordered_map>
+
+#include "ackd/config/config.hpp"
+#include "ackd/daemon/files.hpp"
+#include "ackd/deliver/dispatcher.hpp"
+#include "ackd/handoff/deliveries.hpp"
+#include "ackd/http/server.hpp"
+#include "ackd/metrics/registry.hpp"
+#include "ackd/policy/evaluate.hpp"
+#include "ackd/store/store.hpp"
+
+namespace ackd::daemon {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using http::Request;
+using http::Respond;
+using http::Response;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string message_of(const absl::Status& s) {
+  return std::string(s.message());
+}
+
+time::Instant wall_now() {
+  return std::chrono::time_point_cast<time::Seconds>(std::chrono::system_clock::now());
+}
+
+absl::StatusOr<std::shared_ptr<const policy::Policy>> load_policy_from(const std::string& path) {
+  std::string error;
+  auto files = read_yaml_sources(path, error);
+  if (!files) return absl::InvalidArgumentError(error);
+  auto result = policy::load_policy(*files);
+  if (!result.policy) {
+    std::string message;
+    for (const auto& d : result.diagnostics.sorted()) message += d.to_string() + "\n";
+    if (!message.empty()) message.pop_back();
+    return absl::InvalidArgumentError(message);
+  }
+  return result.policy;
+}
+
+absl::StatusOr<std::vector<std::string>> load_tokens(const std::string& path) {
+  std::string error;
+  auto content = read_file(path, error);
+  if (!content) return absl::InvalidArgumentError("auth.tokens_file: " + error);
+  std::vector<std::string> tokens;
+  std::size_t start = 0;
+  while (start <= content->size()) {
+    auto end = content->find('\n', start);
+    if (end == std::string::npos) end = content->size();
+    std::string line = content->substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line[0] != '#') tokens.push_back(line);
+    start = end + 1;
+  }
+  if (tokens.empty())
+    return absl::InvalidArgumentError("auth.tokens_file: " + path + " holds no token");
+  return tokens;
+}
+
+// Compares every byte whatever the first difference, so timing tells nothing of a token.
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff = static_cast<unsigned char>(diff | (x ^ y));
+  }
+  return diff == 0;
+}
+
+std::string random_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+absl::StatusOr<tcp::endpoint> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("listen: expected HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError("listen: '" + host + "' is not an IP address");
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return absl::InvalidArgumentError("listen: bad port in '" + listen + "'");
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+struct Metrics {
+  metrics::Registry registry;
+  metrics::CounterFamily& complaints = registry.counter(
+      "ackd_complaints_total", "Complaints accepted, by channel and rule.", {"channel", "rule"});
+  metrics::CounterFamily& duplicates =
+      registry.counter("ackd_complaints_duplicate_total", "Complaints received again.");
+  metrics::CounterFamily& rejected =
+      registry.counter("ackd_requests_rejected_total", "Requests refused, by reason.", {"reason"});
+  metrics::CounterFamily& replies =
+      registry.counter("ackd_replies_total", "Automatic replies by outcome.", {"outcome"});
+  metrics::CounterFamily& attempts = registry.counter(
+      "ackd_delivery_attempts_total", "Delivery attempts by sink and result.", {"sink", "result"});
+  metrics::CounterFamily& failures =
+      registry.counter("ackd_delivery_failures_total",
+                       "Deliveries given up after the last attempt, by sink.", {"sink"});
+  metrics::CounterFamily& notices =
+      registry.counter("ackd_notices_sent_total", "Notices delivered to teams, by kind.", {"kind"});
+  metrics::CounterFamily& reloads =
+      registry.counter("ackd_policy_reloads_total", "Policy reloads by result.", {"result"});
+  metrics::Histogram& reply_latency = registry.histogram(
+      "ackd_reply_latency_seconds", "From a complaint's arrival to its reply's delivery.",
+      {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+};
+
+}  // namespace
+
+class Daemon::Impl {
+ public:
+  Impl(config::Config config, std::string config_path, std::shared_ptr<const policy::Policy> policy,
+       std::vector<std::string> tokens, std::unique_ptr<store::Store> store)
+      : config_(std::move(config)),
+        config_path_(std::move(config_path)),
+        policy_(std::move(policy)),
+        tokens_(std::move(tokens)),
+        store_(std::move(store)),
+        dispatcher_(io_, config_.sinks, *store_, deliver::RetryPolicy{}, observer()),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        drain_timer_(io_) {
+    metrics_.registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
+                            [this] { return static_cast<double>(store_->outbox_depth()); });
+    metrics_.registry.gauge("ackd_policy_rules", "Rules in the policy in force.",
+                            [this] { return static_cast<double>(policy_->rules.size()); });
+  }
+
+  // Binds here so that a port in use is a start-up error, not a log line.
+  absl::Status listen(const tcp::endpoint& endpoint) {
+    tcp::acceptor acceptor(io_);
+    boost::system::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return absl::UnavailableError("cannot listen on " + config_.listen + ": " + ec.message());
+    server_.emplace(
+        io_, std::move(acceptor), http::ServerOptions{},
+        [this](Request&& req, Respond respond) { handle(std::move(req), std::move(respond)); });
+    return absl::OkStatus();
+  }
+
+  int run() {
+    server_->start();
+    watch_signals();
+    store_->pending_outbox([this](absl::StatusOr<std::vector<store::OutboxItem>> items) {
+      asio::post(io_, [this, items = std::move(items)]() mutable {
+        if (!items.ok()) {
+          spdlog::error("cannot read the outbox: {}", message_of(items.status()));
+          return;
+        }
+        if (!items->empty()) spdlog::info("resuming {} owed deliveries", items->size());
+        dispatcher_.submit(std::move(*items));
+      });
+    });
+    spdlog::info("ackd serving on {}:{} (policy {} with {} rules, mode {})",
+                 server_->local_endpoint().address().to_string(), server_->local_endpoint().port(),
+                 policy_->version, policy_->rules.size(),
+                 config_.mode == config::Mode::shadow ? "shadow" : "live");
+    io_.run();
+    store_->flush();
+    spdlog::info("ackd stopped");
+    return 0;
+  }
+
+ private:
+  deliver::DeliveryObserver observer() {
+    deliver::DeliveryObserver o;
+    o.delivered = [this](const store::OutboxItem& item, Clock::duration) {
+      metrics_.attempts.with({item.sink, "delivered"}).inc();
+      if (item.kind == "reply") {
+        metrics_.replies.with({"sent"}).inc();
+        if (auto it = reply_arrivals_.find(item.id); it != reply_arrivals_.end()) {
+          metrics_.reply_latency.observe(
+              std::chrono::duration<double>(Clock::now() - it->second).count());
+          reply_arrivals_.erase(it);
+        }
+      } else {
+        metrics_.notices.with({item.kind}).inc();
+      }
+    };
+    o.attempt_failed = [this](const store::OutboxItem& item, const deliver::Attempt& a) {
+      metrics_.attempts.with({item.sink, "failed"}).inc();
+      spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id, item.kind, item.sink,
+                   a.error);
+    };
+    o.failed = [this](const store::OutboxItem& item, const deliver::Attempt& a) {
+      metrics_.attempts.with({item.sink, "failed"}).inc();
+      metrics_.failures.with({item.sink}).inc();
+      if (item.kind == "reply") {
+        metrics_.replies.with({"failed"}).inc();
+        reply_arrivals_.erase(item.id);
+      }
+      spdlog::error("delivery {} {} to {} given up: {}", item.complaint_id, item.kind, item.sink,
+                    a.error);
+    };
+    return o;
+  }
+
+  void watch_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload();
+        watch_signals();
+      } else {
+        shutdown();
+      }
+    });
+  }
+
+  void reload() {
+    auto fresh = load_policy_from(resolve_path(config_.policy, config_path_));
+    if (!fresh.ok()) {
+      metrics_.reloads.with({"failure"}).inc();
+      spdlog::error("policy reload refused, the old policy keeps serving:\n{}",
+                    message_of(fresh.status()));
+      return;
+    }
+    // Requests already deciding hold the old policy; new ones get this one.
+    policy_ = std::move(*fresh);
+    metrics_.reloads.with({"success"}).inc();
+    spdlog::info("policy reloaded: version {}, {} rules", policy_->version, policy_->rules.size());
+  }
+
+  void shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    spdlog::info("stopping: no new requests, finishing what is in flight");
+    server_->stop();
+    signals_.cancel();
+    drain(Clock::now() + std::chrono::seconds(10));
+  }
+
+  // Waits for requests in flight to be answered, then for deliveries under way.
+  void drain(Clock::time_point give_up) {
+    if (server_->active_sessions() > 0 && Clock::now() < give_up) {
+      drain_timer_.expires_after(std::chrono::milliseconds(20));
+      drain_timer_.async_wait([this, give_up](boost::system::error_code) { drain(give_up); });
+      return;
+    }
+    dispatcher_.shutdown(std::chrono::seconds(5), [this] { io_.stop(); });
+  }
+
+  bool authorized(const Request& req) const {
+    if (tokens_.empty()) return true;
+    auto header = req[bhttp::field::authorization];
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer)
+      return false;
+    auto token = header.substr(kBearer.size());
+    bool ok = false;
+    for (const auto& t : tokens_) ok = constant_time_equal(token, t) || ok;
+    return ok;
+  }
+
+  void handle(Request&& req, Respond respond) {
+    std::string target(req.target());
+    std::string query;
+    if (auto q = target.find('?'); q != std::string::npos) {
+      query = target.substr(q + 1);
+      target.resize(q);
+    }
+    const auto method = req.method();
+    if (target == "/healthz")
+      return respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
+    if (target == "/readyz") return ready(req, respond);
+    if (!authorized(req)) {
+      metrics_.rejected.with({"unauthorized"}).inc();
+      return respond(http::error_response(req, bhttp::status::unauthorized, "unauthorized",
+                                          "a valid Authorization: Bearer token is required"));
+    }
+    if (target == "/metrics" && method == bhttp::verb::get) {
+      auto res = http::json_response(req, bhttp::status::ok, metrics_.registry.render());
+      res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+      return respond(std::move(res));
+    }
+    if (target == "/v1/complaints" && method == bhttp::verb::post)
+      return ingest(std::move(req), respond);
+    if (target == "/v1/handoffs" && method == bhttp::verb::get)
+      return handoffs(req, query, respond);
+    constexpr std::string_view kPrefix = "/v1/complaints/";
+    if (target.rfind(kPrefix, 0) == 0) {
+      std::string rest = target.substr(kPrefix.size());
+      auto slash = rest.find('/');
+      std::string id = rest.substr(0, slash);
+      std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+      if (!id.empty() && action.empty() && method == bhttp::verb::get)
+        return timeline(req, id, respond);
+      if (!id.empty() && action == "claim" && method == bhttp::verb::post)
+        return claim(req, id, respond);
+      if (!id.empty() && action == "resolve" && method == bhttp::verb::post)
+        return resolve(req, id, respond);
+    }
+    respond(http::error_response(
+        req, bhttp::status::not_found, "not_found",
+        "no such endpoint: " + std::string(req.method_string()) + " " + target));
+  }
+
+  void ready(const Request& req, const Respond& respond) {
+    nlohmann::json body = {{"policy", policy_->version},
+                           {"store", store_healthy_ ? "writable" : "failing"},
+                           {"stopping", stopping_}};
+    const bool ok = store_healthy_ && !stopping_;
+    body["status"] = ok ? "ready" : "not ready";
+    respond(http::json_response(req, ok ? bhttp::status::ok : bhttp::status::service_unavailable,
+                                body.dump()));
+  }
+
+  void ingest(Request&& req, const Respond& respond) {
+    const auto arrived = Clock::now();
+    auto parsed = parse_complaint(req.body());
+    if (!parsed.ok()) {
+      metrics_.rejected.with({"invalid"}).inc();
+      return respond(http::error_response(req, bhttp::status::bad_request, "invalid_complaint",
+                                          message_of(parsed.status())));
+    }
+    auto complaint = std::make_shared<const Complaint>(std::move(*parsed));
+    std::string reply_sink;
+    if (auto route = config_.channels.find(complaint->channel); route != config_.channels.end()) {
+      reply_sink = route->second.reply_sink;
+    }
+    const bool shadow = config_.mode == config::Mode::shadow;
+    auto planner = [policy = policy_, complaint, reply_sink, shadow,
+                    now = wall_now()](const AuthorHistory& history) {
+      return plan_case(*policy, *complaint, history, reply_sink, shadow, now);
+    };
+    auto request = std::make_shared<Request>(std::move(req));
+    store_->ingest(
+        complaint->channel, complaint->external_id, complaint->author.id, planner,
+        [this, request, respond, complaint, arrived](absl::StatusOr<store::IngestResult> r) {
+          asio::post(io_, [this, request, respond, complaint, arrived, r = std::move(r)]() mutable {
+            accepted(*request, respond, *complaint, arrived, std::move(r));
+          });
+        });
+  }
+
+  static store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
+                                     const AuthorHistory& history, const std::string& reply_sink,
+                                     bool shadow, time::Instant now) {
+    auto d = policy::evaluate(policy, c, history, now);
+    store::CaseRecord rec;
+    rec.id = random_id();
+    rec.channel = c.channel;
+    rec.external_id = c.external_id;
+    rec.author_id = c.author.id;
+    rec.received_at = d.started;
+    rec.accepted_at = now;
+    rec.complaint = to_json(c);
+    rec.rule = d.rule_id;
+    rec.policy_version = policy.version;
+    if (d.reply_status == policy::ReplyStatus::queued && reply_sink.empty()) {
+      d.reply_status = policy::ReplyStatus::suppressed;
+      d.reason = "channel '" + c.channel + "' has no reply_sink in ackd.yaml";
+    }
+    rec.reply_status = std::string(policy::to_string(d.reply_status));
+    rec.reason = d.reason;
+    rec.reply_counts_for_author = d.reply_status == policy::ReplyStatus::queued;
+    rec.decision = policy::to_json(d);
+    rec.decision["shadow"] = shadow;
+    if (d.handoff) {
+      store::HandoffRecord h;
+      h.team = d.handoff->team;
+      h.priority = d.priority;
+      h.deadline = d.handoff->deadline;
+      h.deadline_text = d.handoff->deadline_text;
+      if (auto f = handoff::plan_followup(c, rec.id, d)) {
+        h.followup_after = d.followup;
+        h.followup_sink = f->sink;
+        h.followup_payload = f->payload.dump();
+      }
+      rec.handoff = std::move(h);
+    }
+    auto deliveries = handoff::plan_deliveries(c, rec.id, d, reply_sink, now);
+    if (shadow) {
+      // Decided and recorded, never sent.
+      auto& would = rec.decision["would_send"] = nlohmann::json::array();
+      for (const auto& del : deliveries) would.push_back({{"kind", del.kind}, {"sink", del.sink}});
+    } else {
+      for (auto& del : deliveries) {
+        store::OutboxItem item;
+        item.complaint_id = rec.id;
+        item.kind = del.kind;
+        item.level = del.level;
+        item.sink = del.sink;
+        item.idempotency_key = del.idempotency_key;
+        item.payload = del.payload.dump();
+        item.due_at = del.due_at;
+        rec.outbox.push_back(std::move(item));
+      }
+    }
+    rec.response = {{"id", rec.id},
+                    {"duplicate", false},
+                    {"rule", d.rule_id},
+                    {"reply", rec.reply_status},
+                    {"handoff", nullptr}};
+    if (!d.reason.empty()) rec.response["reason"] = d.reason;
+    if (d.handoff) {
+      rec.response["handoff"] = {{"team", d.handoff->team}, {"deadline", d.handoff->deadline_text}};
+    }
+    return rec;
+  }
+
+  void accepted(const Request& req, const Respond& respond, const Complaint& c,
+                Clock::time_point arrived, absl::StatusOr<store::IngestResult> result) {
+    if (!result.ok()) {
+      store_healthy_ = false;
+      metrics_.rejected.with({"store_unavailable"}).inc();
+      spdlog::error("complaint {}/{} not stored: {}", c.channel, c.external_id,
+                    message_of(result.status()));
+      auto res = http::error_response(req, bhttp::status::service_unavailable, "store_unavailable",
+                                      "the complaint could not be stored durably; retry later");
+      res.set(bhttp::field::retry_after, "1");
+      return respond(std::move(res));
+    }
+    store_healthy_ = true;
+    if (result->duplicate) {
+      metrics_.duplicates.with({}).inc();
+      return respond(http::json_response(req, bhttp::status::ok, result->response.dump()));
+    }
+    const auto& r = result->response;
+    metrics_.complaints.with({c.channel, r.value("rule", "")}).inc();
+    const std::string reply = r.value("reply", "none");
+    if (reply != "none") metrics_.replies.with({reply}).inc();
+    spdlog::info("complaint {} channel={} rule={} reply={} team={}", result->id, c.channel,
+                 r.value("rule", ""), reply,
+                 r["handoff"].is_object() ? r["handoff"].value("team", "") : "-");
+    for (const auto& item : result->outbox) {
+      if (item.kind == "reply") reply_arrivals_[item.id] = arrived;
+    }
+    respond(http::json_response(req, bhttp::status::accepted, r.dump()));
+    dispatcher_.submit(std::move(result->outbox));
+  }
+
+  template <class T, class F>
+  void on_store(const Request& req, const Respond& respond, F&& finish,
+                std::function<void(std::function<void(absl::StatusOr<T>)>)> start) {
+    auto request = std::make_shared<Request>(req);
+    start([this, request, respond, finish = std::forward<F>(finish)](absl::StatusOr<T> r) mutable {
+      asio::post(io_, [request, respond, finish = std::move(finish), r = std::move(r)]() mutable {
+        if (!r.ok() && absl::IsNotFound(r.status())) {
+          return respond(http::error_response(*request, bhttp::status::not_found, "not_found",
+                                              message_of(r.status())));
+        }
+        if (!r.ok()) {
+          return respond(http::error_response(*request, bhttp::status::service_unavailable,
+                                              "store_unavailable", message_of(r.status())));
+        }
+        finish(*request, respond, std::move(*r));
+      });
+    });
+  }
+
+  void timeline(const Request& req, const std::string& id, const Respond& respond) {
+    on_store<nlohmann::json>(
+        req, respond,
+        [](const Request& rq, const Respond& rs, nlohmann::json j) {
+          rs(http::json_response(rq, bhttp::status::ok, j.dump()));
+        },
+        [this, id](auto done) { store_->timeline(id, std::move(done)); });
+  }
+
+  void handoffs(const Request& req, const std::string& query, const Respond& respond) {
+    std::string state = "open";
+    if (auto p = query.find("state="); p != std::string::npos) {
+      state = query.substr(p + 6, query.find('&', p) - p - 6);
+    }
+    if (state != "open" && state != "claimed" && state != "breached" && state != "resolved") {
+      return respond(http::error_response(req, bhttp::status::bad_request, "invalid_state",
+                                          "state: must be open, claimed, breached or resolved"));
+    }
+    on_store<nlohmann::json>(
+        req, respond,
+        [](const Request& rq, const Respond& rs, nlohmann::json j) {
+          rs(http::json_response(rq, bhttp::status::ok, nlohmann::json{{"handoffs", j}}.dump()));
+        },
+        [this, state](auto done) { store_->handoffs(state, wall_now(), std::move(done)); });
+  }
+
+  // {"agent": "...", ...} with a non-empty agent, or a 400 already answered.
+  static std::optional<nlohmann::json> agent_body(const Request& req, const Respond& respond) {
+    auto body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      respond(http::error_response(req, bhttp::status::bad_request, "invalid_body",
+                                   "body: must be a JSON object"));
+      return std::nullopt;
+    }
+    auto agent = body.find("agent");
+    if (agent == body.end() || !agent->is_string() || agent->get<std::string>().empty()) {
+      respond(http::error_response(req, bhttp::status::bad_request, "invalid_body",
+                                   "agent: must be a non-empty string"));
+      return std::nullopt;
+    }
+    if (auto note = body.find("note"); note != body.end() && !note->is_string()) {
+      respond(http::error_response(req, bhttp::status::bad_request, "invalid_body",
+                                   "note: must be a string"));
+      return std::nullopt;
+    }
+    return body;
+  }
+
+  void claim(const Request& req, const std::string& id, const Respond& respond) {
+    auto body = agent_body(req, respond);
+    if (!body) return;
+    std::string agent = (*body)["agent"];
+    on_store<store::ClaimResult>(
+        req, respond,
+        [this, id](const Request& rq, const Respond& rs, store::ClaimResult r) {
+          dispatcher_.cancel(r.cancelled);
+          using O = store::ClaimOutcome;
+          if (r.outcome == O::not_found) {
+            return rs(http::error_response(rq, bhttp::status::not_found, "not_found",
+                                           "no complaint " + id));
+          }
+          if (r.outcome == O::held_by_other || r.outcome == O::resolved) {
+            return rs(http::error_response(rq, bhttp::status::conflict, "conflict",
+                                           r.outcome == O::resolved
+                                               ? "the case is already resolved"
+                                               : "the case is held by " + r.agent));
+          }
+          spdlog::info("complaint {} claimed by {}", id, r.agent);
+          rs(http::json_response(
+              rq, bhttp::status::ok,
+              nlohmann::json{{"id", id}, {"state", "claimed"}, {"agent", r.agent}}.dump()));
+        },
+        [this, id, agent](auto done) { store_->claim(id, agent, wall_now(), std::move(done)); });
+  }
+
+  void resolve(const Request& req, const std::string& id, const Respond& respond) {
+    auto body = agent_body(req, respond);
+    if (!body) return;
+    std::string agent = (*body)["agent"];
+    std::string note = body->value("note", "");
+    on_store<store::ResolveResult>(
+        req, respond,
+        [this, id](const Request& rq, const Respond& rs, store::ResolveResult r) {
+          dispatcher_.cancel(r.cancelled);
+          if (r.outcome == store::ResolveOutcome::not_found) {
+            return rs(http::error_response(rq, bhttp::status::not_found, "not_found",
+                                           "no complaint " + id));
+          }
+          nlohmann::json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
+          if (r.followup) {
+            out["followup"] = time::format_rfc3339_utc(r.followup->due_at);
+            dispatcher_.submit({*r.followup});
+          }
+          spdlog::info("complaint {} resolved", id);
+          rs(http::json_response(rq, bhttp::status::ok, out.dump()));
+        },
+        [this, id, agent, note](auto done) {
+          store_->resolve(id, agent, note, wall_now(), std::move(done));
+        });
+  }
+
+  asio::io_context io_{1};
+  config::Config config_;
+  std::string config_path_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::vector<std::string> tokens_;
+  std::unique_ptr<store::Store> store_;
+  Metrics metrics_;
+  deliver::Dispatcher dispatcher_;
+  std::optional<http::Server> server_;
+  asio::signal_set signals_;
+  asio::steady_timer drain_timer_;
+  std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
+  bool stopping_ = false;
+  bool store_healthy_ = true;
+};
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config_path) {
+  std::string error;
+  auto content = read_file(config_path, error);
+  if (!content) return absl::InvalidArgumentError(error);
+  auto parsed = config::parse_config({config_path, *content});
+  if (!parsed.config) {
+    auto first = parsed.diagnostics.sorted().front().to_string();
+    return absl::InvalidArgumentError(
+        first + (parsed.diagnostics.size() > 1
+                     ? " (and " + std::to_string(parsed.diagnostics.size() - 1) +
+                           " more; run ackd check --config)"
+                     : ""));
+  }
+  config::Config config = std::move(*parsed.config);
+  const std::string policy_path = resolve_path(config.policy, config_path);
+  auto policy = load_policy_from(policy_path);
+  if (!policy.ok()) {
+    std::string message(message_of(policy.status()));
+    auto newline = message.find('\n');
+    return absl::InvalidArgumentError(
+        "invalid policy: " + message.substr(0, newline) +
+        (newline != std::string::npos ? " (and more; run ackd check)" : ""));
+  }
+  policy::Diagnostics references;
+  config::check_references(config, **policy, references);
+  if (!references.empty()) {
+    return absl::InvalidArgumentError(references.sorted().front().to_string());
+  }
+  std::vector<std::string> tokens;
+  if (!config.tokens_file.empty()) {
+    auto t = load_tokens(resolve_path(config.tokens_file, config_path));
+    if (!t.ok()) return t.status();
+    tokens = std::move(*t);
+  }
+  auto endpoint = parse_listen(config.listen);
+  if (!endpoint.ok()) return endpoint.status();
+  auto store = store::Store::open({resolve_path(config.state, config_path)});
+  if (!store.ok()) return store.status();
+
+  auto impl = std::make_unique<Impl>(std::move(config), config_path, std::move(*policy),
+                                     std::move(tokens), std::move(*store));
+  if (auto listening = impl->listen(*endpoint); !listening.ok()) return listening;
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Daemon::~Daemon() = default;
+int Daemon::run() {
+  return impl_->run();
+}
+
+}  // namespace ackd::daemon

@@ -1,0 +1,208 @@
+#include "ackd/http/server.hpp"
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+#include "nlohmann/json.hpp"
+
+namespace ackd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+Response json_response(const Request& request, bhttp::status status, std::string body) {
+  Response res{status, request.version()};
+  res.set(bhttp::field::server, "ackd");
+  res.set(bhttp::field::content_type, "application/json");
+  res.keep_alive(request.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(const Request& request, bhttp::status status, std::string_view code,
+                        std::string_view message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  return json_response(request, status, body.dump());
+}
+
+class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
+ public:
+  Impl(asio::io_context& io, tcp::acceptor acceptor, ServerOptions options, Handler handler)
+      : io_(io), acceptor_(std::move(acceptor)), options_(options), handler_(std::move(handler)) {}
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  ServerOptions options_;
+  Handler handler_;
+  std::size_t sessions_ = 0;
+  bool stopped_ = false;
+};
+
+namespace {
+
+// One connection: read a request, hand it to the handler, write its response, repeat.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<Server::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    ++server_->sessions_;
+  }
+  ~Session() { --server_->sessions_; }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+ private:
+  void read() {
+    if (server_->stopped_) return close();
+    parser_.emplace();
+    parser_->body_limit(server_->options_.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options_.header_limit));
+    stream_.expires_after(server_->options_.read_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec) return reject(ec);
+    stream_.expires_never();  // the handler may wait for a commit
+    Request request = parser_->release();
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    server_->handler_(std::move(request),
+                      [self = shared_from_this(), version, keep_alive](Response res) {
+                        res.version(version);
+                        res.keep_alive(keep_alive && res.keep_alive());
+                        self->write(std::move(res));
+                      });
+  }
+
+  // A request that could not be read whole: answer why, then close.
+  void reject(beast::error_code ec) {
+    Request request;
+    request.version(11);
+    request.keep_alive(false);
+    auto status = bhttp::status::bad_request;
+    std::string code = "bad_request";
+    if (ec == bhttp::error::body_limit) {
+      status = bhttp::status::payload_too_large;
+      code = "body_too_large";
+    } else if (ec == bhttp::error::header_limit) {
+      status = bhttp::status::request_header_fields_too_large;
+      code = "headers_too_large";
+    }
+    rejected_ = true;
+    write(error_response(request, status, code, "cannot read the request: " + ec.message()));
+  }
+
+  // After refusing a request whose body is still arriving, reads and drops the rest for a
+  // moment before closing: closing at once would reset the connection and the client would
+  // see a broken pipe instead of our answer.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrain) return self->stream_.close();
+                              self->linger();
+                            });
+  }
+
+  void write(Response res) {
+    response_ = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(server_->options_.write_timeout);
+    bhttp::async_write(
+        stream_, *response_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    const bool keep_alive = response_->keep_alive();
+    response_.reset();
+    if (!ec && rejected_) return linger();
+    if (ec || !keep_alive) return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Response> response_;
+  std::shared_ptr<Server::Impl> server_;
+  bool rejected_ = false;
+  std::array<char, 16384> discard_{};
+  std::size_t drained_ = 0;
+  static constexpr std::size_t kMaxDrain = 16 << 20;
+};
+
+}  // namespace
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopped_) return;
+  if (!ec) {
+    if (sessions_ >= options_.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the limit: refuse fast rather than slow everyone
+    } else {
+      std::make_shared<Session>(std::move(socket), shared_from_this())->start();
+    }
+  }
+  accept();
+}
+
+Server::Server(asio::io_context& io, tcp::acceptor acceptor, ServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(io, std::move(acceptor), options, std::move(handler))) {}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::start() {
+  impl_->accept();
+}
+
+void Server::stop() {
+  if (impl_->stopped_) return;
+  impl_->stopped_ = true;
+  beast::error_code ignored;
+  impl_->acceptor_.close(ignored);
+}
+
+std::size_t Server::active_sessions() const {
+  return impl_->sessions_;
+}
+
+tcp::endpoint Server::local_endpoint() const {
+  beast::error_code ec;
+  return impl_->acceptor_.local_endpoint(ec);
+}
+
+}  // namespace ackd::http

@@ -1,0 +1,117 @@
+#include "ackd/metrics/registry.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace ackd::metrics {
+namespace {
+
+std::string number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void header(std::string& out, const std::string& name, const std::string& help, const char* type) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
+CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
+    : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)) {
+  if (labels_.empty()) counters_[{}] = std::make_unique<Counter>();
+}
+
+Counter& CounterFamily::with(const std::vector<std::string>& values) {
+  std::lock_guard lock(mutex_);
+  auto& slot = counters_[values];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+void CounterFamily::render(std::string& out) const {
+  header(out, name_, help_, "counter");
+  std::lock_guard lock(mutex_);
+  for (const auto& [values, counter] : counters_) {
+    out += name_;
+    if (!values.empty()) {
+      out += '{';
+      for (std::size_t i = 0; i < values.size() && i < labels_.size(); ++i) {
+        out += (i ? "," : "") + labels_[i] + "=\"" + escape(values[i]) + "\"";
+      }
+      out += '}';
+    }
+    out += " " + number(counter->value()) + "\n";
+  }
+}
+
+Histogram::Histogram(std::string name, std::string help, std::vector<double> upper_bounds)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      bounds_(std::move(upper_bounds)),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
+
+void Histogram::observe(double value) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.inc(value);
+}
+
+void Histogram::render(std::string& out) const {
+  header(out, name_, help_, "histogram");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
+    out += name_ + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += name_ + "_sum " + number(sum_.value()) + "\n";
+  out += name_ + "_count " + std::to_string(cumulative) + "\n";
+}
+
+CounterFamily& Registry::counter(std::string name, std::string help,
+                                 std::vector<std::string> labels) {
+  counters_.push_back(
+      std::make_unique<CounterFamily>(std::move(name), std::move(help), std::move(labels)));
+  return *counters_.back();
+}
+
+Histogram& Registry::histogram(std::string name, std::string help,
+                               std::vector<double> upper_bounds) {
+  histograms_.push_back(
+      std::make_unique<Histogram>(std::move(name), std::move(help), std::move(upper_bounds)));
+  return *histograms_.back();
+}
+
+void Registry::gauge(std::string name, std::string help, std::function<double()> read) {
+  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
+std::string Registry::render() const {
+  std::string out;
+  for (const auto& c : counters_) c->render(out);
+  for (const auto& h : histograms_) h->render(out);
+  for (const auto& g : gauges_) {
+    header(out, g.name, g.help, "gauge");
+    out += g.name + " " + number(g.read()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace ackd::metrics

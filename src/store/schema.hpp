@@ -1,0 +1,85 @@
+#pragma once
+
+#include <iterator>
+
+namespace ackd::store::schema {
+
+// Migration N brings a database from user_version N-1 to N. Append new ones; never edit
+// one that has shipped, since databases in the field already ran it.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+inline constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE complaints (
+  id             TEXT PRIMARY KEY,
+  channel        TEXT NOT NULL,
+  external_id    TEXT NOT NULL,
+  author_id      TEXT NOT NULL,
+  received_at    INTEGER NOT NULL,
+  accepted_at    INTEGER NOT NULL,
+  complaint      TEXT NOT NULL,
+  rule           TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  reply_status   TEXT NOT NULL CHECK (reply_status IN ('none', 'queued', 'suppressed')),
+  reason         TEXT NOT NULL,
+  reply_counts   INTEGER NOT NULL DEFAULT 0 CHECK (reply_counts IN (0, 1)),
+  decision       TEXT NOT NULL,
+  response       TEXT NOT NULL,
+  UNIQUE (channel, external_id)
+);
+CREATE INDEX complaints_by_author ON complaints (channel, author_id, received_at);
+
+CREATE TABLE handoffs (
+  complaint_id     TEXT PRIMARY KEY REFERENCES complaints (id),
+  team             TEXT NOT NULL,
+  priority         TEXT NOT NULL,
+  deadline         INTEGER NOT NULL,
+  deadline_text    TEXT NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'claimed', 'resolved')),
+  agent            TEXT,
+  claimed_at       INTEGER,
+  resolved_at      INTEGER,
+  note             TEXT,
+  followup_after   INTEGER,
+  followup_sink    TEXT,
+  followup_payload TEXT
+);
+CREATE INDEX handoffs_by_state ON handoffs (state, deadline);
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  complaint_id    TEXT NOT NULL REFERENCES complaints (id),
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('reply', 'handoff', 'escalation', 'breach', 'followup')),
+  level           INTEGER NOT NULL DEFAULT 0,
+  sink            TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  payload         TEXT NOT NULL,
+  due_at          INTEGER NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_error      TEXT,
+  delivered_at    INTEGER
+);
+CREATE INDEX outbox_by_state ON outbox (state, due_at);
+CREATE INDEX outbox_by_complaint ON outbox (complaint_id);
+
+CREATE TABLE timeline (
+  id           INTEGER PRIMARY KEY,
+  complaint_id TEXT NOT NULL REFERENCES complaints (id),
+  at           INTEGER NOT NULL,
+  event        TEXT NOT NULL,
+  detail       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX timeline_by_complaint ON timeline (complaint_id, id);
+)sql"},
+};
+
+inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
+
+}  // namespace ackd::store::schema

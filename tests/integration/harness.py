@@ -1,0 +1,192 @@
+"""Runs the real ackd daemon against a real HTTP receiver on 127.0.0.1."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOKEN = "test-token-0123456789"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, interval=0.02):
+    """Polls `predicate` until it is true or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+class Receiver:
+    """Records every POST it gets; answers with `status` (a callable may decide per request)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                status = receiver.status(self.path) if callable(receiver.status) else receiver.status
+                with receiver.lock:
+                    receiver.received.append({
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": json.loads(body) if body else None,
+                        "status": status,
+                        "at": time.monotonic(),
+                    })
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def messages(self, path=None, kind=None, complaint_id=None, delivered_only=True):
+        with self.lock:
+            out = list(self.received)
+        return [m for m in out
+                if (path is None or m["path"] == path)
+                and (kind is None or (m["body"] or {}).get("kind") == kind)
+                and (complaint_id is None or (m["body"] or {}).get("complaint_id") == complaint_id)
+                and (not delivered_only or 200 <= m["status"] < 300)]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Daemon:
+    """One ackd serve process with its own config, policy copy and state directory."""
+
+    def __init__(self, ackd, receiver, policy_dir=None, mode="live", tokens=True):
+        self.ackd = ackd
+        self.dir = tempfile.mkdtemp(prefix="ackd-it-")
+        self.policy = os.path.join(self.dir, "policy")
+        shutil.copytree(policy_dir or os.path.join(HERE, "policy"), self.policy)
+        self.port = free_port()
+        self.log_path = os.path.join(self.dir, "ackd.log")
+        base = f"http://127.0.0.1:{receiver.port}"
+        tokens_line = ""
+        if tokens:
+            with open(os.path.join(self.dir, "tokens"), "w") as f:
+                f.write(TOKEN + "\n")
+            tokens_line = "auth: {tokens_file: tokens}\n"
+        with open(os.path.join(self.dir, "ackd.yaml"), "w") as f:
+            f.write(
+                f"listen: 127.0.0.1:{self.port}\n"
+                f"policy: policy\n"
+                f"state: state\n"
+                f"mode: {mode}\n"
+                + tokens_line +
+                "sinks:\n"
+                f"  x-replies: {{type: webhook, url: \"{base}/x/reply\", timeout: 2s}}\n"
+                f"  chat-replies: {{type: webhook, url: \"{base}/chat/reply\", timeout: 2s}}\n"
+                f"  team-chat: {{type: webhook, url: \"{base}/team\", timeout: 2s}}\n"
+                f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s}}\n"
+                "channels:\n"
+                "  x: {reply_sink: x-replies}\n"
+                "  chat: {reply_sink: chat-replies}\n")
+        self.process = None
+        self.token = TOKEN if tokens else None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [self.ackd, "serve", "--config", os.path.join(self.dir, "ackd.yaml")],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        ok = wait_until(lambda: self._healthy() or self.process.poll() is not None, timeout=15)
+        if self.process.poll() is not None or not ok:
+            raise RuntimeError("ackd did not start:\n" + self.read_log())
+        return self
+
+    def _healthy(self):
+        try:
+            return self.request("GET", "/healthz")[0] == 200
+        except OSError:
+            return False
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def request(self, method, path, body=None, token="default", raw=None, timeout=10):
+        """Returns (status, parsed JSON or text, headers)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        token = self.token if token == "default" else token
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as res:
+                status, payload, headers = res.status, res.read(), dict(res.headers)
+        except urllib.error.HTTPError as e:
+            status, payload, headers = e.code, e.read(), dict(e.headers)
+        text = payload.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text), headers
+        except ValueError:
+            return status, text, headers
+
+    def post_complaint(self, complaint, **kw):
+        return self.request("POST", "/v1/complaints", complaint, **kw)
+
+    def signal(self, sig):
+        self.process.send_signal(sig)
+
+    def stop(self, timeout=15):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                return None
+        return self.process.returncode if self.process else None
+
+    def kill9(self):
+        self.process.kill()
+        self.process.wait()
+
+    def cleanup(self):
+        self.stop()
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def complaint(external_id, text="注文した商品がまだ届きません。", author="42", name="山田太郎",
+              channel="x", **extra):
+    body = {"external_id": str(external_id), "channel": channel,
+            "author": {"id": author, "name": name, "handle": "taro_y"}, "text": text}
+    body.update(extra)
+    return body

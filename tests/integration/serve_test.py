@@ -1,0 +1,246 @@
+"""Integration tests of `ackd serve`: the real daemon, a real receiver, 127.0.0.1 only.
+
+usage: serve_test.py ACKD_BINARY [unittest arguments]
+"""
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import unittest
+
+from harness import Daemon, Receiver, complaint, wait_until
+
+ACKD = None
+
+
+class ServeTest(unittest.TestCase):
+    def setUp(self):
+        self.receiver = Receiver()
+        self.daemon = Daemon(ACKD, self.receiver).start()
+
+    def tearDown(self):
+        self.daemon.cleanup()
+        self.receiver.close()
+
+    def test_reply_and_handoff_arrive(self):
+        status, body, _ = self.daemon.post_complaint(complaint(1, received_at="2026-11-24T10:00:00+09:00"))
+        self.assertEqual(status, 202, body)
+        self.assertFalse(body["duplicate"])
+        self.assertEqual(body["rule"], "default")
+        self.assertEqual(body["reply"], "queued")
+        self.assertEqual(body["handoff"]["team"], "support")
+        cid = body["id"]
+        replies = wait_until(lambda: self.receiver.messages("/x/reply", complaint_id=cid))
+        self.assertEqual(len(replies), 1)
+        reply = replies[0]["body"]
+        self.assertEqual(reply["kind"], "reply")
+        self.assertEqual(reply["visibility"], "public")
+        self.assertTrue(reply["text"].startswith("山田太郎様、ご連絡ありがとうございます。"), reply["text"])
+        self.assertNotIn("届きません", reply["text"])
+        self.assertEqual(reply["external_id"], "1")
+        self.assertEqual(replies[0]["headers"]["idempotency-key"], reply["idempotency_key"])
+        handoffs = wait_until(lambda: self.receiver.messages("/team", kind="handoff", complaint_id=cid))
+        self.assertEqual(len(handoffs), 1)
+        notice = handoffs[0]["body"]
+        self.assertEqual(notice["team"], "support")
+        self.assertEqual(notice["text"], "注文した商品がまだ届きません。")
+        self.assertEqual(notice["author"], {"id": "42", "name": "山田太郎"})
+        # The timeline shows what happened.
+        status, timeline, _ = self.daemon.request("GET", f"/v1/complaints/{cid}")
+        self.assertEqual(status, 200)
+        self.assertEqual(timeline["decision"]["rule"], "default")
+        events = [e["event"] for e in timeline["timeline"]]
+        self.assertIn("received", events)
+        self.assertTrue(wait_until(lambda: "delivered" in [
+            e["event"] for e in self.daemon.request("GET", f"/v1/complaints/{cid}")[1]["timeline"]]))
+
+    def test_duplicate_sends_nothing_new(self):
+        first = self.daemon.post_complaint(complaint(7))
+        self.assertEqual(first[0], 202)
+        wait_until(lambda: self.receiver.messages("/x/reply", complaint_id=first[1]["id"]))
+        again = self.daemon.post_complaint(complaint(7, text="別の文"))
+        self.assertEqual(again[0], 200, again[1])
+        self.assertTrue(again[1]["duplicate"])
+        self.assertEqual(again[1]["id"], first[1]["id"])
+        time.sleep(0.5)
+        self.assertEqual(len(self.receiver.messages("/x/reply")), 1)
+        self.assertEqual(len(self.receiver.messages("/team", kind="handoff")), 1)
+
+    def test_escalation_and_breach_fire_when_unclaimed(self):
+        status, body, _ = self.daemon.post_complaint(complaint(2, text="至急対応してください", author="9"))
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body["rule"], "urgent")
+        cid = body["id"]
+        reply = wait_until(lambda: self.receiver.messages("/x/reply", complaint_id=cid))
+        self.assertEqual(reply[0]["body"]["visibility"], "dm")
+        escalation = wait_until(lambda: self.receiver.messages("/lead", kind="escalation", complaint_id=cid), 5)
+        self.assertEqual(len(escalation), 1)
+        self.assertEqual(escalation[0]["body"]["level"], 1)
+        breach = wait_until(lambda: self.receiver.messages("/lead", kind="breach", complaint_id=cid), 6)
+        self.assertEqual(len(breach), 1)
+        self.assertGreater(breach[0]["at"], escalation[0]["at"])
+        status, listed, _ = self.daemon.request("GET", "/v1/handoffs?state=breached")
+        self.assertEqual(status, 200)
+        self.assertIn(cid, [h["id"] for h in listed["handoffs"]])
+
+    def test_claim_stops_escalation_and_resolve_schedules_followup(self):
+        status, body, _ = self.daemon.post_complaint(complaint(3, text="至急です", author="10"))
+        cid = body["id"]
+        status, claimed, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "sato"})
+        self.assertEqual(status, 200, claimed)
+        status, other, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "suzuki"})
+        self.assertEqual(status, 409, other)
+        self.assertIn("sato", other["error"]["message"])
+        time.sleep(2.8)  # past the 1s escalation and the 2s deadline
+        self.assertEqual(self.receiver.messages("/lead", complaint_id=cid), [])
+        status, resolved, _ = self.daemon.request(
+            "POST", f"/v1/complaints/{cid}/resolve", {"agent": "sato", "note": "交換済み"})
+        self.assertEqual(status, 200, resolved)
+        followup = wait_until(lambda: self.receiver.messages("/team", kind="followup", complaint_id=cid), 5)
+        self.assertEqual(len(followup), 1)
+        self.assertEqual(self.daemon.request("POST", "/v1/complaints/nope/claim", {"agent": "a"})[0], 404)
+
+    def test_reply_limit_per_author_still_hands_off(self):
+        first = self.daemon.post_complaint(complaint(20, author="77"))
+        second = self.daemon.post_complaint(complaint(21, author="77"))
+        self.assertEqual(first[1]["reply"], "queued")
+        self.assertEqual(second[0], 202)
+        self.assertEqual(second[1]["reply"], "suppressed")
+        self.assertIn("replies_per_author", second[1]["reason"])
+        cid = second[1]["id"]
+        self.assertTrue(wait_until(lambda: self.receiver.messages("/team", kind="handoff", complaint_id=cid)))
+        time.sleep(0.3)
+        self.assertEqual(self.receiver.messages("/x/reply", complaint_id=cid), [])
+
+    def test_bad_requests_are_refused_and_store_nothing(self):
+        status, body, _ = self.daemon.post_complaint(None, raw=b"{not json")
+        self.assertEqual(status, 400)
+        self.assertIn("malformed JSON", body["error"]["message"])
+        status, body, _ = self.daemon.post_complaint({"external_id": "x", "channel": "x", "text": "t"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"]["message"], "author: is required")
+        status, body, _ = self.daemon.post_complaint(None, raw=b'{"text": "\xff"}')
+        self.assertEqual(status, 400)
+        self.assertIn("UTF-8", body["error"]["message"])
+        status, body, _ = self.daemon.post_complaint(complaint(30), token=None)
+        self.assertEqual(status, 401)
+        status, body, _ = self.daemon.post_complaint(complaint(31), token="wrong")
+        self.assertEqual(status, 401)
+        status, _, _ = self.daemon.post_complaint(None, raw=b'{"text": "' + b"a" * (2 << 20) + b'"}')
+        self.assertEqual(status, 413)
+        for state in ("open", "claimed", "breached", "resolved"):
+            status, listed, _ = self.daemon.request("GET", f"/v1/handoffs?state={state}")
+            self.assertEqual(listed["handoffs"], [], state)
+        self.assertEqual(self.receiver.messages(), [])
+        self.assertEqual(self.daemon.request("GET", "/healthz", token=None)[0], 200)
+        self.assertEqual(self.daemon.request("GET", "/readyz", token=None)[0], 200)
+
+    def test_reload_with_broken_policy_keeps_old_one(self):
+        with open(os.path.join(self.daemon.policy, "policy.yaml"), "a") as f:
+            f.write("  - id: broken\n    when: {text: {any: $nope}}\n")
+        self.daemon.signal(signal.SIGHUP)
+        metrics = lambda: self.daemon.request("GET", "/metrics")[1]
+        self.assertTrue(wait_until(lambda: 'ackd_policy_reloads_total{result="failure"} 1' in metrics()))
+        status, body, _ = self.daemon.post_complaint(complaint(40, text="至急"))
+        self.assertEqual(status, 202)
+        self.assertEqual(body["rule"], "urgent")
+        self.assertIn("policy reload refused", self.daemon.read_log())
+
+    def test_reload_with_valid_policy_takes_effect(self):
+        path = os.path.join(self.daemon.policy, "policy.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("[至急]", "[緊急]"))
+        self.daemon.signal(signal.SIGHUP)
+        metrics = lambda: self.daemon.request("GET", "/metrics")[1]
+        self.assertTrue(wait_until(lambda: 'ackd_policy_reloads_total{result="success"} 1' in metrics()))
+        self.assertEqual(self.daemon.post_complaint(complaint(41, text="緊急です"))[1]["rule"], "urgent")
+        self.assertEqual(self.daemon.post_complaint(complaint(42, text="至急です"))[1]["rule"], "default")
+
+    def test_metrics_and_clean_stop(self):
+        self.daemon.post_complaint(complaint(50))
+        wait_until(lambda: self.receiver.messages("/x/reply"))
+        _, text, headers = self.daemon.request("GET", "/metrics")
+        for family in ("ackd_complaints_total", "ackd_replies_total", "ackd_reply_latency_seconds_bucket",
+                       "ackd_delivery_attempts_total", "ackd_outbox_depth", "ackd_policy_reloads_total"):
+            self.assertIn(family, text)
+        self.assertIn('ackd_complaints_total{channel="x",rule="default"} 1', text)
+        self.assertEqual(self.daemon.request("GET", "/metrics", token=None)[0], 401)
+        self.assertEqual(self.daemon.stop(), 0)
+
+
+class ShadowModeTest(unittest.TestCase):
+    def test_shadow_decides_and_records_but_sends_nothing(self):
+        receiver = Receiver()
+        daemon = Daemon(ACKD, receiver, mode="shadow").start()
+        try:
+            status, body, _ = daemon.post_complaint(complaint(60))
+            self.assertEqual(status, 202)
+            self.assertEqual(body["reply"], "queued")
+            status, timeline, _ = daemon.request("GET", f"/v1/complaints/{body['id']}")
+            self.assertTrue(timeline["decision"]["shadow"])
+            time.sleep(0.5)
+            self.assertEqual(receiver.messages(delivered_only=False), [])
+        finally:
+            daemon.cleanup()
+            receiver.close()
+
+
+class CrashTest(unittest.TestCase):
+    def test_kill_9_mid_stream_then_restart_delivers_every_accepted_complaint(self):
+        receiver = Receiver()
+        daemon = Daemon(ACKD, receiver).start()
+        accepted = {}
+        stop = threading.Event()
+
+        def stream(worker):
+            n = 0
+            while not stop.is_set() and n < 400:
+                n += 1
+                ext = f"{worker}-{n}"
+                try:
+                    status, body, _ = daemon.post_complaint(complaint(ext, author=ext), timeout=2)
+                except OSError:
+                    continue  # the daemon is gone: this complaint got no 202
+                if status == 202:
+                    accepted[ext] = body["id"]
+
+        workers = [threading.Thread(target=stream, args=(w,)) for w in range(4)]
+        try:
+            for w in workers:
+                w.start()
+            wait_until(lambda: len(accepted) >= 60, timeout=10)
+            daemon.kill9()
+            stop.set()
+            for w in workers:
+                w.join(timeout=10)
+            self.assertGreater(len(accepted), 0)
+            daemon.start()
+            ids = set(accepted.values())
+
+            def replied():
+                return {m["body"]["complaint_id"] for m in receiver.messages("/x/reply")} >= ids
+
+            def handed_off():
+                got = {m["body"]["complaint_id"] for m in receiver.messages("/team", kind="handoff")}
+                return got >= ids
+
+            self.assertTrue(wait_until(replied, timeout=30), "a complaint with a 202 got no reply")
+            self.assertTrue(wait_until(handed_off, timeout=30), "a complaint with a 202 got no handoff")
+            # Every delivery of one reply carries the same idempotency key, one key per complaint.
+            keys = {}
+            for m in receiver.messages("/x/reply"):
+                keys.setdefault(m["body"]["complaint_id"], set()).add(m["headers"]["idempotency-key"])
+            self.assertTrue(all(len(k) == 1 for k in keys.values()))
+        finally:
+            stop.set()
+            daemon.cleanup()
+            receiver.close()
+
+
+if __name__ == "__main__":
+    ACKD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -1,0 +1,499 @@
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ackd/deliver/dispatcher.hpp"
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+using ackd::deliver::Attempt;
+using ackd::deliver::backoff;
+using ackd::deliver::DeliveryLog;
+using ackd::deliver::DeliveryObserver;
+using ackd::deliver::Dispatcher;
+using ackd::deliver::DispatcherOptions;
+using ackd::deliver::RetryPolicy;
+using ackd::store::OutboxItem;
+using steady = std::chrono::steady_clock;
+
+struct Received {
+  std::string target;
+  std::string body;
+  std::string idempotency_key;
+  std::string content_type;
+  std::string user_agent;
+  std::chrono::system_clock::time_point at;
+};
+
+// A webhook receiver on 127.0.0.1: answers the n-th request with statuses[n] (then `then`);
+// a status of 0 means read the request and never answer.
+class Receiver {
+ public:
+  Receiver(net::io_context& io, std::vector<unsigned> statuses, unsigned then = 200)
+      : acceptor_(io, tcp::endpoint(net::ip::address_v4::loopback(), 0)),
+        statuses_(std::move(statuses)),
+        then_(then) {
+    accept();
+  }
+
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+  std::vector<Received> received;
+  int connections = 0;
+  bool drop_idle = false;  // close each connection after answering, while promising keep-alive
+
+ private:
+  struct Session {
+    explicit Session(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    http::response<http::string_body> response;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      ++connections;
+      read(std::make_shared<Session>(std::move(socket)));
+      accept();
+    });
+  }
+
+  void read(std::shared_ptr<Session> s) {
+    s->request = {};
+    http::async_read(s->socket, s->buffer, s->request, [this, s](beast::error_code ec, size_t) {
+      if (ec) return;
+      received.push_back({std::string(s->request.target()), s->request.body(),
+                          std::string(s->request["Idempotency-Key"]),
+                          std::string(s->request[http::field::content_type]),
+                          std::string(s->request[http::field::user_agent]),
+                          std::chrono::system_clock::now()});
+      unsigned status =
+          received.size() <= statuses_.size() ? statuses_[received.size() - 1] : then_;
+      if (status == 0) {
+        hung_.push_back(s);  // keeps the connection open, unanswered
+        return;
+      }
+      s->response = {};
+      s->response.version(11);
+      s->response.result(status);
+      s->response.keep_alive(s->request.keep_alive());
+      if (status != 204) s->response.body() = "ok";
+      s->response.prepare_payload();
+      http::async_write(s->socket, s->response, [this, s](beast::error_code wec, size_t) {
+        if (wec) return;
+        if (drop_idle) {
+          s->socket.close();
+          return;
+        }
+        read(s);
+      });
+    });
+  }
+
+  tcp::acceptor acceptor_;
+  std::vector<unsigned> statuses_;
+  unsigned then_;
+  std::vector<std::shared_ptr<Session>> hung_;
+};
+
+struct Recorder final : DeliveryLog {
+  struct Failure {
+    std::int64_t id;
+    int attempts;
+    std::string error;
+  };
+  std::vector<std::int64_t> delivered_ids;
+  std::vector<Failure> attempt_failures;
+  std::vector<ackd::time::Instant> next_attempts;
+  std::vector<Failure> failures;
+
+  void delivered(std::int64_t id, ackd::time::Instant) override { delivered_ids.push_back(id); }
+  void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant next,
+                      std::string error) override {
+    attempt_failures.push_back({id, attempts, std::move(error)});
+    next_attempts.push_back(next);
+  }
+  void failed(std::int64_t id, int attempts, std::string error) override {
+    failures.push_back({id, attempts, std::move(error)});
+  }
+};
+
+ackd::config::Sink webhook(const std::string& name, unsigned short port,
+                           const std::string& path = "/hook", int timeout_seconds = 5) {
+  ackd::config::Sink sink;
+  sink.name = name;
+  sink.type = ackd::config::Sink::Type::webhook;
+  sink.url = "http://127.0.0.1:" + std::to_string(port) + path;
+  sink.timeout = ackd::time::Seconds(timeout_seconds);
+  return sink;
+}
+
+ackd::time::Instant now_seconds() {
+  return std::chrono::floor<ackd::time::Seconds>(std::chrono::system_clock::now());
+}
+
+OutboxItem item(std::int64_t id, const std::string& sink,
+                ackd::time::Instant due = now_seconds() - 60s) {
+  OutboxItem out;
+  out.id = id;
+  out.complaint_id = "c" + std::to_string(id);
+  out.kind = "reply";
+  out.sink = sink;
+  out.idempotency_key = "key-" + std::to_string(id);
+  out.payload = R"({"id":)" + std::to_string(id) + "}";
+  out.due_at = due;
+  return out;
+}
+
+RetryPolicy quick_retry(int max_attempts = 3) {
+  RetryPolicy retry;
+  retry.max_attempts = max_attempts;
+  retry.initial = 10ms;
+  retry.max = 20ms;
+  retry.jitter = 0.2;
+  return retry;
+}
+
+// Runs `io` until `done()` or `cap` has passed; returns done().
+template <class Pred>
+bool run_until(net::io_context& io, Pred done, steady::duration cap = 3s) {
+  auto end = steady::now() + cap;
+  while (!done() && steady::now() < end) {
+    io.restart();
+    io.run_for(5ms);
+  }
+  return done();
+}
+
+void run_for(net::io_context& io, steady::duration d) {
+  run_until(
+      io, [] { return false; }, d);
+}
+
+unsigned short closed_port(net::io_context& io) {
+  tcp::acceptor probe(io, tcp::endpoint(net::ip::address_v4::loopback(), 0));
+  return probe.local_endpoint().port();  // closed again when `probe` goes
+}
+
+bool stop(net::io_context& io, Dispatcher& dispatcher, std::chrono::milliseconds grace = 0ms) {
+  bool stopped = false;
+  dispatcher.shutdown(grace, [&] { stopped = true; });
+  return run_until(io, [&] { return stopped; });
+}
+
+}  // namespace
+
+TEST_CASE("deliver: backoff doubles from initial, is capped, and stays within the jitter") {
+  RetryPolicy retry;
+  retry.initial = 1000ms;
+  retry.max = 10000ms;
+  retry.jitter = 0.2;
+  CHECK(backoff(retry, 2, 0.5) == 1000ms);
+  CHECK(backoff(retry, 3, 0.5) == 2000ms);
+  CHECK(backoff(retry, 4, 0.5) == 4000ms);
+  CHECK(backoff(retry, 5, 0.5) == 8000ms);
+  CHECK(backoff(retry, 6, 0.5) == 10000ms);
+  CHECK(backoff(retry, 1000, 0.5) == 10000ms);  // no overflow
+  CHECK(backoff(retry, 2, 0.0) == 800ms);
+  CHECK(backoff(retry, 2, 0.999999) >= 1199ms);
+  CHECK(backoff(retry, 2, 0.999999) <= 1200ms);
+  CHECK(backoff(retry, 6, 0.0) == 8000ms);
+  CHECK(backoff(retry, 6, 1.0) == 12000ms);
+  for (double unit = 0.0; unit < 1.0; unit += 0.01) {
+    auto d = backoff(retry, 3, unit);
+    CHECK(d >= 1600ms);
+    CHECK(d <= 2400ms);
+  }
+  retry.jitter = 0.0;
+  CHECK(backoff(retry, 3, 0.9) == 2000ms);
+}
+
+TEST_CASE("deliver: a 2xx delivers the payload with Idempotency-Key and Content-Type") {
+  net::io_context io;
+  Receiver receiver(io, {200});
+  Recorder log;
+  std::vector<steady::duration> latencies;
+  DeliveryObserver observer;
+  observer.delivered = [&](const OutboxItem&, steady::duration d) { latencies.push_back(d); };
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/in?x=1")}}, log,
+                        quick_retry(), observer);
+  dispatcher.submit({item(7, "hook")});
+  CHECK(dispatcher.in_flight() == 1);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(log.delivered_ids[0] == 7);
+  REQUIRE(receiver.received.size() == 1);
+  const Received& got = receiver.received[0];
+  CHECK(got.target == "/in?x=1");
+  CHECK(got.body == R"({"id":7})");
+  CHECK(got.idempotency_key == "key-7");
+  CHECK(got.content_type == "application/json");
+  CHECK(got.user_agent.rfind("ackd/", 0) == 0);
+  CHECK(latencies.size() == 1);
+  CHECK(log.attempt_failures.empty());
+  CHECK(log.failures.empty());
+  CHECK(dispatcher.in_flight() == 0);
+  CHECK(dispatcher.scheduled() == 0);
+}
+
+TEST_CASE("deliver: a 500 is retried with the same Idempotency-Key") {
+  net::io_context io;
+  Receiver receiver(io, {500, 200});
+  Recorder log;
+  int observed_failures = 0;
+  DeliveryObserver observer;
+  observer.attempt_failed = [&](const OutboxItem&, const Attempt&) { ++observed_failures; };
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
+                        observer);
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  REQUIRE(log.attempt_failures.size() == 1);
+  CHECK(log.attempt_failures[0].id == 1);
+  CHECK(log.attempt_failures[0].attempts == 1);
+  CHECK(log.attempt_failures[0].error == "HTTP 500");
+  CHECK(log.next_attempts[0] >= now_seconds() - 1s);
+  CHECK(observed_failures == 1);
+  REQUIRE(receiver.received.size() == 2);
+  CHECK(receiver.received[0].idempotency_key == "key-1");
+  CHECK(receiver.received[1].idempotency_key == "key-1");
+  CHECK(receiver.received[0].body == receiver.received[1].body);
+  CHECK(log.failures.empty());
+}
+
+TEST_CASE("deliver: a 400 fails at once, without retry") {
+  net::io_context io;
+  Receiver receiver(io, {400});
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.failures.size() == 1; }));
+  run_for(io, 100ms);  // would be enough for a retry
+  CHECK(log.failures[0].attempts == 1);
+  CHECK(log.failures[0].error.find("400") != std::string::npos);
+  CHECK(log.attempt_failures.empty());
+  CHECK(receiver.received.size() == 1);
+  CHECK(dispatcher.scheduled() == 0);
+}
+
+TEST_CASE("deliver: 408 and 429 are retried") {
+  net::io_context io;
+  Receiver receiver(io, {408, 429, 204});
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(log.attempt_failures.size() == 2);
+}
+
+TEST_CASE("deliver: connection refused is retried, then failed after max_attempts") {
+  net::io_context io;
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", closed_port(io))}}, log, quick_retry(3));
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.failures.size() == 1; }));
+  REQUIRE(log.attempt_failures.size() == 2);
+  CHECK(log.attempt_failures[0].attempts == 1);
+  CHECK(log.attempt_failures[1].attempts == 2);
+  CHECK(log.attempt_failures[0].error == "connection refused");
+  CHECK(log.failures[0].attempts == 3);
+  CHECK(log.failures[0].error == "connection refused");
+  CHECK(dispatcher.scheduled() == 0);
+  CHECK(dispatcher.in_flight() == 0);
+}
+
+TEST_CASE("deliver: a sink that never answers times out") {
+  net::io_context io;
+  Receiver receiver(io, {}, 0);
+  Recorder log;
+  // Sink timeouts are whole seconds in the configuration; 1s is the shortest.
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/", 1)}}, log,
+                        quick_retry(3));
+  auto start = steady::now();
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
+  CHECK(steady::now() - start >= 900ms);
+  CHECK(log.attempt_failures[0].error == "timeout");
+  CHECK(stop(io, dispatcher));
+}
+
+TEST_CASE("deliver: a kept-alive connection the server dropped is replaced, not a failure") {
+  net::io_context io;
+  Receiver receiver(io, {});
+  receiver.drop_idle = true;
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  run_for(io, 50ms);  // lets the close arrive
+  dispatcher.submit({item(2, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  CHECK(log.attempt_failures.empty());
+  CHECK(receiver.connections == 2);
+}
+
+TEST_CASE("deliver: a sink's backlog goes out oldest first") {
+  net::io_context io;
+  Receiver receiver(io, {});
+  Recorder log;
+  DispatcherOptions one_at_a_time;
+  one_at_a_time.connections_per_sink = 1;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(), {},
+                        one_at_a_time);
+  auto base = now_seconds() - 600s;
+  // Ties on due time go by id.
+  dispatcher.submit({item(5, "hook", base + 30s), item(2, "hook", base + 10s),
+                     item(9, "hook", base + 0s), item(3, "hook", base + 10s),
+                     item(1, "hook", base + 40s), item(4, "hook", base + 20s)});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 6; }));
+  std::vector<std::string> bodies;
+  for (const auto& r : receiver.received) bodies.push_back(r.body);
+  CHECK(bodies == std::vector<std::string>{R"({"id":9})", R"({"id":2})", R"({"id":3})",
+                                           R"({"id":4})", R"({"id":5})", R"({"id":1})"});
+  CHECK(receiver.connections == 1);  // one kept-alive connection served them all
+}
+
+TEST_CASE("deliver: an item due in the future is not sent before its time") {
+  net::io_context io;
+  Receiver receiver(io, {});
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  auto due = now_seconds() + 2s;
+  dispatcher.submit({item(1, "hook", due), item(2, "hook")});
+  CHECK(dispatcher.scheduled() == 1);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(log.delivered_ids[0] == 2);
+  REQUIRE(run_until(
+      io, [&] { return log.delivered_ids.size() == 2; }, 4s));
+  REQUIRE(receiver.received.size() == 2);
+  CHECK(receiver.received[1].body == R"({"id":1})");
+  CHECK(receiver.received[1].at >= due);
+}
+
+TEST_CASE("deliver: cancel drops scheduled and queued items; one under way still counts") {
+  net::io_context io;
+  Receiver receiver(io, {});
+  Recorder log;
+  DispatcherOptions one_at_a_time;
+  one_at_a_time.connections_per_sink = 1;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(), {},
+                        one_at_a_time);
+  dispatcher.submit(
+      {item(1, "hook"), item(2, "hook"), item(3, "hook"), item(4, "hook", now_seconds() + 1s)});
+  CHECK(dispatcher.in_flight() == 1);
+  CHECK(dispatcher.scheduled() == 3);
+  dispatcher.cancel({1, 3, 4});
+  CHECK(dispatcher.scheduled() == 1);
+  run_for(io, 1500ms);
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2});
+  REQUIRE(receiver.received.size() == 2);
+  CHECK(receiver.received[1].body == R"({"id":2})");
+  CHECK(dispatcher.scheduled() == 0);
+}
+
+TEST_CASE("deliver: a dead sink does not delay a healthy one") {
+  net::io_context io;
+  Receiver dead(io, {}, 0);
+  Receiver healthy(io, {});
+  Recorder log;
+  Dispatcher dispatcher(io,
+                        {{"dead", webhook("dead", dead.port(), "/", 1)},
+                         {"healthy", webhook("healthy", healthy.port())}},
+                        log, quick_retry());
+  std::vector<OutboxItem> items;
+  auto old = now_seconds() - 3600s;
+  for (int i = 1; i <= 10; ++i) items.push_back(item(i, "dead", old));
+  for (int i = 11; i <= 13; ++i) items.push_back(item(i, "healthy"));
+  auto start = steady::now();
+  dispatcher.submit(items);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
+  CHECK(steady::now() - start < 500ms);
+  CHECK(log.attempt_failures.empty());
+  CHECK(dead.received.size() == 4);  // its own limit of concurrent attempts
+  CHECK(dispatcher.in_flight() == 4);
+  CHECK(stop(io, dispatcher));
+}
+
+TEST_CASE("deliver: shutdown waits for attempts under way and leaves the rest pending") {
+  net::io_context io;
+  Receiver receiver(io, {});
+  Recorder log;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  dispatcher.submit({item(1, "hook"), item(2, "hook", now_seconds() + 60s)});
+  CHECK(stop(io, dispatcher, 2000ms));
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1});
+  CHECK(dispatcher.scheduled() == 0);
+  dispatcher.submit({item(3, "hook")});  // refused: stays pending in the store
+  run_for(io, 50ms);
+  CHECK(receiver.received.size() == 1);
+  CHECK(log.failures.empty());
+}
+
+TEST_CASE("deliver: unknown and https sinks fail at once") {
+  net::io_context io;
+  Recorder log;
+  ackd::config::Sink secure;
+  secure.name = "secure";
+  secure.url = "https://example.com/hook";
+  std::vector<std::string> observed;
+  DeliveryObserver observer;
+  observer.failed = [&](const OutboxItem&, const Attempt& a) { observed.push_back(a.error); };
+  Dispatcher dispatcher(io, {{"secure", secure}}, log, quick_retry(), observer);
+  dispatcher.submit({item(1, "nowhere"), item(2, "secure")});
+  REQUIRE(log.failures.size() == 2);
+  CHECK(log.failures[0].error == "unknown sink 'nowhere'");
+  CHECK(log.failures[1].error.find("https sinks are not supported yet") != std::string::npos);
+  CHECK(observed.size() == 2);
+  CHECK(dispatcher.scheduled() == 0);
+}
+
+TEST_CASE("deliver: a file sink appends every payload as a line") {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("ackd-deliver-" + std::to_string(steady::now().time_since_epoch().count()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / "out.jsonl";
+  { std::ofstream(path) << "existing\n"; }
+  net::io_context io;
+  Recorder log;
+  ackd::config::Sink file;
+  file.name = "file";
+  file.type = ackd::config::Sink::Type::file;
+  file.path = path.string();
+  ackd::config::Sink missing = file;
+  missing.name = "missing";
+  missing.path = (dir / "no-such-dir" / "out.jsonl").string();
+  Dispatcher dispatcher(io, {{"file", file}, {"missing", missing}}, log, quick_retry(1));
+  std::vector<OutboxItem> items;
+  for (int i = 1; i <= 40; ++i) items.push_back(item(i, "file"));
+  items.push_back(item(99, "missing"));
+  dispatcher.submit(items);
+  REQUIRE(
+      run_until(io, [&] { return log.delivered_ids.size() == 40 && log.failures.size() == 1; }));
+  CHECK(log.failures[0].id == 99);
+  CHECK(log.failures[0].error.find("No such file or directory") != std::string::npos);
+
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 41);
+  CHECK(lines[0] == "existing");
+  for (int i = 1; i <= 40; ++i) CHECK(lines[i] == R"({"id":)" + std::to_string(i) + "}");
+  CHECK(!std::filesystem::exists(dir / "no-such-dir"));
+  std::filesystem::remove_all(dir);
+}

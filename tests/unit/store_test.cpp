@@ -1,0 +1,650 @@
+#include "ackd/store/store.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+using namespace ackd::store;
+using ackd::AuthorHistory;
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace t = ackd::time;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("ackd-store-test-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+t::Instant now() {
+  return std::chrono::floor<t::Seconds>(std::chrono::system_clock::now());
+}
+
+std::unique_ptr<Store> open_store(const fs::path& dir, bool query_only = false) {
+  StoreOptions options;
+  options.directory = dir.string();
+  options.query_only = query_only;
+  auto store = Store::open(options);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  return std::move(*store);
+}
+
+template <class T, class Call>
+absl::StatusOr<T> wait_for(Call call) {
+  std::promise<absl::StatusOr<T>> p;
+  auto f = p.get_future();
+  call([&p](absl::StatusOr<T> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+// A single number from the database through a connection of its own.
+std::int64_t query_int(const fs::path& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((dir / "ackd.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+          SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  auto v = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return v;
+}
+
+CaseRecord make_case(const std::string& ext, const std::string& author = "42",
+                     t::Instant at = now()) {
+  CaseRecord r;
+  r.id = "c-" + ext;
+  r.channel = "x";
+  r.external_id = ext;
+  r.author_id = author;
+  r.received_at = at;
+  r.accepted_at = at;
+  r.complaint = {{"external_id", ext}, {"text", "注文した商品がまだ届きません。"}};
+  r.rule = "default";
+  r.policy_version = "v1";
+  r.reply_status = "queued";
+  r.reason = "matched";
+  r.reply_counts_for_author = true;
+  r.decision = {{"trace", json::array({"default"})}};
+  r.response = {{"id", r.id}, {"duplicate", false}, {"rule", "default"}, {"reply", "queued"}};
+  r.outbox.push_back({0, r.id, "reply", 0, "x-reply", r.id + ":reply", R"({"kind":"reply"})", at});
+  return r;
+}
+
+// A case handed to "support", with a handoff notice, one escalation and a breach notice.
+CaseRecord make_handoff_case(const std::string& ext, t::Instant at = now(),
+                             std::optional<t::Seconds> followup = std::nullopt) {
+  auto r = make_case(ext, "42", at);
+  HandoffRecord h;
+  h.team = "support";
+  h.priority = "P3";
+  h.deadline = at + std::chrono::hours(4);
+  h.deadline_text = "4h";
+  h.followup_after = followup;
+  h.followup_sink = "support-followup";
+  h.followup_payload = R"({"kind":"followup"})";
+  r.handoff = h;
+  r.outbox.push_back({0, r.id, "handoff", 0, "support", r.id + ":handoff", "{}", at});
+  r.outbox.push_back({0, r.id, "escalation", 1, "support-lead", r.id + ":escalation:1", "{}",
+                      at + std::chrono::hours(1)});
+  r.outbox.push_back({0, r.id, "breach", 0, "support-lead", r.id + ":breach", "{}", h.deadline});
+  return r;
+}
+
+absl::StatusOr<IngestResult> ingest(Store& s, const std::string& ext, Planner plan,
+                                    const std::string& author = "42") {
+  return wait_for<IngestResult>(
+      [&](auto done) { s.ingest("x", ext, author, std::move(plan), std::move(done)); });
+}
+
+absl::StatusOr<IngestResult> ingest_case(Store& s, CaseRecord rec) {
+  auto ext = rec.external_id;
+  auto author = rec.author_id;
+  return ingest(
+      s, ext, [rec = std::move(rec)](const AuthorHistory&) { return rec; }, author);
+}
+
+// Holds the writer inside a transaction until release(), so that the jobs queued meanwhile
+// are all taken together as the next batch.
+class WriterGate {
+ public:
+  explicit WriterGate(Store& s) {
+    auto open = gate_.get_future().share();
+    auto inside = std::make_shared<std::promise<void>>();
+    auto entered = inside->get_future();
+    s.ingest(
+        "x", "gate", "gate",
+        [open, inside](const AuthorHistory&) {
+          inside->set_value();
+          open.wait();
+          return make_case("gate", "gate");
+        },
+        [this](absl::StatusOr<IngestResult> r) { ok_ = r.ok(); });
+    entered.wait();
+  }
+  void release() { gate_.set_value(); }
+  bool ok() const { return ok_; }
+
+ private:
+  std::promise<void> gate_;
+  std::atomic<bool> ok_{false};
+};
+
+}  // namespace
+
+TEST_CASE("store: open creates the directory and sets the schema version") {
+  TempDir tmp;
+  auto dir = tmp.path / "nested" / "data";
+  {
+    auto s = open_store(dir);
+    CHECK(fs::exists(dir / "ackd.db"));
+    CHECK(s->outbox_depth() == 0);
+  }
+  CHECK(query_int(dir, "PRAGMA user_version") == 1);
+  CHECK(query_int(dir,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                  "('complaints', 'handoffs', 'outbox', 'timeline')") == 4);
+  // Reopening a current database migrates nothing and keeps the version.
+  open_store(dir).reset();
+  CHECK(query_int(dir, "PRAGMA user_version") == 1);
+}
+
+TEST_CASE("store: open reports an unusable directory and a corrupt file") {
+  TempDir tmp;
+  {
+    std::ofstream(tmp.path / "file") << "not a directory";
+    StoreOptions options;
+    options.directory = (tmp.path / "file" / "db").string();
+    auto s = Store::open(options);
+    REQUIRE_FALSE(s.ok());
+    CHECK(std::string(s.status().message()).find("cannot create directory") != std::string::npos);
+  }
+  {
+    auto dir = tmp.path / "corrupt";
+    fs::create_directories(dir);
+    std::ofstream out(dir / "ackd.db", std::ios::binary);
+    for (int i = 0; i < 512; ++i) out << "garbage!";
+    out.close();
+    StoreOptions options;
+    options.directory = dir.string();
+    auto s = Store::open(options);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(std::string(s.status().message()).find("not a database") != std::string::npos);
+  }
+}
+
+TEST_CASE("store: ingest stores a case and a duplicate returns the first id and response") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto first = ingest_case(*s, make_handoff_case("1790"));
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->duplicate);
+  CHECK(first->id == "c-1790");
+  REQUIRE(first->outbox.size() == 4);
+  std::set<std::int64_t> ids;
+  for (const auto& item : first->outbox) {
+    CHECK(item.id > 0);
+    CHECK(item.complaint_id == "c-1790");
+    ids.insert(item.id);
+  }
+  CHECK(ids.size() == 4);
+  CHECK(s->outbox_depth() == 4);
+
+  bool planned = false;
+  auto again = ingest(*s, "1790", [&](const AuthorHistory&) {
+    planned = true;
+    return make_case("1790");
+  });
+  REQUIRE(again.ok());
+  CHECK_FALSE(planned);
+  CHECK(again->duplicate);
+  CHECK(again->id == "c-1790");
+  CHECK(again->outbox.empty());
+  CHECK(again->response["duplicate"] == true);
+  CHECK(again->response["rule"] == "default");
+  CHECK(s->outbox_depth() == 4);
+
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-1790", std::move(done)); });
+  REQUIRE(tl.ok());
+  CHECK((*tl)["channel"] == "x");
+  CHECK((*tl)["external_id"] == "1790");
+  CHECK((*tl)["complaint"]["text"] == "注文した商品がまだ届きません。");
+  CHECK((*tl)["decision"]["rule"] == "default");
+  CHECK((*tl)["decision"]["policy_version"] == "v1");
+  CHECK((*tl)["decision"]["reply"] == "queued");
+  CHECK((*tl)["decision"]["trace"][0] == "default");
+  CHECK((*tl)["handoff"]["team"] == "support");
+  CHECK((*tl)["handoff"]["state"] == "open");
+  CHECK((*tl)["outbox"].size() == 4);
+  std::vector<std::string> events;
+  for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
+  CHECK(events == std::vector<std::string>{"received", "decided", "reply_queued", "handoff"});
+  CHECK((*tl)["timeline"][3]["team"] == "support");
+
+  auto missing = wait_for<json>([&](auto done) { s->timeline("nope", std::move(done)); });
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("store: nothing is stored when the planner throws") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto r = ingest(*s, "boom", [](const AuthorHistory&) -> CaseRecord {
+    throw std::runtime_error("policy exploded");
+  });
+  REQUIRE_FALSE(r.ok());
+  CHECK(std::string(r.status().message()).find("policy exploded") != std::string::npos);
+
+  // In a shared batch only the throwing job fails.
+  WriterGate gate(*s);
+  std::promise<absl::StatusOr<IngestResult>> a, b, c;
+  auto fa = a.get_future(), fb = b.get_future(), fc = c.get_future();
+  auto commits_before = s->commits();
+  s->ingest(
+      "x", "a", "1", [](const AuthorHistory&) { return make_case("a", "1"); },
+      [&](auto res) { a.set_value(std::move(res)); });
+  s->ingest(
+      "x", "b", "1", [](const AuthorHistory&) -> CaseRecord { throw std::runtime_error("no"); },
+      [&](auto res) { b.set_value(std::move(res)); });
+  s->ingest(
+      "x", "c", "1", [](const AuthorHistory&) { return make_case("c", "1"); },
+      [&](auto res) { c.set_value(std::move(res)); });
+  gate.release();
+  CHECK(fa.get().ok());
+  CHECK_FALSE(fb.get().ok());
+  CHECK(fc.get().ok());
+  CHECK(gate.ok());
+  CHECK(s->commits() - commits_before == 2);  // the gate's batch, then a, b and c together
+  s.reset();
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints WHERE external_id IN ('boom', 'b')") ==
+        0);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == 3);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM timeline WHERE complaint_id IN ('c-boom', "
+                  "'c-b')") == 0);
+}
+
+TEST_CASE("store: a constraint failure undoes only its own job") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  WriterGate gate(*s);
+  std::promise<absl::StatusOr<IngestResult>> a, b;
+  auto fa = a.get_future(), fb = b.get_future();
+  s->ingest(
+      "x", "a", "1", [](const AuthorHistory&) { return make_case("a", "1"); },
+      [&](auto res) { a.set_value(std::move(res)); });
+  // Its complaint row goes in, then its outbox row collides with a's idempotency key.
+  s->ingest(
+      "x", "b", "1",
+      [](const AuthorHistory&) {
+        auto r = make_case("b", "1");
+        r.outbox.push_back({0, r.id, "reply", 0, "x-reply", "c-a:reply", "{}", now()});
+        return r;
+      },
+      [&](auto res) { b.set_value(std::move(res)); });
+  gate.release();
+  CHECK(fa.get().ok());
+  auto rb = fb.get();
+  REQUIRE_FALSE(rb.ok());
+  CHECK(std::string(rb.status().message()).find("UNIQUE") != std::string::npos);
+  s->flush();
+  CHECK(s->outbox_depth() == 2);  // the gate's reply and a's
+  s.reset();
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints WHERE id = 'c-b'") == 0);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox WHERE complaint_id = 'c-b'") == 0);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox") == 2);
+}
+
+TEST_CASE("store: concurrent ingests share transactions") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  constexpr int kThreads = 4, kPerThread = 50;
+  std::mutex mu;
+  std::set<std::string> ids;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  auto commits_before = s->commits();
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto ext = std::to_string(th) + "-" + std::to_string(i);
+        s->ingest(
+            "x", ext, std::to_string(th),
+            [ext, th](const AuthorHistory&) { return make_case(ext, std::to_string(th)); },
+            [&](absl::StatusOr<IngestResult> r) {
+              std::lock_guard lock(mu);
+              if (r.ok()) {
+                ids.insert(r->id);
+              } else {
+                ++failures;
+              }
+            });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  s->flush();
+  auto commits = s->commits() - commits_before;
+  CHECK(failures == 0);
+  CHECK(ids.size() == kThreads * kPerThread);
+  CHECK(s->outbox_depth() == kThreads * kPerThread);
+  MESSAGE("200 ingests in " << commits << " transactions");
+  CHECK(commits < kThreads * kPerThread / 2);
+  s.reset();
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == kThreads * kPerThread);
+}
+
+TEST_CASE("store: the planner sees the author's history, including earlier jobs in the batch") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto t0 = now() - std::chrono::hours(2);
+  auto old = now() - std::chrono::days(40);
+  REQUIRE(ingest_case(*s, make_case("old", "7", old)).ok());  // outside the 30 days
+  REQUIRE(ingest_case(*s, make_case("earlier", "7", t0)).ok());
+  auto quiet = make_case("quiet", "7", t0 + std::chrono::minutes(30));
+  quiet.reply_counts_for_author = false;
+  REQUIRE(ingest_case(*s, quiet).ok());
+  REQUIRE(ingest_case(*s, make_case("someone-else", "8", t0)).ok());
+
+  WriterGate gate(*s);
+  auto commits_before = s->commits();
+  AuthorHistory seen_a, seen_b;
+  std::promise<void> a_done, b_done;
+  auto fa = a_done.get_future(), fb = b_done.get_future();
+  auto t1 = t0 + std::chrono::hours(1);
+  s->ingest(
+      "x", "a", "7",
+      [&](const AuthorHistory& h) {
+        seen_a = h;
+        return make_case("a", "7", t1);
+      },
+      [&](auto) { a_done.set_value(); });
+  s->ingest(
+      "x", "b", "7",
+      [&](const AuthorHistory& h) {
+        seen_b = h;
+        return make_case("b", "7", t1 + std::chrono::minutes(1));
+      },
+      [&](auto) { b_done.set_value(); });
+  gate.release();
+  fa.wait();
+  fb.wait();
+  CHECK(s->commits() - commits_before == 2);
+  CHECK(seen_a.complaints == std::vector<t::Instant>{t0, t0 + std::chrono::minutes(30)});
+  CHECK(seen_a.replies == std::vector<t::Instant>{t0});
+  CHECK(seen_b.complaints == std::vector<t::Instant>{t0, t0 + std::chrono::minutes(30), t1});
+  CHECK(seen_b.replies == std::vector<t::Instant>{t0, t1});
+}
+
+TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  auto r = ingest_case(*s, make_handoff_case("1", at));
+  REQUIRE(r.ok());
+  std::set<std::int64_t> timers;
+  for (const auto& item : r->outbox) {
+    if (item.kind == "escalation" || item.kind == "breach") timers.insert(item.id);
+  }
+  REQUIRE(timers.size() == 2);
+  REQUIRE(ingest_case(*s, make_case("no-handoff")).ok());
+  CHECK(s->outbox_depth() == 5);
+
+  auto claim = [&](const std::string& id, const std::string& agent) {
+    return wait_for<ClaimResult>(
+        [&](auto done) { s->claim(id, agent, at + std::chrono::minutes(5), std::move(done)); });
+  };
+  auto c = claim("c-1", "sato");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::claimed);
+  CHECK(c->agent == "sato");
+  CHECK(std::set<std::int64_t>(c->cancelled.begin(), c->cancelled.end()) == timers);
+  CHECK(s->outbox_depth() == 3);
+
+  c = claim("c-1", "sato");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::already_yours);
+  CHECK(c->cancelled.empty());
+
+  c = claim("c-1", "suzuki");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::held_by_other);
+  CHECK(c->agent == "sato");
+
+  c = claim("nope", "sato");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::not_found);
+  c = claim("c-no-handoff", "sato");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::not_found);
+
+  auto res = wait_for<ResolveResult>(
+      [&](auto done) { s->resolve("c-1", "sato", "refunded", at, std::move(done)); });
+  REQUIRE(res.ok());
+  c = claim("c-1", "suzuki");
+  REQUIRE(c.ok());
+  CHECK(c->outcome == ClaimOutcome::resolved);
+
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-1", std::move(done)); });
+  REQUIRE(tl.ok());
+  CHECK((*tl)["handoff"]["state"] == "resolved");
+  CHECK((*tl)["handoff"]["agent"] == "sato");
+  CHECK((*tl)["handoff"]["claimed_at"] == t::format_rfc3339_utc(at + std::chrono::minutes(5)));
+  int cancelled = 0;
+  for (const auto& o : (*tl)["outbox"]) cancelled += o["state"] == "cancelled";
+  CHECK(cancelled == 2);
+  bool claimed_event = false;
+  for (const auto& e : (*tl)["timeline"]) {
+    if (e["event"] == "claimed") claimed_event = e["agent"] == "sato";
+  }
+  CHECK(claimed_event);
+}
+
+TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a second time") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  REQUIRE(ingest_case(*s, make_handoff_case("f", at, std::chrono::hours(24))).ok());
+  REQUIRE(ingest_case(*s, make_handoff_case("n", at)).ok());
+  CHECK(s->outbox_depth() == 8);
+
+  auto resolve = [&](const std::string& id) {
+    return wait_for<ResolveResult>(
+        [&](auto done) { s->resolve(id, "sato", "sent a new one", at, std::move(done)); });
+  };
+  auto r = resolve("c-f");
+  REQUIRE(r.ok());
+  CHECK(r->outcome == ResolveOutcome::resolved);
+  CHECK(r->cancelled.size() == 2);
+  REQUIRE(r->followup);
+  CHECK(r->followup->id > 0);
+  CHECK(r->followup->kind == "followup");
+  CHECK(r->followup->sink == "support-followup");
+  CHECK(r->followup->payload == R"({"kind":"followup"})");
+  CHECK(r->followup->idempotency_key == "c-f:followup");
+  CHECK(r->followup->due_at == at + std::chrono::hours(24));
+  CHECK(s->outbox_depth() == 7);  // 8 - 2 cancelled + 1 follow-up
+
+  r = resolve("c-f");
+  REQUIRE(r.ok());
+  CHECK(r->outcome == ResolveOutcome::already_resolved);
+  CHECK_FALSE(r->followup);
+
+  r = resolve("c-n");
+  REQUIRE(r.ok());
+  CHECK(r->outcome == ResolveOutcome::resolved);
+  CHECK_FALSE(r->followup);
+
+  r = resolve("nope");
+  REQUIRE(r.ok());
+  CHECK(r->outcome == ResolveOutcome::not_found);
+
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-f", std::move(done)); });
+  REQUIRE(tl.ok());
+  CHECK((*tl)["handoff"]["note"] == "sent a new one");
+  CHECK((*tl)["timeline"].back()["event"] == "resolved");
+  CHECK((*tl)["timeline"].back()["note"] == "sent a new one");
+}
+
+TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  auto r = ingest_case(*s, make_handoff_case("d", at));
+  REQUIRE(r.ok());
+  auto id_of = [&](const std::string& kind) {
+    for (const auto& item : r->outbox) {
+      if (item.kind == kind) return item.id;
+    }
+    FAIL("no " << kind);
+    return std::int64_t{0};
+  };
+  auto retry_at = at + std::chrono::seconds(30);
+  s->mark_attempt_failed(id_of("reply"), 1, retry_at, "HTTP 500");
+  s->mark_delivered(id_of("reply"), at + std::chrono::seconds(31));
+  s->mark_attempt_failed(id_of("handoff"), 1, retry_at, "timeout");
+  s->mark_failed(id_of("escalation"), 8, "HTTP 404");
+  s->flush();
+  CHECK(s->outbox_depth() == 2);  // handoff (to retry) and breach
+
+  auto pending =
+      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 2);
+  CHECK((*pending)[0].kind == "handoff");
+  CHECK((*pending)[0].attempts == 1);
+  CHECK((*pending)[0].due_at == retry_at);  // its retry time, not its first due time
+  CHECK((*pending)[1].kind == "breach");
+
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-d", std::move(done)); });
+  REQUIRE(tl.ok());
+  std::map<std::string, json> outbox;
+  for (const auto& o : (*tl)["outbox"]) outbox[o["kind"]] = o;
+  CHECK(outbox["reply"]["state"] == "delivered");
+  CHECK(outbox["reply"]["attempts"] == 2);
+  CHECK(outbox["reply"]["delivered_at"] == t::format_rfc3339_utc(at + std::chrono::seconds(31)));
+  CHECK(outbox["handoff"]["state"] == "pending");
+  CHECK(outbox["handoff"]["last_error"] == "timeout");
+  CHECK(outbox["escalation"]["state"] == "failed");
+  CHECK(outbox["escalation"]["attempts"] == 8);
+  CHECK(outbox["escalation"]["last_error"] == "HTTP 404");
+  CHECK(outbox["breach"]["delivered_at"].is_null());
+
+  std::vector<std::string> events;
+  for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
+  CHECK(events == std::vector<std::string>{"received", "decided", "reply_queued", "handoff",
+                                           "attempt_failed", "delivered", "attempt_failed",
+                                           "delivery_failed"});
+  const auto& first_failure = (*tl)["timeline"][4];
+  CHECK(first_failure["error"] == "HTTP 500");
+  CHECK(first_failure["kind"] == "reply");
+  CHECK(first_failure["next_attempt_at"] == t::format_rfc3339_utc(retry_at));
+  CHECK((*tl)["timeline"][5]["attempts"] == 2);
+  CHECK((*tl)["timeline"][7]["error"] == "HTTP 404");
+}
+
+TEST_CASE("store: pending outbox survives reopening") {
+  TempDir tmp;
+  auto at = now();
+  {
+    auto s = open_store(tmp.path);
+    REQUIRE(ingest_case(*s, make_handoff_case("p", at)).ok());
+    REQUIRE(ingest_case(*s, make_case("q", "9", at - std::chrono::minutes(1))).ok());
+  }
+  auto s = open_store(tmp.path);
+  CHECK(s->outbox_depth() == 5);
+  auto pending =
+      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 5);
+  std::vector<std::string> kinds;
+  for (const auto& item : *pending) kinds.push_back(item.kind);
+  // Due first is q's reply; then p's reply and handoff (same time, by id), escalation, breach.
+  CHECK(kinds == std::vector<std::string>{"reply", "reply", "handoff", "escalation", "breach"});
+  CHECK((*pending)[0].complaint_id == "c-q");
+  CHECK((*pending)[3].level == 1);
+  CHECK((*pending)[3].idempotency_key == "c-p:escalation:1");
+  CHECK((*pending)[4].due_at == at + std::chrono::hours(4));
+  // Ingesting the same complaint after a restart is still a duplicate.
+  auto again = ingest_case(*s, make_case("q", "9"));
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+}
+
+TEST_CASE("store: handoffs by state, soonest deadline first") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  REQUIRE(ingest_case(*s, make_handoff_case("late", at - std::chrono::hours(6))).ok());
+  REQUIRE(ingest_case(*s, make_handoff_case("later", at)).ok());
+  REQUIRE(ingest_case(*s, make_handoff_case("soon", at - std::chrono::hours(1))).ok());
+  REQUIRE(ingest_case(*s, make_handoff_case("mine", at)).ok());
+  REQUIRE(wait_for<ClaimResult>([&](auto done) {
+            s->claim("c-mine", "sato", at, std::move(done));
+          }).ok());
+
+  auto list = [&](const std::string& state) {
+    auto r = wait_for<json>([&](auto done) { s->handoffs(state, at, std::move(done)); });
+    REQUIRE(r.ok());
+    std::vector<std::string> ids;
+    for (const auto& h : *r) ids.push_back(h["id"]);
+    return ids;
+  };
+  CHECK(list("open") == std::vector<std::string>{"c-soon", "c-later"});
+  CHECK(list("breached") == std::vector<std::string>{"c-late"});
+  CHECK(list("claimed") == std::vector<std::string>{"c-mine"});
+  CHECK(list("resolved").empty());
+
+  auto open = wait_for<json>([&](auto done) { s->handoffs("open", at, std::move(done)); });
+  REQUIRE(open.ok());
+  CHECK((*open)[0]["team"] == "support");
+  CHECK((*open)[0]["priority"] == "P3");
+  CHECK((*open)[0]["rule"] == "default");
+  CHECK((*open)[0]["channel"] == "x");
+  CHECK((*open)[0]["deadline"] == t::format_rfc3339_utc(at + std::chrono::hours(3)));
+
+  auto bad = wait_for<json>([&](auto done) { s->handoffs("closed", at, std::move(done)); });
+  CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("store: a read-only database refuses ingest and stores nothing") {
+  // Root ignores file permissions, so the database is made read-only the way SQLite sees
+  // it: PRAGMA query_only, which fails writes as SQLITE_READONLY does.
+  TempDir tmp;
+  REQUIRE(ingest_case(*open_store(tmp.path), make_case("before")).ok());
+  {
+    auto s = open_store(tmp.path, /*query_only=*/true);
+    auto r = ingest_case(*s, make_handoff_case("refused"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(std::string(r.status().message()).find("readonly") != std::string::npos);
+    CHECK(s->outbox_depth() == 1);
+    // Reads still work.
+    auto tl = wait_for<json>([&](auto done) { s->timeline("c-before", std::move(done)); });
+    CHECK_MESSAGE(tl.ok(), tl.status().ToString());
+  }
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == 1);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox") == 1);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM timeline WHERE complaint_id = 'c-refused'") == 0);
+}
