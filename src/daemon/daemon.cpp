@@ -154,6 +154,8 @@ class Daemon::Impl {
         drain_timer_(io_) {
     metrics_.registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
                             [this] { return static_cast<double>(store_->outbox_depth()); });
+    metrics_.registry.gauge("ackd_handoffs_open", "Cases handed off and not yet claimed.",
+                            [this] { return static_cast<double>(store_->open_handoffs()); });
     metrics_.registry.gauge("ackd_policy_rules", "Rules in the policy in force.",
                             [this] { return static_cast<double>(policy_->rules.size()); });
   }

@@ -66,6 +66,7 @@ bool is_batch_error(const Error& e) {
 struct Tx {
   sqlite::Connection& db;
   std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
+  std::int64_t open_delta = 0;   // change in unclaimed open handoffs, likewise
 
   void event(const std::string& complaint_id, time::Instant at, std::string_view event,
              const json& detail) {
@@ -147,6 +148,9 @@ class Store::Impl {
       auto q = db_.query("SELECT count(*) FROM outbox WHERE state = 'pending'");
       q.step();
       depth_ = q.integer(0);
+      auto open = db_.query("SELECT count(*) FROM handoffs WHERE state = 'open'");
+      open.step();
+      open_handoffs_ = open.integer(0);
     } catch (const Error& e) {
       return absl::UnavailableError("store: " + path_ + ": " + e.what());
     }
@@ -195,6 +199,7 @@ class Store::Impl {
   }
 
   std::int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  std::int64_t open_handoffs() const { return open_handoffs_.load(std::memory_order_relaxed); }
   std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
 
  private:
@@ -265,6 +270,7 @@ class Store::Impl {
     }
     for (std::size_t i = 0; batch_error.ok() && i < batch.size(); ++i) {
       const auto delta_before = tx.depth_delta;
+      const auto open_before = tx.open_delta;
       try {
         db_.query("SAVEPOINT job").run();
       } catch (const Error& e) {
@@ -291,6 +297,7 @@ class Store::Impl {
         if (!results[i].ok()) {
           db_.query("ROLLBACK TO job").run();
           tx.depth_delta = delta_before;
+          tx.open_delta = open_before;
         }
         db_.query("RELEASE job").run();
       } catch (const Error& e) {
@@ -317,6 +324,7 @@ class Store::Impl {
     } else {
       if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
       depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
+      open_handoffs_.fetch_add(tx.open_delta, std::memory_order_relaxed);
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
@@ -340,6 +348,7 @@ class Store::Impl {
   std::thread writer_;
 
   std::atomic<std::int64_t> depth_{0};
+  std::atomic<std::int64_t> open_handoffs_{0};
   std::atomic<std::int64_t> commits_{0};
 };
 
@@ -414,6 +423,7 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
         .bind_all(rec.id, h.team, h.priority, to_unix(h.deadline), h.deadline_text, after,
                   h.followup_sink, h.followup_payload)
         .run();
+    ++tx.open_delta;
   }
   for (auto& item : rec.outbox) {
     if (item.complaint_id.empty()) item.complaint_id = rec.id;
@@ -476,6 +486,7 @@ ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, ti
       .run();
   r.outcome = ClaimOutcome::claimed;
   r.agent = agent;
+  --tx.open_delta;
   r.cancelled = tx.cancel_timers(id);
   tx.event(id, now, "claimed", {{"agent", agent}, {"cancelled", r.cancelled.size()}});
   return r;
@@ -509,6 +520,7 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
       .bind_all(agent, to_unix(now), note, id)
       .run();
   r.outcome = ResolveOutcome::resolved;
+  if (state == "open") --tx.open_delta;
   r.cancelled = tx.cancel_timers(id);
   json detail = {{"agent", agent}, {"note", note}, {"cancelled", r.cancelled.size()}};
   if (followup_after) {
@@ -816,6 +828,10 @@ void Store::handoffs(std::string state, time::Instant now,
 void Store::flush() {
   impl_->flush();
 }
+std::int64_t Store::open_handoffs() const {
+  return impl_->open_handoffs();
+}
+
 std::int64_t Store::outbox_depth() const {
   return impl_->depth();
 }

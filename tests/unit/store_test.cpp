@@ -410,6 +410,7 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   REQUIRE(timers.size() == 2);
   REQUIRE(ingest_case(*s, make_case("no-handoff")).ok());
   CHECK(s->outbox_depth() == 5);
+  CHECK(s->open_handoffs() == 1);
 
   auto claim = [&](const std::string& id, const std::string& agent) {
     return wait_for<ClaimResult>(
@@ -421,6 +422,7 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   CHECK(c->agent == "sato");
   CHECK(std::set<std::int64_t>(c->cancelled.begin(), c->cancelled.end()) == timers);
   CHECK(s->outbox_depth() == 3);
+  CHECK(s->open_handoffs() == 0);
 
   c = claim("c-1", "sato");
   REQUIRE(c.ok());
@@ -468,6 +470,7 @@ TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a
   REQUIRE(ingest_case(*s, make_handoff_case("f", at, std::chrono::hours(24))).ok());
   REQUIRE(ingest_case(*s, make_handoff_case("n", at)).ok());
   CHECK(s->outbox_depth() == 8);
+  CHECK(s->open_handoffs() == 2);
 
   auto resolve = [&](const std::string& id) {
     return wait_for<ResolveResult>(
@@ -484,7 +487,8 @@ TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a
   CHECK(r->followup->payload == R"({"kind":"followup"})");
   CHECK(r->followup->idempotency_key == "c-f:followup");
   CHECK(r->followup->due_at == at + std::chrono::hours(24));
-  CHECK(s->outbox_depth() == 7);  // 8 - 2 cancelled + 1 follow-up
+  CHECK(s->outbox_depth() == 7);   // 8 - 2 cancelled + 1 follow-up
+  CHECK(s->open_handoffs() == 1);  // resolved without a claim
 
   r = resolve("c-f");
   REQUIRE(r.ok());

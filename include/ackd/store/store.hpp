@@ -139,6 +139,8 @@ class Store {
   void flush();
   // Number of outbox rows still pending (for the outbox-depth metric).
   std::int64_t outbox_depth() const;
+  // Handed-off cases nobody has claimed or resolved yet.
+  std::int64_t open_handoffs() const;
   // Number of write transactions committed since open (group commit shares one per batch).
   std::int64_t commits() const;
 

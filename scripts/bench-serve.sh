@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load benchmark of the daemon: builds build-bench/ (Release), starts `ackd serve` with a
+# throwaway config and state directory, and runs bench/load/loadgen.cpp against it
+# (ingest throughput, received-to-reply-delivered latency, static-202 ceiling).
+# Prints a table and writes build-bench/bench-serve.json. Extra arguments go to the load
+# tool, e.g. `--seconds 5 --rates 1000,2000 --connections 32`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
+  -DACKD_BUILD_TESTS=OFF >/dev/null
+jobs=$(nproc); ((jobs > 2)) && jobs=2
+cmake --build build-bench -j "$jobs" --target ackd ackd_bench_load
+
+# Under build-bench/ rather than $TMPDIR: the store must sit on a real disk (a tmpfs would
+# make every fsync free and the figures meaningless).
+dir=$(mktemp -d "$PWD/build-bench/serve.XXXXXX")
+ackd_pid=""
+cleanup() {
+  local status=$?
+  if [ -n "$ackd_pid" ] && kill -0 "$ackd_pid" 2>/dev/null; then
+    kill -TERM "$ackd_pid" 2>/dev/null || true
+    for _ in $(seq 150); do kill -0 "$ackd_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$ackd_pid" 2>/dev/null || true
+    wait "$ackd_pid" 2>/dev/null || true
+  fi
+  if [ "$status" -ne 0 ] && [ -f "$dir/ackd.log" ]; then
+    echo "--- last lines of the ackd log ---" >&2
+    tail -n 20 "$dir/ackd.log" >&2
+  fi
+  rm -rf "$dir"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+read -r ackd_port receiver_port < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in ss))')
+
+base="http://127.0.0.1:$receiver_port"
+{
+  echo "listen: 127.0.0.1:$ackd_port"
+  echo "policy: $PWD/rules"
+  echo "state: $dir/state"
+  echo "mode: live"
+  echo "log_level: warn"
+  echo "sinks:"
+  for sink in x-replies meta-replies chat-replies mail-replies safety-pager safety-lead \
+              legal-inbox legal-lead billing-chat support-chat support-lead; do
+    echo "  $sink: {type: webhook, url: \"$base/$sink\", timeout: 5s}"
+  done
+  echo "channels:"
+  echo "  x: {reply_sink: x-replies}"
+  echo "  instagram: {reply_sink: meta-replies}"
+  echo "  facebook: {reply_sink: meta-replies}"
+  echo "  chat: {reply_sink: chat-replies}"
+  echo "  email: {reply_sink: mail-replies}"
+} >"$dir/ackd.yaml"
+
+./build-bench/ackd check --config "$dir/ackd.yaml" rules >/dev/null
+./build-bench/ackd serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
+ackd_pid=$!
+
+# The load tool starts the receiver, waits for /readyz, runs every phase; each phase and
+# each wait in it is bounded, and `timeout` bounds the whole.
+timeout 600 ./build-bench/bench/ackd_bench_load --ackd-port "$ackd_port" \
+  --receiver-port "$receiver_port" --json build-bench/bench-serve.json "$@"
+echo "wrote build-bench/bench-serve.json"
