@@ -618,6 +618,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config
                      : ""));
   }
   config::Config config = std::move(*parsed.config);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
   const std::string policy_path = resolve_path(config.policy, config_path);
   auto policy = load_policy_from(policy_path);
   if (!policy.ok()) {
