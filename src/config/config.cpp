@@ -10,8 +10,8 @@ using policy::YamlReader;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"listen", "policy", "state",    "mode",
-                                        "auth",   "sinks",  "channels", "log_level"};
+const std::vector<std::string> kKeys = {"listen", "policy",   "state",     "mode", "auth",
+                                        "sinks",  "channels", "log_level", "http"};
 
 void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
   if (!r.is_map(node, "sinks")) return;
@@ -90,6 +90,20 @@ ConfigResult parse_config(const policy::SourceFile& file) {
     r.check_keys(a, {"tokens_file"}, "auth");
     if (auto t = a["tokens_file"]) {
       if (auto s = r.string(t, "tokens_file")) c.tokens_file = *s;
+    }
+  }
+  if (auto h = root["http"]; h && r.is_map(h, "http")) {
+    r.check_keys(h, {"body_limit", "read_timeout", "max_connections"}, "http");
+    auto positive = [&](const char* key, std::size_t& out) {
+      if (!h[key]) return;
+      auto n = r.integer(h[key], key);
+      if (n && *n <= 0) r.error(h[key], std::string(key) + " must be above 0");
+      if (n && *n > 0) out = static_cast<std::size_t>(*n);
+    };
+    positive("body_limit", c.http.body_limit);
+    positive("max_connections", c.http.max_connections);
+    if (h["read_timeout"]) {
+      if (auto d = r.duration(h["read_timeout"], "read_timeout")) c.http.read_timeout = *d;
     }
   }
   if (auto s = root["sinks"]) read_sinks(s, r, c);

@@ -8,17 +8,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <random>
 #include <unordered_map>
 
 #include "ackd/config/config.hpp"
 #include "ackd/daemon/files.hpp"
 #include "ackd/deliver/dispatcher.hpp"
-#include "ackd/handoff/deliveries.hpp"
 #include "ackd/http/server.hpp"
 #include "ackd/metrics/registry.hpp"
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/store/store.hpp"
+#include "intake.hpp"
 
 namespace ackd::daemon {
 
@@ -83,14 +82,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     diff = static_cast<unsigned char>(diff | (x ^ y));
   }
   return diff == 0;
-}
-
-std::string random_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
 }
 
 absl::StatusOr<tcp::endpoint> parse_listen(const std::string& listen) {
@@ -170,9 +161,13 @@ class Daemon::Impl {
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
       return absl::UnavailableError("cannot listen on " + config_.listen + ": " + ec.message());
-    server_.emplace(
-        io_, std::move(acceptor), http::ServerOptions{},
-        [this](Request&& req, Respond respond) { handle(std::move(req), std::move(respond)); });
+    http::ServerOptions options;
+    options.body_limit = config_.http.body_limit;
+    options.read_timeout = config_.http.read_timeout;
+    options.max_connections = config_.http.max_connections;
+    server_.emplace(io_, std::move(acceptor), options, [this](Request&& req, Respond respond) {
+      handle(std::move(req), std::move(respond));
+    });
     return absl::OkStatus();
   }
 
@@ -369,72 +364,6 @@ class Daemon::Impl {
             accepted(*request, respond, *complaint, arrived, std::move(r));
           });
         });
-  }
-
-  static store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
-                                     const AuthorHistory& history, const std::string& reply_sink,
-                                     bool shadow, time::Instant now) {
-    auto d = policy::evaluate(policy, c, history, now);
-    store::CaseRecord rec;
-    rec.id = random_id();
-    rec.channel = c.channel;
-    rec.external_id = c.external_id;
-    rec.author_id = c.author.id;
-    rec.received_at = d.started;
-    rec.accepted_at = now;
-    rec.complaint = to_json(c);
-    rec.rule = d.rule_id;
-    rec.policy_version = policy.version;
-    if (d.reply_status == policy::ReplyStatus::queued && reply_sink.empty()) {
-      d.reply_status = policy::ReplyStatus::suppressed;
-      d.reason = "channel '" + c.channel + "' has no reply_sink in ackd.yaml";
-    }
-    rec.reply_status = std::string(policy::to_string(d.reply_status));
-    rec.reason = d.reason;
-    rec.reply_counts_for_author = d.reply_status == policy::ReplyStatus::queued;
-    rec.decision = policy::to_json(d);
-    rec.decision["shadow"] = shadow;
-    if (d.handoff) {
-      store::HandoffRecord h;
-      h.team = d.handoff->team;
-      h.priority = d.priority;
-      h.deadline = d.handoff->deadline;
-      h.deadline_text = d.handoff->deadline_text;
-      if (auto f = handoff::plan_followup(c, rec.id, d)) {
-        h.followup_after = d.followup;
-        h.followup_sink = f->sink;
-        h.followup_payload = f->payload.dump();
-      }
-      rec.handoff = std::move(h);
-    }
-    auto deliveries = handoff::plan_deliveries(c, rec.id, d, reply_sink, now);
-    if (shadow) {
-      // Decided and recorded, never sent.
-      auto& would = rec.decision["would_send"] = nlohmann::json::array();
-      for (const auto& del : deliveries) would.push_back({{"kind", del.kind}, {"sink", del.sink}});
-    } else {
-      for (auto& del : deliveries) {
-        store::OutboxItem item;
-        item.complaint_id = rec.id;
-        item.kind = del.kind;
-        item.level = del.level;
-        item.sink = del.sink;
-        item.idempotency_key = del.idempotency_key;
-        item.payload = del.payload.dump();
-        item.due_at = del.due_at;
-        rec.outbox.push_back(std::move(item));
-      }
-    }
-    rec.response = {{"id", rec.id},
-                    {"duplicate", false},
-                    {"rule", d.rule_id},
-                    {"reply", rec.reply_status},
-                    {"handoff", nullptr}};
-    if (!d.reason.empty()) rec.response["reason"] = d.reason;
-    if (d.handoff) {
-      rec.response["handoff"] = {{"team", d.handoff->team}, {"deadline", d.handoff->deadline_text}};
-    }
-    return rec;
   }
 
   void accepted(const Request& req, const Respond& respond, const Complaint& c,

@@ -105,6 +105,7 @@ class Daemon:
                 f"policy: policy\n"
                 f"state: state\n"
                 f"mode: {mode}\n"
+                "http: {read_timeout: 1s, body_limit: 1048576}\n"
                 + tokens_line +
                 "sinks:\n"
                 f"  x-replies: {{type: webhook, url: \"{base}/x/reply\", timeout: 2s}}\n"

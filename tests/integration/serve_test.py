@@ -5,6 +5,7 @@ usage: serve_test.py ACKD_BINARY [unittest arguments]
 import os
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -136,6 +137,30 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.receiver.messages(), [])
         self.assertEqual(self.daemon.request("GET", "/healthz", token=None)[0], 200)
         self.assertEqual(self.daemon.request("GET", "/readyz", token=None)[0], 200)
+
+    def test_slow_and_garbage_clients_hold_nothing(self):
+        # Headers that never finish: the connection is closed after read_timeout (1s here),
+        # and other clients are served meanwhile.
+        slow = socket.create_connection(("127.0.0.1", self.daemon.port))
+        slow.sendall(b"POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n")
+        slow.settimeout(5)
+        started = time.monotonic()
+        self.assertEqual(self.daemon.request("GET", "/healthz")[0], 200)
+        self.assertEqual(slow.recv(1024), b"")
+        self.assertLess(time.monotonic() - started, 4)
+        slow.close()
+        garbage = socket.create_connection(("127.0.0.1", self.daemon.port))
+        garbage.settimeout(5)
+        garbage.sendall(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")
+        answer = garbage.recv(4096)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400"), answer)
+        garbage.close()
+        huge = socket.create_connection(("127.0.0.1", self.daemon.port))
+        huge.settimeout(5)
+        huge.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n")
+        answer = huge.recv(4096)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 431"), answer)
+        huge.close()
 
     def test_reload_with_broken_policy_keeps_old_one(self):
         with open(os.path.join(self.daemon.policy, "policy.yaml"), "a") as f:

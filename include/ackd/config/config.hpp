@@ -30,6 +30,13 @@ struct ChannelRoute {
   policy::SourceLocation where;
 };
 
+// What one client may take of the server.
+struct HttpLimits {
+  std::size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
+  time::Seconds read_timeout{10};    // to send a whole request, and for an idle keep-alive
+  std::size_t max_connections = 4096;
+};
+
 // ackd.yaml, owned by ops (CONTRACT.md, "Daemon configuration").
 struct Config {
   std::string listen = "127.0.0.1:8080";
@@ -40,6 +47,7 @@ struct Config {
   std::string log_level = "info";
   std::map<std::string, Sink> sinks;
   std::map<std::string, ChannelRoute> channels;
+  HttpLimits http;
   policy::SourceLocation policy_where;
 };
 

@@ -1,0 +1,88 @@
+#include "intake.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include "ackd/handoff/deliveries.hpp"
+#include "ackd/policy/evaluate.hpp"
+
+namespace ackd::daemon {
+namespace {
+
+std::string random_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+}  // namespace
+
+store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
+                            const AuthorHistory& history, const std::string& reply_sink,
+                            bool shadow, time::Instant now) {
+  auto d = policy::evaluate(policy, c, history, now);
+  store::CaseRecord rec;
+  rec.id = random_id();
+  rec.channel = c.channel;
+  rec.external_id = c.external_id;
+  rec.author_id = c.author.id;
+  rec.received_at = d.started;
+  rec.accepted_at = now;
+  rec.complaint = to_json(c);
+  rec.rule = d.rule_id;
+  rec.policy_version = policy.version;
+  if (d.reply_status == policy::ReplyStatus::queued && reply_sink.empty()) {
+    d.reply_status = policy::ReplyStatus::suppressed;
+    d.reason = "channel '" + c.channel + "' has no reply_sink in ackd.yaml";
+  }
+  rec.reply_status = std::string(policy::to_string(d.reply_status));
+  rec.reason = d.reason;
+  rec.reply_counts_for_author = d.reply_status == policy::ReplyStatus::queued;
+  rec.decision = policy::to_json(d);
+  rec.decision["shadow"] = shadow;
+  if (d.handoff) {
+    store::HandoffRecord h;
+    h.team = d.handoff->team;
+    h.priority = d.priority;
+    h.deadline = d.handoff->deadline;
+    h.deadline_text = d.handoff->deadline_text;
+    if (auto f = handoff::plan_followup(c, rec.id, d)) {
+      h.followup_after = d.followup;
+      h.followup_sink = f->sink;
+      h.followup_payload = f->payload.dump();
+    }
+    rec.handoff = std::move(h);
+  }
+  auto deliveries = handoff::plan_deliveries(c, rec.id, d, reply_sink, now);
+  if (shadow) {
+    // Decided and recorded, never sent.
+    auto& would = rec.decision["would_send"] = nlohmann::json::array();
+    for (const auto& del : deliveries) would.push_back({{"kind", del.kind}, {"sink", del.sink}});
+  } else {
+    for (auto& del : deliveries) {
+      store::OutboxItem item;
+      item.complaint_id = rec.id;
+      item.kind = del.kind;
+      item.level = del.level;
+      item.sink = del.sink;
+      item.idempotency_key = del.idempotency_key;
+      item.payload = del.payload.dump();
+      item.due_at = del.due_at;
+      rec.outbox.push_back(std::move(item));
+    }
+  }
+  rec.response = {{"id", rec.id},
+                  {"duplicate", false},
+                  {"rule", d.rule_id},
+                  {"reply", rec.reply_status},
+                  {"handoff", nullptr}};
+  if (!d.reason.empty()) rec.response["reason"] = d.reason;
+  if (d.handoff) {
+    rec.response["handoff"] = {{"team", d.handoff->team}, {"deadline", d.handoff->deadline_text}};
+  }
+  return rec;
+}
+
+}  // namespace ackd::daemon
