@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -162,6 +163,30 @@ class ServeTest(unittest.TestCase):
         self.assertTrue(answer.startswith(b"HTTP/1.1 431"), answer)
         huge.close()
 
+    def test_failed_attempts_are_retried_with_the_same_key_and_shown(self):
+        failures = {"left": 1}
+
+        def status(path):
+            if path == "/x/reply" and failures["left"] > 0:
+                failures["left"] -= 1
+                return 500
+            return 200
+
+        self.receiver.status = status
+        status_code, body, _ = self.daemon.post_complaint(complaint(70, author="70"))
+        self.assertEqual(status_code, 202)
+        cid = body["id"]
+        delivered = wait_until(lambda: self.receiver.messages("/x/reply", complaint_id=cid), 10)
+        self.assertEqual(len(delivered), 1)
+        attempts = self.receiver.messages("/x/reply", complaint_id=cid, delivered_only=False)
+        self.assertEqual([a["status"] for a in attempts], [500, 200])
+        self.assertEqual(len({a["headers"]["idempotency-key"] for a in attempts}), 1)
+        metrics = self.daemon.request("GET", "/metrics")[1]
+        self.assertIn('ackd_delivery_attempts_total{sink="x-replies",result="failed"} 1', metrics)
+        events = [e["event"] for e in self.daemon.request("GET", f"/v1/complaints/{cid}")[1]["timeline"]]
+        self.assertIn("attempt_failed", events)
+        self.assertIn("delivered", events)
+
     def test_reload_with_broken_policy_keeps_old_one(self):
         with open(os.path.join(self.daemon.policy, "policy.yaml"), "a") as f:
             f.write("  - id: broken\n    when: {text: {any: $nope}}\n")
@@ -195,6 +220,26 @@ class ServeTest(unittest.TestCase):
         self.assertIn('ackd_complaints_total{channel="x",rule="default"} 1', text)
         self.assertEqual(self.daemon.request("GET", "/metrics", token=None)[0], 401)
         self.assertEqual(self.daemon.stop(), 0)
+
+
+class StartupTest(unittest.TestCase):
+    def test_a_broken_configuration_refuses_to_start_with_one_line(self):
+        receiver = Receiver()
+        daemon = Daemon(ACKD, receiver)
+        try:
+            with open(os.path.join(daemon.policy, "policy.yaml"), "a") as f:
+                f.write("  - id: broken\n    when: {text: {any: $nope}}\n")
+            result = subprocess.run([ACKD, "serve", "--config", os.path.join(daemon.dir, "ackd.yaml")],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 1)
+            lines = result.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, result.stderr)
+            self.assertIn("invalid policy", lines[0])
+            self.assertIn("policy.yaml:34:5: error: rule 'broken' needs reply", lines[0])
+            self.assertIn("and more; run ackd check", lines[0])
+        finally:
+            daemon.cleanup()
+            receiver.close()
 
 
 class ShadowModeTest(unittest.TestCase):
