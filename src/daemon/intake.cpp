@@ -1,5 +1,6 @@
 #include "intake.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -9,10 +10,16 @@
 namespace ackd::daemon {
 namespace {
 
-std::string random_id() {
+// Time-ordered (milliseconds first, then 80 random bits), so that the store's primary keys
+// and the indexes on them grow at one end instead of dirtying a random page per insert.
+std::string new_case_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
   char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+  std::snprintf(buf, sizeof buf, "%012llx%04llx%016llx", static_cast<unsigned long long>(ms),
+                static_cast<unsigned long long>(rng() & 0xffff),
                 static_cast<unsigned long long>(rng()));
   return buf;
 }
@@ -24,7 +31,7 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
                             bool shadow, time::Instant now) {
   auto d = policy::evaluate(policy, c, history, now);
   store::CaseRecord rec;
-  rec.id = random_id();
+  rec.id = new_case_id();
   rec.channel = c.channel;
   rec.external_id = c.external_id;
   rec.author_id = c.author.id;

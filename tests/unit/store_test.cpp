@@ -240,8 +240,9 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   CHECK((*tl)["outbox"].size() == 4);
   std::vector<std::string> events;
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
-  CHECK(events == std::vector<std::string>{"received", "decided", "reply_queued", "handoff"});
-  CHECK((*tl)["timeline"][3]["team"] == "support");
+  CHECK(events == std::vector<std::string>{"received", "decided"});
+  CHECK((*tl)["timeline"][1]["handoff"]["team"] == "support");
+  CHECK((*tl)["timeline"][1]["reply"] == "queued");
 
   auto missing = wait_for<json>([&](auto done) { s->timeline("nope", std::move(done)); });
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
@@ -557,15 +558,14 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
 
   std::vector<std::string> events;
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
-  CHECK(events == std::vector<std::string>{"received", "decided", "reply_queued", "handoff",
-                                           "attempt_failed", "delivered", "attempt_failed",
-                                           "delivery_failed"});
-  const auto& first_failure = (*tl)["timeline"][4];
+  CHECK(events == std::vector<std::string>{"received", "decided", "attempt_failed", "delivered",
+                                           "attempt_failed", "delivery_failed"});
+  const auto& first_failure = (*tl)["timeline"][2];
   CHECK(first_failure["error"] == "HTTP 500");
   CHECK(first_failure["kind"] == "reply");
   CHECK(first_failure["next_attempt_at"] == t::format_rfc3339_utc(retry_at));
-  CHECK((*tl)["timeline"][5]["attempts"] == 2);
-  CHECK((*tl)["timeline"][7]["error"] == "HTTP 404");
+  CHECK((*tl)["timeline"][3]["attempts"] == 2);
+  CHECK((*tl)["timeline"][5]["error"] == "HTTP 404");
 }
 
 TEST_CASE("store: pending outbox survives reopening") {
