@@ -1,17 +1,10 @@
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "ackd/daemon/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
-
-namespace fs = std::filesystem;
 
 std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path) {
   std::string error;
