@@ -558,14 +558,18 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
 
   std::vector<std::string> events;
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
-  CHECK(events == std::vector<std::string>{"received", "decided", "attempt_failed", "delivered",
-                                           "attempt_failed", "delivery_failed"});
+  // In time order: the delivery was recorded as happening 31 s after the failures.
+  CHECK(events == std::vector<std::string>{"received", "decided", "attempt_failed",
+                                           "attempt_failed", "delivery_failed", "delivered"});
   const auto& first_failure = (*tl)["timeline"][2];
   CHECK(first_failure["error"] == "HTTP 500");
   CHECK(first_failure["kind"] == "reply");
   CHECK(first_failure["next_attempt_at"] == t::format_rfc3339_utc(retry_at));
-  CHECK((*tl)["timeline"][3]["attempts"] == 2);
-  CHECK((*tl)["timeline"][5]["error"] == "HTTP 404");
+  CHECK((*tl)["timeline"][4]["error"] == "HTTP 404");
+  const auto& delivered = (*tl)["timeline"][5];
+  CHECK(delivered["kind"] == "reply");
+  CHECK(delivered["attempts"] == 2);
+  CHECK(delivered["at"] == t::format_rfc3339_utc(at + std::chrono::seconds(31)));
 }
 
 TEST_CASE("store: pending outbox survives reopening") {
