@@ -48,8 +48,7 @@ int check(const std::vector<std::string>& args) {
   auto parsed = parse_arguments(args, {"--config"}, usage);
   if (!parsed) return kUsage;
   const auto& positional = parsed->positional;
-  std::optional<std::string> config;
-  if (auto c = parsed->options.find("--config"); c != parsed->options.end()) config = c->second;
+  const auto config = parsed->option("--config");
   if (positional.size() > 1 || (positional.empty() && !config)) return usage_error(usage);
   std::optional<std::string> policy_path;
   if (!positional.empty()) policy_path = positional[0];

@@ -29,6 +29,12 @@ int usage_error(const std::string& message);
 struct Arguments {
   std::map<std::string, std::string> options;
   std::vector<std::string> positional;
+
+  std::optional<std::string> option(const std::string& name) const {
+    auto found = options.find(name);
+    if (found == options.end()) return std::nullopt;
+    return found->second;
+  }
 };
 
 // Every option takes a value (`--at TIME`); an unknown option or a missing value is a

@@ -7,13 +7,7 @@
 namespace ackd::cli {
 
 std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path) {
-  std::string error;
-  auto files = daemon::read_yaml_sources(path, error);
-  if (!files) {
-    std::cerr << "ackd: " << error << "\n";
-    return nullptr;
-  }
-  auto result = policy::load_policy(*files);
+  auto result = daemon::load_policy_at(path);
   for (const auto& d : result.diagnostics.sorted()) std::cerr << d.to_string() << "\n";
   if (!result.policy) {
     std::cerr << result.diagnostics.size() << " error"

@@ -14,9 +14,9 @@ int explain(const std::vector<std::string>& args) {
   const auto& positional = parsed->positional;
   if (positional.size() != 2) return usage_error(usage);
   std::optional<time::Instant> at;
-  if (auto a = parsed->options.find("--at"); a != parsed->options.end()) {
-    at = time::parse_rfc3339(a->second);
-    if (!at) return usage_error("--at: '" + a->second + "' is not an RFC 3339 time");
+  if (auto text = parsed->option("--at")) {
+    at = time::parse_rfc3339(*text);
+    if (!at) return usage_error("--at: '" + *text + "' is not an RFC 3339 time");
   }
   auto policy = load_policy_or_report(positional[0]);
   if (!policy) return kFailed;

@@ -40,10 +40,7 @@ int replay(const std::vector<std::string>& args) {
   if (!parsed) return kUsage;
   const auto& positional = parsed->positional;
   if (positional.size() != 2) return usage_error(usage);
-  std::optional<std::string> compare_path;
-  if (auto c = parsed->options.find("--compare"); c != parsed->options.end()) {
-    compare_path = c->second;
-  }
+  const auto compare_path = parsed->option("--compare");
   auto before = load_policy_or_report(positional[0]);
   if (!before) return kFailed;
   std::shared_ptr<const policy::Policy> after;

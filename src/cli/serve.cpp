@@ -11,10 +11,10 @@ int serve(const std::vector<std::string>& args) {
   const std::string usage = "usage: ackd serve --config FILE";
   auto parsed = parse_arguments(args, {"--config"}, usage);
   if (!parsed) return kUsage;
-  auto config = parsed->options.find("--config");
-  if (config == parsed->options.end() || !parsed->positional.empty()) return usage_error(usage);
+  const auto config = parsed->option("--config");
+  if (!config || !parsed->positional.empty()) return usage_error(usage);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  auto daemon = daemon::Daemon::create(config->second);
+  auto daemon = daemon::Daemon::create(*config);
   if (!daemon.ok()) {
     std::cerr << "ackd: " << std::string(daemon.status().message()) << "\n";
     return kFailed;

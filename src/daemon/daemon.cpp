@@ -40,10 +40,7 @@ time::Instant wall_now() {
 }
 
 absl::StatusOr<std::shared_ptr<const policy::Policy>> load_policy_from(const std::string& path) {
-  std::string error;
-  auto files = read_yaml_sources(path, error);
-  if (!files) return absl::InvalidArgumentError(error);
-  auto result = policy::load_policy(*files);
+  auto result = load_policy_at(path);
   if (!result.policy) {
     std::string message;
     for (const auto& d : result.diagnostics.sorted()) message += d.to_string() + "\n";

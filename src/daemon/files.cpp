@@ -61,6 +61,17 @@ std::optional<std::vector<policy::SourceFile>> read_yaml_sources(const std::stri
   return files;
 }
 
+policy::LoadResult load_policy_at(const std::string& path) {
+  std::string error;
+  auto files = read_yaml_sources(path, error);
+  if (files) return policy::load_policy(*files);
+  policy::LoadResult result;
+  const std::string prefix = path + ": ";
+  if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+  result.diagnostics.error({path, 0, 0}, error);
+  return result;
+}
+
 std::string resolve_path(const std::string& path, const std::string& relative_to) {
   fs::path p(path);
   if (p.is_relative()) p = fs::path(relative_to).parent_path() / p;
