@@ -61,7 +61,7 @@ base="http://127.0.0.1:$receiver_port"
 } >"$dir/ackd.yaml"
 
 ./build-bench/ackd check --config "$dir/ackd.yaml" rules >/dev/null
-./build-bench/ackd serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
+${ACKD_BENCH_PRELOAD:+env LD_PRELOAD=$ACKD_BENCH_PRELOAD} ./build-bench/ackd serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
 ackd_pid=$!
 
 # The load tool starts the receiver, waits for /readyz, runs every phase; each phase and

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -371,8 +372,10 @@ class Load {
     if (!running_ || Clock::now() >= deadline_) return;
     const std::uint64_t target = due();
     while (result_.sent < target && !idle_.empty()) {
-      Conn* c = idle_.back();
-      idle_.pop_back();
+      // Oldest idle first: every connection stays in use, so none outlives the server's
+      // keep-alive timeout and fails on its next request.
+      Conn* c = idle_.front();
+      idle_.pop_front();
       send_open(c);
     }
     tick_timer_->expires_after(std::chrono::microseconds(250));
@@ -395,7 +398,7 @@ class Load {
   std::uint64_t next_seq_ = 0;
   Clock::time_point start_{}, deadline_{};
   std::vector<std::shared_ptr<Conn>> conns_;
-  std::vector<Conn*> idle_;
+  std::deque<Conn*> idle_;
   std::optional<net::steady_timer> tick_timer_;
 };
 

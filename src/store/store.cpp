@@ -772,6 +772,13 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 absl::StatusOr<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  // SQLite's allocation statistics take a global mutex on every malloc; ackd never reads
+  // them. Must precede sqlite3_initialize, hence once, before the first connection.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   auto impl = std::make_unique<Impl>(options);
   if (auto st = impl->open(); !st.ok()) return st;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
