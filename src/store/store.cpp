@@ -434,22 +434,8 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
     tx.insert_outbox(item);
   }
 
-  tx.event(rec.id, rec.received_at, "received",
-           {{"channel", channel}, {"external_id", external_id}});
-  // One event for the whole decision: every row written here costs ingest throughput.
-  json decided = {{"rule", rec.rule},
-                  {"policy_version", rec.policy_version},
-                  {"reply", rec.reply_status},
-                  {"reason", rec.reason}};
-  for (const auto& item : rec.outbox) {
-    if (item.kind == "reply") decided["reply_sink"] = item.sink;
-  }
-  if (rec.handoff) {
-    decided["handoff"] = {{"team", rec.handoff->team},
-                          {"priority", rec.handoff->priority},
-                          {"deadline", time::format_rfc3339_utc(rec.handoff->deadline)}};
-  }
-  tx.event(rec.id, rec.accepted_at, "decided", decided);
+  // No timeline rows: "received" and "decided" are read back from the rows above
+  // (do_timeline), since every row written here costs ingest throughput.
 
   IngestResult r;
   r.id = rec.id;
@@ -638,6 +624,9 @@ json parse_stored(const std::string& text) {
 }
 
 json do_timeline(Tx& tx, const std::string& id) {
+  // Events read back from the complaint, handoff and outbox rows rather than stored.
+  json received;
+  json decided;
   std::vector<json> deliveries;
   json out;
   {
@@ -652,6 +641,16 @@ json do_timeline(Tx& tx, const std::string& id) {
     decision["policy_version"] = q.text(6);
     decision["reply"] = q.text(7);
     decision["reason"] = q.text(8);
+    received = {{"at", time::format_rfc3339_utc(from_unix(q.integer(2)))},
+                {"event", "received"},
+                {"channel", q.text(0)},
+                {"external_id", q.text(1)}};
+    decided = {{"at", time::format_rfc3339_utc(from_unix(q.integer(3)))},
+               {"event", "decided"},
+               {"rule", q.text(5)},
+               {"policy_version", q.text(6)},
+               {"reply", q.text(7)},
+               {"reason", q.text(8)}};
     out = {{"id", id},
            {"channel", q.text(0)},
            {"external_id", q.text(1)},
@@ -675,6 +674,9 @@ json do_timeline(Tx& tx, const std::string& id) {
                         {"claimed_at", rfc3339_or_null(q.optional_integer(5))},
                         {"resolved_at", rfc3339_or_null(q.optional_integer(6))},
                         {"note", text_or_null(q.optional_text(7))}};
+      decided["handoff"] = {{"team", q.text(0)},
+                            {"priority", q.text(1)},
+                            {"deadline", time::format_rfc3339_utc(from_unix(q.integer(2)))}};
     }
   }
   {
@@ -684,6 +686,7 @@ json do_timeline(Tx& tx, const std::string& id) {
     q.bind_all(id);
     out["outbox"] = json::array();
     while (q.step()) {
+      if (q.text(1) == "reply") decided["reply_sink"] = q.text(3);
       if (auto delivered_at = q.optional_integer(7)) {
         json e = {{"at", time::format_rfc3339_utc(from_unix(*delivered_at))},
                   {"event", "delivered"},
@@ -710,7 +713,7 @@ json do_timeline(Tx& tx, const std::string& id) {
     auto q =
         tx.db.query("SELECT at, event, detail FROM timeline WHERE complaint_id = ? ORDER BY id");
     q.bind_all(id);
-    out["timeline"] = json::array();
+    out["timeline"] = json::array({std::move(received), std::move(decided)});
     while (q.step()) {
       json e = parse_stored(q.text(2));
       if (!e.is_object()) e = json::object();
@@ -719,7 +722,7 @@ json do_timeline(Tx& tx, const std::string& id) {
       out["timeline"].push_back(std::move(e));
     }
   }
-  // Deliveries join the stored events in time order (RFC 3339 UTC text sorts by time).
+  // Deliveries join the other events in time order (RFC 3339 UTC text sorts by time).
   auto& events = out["timeline"];
   for (auto& d : deliveries) events.push_back(std::move(d));
   std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {

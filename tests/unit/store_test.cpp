@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "store/schema.hpp"
+
 using namespace ackd::store;
 using ackd::AuthorHistory;
 using nlohmann::json;
@@ -161,13 +163,69 @@ TEST_CASE("store: open creates the directory and sets the schema version") {
     CHECK(fs::exists(dir / "ackd.db"));
     CHECK(s->outbox_depth() == 0);
   }
-  CHECK(query_int(dir, "PRAGMA user_version") == 1);
+  CHECK(query_int(dir, "PRAGMA user_version") == 2);
   CHECK(query_int(dir,
                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                   "('complaints', 'handoffs', 'outbox', 'timeline')") == 4);
   // Reopening a current database migrates nothing and keeps the version.
   open_store(dir).reset();
-  CHECK(query_int(dir, "PRAGMA user_version") == 1);
+  CHECK(query_int(dir, "PRAGMA user_version") == 2);
+}
+
+TEST_CASE("store: a version 1 database is migrated with its cases, deliveries and timers") {
+  TempDir tmp;
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((tmp.path / "ackd.db").c_str(), &db) == SQLITE_OK);
+    auto exec = [db](const char* sql) {
+      char* err = nullptr;
+      const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+      INFO((err ? err : ""));
+      sqlite3_free(err);
+      REQUIRE(rc == SQLITE_OK);
+    };
+    exec(schema::kMigrations[0].sql);
+    exec("PRAGMA user_version = 1");
+    exec(R"sql(
+INSERT INTO complaints VALUES ('c-old', 'x', 'old', '42', 1700000000, 1700000001, '{}',
+  'default', 'v0', 'queued', '', 1, '{"template": "ack"}', '{"id": "c-old"}');
+INSERT INTO handoffs (complaint_id, team, priority, deadline, deadline_text)
+  VALUES ('c-old', 'support', 'P3', 1700003600, 'soon');
+INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at, state,
+  delivered_at) VALUES ('c-old', 'reply', 0, 'replies', 'c-old:reply', '{}', 1700000001,
+  'delivered', 1700000002);
+INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at)
+  VALUES ('c-old', 'escalation', 1, 'lead', 'c-old:escalation:1', '{}', 1700001800);
+INSERT INTO timeline (complaint_id, at, event, detail) VALUES
+  ('c-old', 1700000000, 'received', '{}'), ('c-old', 1700000001, 'decided', '{}'),
+  ('c-old', 1700000100, 'claimed', '{"agent": "sato"}');
+)sql");
+    sqlite3_close(db);
+  }
+  auto s = open_store(tmp.path);
+  CHECK(query_int(tmp.path, "PRAGMA user_version") == schema::kLatestVersion);
+  CHECK(s->outbox_depth() == 1);
+  auto pending =
+      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].idempotency_key == "c-old:escalation:1");
+  CHECK((*pending)[0].id == 2);
+
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-old", std::move(done)); });
+  REQUIRE(tl.ok());
+  std::vector<std::string> events;
+  for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
+  // The stored received/decided rows are replaced by ones read from the complaint row.
+  CHECK(events == std::vector<std::string>{"received", "decided", "delivered", "claimed"});
+  CHECK((*tl)["timeline"][1]["reply_sink"] == "replies");
+  CHECK((*tl)["timeline"][1]["handoff"]["team"] == "support");
+
+  // New rows continue the ids after the migrated ones.
+  auto fresh = ingest_case(*s, make_case("new"));
+  REQUIRE(fresh.ok());
+  REQUIRE_FALSE(fresh->outbox.empty());
+  CHECK(fresh->outbox[0].id == 3);
 }
 
 TEST_CASE("store: open reports an unusable directory and a corrupt file") {
