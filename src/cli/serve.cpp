@@ -1,8 +1,7 @@
-#include <spdlog/spdlog.h>
-
 #include <iostream>
 
 #include "ackd/daemon/daemon.hpp"
+#include "ackd/log/log.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
@@ -13,7 +12,7 @@ int serve(const std::vector<std::string>& args) {
   if (!parsed) return kUsage;
   const auto config = parsed->option("--config");
   if (!config || !parsed->positional.empty()) return usage_error(usage);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  log::setup("info");  // ackd.yaml's log_level applies once it is read
   auto daemon = daemon::Daemon::create(*config);
   if (!daemon.ok()) {
     std::cerr << "ackd: " << std::string(daemon.status().message()) << "\n";

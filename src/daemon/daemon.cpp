@@ -1,6 +1,7 @@
 #include "ackd/daemon/daemon.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,8 +15,10 @@
 #include "ackd/daemon/files.hpp"
 #include "ackd/deliver/dispatcher.hpp"
 #include "ackd/http/server.hpp"
+#include "ackd/log/log.hpp"
 #include "ackd/metrics/registry.hpp"
 #include "ackd/policy/evaluate.hpp"
+#include "ackd/service/systemd.hpp"
 #include "ackd/store/store.hpp"
 #include "intake.hpp"
 
@@ -139,7 +142,9 @@ class Daemon::Impl {
         store_(std::move(store)),
         dispatcher_(io_, config_.sinks, *store_, deliver::RetryPolicy{}, observer()),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
-        drain_timer_(io_) {
+        drain_timer_(io_),
+        watchdog_timer_(io_),
+        status_timer_(io_) {
     metrics_.registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
                             [this] { return static_cast<double>(store_->outbox_depth()); });
     metrics_.registry.gauge("ackd_handoffs_open", "Cases handed off and not yet claimed.",
@@ -152,12 +157,24 @@ class Daemon::Impl {
   absl::Status listen(const tcp::endpoint& endpoint) {
     tcp::acceptor acceptor(io_);
     boost::system::error_code ec;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return absl::UnavailableError("cannot listen on " + config_.listen + ": " + ec.message());
+    auto inherited = service::inherited_listener();
+    if (!inherited.ok()) return inherited.status();
+    if (*inherited) {
+      // Socket activation (ackd.socket): systemd bound the address; `listen:` is not used.
+      sockaddr_storage address{};
+      socklen_t length = sizeof address;
+      getsockname(**inherited, reinterpret_cast<sockaddr*>(&address), &length);
+      acceptor.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), **inherited, ec);
+      if (ec)
+        return absl::UnavailableError("cannot use the socket systemd passed: " + ec.message());
+    } else {
+      acceptor.open(endpoint.protocol(), ec);
+      if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) acceptor.bind(endpoint, ec);
+      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec)
+        return absl::UnavailableError("cannot listen on " + config_.listen + ": " + ec.message());
+    }
     http::ServerOptions options;
     options.body_limit = config_.http.body_limit;
     options.read_timeout = config_.http.read_timeout;
@@ -181,10 +198,10 @@ class Daemon::Impl {
         dispatcher_.submit(std::move(*items));
       });
     });
-    spdlog::info("ackd serving on {}:{} (policy {} with {} rules, mode {})",
-                 server_->local_endpoint().address().to_string(), server_->local_endpoint().port(),
-                 policy_->version, policy_->rules.size(),
-                 config_.mode == config::Mode::shadow ? "shadow" : "live");
+    spdlog::info("ackd {}", status_line());
+    notifier_.ready(status_line());
+    ping_watchdog();
+    report_status();
     io_.run();
     store_->flush();
     spdlog::info("ackd stopped");
@@ -238,23 +255,60 @@ class Daemon::Impl {
   }
 
   void reload() {
+    notifier_.reloading();
     auto fresh = load_policy_from(resolve_path(config_.policy, config_path_));
     if (!fresh.ok()) {
       metrics_.reloads.with({"failure"}).inc();
       spdlog::error("policy reload refused, the old policy keeps serving:\n{}",
                     message_of(fresh.status()));
+      notifier_.ready("policy reload refused (see the log); " + status_line());
       return;
     }
     // Requests already deciding hold the old policy; new ones get this one.
     policy_ = std::move(*fresh);
     metrics_.reloads.with({"success"}).inc();
     spdlog::info("policy reloaded: version {}, {} rules", policy_->version, policy_->rules.size());
+    notifier_.ready(status_line());
+  }
+
+  std::string status_line() const {
+    const auto& at = server_->local_endpoint();
+    return "serving on " + at.address().to_string() + ":" + std::to_string(at.port()) +
+           ", policy " + policy_->version + " (" + std::to_string(policy_->rules.size()) +
+           " rules), mode " + (config_.mode == config::Mode::shadow ? "shadow" : "live") + "; " +
+           std::to_string(accepted_) + " complaints accepted, " +
+           std::to_string(store_->outbox_depth()) + " deliveries owed, " +
+           std::to_string(store_->open_handoffs()) + " handoffs open";
+  }
+
+  // Pinged from the io thread: if the event loop is stuck, the pings stop and systemd
+  // restarts the service (WatchdogSec=).
+  void ping_watchdog() {
+    const auto interval = notifier_.watchdog_interval();
+    if (!interval) return;
+    notifier_.watchdog();
+    watchdog_timer_.expires_after(*interval);
+    watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) ping_watchdog();
+    });
+  }
+
+  void report_status() {
+    if (!notifier_.enabled() || stopping_) return;
+    status_timer_.expires_after(std::chrono::seconds(5));
+    status_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      notifier_.status(status_line());
+      report_status();
+    });
   }
 
   void shutdown() {
     if (stopping_) return;
     stopping_ = true;
     spdlog::info("stopping: no new requests, finishing what is in flight");
+    notifier_.stopping("stopping: finishing the requests and deliveries in flight");
+    status_timer_.cancel();
     server_->stop();
     signals_.cancel();
     drain(Clock::now() + std::chrono::seconds(10));
@@ -267,7 +321,10 @@ class Daemon::Impl {
       drain_timer_.async_wait([this, give_up](boost::system::error_code) { drain(give_up); });
       return;
     }
-    dispatcher_.shutdown(std::chrono::seconds(5), [this] { io_.stop(); });
+    dispatcher_.shutdown(std::chrono::seconds(5), [this] {
+      watchdog_timer_.cancel();
+      io_.stop();
+    });
   }
 
   bool authorized(const Request& req) const {
@@ -381,12 +438,19 @@ class Daemon::Impl {
       return respond(http::json_response(req, bhttp::status::ok, result->response.dump()));
     }
     const auto& r = result->response;
-    metrics_.complaints.with({c.channel, r.value("rule", "")}).inc();
+    ++accepted_;
+    const std::string rule = r.value("rule", "");
+    metrics_.complaints.with({c.channel, rule}).inc();
     const std::string reply = r.value("reply", "none");
     if (reply != "none") metrics_.replies.with({reply}).inc();
-    spdlog::info("complaint {} channel={} rule={} reply={} team={}", result->id, c.channel,
-                 r.value("rule", ""), reply,
-                 r["handoff"].is_object() ? r["handoff"].value("team", "") : "-");
+    const std::string team = r["handoff"].is_object() ? r["handoff"].value("team", "") : "-";
+    log::Fields fields{{"COMPLAINT_ID", result->id},
+                       {"CHANNEL", c.channel},
+                       {"RULE", rule},
+                       {"REPLY", reply},
+                       {"TEAM", team}};
+    spdlog::info("complaint {} channel={} rule={} reply={} team={}", result->id, c.channel, rule,
+                 reply, team);
     for (const auto& item : result->outbox) {
       if (item.kind == "reply") reply_arrivals_[item.id] = arrived;
     }
@@ -525,6 +589,10 @@ class Daemon::Impl {
   std::optional<http::Server> server_;
   asio::signal_set signals_;
   asio::steady_timer drain_timer_;
+  service::Notifier notifier_;
+  asio::steady_timer watchdog_timer_;
+  asio::steady_timer status_timer_;
+  std::uint64_t accepted_ = 0;
   std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
   bool stopping_ = false;
   bool store_healthy_ = true;

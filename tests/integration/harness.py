@@ -118,11 +118,14 @@ class Daemon:
         self.process = None
         self.token = TOKEN if tokens else None
 
-    def start(self):
+    def start(self, env=None, wrapper=(), pass_fds=()):
+        """`env` is added to the environment; `wrapper` is a command line to run ackd under
+        (it ends with "$@"-style arguments), with `pass_fds` kept open for it."""
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [self.ackd, "serve", "--config", os.path.join(self.dir, "ackd.yaml")],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            [*wrapper, self.ackd, "serve", "--config", os.path.join(self.dir, "ackd.yaml")],
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})}, pass_fds=pass_fds)
         ok = wait_until(lambda: self._healthy() or self.process.poll() is not None, timeout=15)
         if self.process.poll() is not None or not ok:
             raise RuntimeError("ackd did not start:\n" + self.read_log())
