@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libre2-dev libicu-dev libsystemd-dev libgoogle-perftools-dev
   nlohmann-json3-dev libabsl-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev
+  dpkg-dev systemd python3-yaml  # the package: dpkg-shlibdeps, systemd-analyze, alert rules
 )
 
 missing=()

@@ -10,8 +10,9 @@ using policy::YamlReader;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"listen", "policy",   "state",     "mode", "auth",
-                                        "sinks",  "channels", "log_level", "http"};
+const std::vector<std::string> kKeys = {"listen", "policy",   "state",    "mode",
+                                        "auth",   "sinks",    "channels", "log_level",
+                                        "http",   "overload", "delivery"};
 
 void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
   if (!r.is_map(node, "sinks")) return;
@@ -104,6 +105,40 @@ ConfigResult parse_config(const policy::SourceFile& file) {
     positive("max_connections", c.http.max_connections);
     if (h["read_timeout"]) {
       if (auto d = r.duration(h["read_timeout"], "read_timeout")) c.http.read_timeout = *d;
+    }
+  }
+  if (auto o = root["overload"]; o && r.is_map(o, "overload")) {
+    r.check_keys(o, {"max_backlog", "max_pending", "retry_after"}, "overload");
+    for (auto [key, out] : {std::pair{"max_backlog", &c.overload.max_backlog},
+                            std::pair{"max_pending", &c.overload.max_pending}}) {
+      if (!o[key]) continue;
+      auto n = r.integer(o[key], key);
+      if (n && *n <= 0) r.error(o[key], std::string(key) + " must be above 0");
+      if (n && *n > 0) *out = static_cast<std::size_t>(*n);
+    }
+    if (o["retry_after"]) {
+      if (auto d = r.duration(o["retry_after"], "retry_after")) c.overload.retry_after = *d;
+    }
+  }
+  if (auto d = root["delivery"]; d && r.is_map(d, "delivery")) {
+    r.check_keys(d, {"max_attempts", "initial_backoff", "max_backoff"}, "delivery");
+    if (auto n = d["max_attempts"]) {
+      auto attempts = r.integer(n, "max_attempts");
+      if (attempts && (*attempts < 1 || *attempts > 1000000)) {
+        r.error(n, "max_attempts must be between 1 and 1000000");
+      } else if (attempts) {
+        c.delivery.max_attempts = static_cast<int>(*attempts);
+      }
+    }
+    if (d["initial_backoff"]) {
+      if (auto v = r.duration(d["initial_backoff"], "initial_backoff"))
+        c.delivery.initial_backoff = *v;
+    }
+    if (d["max_backoff"]) {
+      if (auto v = r.duration(d["max_backoff"], "max_backoff")) c.delivery.max_backoff = *v;
+    }
+    if (c.delivery.max_backoff < c.delivery.initial_backoff) {
+      r.error(d, "delivery: max_backoff must not be below initial_backoff");
     }
   }
   if (auto s = root["sinks"]) read_sinks(s, r, c);

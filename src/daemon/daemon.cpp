@@ -129,6 +129,14 @@ struct Metrics {
       {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
 };
 
+deliver::RetryPolicy retry_policy(const config::DeliveryRetry& d) {
+  deliver::RetryPolicy retry;
+  retry.max_attempts = d.max_attempts;
+  retry.initial = d.initial_backoff;
+  retry.max = d.max_backoff;
+  return retry;
+}
+
 }  // namespace
 
 class Daemon::Impl {
@@ -140,7 +148,7 @@ class Daemon::Impl {
         policy_(std::move(policy)),
         tokens_(std::move(tokens)),
         store_(std::move(store)),
-        dispatcher_(io_, config_.sinks, *store_, deliver::RetryPolicy{}, observer()),
+        dispatcher_(io_, config_.sinks, *store_, retry_policy(config_.delivery), observer()),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         drain_timer_(io_),
         watchdog_timer_(io_),
@@ -149,6 +157,24 @@ class Daemon::Impl {
                             [this] { return static_cast<double>(store_->outbox_depth()); });
     metrics_.registry.gauge("ackd_handoffs_open", "Cases handed off and not yet claimed.",
                             [this] { return static_cast<double>(store_->open_handoffs()); });
+    metrics_.registry.gauge("ackd_delivery_backlog",
+                            "Deliveries due and not yet made, all sinks together.",
+                            [this] { return static_cast<double>(dispatcher_.backlog()); });
+    metrics_.registry.labelled_gauge("ackd_sink_backlog",
+                                     "Deliveries due to a sink and not yet made.", "sink", [this] {
+                                       std::vector<std::pair<std::string, double>> out;
+                                       for (const auto& h : dispatcher_.health())
+                                         out.emplace_back(h.sink, static_cast<double>(h.backlog));
+                                       return out;
+                                     });
+    metrics_.registry.labelled_gauge(
+        "ackd_sink_backoff_seconds",
+        "The pause between attempts at a failing sink; 0 while it is healthy.", "sink", [this] {
+          std::vector<std::pair<std::string, double>> out;
+          for (const auto& h : dispatcher_.health())
+            out.emplace_back(h.sink, std::chrono::duration<double>(h.backoff).count());
+          return out;
+        });
     metrics_.registry.gauge("ackd_policy_rules", "Rules in the policy in force.",
                             [this] { return static_cast<double>(policy_->rules.size()); });
   }
@@ -179,9 +205,14 @@ class Daemon::Impl {
     options.body_limit = config_.http.body_limit;
     options.read_timeout = config_.http.read_timeout;
     options.max_connections = config_.http.max_connections;
+    options.retry_after = config_.overload.retry_after;
     server_.emplace(io_, std::move(acceptor), options, [this](Request&& req, Respond respond) {
       handle(std::move(req), std::move(respond));
     });
+    metrics_.registry.read_counter(
+        "ackd_http_connections_refused_total",
+        "Connections answered 503 for being over http.max_connections.",
+        [this] { return static_cast<double>(server_->refused_connections()); });
     return absl::OkStatus();
   }
 
@@ -392,8 +423,29 @@ class Daemon::Impl {
                                 body.dump()));
   }
 
+  // A complaint past the overload limits gets 503 at once: the client retries later,
+  // rather than every client waiting on a backlog.
+  std::optional<std::string> overloaded() const {
+    if (pending_ >= config_.overload.max_pending) {
+      return std::to_string(pending_) +
+             " complaints are waiting to be stored (overload.max_pending)";
+    }
+    if (const auto backlog = dispatcher_.backlog(); backlog >= config_.overload.max_backlog) {
+      return std::to_string(backlog) +
+             " deliveries are due and not yet made (overload.max_backlog)";
+    }
+    return std::nullopt;
+  }
+
   void ingest(Request&& req, const Respond& respond) {
     const auto arrived = Clock::now();
+    if (auto reason = overloaded()) {
+      metrics_.rejected.with({"overloaded"}).inc();
+      auto res = http::error_response(req, bhttp::status::service_unavailable, "overloaded",
+                                      *reason + "; retry later");
+      res.set(bhttp::field::retry_after, std::to_string(config_.overload.retry_after.count()));
+      return respond(std::move(res));
+    }
     auto parsed = parse_complaint(req.body());
     if (!parsed.ok()) {
       metrics_.rejected.with({"invalid"}).inc();
@@ -411,6 +463,7 @@ class Daemon::Impl {
       return plan_case(*policy, *complaint, history, reply_sink, shadow, now);
     };
     auto request = std::make_shared<Request>(std::move(req));
+    ++pending_;
     store_->ingest(
         complaint->channel, complaint->external_id, complaint->author.id, planner,
         [this, request, respond, complaint, arrived](absl::StatusOr<store::IngestResult> r) {
@@ -422,6 +475,7 @@ class Daemon::Impl {
 
   void accepted(const Request& req, const Respond& respond, const Complaint& c,
                 Clock::time_point arrived, absl::StatusOr<store::IngestResult> result) {
+    --pending_;
     if (!result.ok()) {
       store_healthy_ = false;
       metrics_.rejected.with({"store_unavailable"}).inc();
@@ -429,7 +483,7 @@ class Daemon::Impl {
                     message_of(result.status()));
       auto res = http::error_response(req, bhttp::status::service_unavailable, "store_unavailable",
                                       "the complaint could not be stored durably; retry later");
-      res.set(bhttp::field::retry_after, "1");
+      res.set(bhttp::field::retry_after, std::to_string(config_.overload.retry_after.count()));
       return respond(std::move(res));
     }
     store_healthy_ = true;
@@ -593,6 +647,7 @@ class Daemon::Impl {
   asio::steady_timer watchdog_timer_;
   asio::steady_timer status_timer_;
   std::uint64_t accepted_ = 0;
+  std::size_t pending_ = 0;  // complaints handed to the store, not yet answered
   std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
   bool stopping_ = false;
   bool store_healthy_ = true;

@@ -35,8 +35,16 @@ using QueueKey = std::pair<time::Instant, std::int64_t>;
 struct SinkState {
   std::unique_ptr<Channel> channel;  // null when the sink cannot be used
   std::string error;                 // why not
-  std::map<QueueKey, Entry> queue;   // due now, waiting for a free slot
+  std::map<QueueKey, Entry> queue;   // due now (or retrying), oldest first
   std::size_t in_flight = 0;
+  // A sink that fails is paused as a whole, not retried item by item: its deliveries keep
+  // their order of age, and a dead sink gets one probe per backoff period instead of one
+  // attempt per owed item. After the pause the oldest delivery goes alone; its success
+  // reopens every connection.
+  int failures = 0;  // retryable failures in a row
+  bool paused = false;
+  std::chrono::milliseconds backoff{0};
+  std::unique_ptr<net::steady_timer> resume;
 };
 
 std::chrono::milliseconds sink_timeout(const config::Sink& sink) {
@@ -139,6 +147,7 @@ class Dispatcher::Impl {
     stopping_ = true;
     waiting_.clear();  // destroying the timers cancels them
     for (auto& [name, sink] : sinks_) {
+      if (sink.resume) sink.resume->cancel();
       for (const auto& [key, entry] : sink.queue) live_.erase(key.second);
       sink.queue.clear();
     }
@@ -165,6 +174,21 @@ class Dispatcher::Impl {
     std::size_t n = waiting_.size();
     for (const auto& [name, sink] : sinks_) n += sink.queue.size();
     return n;
+  }
+
+  std::size_t backlog() const {
+    std::size_t n = in_flight_;
+    for (const auto& [name, sink] : sinks_) n += sink.queue.size();
+    return n;
+  }
+
+  std::vector<SinkHealth> health() const {
+    std::vector<SinkHealth> out;
+    for (const auto& [name, sink] : sinks_) {
+      out.push_back({name, sink.queue.size() + sink.in_flight, sink.failures,
+                     sink.failures > 0 ? sink.backoff : std::chrono::milliseconds(0)});
+    }
+    return out;
   }
 
  private:
@@ -199,7 +223,9 @@ class Dispatcher::Impl {
   }
 
   void pump(SinkState& sink) {
-    while (!stopping_ && !sink.queue.empty() && sink.in_flight < sink.channel->capacity()) {
+    if (sink.paused) return;
+    const std::size_t capacity = sink.failures > 0 ? 1 : sink.channel->capacity();
+    while (!stopping_ && !sink.queue.empty() && sink.in_flight < capacity) {
       auto node = sink.queue.extract(sink.queue.begin());
       auto entry = std::make_shared<Entry>(std::move(node.mapped()));
       ++sink.in_flight;
@@ -219,20 +245,22 @@ class Dispatcher::Impl {
     bool cancelled = cancelled_in_flight_.erase(id) > 0;
     live_.erase(id);
     if (attempt.delivered) {
+      sink.failures = 0;
       log_.delivered(id, std::chrono::floor<time::Seconds>(std::chrono::system_clock::now()));
       if (observer_.delivered) observer_.delivered(entry.item, steady::now() - entry.submitted);
     } else {
       int attempts = entry.item.attempts + 1;
       if (attempt.retryable && attempts < retry_.max_attempts) {
-        auto delay = backoff(retry_, attempts + 1, unit_(random_));
-        auto next = std::chrono::ceil<time::Seconds>(std::chrono::system_clock::now() + delay);
+        pause(sink);
+        auto next =
+            std::chrono::ceil<time::Seconds>(std::chrono::system_clock::now() + sink.backoff);
         entry.item.attempts = attempts;
         log_.attempt_failed(id, attempts, next, attempt.error);
         if (observer_.attempt_failed) observer_.attempt_failed(entry.item, attempt);
         // The store keeps it pending when stopping; a cancelled one is no longer owed.
         if (!cancelled && !stopping_) {
           live_.insert(id);
-          wait(std::move(entry), delay);
+          enqueue(sink, std::move(entry));  // back at its place by age
         }
       } else {
         entry.item.attempts = attempts;
@@ -247,6 +275,22 @@ class Dispatcher::Impl {
       return;
     }
     pump(sink);
+  }
+
+  // Attempts already under way when a sink starts failing all fail together: one pause.
+  void pause(SinkState& sink) {
+    if (sink.paused || stopping_) return;
+    ++sink.failures;
+    sink.paused = true;
+    sink.backoff = backoff(retry_, sink.failures + 1, unit_(random_));
+    if (!sink.resume) sink.resume = std::make_unique<net::steady_timer>(io_);
+    sink.resume->expires_after(sink.backoff);
+    sink.resume->async_wait(
+        [this, &sink, alive = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
+          if (ec || alive.expired()) return;
+          sink.paused = false;
+          pump(sink);
+        });
   }
 
   static Attempt final_error(std::string error) {
@@ -324,6 +368,14 @@ std::size_t Dispatcher::in_flight() const {
 
 std::size_t Dispatcher::scheduled() const {
   return impl_->scheduled();
+}
+
+std::size_t Dispatcher::backlog() const {
+  return impl_->backlog();
+}
+
+std::vector<SinkHealth> Dispatcher::health() const {
+  return impl_->health();
 }
 
 }  // namespace ackd::deliver

@@ -49,6 +49,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   ServerOptions options_;
   Handler handler_;
   std::size_t sessions_ = 0;
+  std::size_t refusing_ = 0;  // connections over the limit, being told so
+  std::uint64_t refused_ = 0;
   bool stopped_ = false;
 };
 
@@ -57,14 +59,18 @@ namespace {
 // One connection: read a request, hand it to the handler, write its response, repeat.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<Server::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
-    ++server_->sessions_;
+  // An `overflow` session only answers 503: the server is at max_connections.
+  Session(tcp::socket socket, std::shared_ptr<Server::Impl> server, bool overflow = false)
+      : stream_(std::move(socket)), server_(std::move(server)), overflow_(overflow) {
+    ++(overflow_ ? server_->refusing_ : server_->sessions_);
   }
-  ~Session() { --server_->sessions_; }
+  ~Session() { --(overflow_ ? server_->refusing_ : server_->sessions_); }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->overflow_) return self->refuse();
+      self->read();
+    });
   }
 
  private:
@@ -115,6 +121,17 @@ class Session : public std::enable_shared_from_this<Session> {
     write(error_response(request, status, code, "cannot read the request: " + ec.message()));
   }
 
+  void refuse() {
+    Request request;
+    request.version(11);
+    request.keep_alive(false);
+    auto res = error_response(request, bhttp::status::service_unavailable, "overloaded",
+                              "too many connections; retry later");
+    res.set(bhttp::field::retry_after, std::to_string(server_->options_.retry_after.count()));
+    rejected_ = true;
+    write(std::move(res));
+  }
+
   // After refusing a request whose body is still arriving, reads and drops the rest for a
   // moment before closing: closing at once would reset the connection and the client would
   // see a broken pipe instead of our answer.
@@ -158,6 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Response> response_;
   std::shared_ptr<Server::Impl> server_;
   bool rejected_ = false;
+  const bool overflow_;
   std::array<char, 16384> discard_{};
   std::size_t drained_ = 0;
   static constexpr std::size_t kMaxDrain = 16 << 20;
@@ -165,12 +183,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+constexpr std::size_t kMaxRefusing = 256;
+
 void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopped_) return;
   if (!ec) {
+    // Over the limit: refuse fast rather than slow everyone. Answering takes a session
+    // too, so past a further bound the connection is just closed.
     if (sessions_ >= options_.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);  // over the limit: refuse fast rather than slow everyone
+      ++refused_;
+      if (refusing_ < kMaxRefusing) {
+        std::make_shared<Session>(std::move(socket), shared_from_this(), true)->start();
+      } else {
+        beast::error_code ignored;
+        socket.close(ignored);
+      }
     } else {
       std::make_shared<Session>(std::move(socket), shared_from_this())->start();
     }
@@ -198,6 +225,10 @@ void Server::stop() {
 
 std::size_t Server::active_sessions() const {
   return impl_->sessions_;
+}
+
+std::uint64_t Server::refused_connections() const {
+  return impl_->refused_;
 }
 
 tcp::endpoint Server::local_endpoint() const {

@@ -100,7 +100,16 @@ Histogram& Registry::histogram(std::string name, std::string help,
 }
 
 void Registry::gauge(std::string name, std::string help, std::function<double()> read) {
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), "gauge"});
+}
+
+void Registry::read_counter(std::string name, std::string help, std::function<double()> read) {
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
+}
+
+void Registry::labelled_gauge(std::string name, std::string help, std::string label,
+                              std::function<std::vector<std::pair<std::string, double>>()> read) {
+  labelled_gauges_.push_back({std::move(name), std::move(help), std::move(label), std::move(read)});
 }
 
 std::string Registry::render() const {
@@ -108,8 +117,14 @@ std::string Registry::render() const {
   for (const auto& c : counters_) c->render(out);
   for (const auto& h : histograms_) h->render(out);
   for (const auto& g : gauges_) {
-    header(out, g.name, g.help, "gauge");
+    header(out, g.name, g.help, g.type);
     out += g.name + " " + number(g.read()) + "\n";
+  }
+  for (const auto& g : labelled_gauges_) {
+    header(out, g.name, g.help, "gauge");
+    for (const auto& [value, reading] : g.read()) {
+      out += g.name + "{" + g.label + "=\"" + escape(value) + "\"} " + number(reading) + "\n";
+    }
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -367,6 +368,73 @@ TEST_CASE("deliver: a sink's backlog goes out oldest first") {
   CHECK(bodies == std::vector<std::string>{R"({"id":9})", R"({"id":2})", R"({"id":3})",
                                            R"({"id":4})", R"({"id":5})", R"({"id":1})"});
   CHECK(receiver.connections == 1);  // one kept-alive connection served them all
+}
+
+TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in order of age") {
+  net::io_context io;
+  // An outage: errors, a timeout, errors; then the sink is back.
+  Receiver receiver(io, {500, 503, 0 /* never answers */, 500});
+  Recorder log;
+  std::vector<std::int64_t> failed_order;
+  DeliveryObserver observer;
+  observer.attempt_failed = [&](const OutboxItem& it, const Attempt&) {
+    failed_order.push_back(it.id);
+  };
+  // One connection, so that the order of arrival is the order of sending.
+  DispatcherOptions one_at_a_time;
+  one_at_a_time.connections_per_sink = 1;
+  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/hook", 1)}}, log,
+                        quick_retry(20), observer, one_at_a_time);
+  auto base = now_seconds() - 600s;
+  std::vector<OutboxItem> items;
+  for (int i = 12; i >= 1; --i) items.push_back(item(i, "hook", base + std::chrono::seconds(i)));
+  dispatcher.submit(items);
+  REQUIRE(run_until(
+      io, [&] { return log.delivered_ids.size() == 12; }, 10s));
+  CHECK(log.failures.empty());
+  // Only the oldest was tried while the sink failed; nothing overtook it.
+  CHECK(failed_order == std::vector<std::int64_t>{1, 1, 1, 1});
+  CHECK(receiver.received.size() == 4 + 12);
+  std::vector<std::int64_t> expected(12);
+  std::iota(expected.begin(), expected.end(), 1);
+  CHECK(log.delivered_ids == expected);
+  auto health = dispatcher.health();
+  REQUIRE(health.size() == 1);
+  CHECK(health[0].failures == 0);
+  CHECK(health[0].backlog == 0);
+}
+
+TEST_CASE("deliver: a paused sink reports its backlog and backoff; others are not held") {
+  net::io_context io;
+  Receiver healthy(io, {});
+  Recorder log;
+  auto retry = quick_retry(100);
+  retry.initial = 200ms;
+  retry.max = 400ms;
+  Dispatcher dispatcher(
+      io, {{"dead", webhook("dead", closed_port(io))}, {"fine", webhook("fine", healthy.port())}},
+      log, retry);
+  dispatcher.submit({item(1, "dead"), item(2, "dead"), item(3, "dead"), item(4, "fine")});
+  REQUIRE(run_until(io, [&] { return !log.attempt_failures.empty(); }));
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(log.delivered_ids[0] == 4);
+  CHECK(dispatcher.backlog() == 3);
+  for (const auto& h : dispatcher.health()) {
+    if (h.sink == "dead") {
+      CHECK(h.backlog == 3);
+      CHECK(h.failures >= 1);
+      CHECK(h.backoff >= 200ms * 0.8);
+      CHECK(h.backoff <= 400ms * 1.2);
+    } else {
+      CHECK(h.failures == 0);
+      CHECK(h.backoff == 0ms);
+    }
+  }
+  // A second of a dead sink: a probe per backoff period (about 3), not one per item.
+  run_for(io, 1s);
+  CHECK(log.attempt_failures.size() <= 3 + 6);
+  CHECK(log.failures.empty());
+  CHECK(stop(io, dispatcher));
 }
 
 TEST_CASE("deliver: an item due in the future is not sent before its time") {

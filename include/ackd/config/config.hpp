@@ -37,6 +37,21 @@ struct HttpLimits {
   std::size_t max_connections = 4096;
 };
 
+// Past these, new complaints get 503 with Retry-After rather than a slower answer for all.
+struct OverloadLimits {
+  std::size_t max_backlog = 100000;  // deliveries due and not yet made (a sink down or slow)
+  std::size_t max_pending = 10000;   // complaints received and not yet stored
+  time::Seconds retry_after{5};
+};
+
+// How deliveries are retried. While a sink fails, only its oldest delivery is tried, once
+// per backoff period; the backoff doubles from `initial_backoff` up to `max_backoff`.
+struct DeliveryRetry {
+  int max_attempts = 50;  // per delivery, then it is marked failed
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{60000};
+};
+
 // ackd.yaml, owned by ops (CONTRACT.md, "Daemon configuration").
 struct Config {
   std::string listen = "127.0.0.1:8080";
@@ -48,6 +63,8 @@ struct Config {
   std::map<std::string, Sink> sinks;
   std::map<std::string, ChannelRoute> channels;
   HttpLimits http;
+  OverloadLimits overload;
+  DeliveryRetry delivery;
   policy::SourceLocation policy_where;
 };
 

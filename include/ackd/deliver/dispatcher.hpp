@@ -53,6 +53,14 @@ class DeliveryLog {
   virtual void failed(std::int64_t outbox_id, int attempts, std::string error) = 0;
 };
 
+// One sink's state, for metrics and /readyz.
+struct SinkHealth {
+  std::string sink;
+  std::size_t backlog = 0;               // deliveries due and not yet made
+  int failures = 0;                      // retryable failures in a row; 0 when the sink is healthy
+  std::chrono::milliseconds backoff{0};  // the current pause between probes
+};
+
 struct DispatcherOptions {
   std::size_t connections_per_sink = 4;  // concurrent attempts per sink
 };
@@ -87,6 +95,9 @@ class Dispatcher {
 
   std::size_t in_flight() const;
   std::size_t scheduled() const;
+  // Deliveries due and not yet made (queued, retrying or under way), all sinks together.
+  std::size_t backlog() const;
+  std::vector<SinkHealth> health() const;
 
  private:
   Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,

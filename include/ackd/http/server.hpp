@@ -23,7 +23,9 @@ struct ServerOptions {
   // keep-alive connection is closed after it: a slow or silent client holds nothing long.
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds write_timeout{10000};
-  std::size_t max_connections = 4096;  // more are accepted and closed at once
+  // Past this many connections a new one is answered 503 with Retry-After and closed.
+  std::size_t max_connections = 4096;
+  std::chrono::seconds retry_after{5};
 };
 
 // An HTTP/1.1 server with keep-alive in the style of the Beast examples: one small async
@@ -38,6 +40,8 @@ class Server {
   // Stops accepting; sessions finish the request they are serving and then close.
   void stop();
   std::size_t active_sessions() const;
+  // Connections refused for being over max_connections, since start.
+  std::uint64_t refused_connections() const;
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
   class Impl;  // shared with the sessions, which may outlive a stopped server

@@ -60,16 +60,27 @@ class Registry {
   Histogram& histogram(std::string name, std::string help, std::vector<double> upper_bounds);
   // A value read when rendered (queue depths, open cases).
   void gauge(std::string name, std::string help, std::function<double()> read);
+  // One value per label value, read when rendered (per-sink backlogs, say).
+  void labelled_gauge(std::string name, std::string help, std::string label,
+                      std::function<std::vector<std::pair<std::string, double>>()> read);
+  // A count kept elsewhere (by the HTTP server, say), read when rendered.
+  void read_counter(std::string name, std::string help, std::function<double()> read);
   std::string render() const;
 
  private:
   struct Gauge {
     std::string name, help;
     std::function<double()> read;
+    const char* type;
   };
   std::vector<std::unique_ptr<CounterFamily>> counters_;
   std::vector<std::unique_ptr<Histogram>> histograms_;
   std::vector<Gauge> gauges_;
+  struct LabelledGauge {
+    std::string name, help, label;
+    std::function<std::vector<std::pair<std::string, double>>()> read;
+  };
+  std::vector<LabelledGauge> labelled_gauges_;
 };
 
 }  // namespace ackd::metrics

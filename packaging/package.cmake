@@ -1,0 +1,72 @@
+# What `cmake --install` puts where, and the Debian package made of it (`--target package`).
+#
+# The units and the shipped ackd.yaml name /usr/bin/ackd and /etc/ackd, so the prefix defaults
+# to /usr, for which GNUInstallDirs puts the configuration in /etc (not /usr/etc). Stage an
+# install with DESTDIR: the /etc and unit paths are absolute, and `--prefix` does not move them.
+if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
+  set(CMAKE_INSTALL_PREFIX /usr CACHE PATH "Install prefix" FORCE)
+endif()
+include(GNUInstallDirs)
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(WARNING "CMAKE_INSTALL_PREFIX is ${CMAKE_INSTALL_PREFIX}, but ackd.service runs "
+                  "/usr/bin/ackd with /etc/ackd/ackd.yaml")
+endif()
+
+# Debian 12 ships units in /lib/systemd/system (merged /usr makes it /usr/lib too).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(ackd_unit_dir_default /lib/systemd/system)
+else()
+  set(ackd_unit_dir_default lib/systemd/system)
+endif()
+set(ACKD_SYSTEMD_UNIT_DIR ${ackd_unit_dir_default}
+    CACHE STRING "Where the systemd units go (a relative path is under the prefix)")
+set(ackd_config_dir ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ackd)
+file(GLOB ackd_policy_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/rules/*.yaml)
+
+install(TARGETS ackd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES systemd/ackd.service systemd/ackd.socket DESTINATION ${ACKD_SYSTEMD_UNIT_DIR})
+install(FILES systemd/ackd.yaml DESTINATION ${ackd_config_dir})
+install(FILES ${ackd_policy_files} DESTINATION ${ackd_config_dir}/rules.d)
+# The bundled policy's tests and sample, for `ackd test` and `ackd explain` on the installed
+# policy; and the alerting rules for Prometheus.
+install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd)
+install(FILES contrib/prometheus/ackd-alerts.yaml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
+install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# Every file under /etc is a conffile, so that dpkg keeps an operator's edits on upgrade.
+set(ackd_conffiles ${ackd_config_dir}/ackd.yaml)
+foreach(file IN LISTS ackd_policy_files)
+  get_filename_component(name ${file} NAME)
+  list(APPEND ackd_conffiles ${ackd_config_dir}/rules.d/${name})
+endforeach()
+list(JOIN ackd_conffiles "\n" ackd_conffiles)
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/packaging/debian/conffiles
+     CONTENT "${ackd_conffiles}\n" @ONLY)
+
+set(ACKD_PACKAGE_MAINTAINER "ackd maintainers <ackd@localhost>"
+    CACHE STRING "The Maintainer field of the Debian package")
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME ackd)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "acknowledges customer complaints and hands them to teams")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "ackd answers customer complaints from social networks, chat and e-mail with a safe "
+       "first acknowledgement chosen by a YAML policy, and hands every case to a human team "
+       "with a deadline on that team's business-hours calendar.")
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${ACKD_PACKAGE_MAINTAINER})
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Time zones are read from /usr/share/zoneinfo; sqlite3 makes online backups.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS tzdata)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS sqlite3)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/debian/prerm
+    ${PROJECT_SOURCE_DIR}/packaging/debian/postrm
+    ${PROJECT_BINARY_DIR}/packaging/debian/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)

@@ -1,0 +1,67 @@
+#include "ackd/config/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace ackd::config;
+
+namespace {
+
+const std::string kBase =
+    "listen: 127.0.0.1:8080\n"
+    "policy: rules\n"
+    "state: state\n";
+
+std::string first_error(const ConfigResult& r) {
+  return r.diagnostics.empty() ? "" : r.diagnostics.sorted().front().to_string();
+}
+
+}  // namespace
+
+TEST_CASE("config: overload limits have defaults and can be set") {
+  auto defaults = parse_config({"ackd.yaml", kBase});
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->overload.max_backlog == 100000);
+  CHECK(defaults.config->overload.max_pending == 10000);
+  CHECK(defaults.config->overload.retry_after == ackd::time::Seconds(5));
+
+  auto set = parse_config(
+      {"ackd.yaml", kBase + "overload: {max_backlog: 50, max_pending: 7, retry_after: 30s}\n"});
+  REQUIRE_MESSAGE(set.config, first_error(set));
+  CHECK(set.config->overload.max_backlog == 50);
+  CHECK(set.config->overload.max_pending == 7);
+  CHECK(set.config->overload.retry_after == ackd::time::Seconds(30));
+}
+
+TEST_CASE("config: bad overload limits are errors at their place") {
+  auto zero = parse_config({"ackd.yaml", kBase + "overload: {max_backlog: 0}\n"});
+  CHECK_FALSE(zero.config);
+  CHECK(first_error(zero) == "ackd.yaml:4:25: error: max_backlog must be above 0");
+
+  auto short_retry = parse_config({"ackd.yaml", kBase + "overload:\n  retry_after: 0s\n"});
+  CHECK_FALSE(short_retry.config);
+  CHECK(first_error(short_retry).find("ackd.yaml:5:16: error: retry_after must be a duration") ==
+        0);
+
+  auto typo = parse_config({"ackd.yaml", kBase + "overload: {max_backlg: 5}\n"});
+  CHECK_FALSE(typo.config);
+  CHECK(first_error(typo).find("ackd.yaml:4:12: error:") == 0);
+  CHECK(first_error(typo).find("max_backlog") != std::string::npos);
+}
+
+TEST_CASE("config: delivery retry") {
+  auto set = parse_config(
+      {"ackd.yaml", kBase + "delivery: {max_attempts: 9, initial_backoff: 2s, max_backoff: 5m}\n"});
+  REQUIRE_MESSAGE(set.config, first_error(set));
+  CHECK(set.config->delivery.max_attempts == 9);
+  CHECK(set.config->delivery.initial_backoff == std::chrono::seconds(2));
+  CHECK(set.config->delivery.max_backoff == std::chrono::minutes(5));
+
+  auto inverted =
+      parse_config({"ackd.yaml", kBase + "delivery:\n  initial_backoff: 1h\n  max_backoff: 1m\n"});
+  CHECK(first_error(inverted) ==
+        "ackd.yaml:5:3: error: delivery: max_backoff must not be below initial_backoff");
+  auto zero = parse_config({"ackd.yaml", kBase + "delivery: {max_attempts: 0}\n"});
+  CHECK(first_error(zero) == "ackd.yaml:4:26: error: max_attempts must be between 1 and 1000000");
+}
