@@ -23,7 +23,7 @@ void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
     const std::string what = "sink '" + sink.name + "'";
     const YAML::Node& s = item.second;
     if (!r.is_map(s, what)) continue;
-    r.check_keys(s, {"type", "url", "path", "timeout"}, what);
+    r.check_keys(s, {"type", "url", "path", "timeout", "connections"}, what);
     auto type = s["type"] ? r.string(s["type"], "type") : std::nullopt;
     if (!s["type"]) r.error(item.first, what + " needs a type: webhook or file");
     if (type && *type == "webhook") {
@@ -45,6 +45,14 @@ void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
     }
     if (auto t = s["timeout"]) {
       if (auto d = r.duration(t, "timeout")) sink.timeout = *d;
+    }
+    if (auto n = s["connections"]) {
+      auto count = r.integer(n, "connections");
+      if (count && (*count < 1 || *count > 64)) {
+        r.error(n, what + ": connections must be between 1 and 64");
+      } else if (count) {
+        sink.connections = static_cast<std::size_t>(*count);
+      }
     }
     c.sinks[sink.name] = sink;
   }

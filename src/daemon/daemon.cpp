@@ -417,6 +417,13 @@ class Daemon::Impl {
     nlohmann::json body = {{"policy", policy_->version},
                            {"store", store_healthy_ ? "writable" : "failing"},
                            {"stopping", stopping_}};
+    // A failing sink does not make ackd unready (it still takes complaints): shown, not judged.
+    auto& sinks = body["sinks"] = nlohmann::json::object();
+    for (const auto& h : dispatcher_.health()) {
+      sinks[h.sink] = {{"backlog", h.backlog},
+                       {"failing", h.failures > 0},
+                       {"backoff_seconds", std::chrono::duration<double>(h.backoff).count()}};
+    }
     const bool ok = store_healthy_ && !stopping_;
     body["status"] = ok ? "ready" : "not ready";
     respond(http::json_response(req, ok ? bhttp::status::ok : bhttp::status::service_unavailable,

@@ -79,7 +79,8 @@ class Dispatcher::Impl {
         continue;
       }
       state.channel = std::make_unique<WebhookSink>(
-          io, std::get<HttpUrl>(std::move(url)), sink_timeout(sink), options.connections_per_sink);
+          io, std::get<HttpUrl>(std::move(url)), sink_timeout(sink),
+          options.connections_per_sink ? options.connections_per_sink : sink.connections);
     }
   }
 

@@ -35,7 +35,7 @@ def wait_until(predicate, timeout=10.0, interval=0.02):
 class Receiver:
     """Records every POST it gets; answers with `status` (a callable may decide per request)."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.lock = threading.Lock()
         self.received = []
         self.status = 200
@@ -63,8 +63,10 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
+        # ackd killed mid-delivery resets connections; that is expected, not worth a trace.
+        self.server.handle_error = lambda request, address: None
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -86,7 +88,8 @@ class Receiver:
 class Daemon:
     """One ackd serve process with its own config, policy copy and state directory."""
 
-    def __init__(self, ackd, receiver, policy_dir=None, mode="live", tokens=True):
+    def __init__(self, ackd, receiver, policy_dir=None, mode="live", tokens=True, extra_config="",
+                 http="{read_timeout: 1s, body_limit: 1048576}", state=None, reply_sink_options=""):
         self.ackd = ackd
         self.dir = tempfile.mkdtemp(prefix="ackd-it-")
         self.policy = os.path.join(self.dir, "policy")
@@ -103,18 +106,20 @@ class Daemon:
             f.write(
                 f"listen: 127.0.0.1:{self.port}\n"
                 f"policy: policy\n"
-                f"state: state\n"
+                f"state: {state or 'state'}\n"
                 f"mode: {mode}\n"
-                "http: {read_timeout: 1s, body_limit: 1048576}\n"
+                f"http: {http}\n"
                 + tokens_line +
                 "sinks:\n"
-                f"  x-replies: {{type: webhook, url: \"{base}/x/reply\", timeout: 2s}}\n"
+                f"  x-replies: {{type: webhook, url: \"{base}/x/reply\", timeout: 2s"
+                f"{reply_sink_options}}}\n"
                 f"  chat-replies: {{type: webhook, url: \"{base}/chat/reply\", timeout: 2s}}\n"
                 f"  team-chat: {{type: webhook, url: \"{base}/team\", timeout: 2s}}\n"
                 f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s}}\n"
                 "channels:\n"
                 "  x: {reply_sink: x-replies}\n"
-                "  chat: {reply_sink: chat-replies}\n")
+                "  chat: {reply_sink: chat-replies}\n"
+                + extra_config)
         self.process = None
         self.token = TOKEN if tokens else None
 

@@ -21,6 +21,8 @@ struct Sink {
   std::string url;   // webhook
   std::string path;  // file
   time::Seconds timeout{5};
+  // Webhook attempts at once; 1 delivers strictly in order of age, one at a time.
+  std::size_t connections = 4;
   policy::SourceLocation where;
 };
 

@@ -62,7 +62,8 @@ struct SinkHealth {
 };
 
 struct DispatcherOptions {
-  std::size_t connections_per_sink = 4;  // concurrent attempts per sink
+  // Concurrent attempts per webhook sink, when its configuration does not say (0).
+  std::size_t connections_per_sink = 0;
 };
 
 // Delivers outbox items to their sinks at their due time, retrying with backoff and
