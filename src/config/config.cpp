@@ -12,7 +12,7 @@ namespace {
 
 const std::vector<std::string> kKeys = {"listen", "policy",   "state",    "mode",
                                         "auth",   "sinks",    "channels", "log_level",
-                                        "http",   "overload", "delivery"};
+                                        "http",   "overload", "delivery", "pause"};
 
 void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
   if (!r.is_map(node, "sinks")) return;
@@ -147,6 +147,19 @@ ConfigResult parse_config(const policy::SourceFile& file) {
     }
     if (c.delivery.max_backoff < c.delivery.initial_backoff) {
       r.error(d, "delivery: max_backoff must not be below initial_backoff");
+    }
+  }
+  if (auto p = root["pause"]; p && r.is_map(p, "pause")) {
+    r.check_keys(p, {"replies"}, "pause");
+    if (auto replies = p["replies"]) {
+      auto v = r.string(replies, "replies");
+      if (v && *v == "hold") {
+        c.paused_replies = PausedReplies::hold;
+      } else if (v && *v == "suppress") {
+        c.paused_replies = PausedReplies::suppress;
+      } else if (v) {
+        r.error(replies, "pause.replies must be hold or suppress, got '" + *v + "'");
+      }
     }
   }
   if (auto s = root["sinks"]) read_sinks(s, r, c);

@@ -153,6 +153,11 @@ class Daemon::Impl {
         drain_timer_(io_),
         watchdog_timer_(io_),
         status_timer_(io_) {
+    pause_ = store_->pause_at_open();
+    if (pause_) {
+      spdlog::warn("replies are paused (by {}: {}), as they were when ackd stopped", pause_->by,
+                   pause_->reason);
+    }
     metrics_.registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
                             [this] { return static_cast<double>(store_->outbox_depth()); });
     metrics_.registry.gauge("ackd_handoffs_open", "Cases handed off and not yet claimed.",
@@ -175,6 +180,9 @@ class Daemon::Impl {
             out.emplace_back(h.sink, std::chrono::duration<double>(h.backoff).count());
           return out;
         });
+    metrics_.registry.gauge("ackd_replies_paused",
+                            "1 while the kill switch holds every reply to customers.",
+                            [this] { return pause_ ? 1.0 : 0.0; });
     metrics_.registry.gauge("ackd_policy_rules", "Rules in the policy in force.",
                             [this] { return static_cast<double>(policy_->rules.size()); });
   }
@@ -306,10 +314,10 @@ class Daemon::Impl {
     const auto& at = server_->local_endpoint();
     return "serving on " + at.address().to_string() + ":" + std::to_string(at.port()) +
            ", policy " + policy_->version + " (" + std::to_string(policy_->rules.size()) +
-           " rules), mode " + (config_.mode == config::Mode::shadow ? "shadow" : "live") + "; " +
-           std::to_string(accepted_) + " complaints accepted, " +
-           std::to_string(store_->outbox_depth()) + " deliveries owed, " +
-           std::to_string(store_->open_handoffs()) + " handoffs open";
+           " rules), mode " + (config_.mode == config::Mode::shadow ? "shadow" : "live") +
+           (pause_ ? "; REPLIES PAUSED by " + pause_->by : "") + "; " + std::to_string(accepted_) +
+           " complaints accepted, " + std::to_string(store_->outbox_depth()) +
+           " deliveries owed, " + std::to_string(store_->open_handoffs()) + " handoffs open";
   }
 
   // Pinged from the io thread: if the event loop is stuck, the pings stop and systemd
@@ -395,6 +403,10 @@ class Daemon::Impl {
       return ingest(std::move(req), respond);
     if (target == "/v1/handoffs" && method == bhttp::verb::get)
       return handoffs(req, query, respond);
+    if (target == "/v1/admin/pause" && method == bhttp::verb::post)
+      return set_pause(req, true, respond);
+    if (target == "/v1/admin/resume" && method == bhttp::verb::post)
+      return set_pause(req, false, respond);
     constexpr std::string_view kPrefix = "/v1/complaints/";
     if (target.rfind(kPrefix, 0) == 0) {
       std::string rest = target.substr(kPrefix.size());
@@ -416,7 +428,8 @@ class Daemon::Impl {
   void ready(const Request& req, const Respond& respond) {
     nlohmann::json body = {{"policy", policy_->version},
                            {"store", store_healthy_ ? "writable" : "failing"},
-                           {"stopping", stopping_}};
+                           {"stopping", stopping_},
+                           {"paused", pause_json()}};
     // A failing sink does not make ackd unready (it still takes complaints): shown, not judged.
     auto& sinks = body["sinks"] = nlohmann::json::object();
     for (const auto& h : dispatcher_.health()) {
@@ -460,14 +473,19 @@ class Daemon::Impl {
                                           message_of(parsed.status())));
     }
     auto complaint = std::make_shared<const Complaint>(std::move(*parsed));
-    std::string reply_sink;
+    IntakeMode mode;
     if (auto route = config_.channels.find(complaint->channel); route != config_.channels.end()) {
-      reply_sink = route->second.reply_sink;
+      mode.reply_sink = route->second.reply_sink;
     }
-    const bool shadow = config_.mode == config::Mode::shadow;
-    auto planner = [policy = policy_, complaint, reply_sink, shadow,
-                    now = wall_now()](const AuthorHistory& history) {
-      return plan_case(*policy, *complaint, history, reply_sink, shadow, now);
+    mode.shadow = config_.mode == config::Mode::shadow;
+    mode.drop_while_paused = config_.paused_replies == config::PausedReplies::suppress;
+    // The pause is the store's, read in the transaction: one switched on a moment ago
+    // already holds this complaint's reply.
+    auto planner = [policy = policy_, complaint, mode = std::move(mode), now = wall_now()](
+                       const AuthorHistory& history, const std::optional<store::Pause>& pause) {
+      IntakeMode in_force = mode;
+      in_force.pause = pause;
+      return plan_case(*policy, *complaint, history, in_force, now);
     };
     auto request = std::make_shared<Request>(std::move(req));
     ++pending_;
@@ -516,6 +534,10 @@ class Daemon::Impl {
       if (item.kind == "reply") reply_arrivals_[item.id] = arrived;
     }
     respond(http::json_response(req, bhttp::status::accepted, r.dump()));
+    std::erase_if(result->outbox, [this](const store::OutboxItem& item) {
+      if (item.held) metrics_.replies.with({"held"}).inc();
+      return item.held;
+    });
     dispatcher_.submit(std::move(result->outbox));
   }
 
@@ -586,6 +608,70 @@ class Daemon::Impl {
     return body;
   }
 
+  nlohmann::json pause_json() const {
+    if (!pause_) return false;
+    return {{"by", pause_->by},
+            {"reason", pause_->reason},
+            {"since", time::format_rfc3339_utc(pause_->since)}};
+  }
+
+  // The kill switch. It needs tokens: nobody anonymous may silence ackd or unsilence it.
+  void set_pause(const Request& req, bool pause, const Respond& respond) {
+    if (tokens_.empty()) {
+      return respond(
+          http::error_response(req, bhttp::status::forbidden, "forbidden",
+                               "the admin endpoints need auth.tokens_file in ackd.yaml"));
+    }
+    std::optional<store::Pause> wanted;
+    if (pause) {
+      auto body = nlohmann::json::parse(req.body(), nullptr, false);
+      const char* problem = nullptr;
+      if (body.is_discarded() || !body.is_object()) {
+        problem = "body: must be a JSON object";
+      } else if (!body.contains("by") || !body["by"].is_string() ||
+                 body["by"].get<std::string>().empty()) {
+        problem = "by: must be a non-empty string (who pauses the replies)";
+      } else if (body.contains("reason") && !body["reason"].is_string()) {
+        problem = "reason: must be a string";
+      }
+      if (problem) {
+        return respond(
+            http::error_response(req, bhttp::status::bad_request, "invalid_body", problem));
+      }
+      wanted = store::Pause{body["by"], body.value("reason", ""), wall_now()};
+    }
+    const auto on_resume = config_.paused_replies == config::PausedReplies::hold
+                               ? store::HeldReplies::send
+                               : store::HeldReplies::drop;
+    on_store<store::PauseResult>(
+        req, respond,
+        [this, pause](const Request& rq, const Respond& rs, store::PauseResult r) {
+          dispatcher_.cancel(r.held);
+          const bool changed = pause_.has_value() != r.pause.has_value();
+          pause_ = r.pause;
+          nlohmann::json body = {{"paused", pause_json()}};
+          if (pause) {
+            body["held"] = r.held.size();
+            if (changed) {
+              spdlog::warn("replies paused by {} ({}); {} owed replies held", pause_->by,
+                           pause_->reason, r.held.size());
+            }
+          } else {
+            body["released"] = r.released.size();
+            body["dropped"] = r.dropped;
+            if (changed) {
+              spdlog::warn("replies resumed: {} held replies released, {} dropped",
+                           r.released.size(), r.dropped);
+            }
+            dispatcher_.submit(std::move(r.released));
+          }
+          rs(http::json_response(rq, bhttp::status::ok, body.dump()));
+        },
+        [this, wanted, on_resume](auto done) {
+          store_->set_pause(wanted, on_resume, wall_now(), std::move(done));
+        });
+  }
+
   void claim(const Request& req, const std::string& id, const Respond& respond) {
     auto body = agent_body(req, respond);
     if (!body) return;
@@ -654,7 +740,9 @@ class Daemon::Impl {
   asio::steady_timer watchdog_timer_;
   asio::steady_timer status_timer_;
   std::uint64_t accepted_ = 0;
-  std::size_t pending_ = 0;  // complaints handed to the store, not yet answered
+  std::size_t pending_ = 0;
+  std::optional<store::Pause> pause_;  // the kill switch, as the store last reported it  //
+                                       // complaints handed to the store, not yet answered
   std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
   bool stopping_ = false;
   bool store_healthy_ = true;

@@ -27,8 +27,10 @@ std::string new_case_id() {
 }  // namespace
 
 store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
-                            const AuthorHistory& history, const std::string& reply_sink,
-                            bool shadow, time::Instant now) {
+                            const AuthorHistory& history, const IntakeMode& mode,
+                            time::Instant now) {
+  const auto& reply_sink = mode.reply_sink;
+  const bool shadow = mode.shadow;
   auto d = policy::evaluate(policy, c, history, now);
   store::CaseRecord rec;
   rec.id = new_case_id();
@@ -43,6 +45,17 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
   if (d.reply_status == policy::ReplyStatus::queued && reply_sink.empty()) {
     d.reply_status = policy::ReplyStatus::suppressed;
     d.reason = "channel '" + c.channel + "' has no reply_sink in ackd.yaml";
+  }
+  const bool hold_reply = mode.pause && d.reply_status == policy::ReplyStatus::queued;
+  if (hold_reply) {
+    const std::string who = "paused by " + mode.pause->by +
+                            (mode.pause->reason.empty() ? "" : ": " + mode.pause->reason);
+    if (mode.drop_while_paused) {
+      d.reply_status = policy::ReplyStatus::suppressed;
+      d.reason = "replies are " + who;
+    } else {
+      d.reason = "held until replies are resumed (" + who + ")";
+    }
   }
   rec.reply_status = std::string(policy::to_string(d.reply_status));
   rec.reason = d.reason;
@@ -77,6 +90,7 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
       item.idempotency_key = del.idempotency_key;
       item.payload = del.payload.dump();
       item.due_at = del.due_at;
+      item.held = hold_reply && !mode.drop_while_paused && item.kind == "reply";
       rec.outbox.push_back(std::move(item));
     }
   }

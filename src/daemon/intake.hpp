@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "ackd/complaint/complaint.hpp"
@@ -9,11 +10,19 @@
 
 namespace ackd::daemon {
 
+// The daemon's state that shapes what a complaint owes, beside the policy's decision.
+struct IntakeMode {
+  std::string reply_sink;  // the channel's, from ackd.yaml; empty: replies are suppressed
+  bool shadow = false;     // record, send nothing
+  std::optional<store::Pause> pause;  // the kill switch: no reply reaches a customer
+  bool drop_while_paused = false;     // pause.replies: suppress (else hold)
+};
+
 // Everything to store for a newly accepted complaint: the decision, the handoff, and what it
 // owes (the outbox), or in shadow mode only what it would have sent. Runs on the store's
 // writer thread, inside the transaction, with the author's history as stored.
 store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& complaint,
-                            const AuthorHistory& history, const std::string& reply_sink,
-                            bool shadow, time::Instant now);
+                            const AuthorHistory& history, const IntakeMode& mode,
+                            time::Instant now);
 
 }  // namespace ackd::daemon

@@ -110,6 +110,15 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v2 RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox (due_at) WHERE state = 'pending';
 )sql"},
+    // The kill switch: replies held while ackd is paused (held = 1 stays pending but is not
+    // handed to the dispatcher), and the pause itself, which survives restarts.
+    {3, R"sql(
+ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1));
+CREATE TABLE settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

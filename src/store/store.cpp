@@ -11,6 +11,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "ackd/time/instant.hpp"
@@ -62,9 +63,23 @@ bool is_batch_error(const Error& e) {
   }
 }
 
+std::optional<Pause> read_pause(sqlite::Connection& db) {
+  auto q = db.query("SELECT value FROM settings WHERE name = 'pause'");
+  if (!q.step()) return std::nullopt;
+  auto j = json::parse(q.text(0), nullptr, false);
+  Pause p;
+  if (j.is_object()) {
+    p.by = j.value("by", "");
+    p.reason = j.value("reason", "");
+    p.since = from_unix(j.value("since", std::int64_t{0}));
+  }
+  return p;
+}
+
 // State shared by the jobs of one batch.
 struct Tx {
   sqlite::Connection& db;
+  std::optional<Pause>& pause;   // the writer's copy of the settings row
   std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
   std::int64_t open_delta = 0;   // change in unclaimed open handoffs, likewise
 
@@ -88,10 +103,10 @@ struct Tx {
 
   void insert_outbox(OutboxItem& item) {
     db.query(
-          "INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?)")
+          "INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at, "
+          "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(item.complaint_id, item.kind, item.level, item.sink, item.idempotency_key,
-                  item.payload, to_unix(item.due_at))
+                  item.payload, to_unix(item.due_at), item.held ? 1 : 0)
         .run();
     item.id = sqlite3_last_insert_rowid(db.get());
     ++depth_delta;
@@ -155,6 +170,8 @@ class Store::Impl {
       auto open = db_.query("SELECT count(*) FROM handoffs WHERE state = 'open'");
       open.step();
       open_handoffs_ = open.integer(0);
+      pause_at_open_ = read_pause(db_);
+      pause_ = pause_at_open_;
     } catch (const Error& e) {
       return absl::UnavailableError("store: " + path_ + ": " + e.what());
     }
@@ -205,6 +222,7 @@ class Store::Impl {
   std::int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
   std::int64_t open_handoffs() const { return open_handoffs_.load(std::memory_order_relaxed); }
   std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  const std::optional<Pause>& pause_at_open() const { return pause_at_open_; }
 
  private:
   absl::Status migrate() {
@@ -262,7 +280,8 @@ class Store::Impl {
   // anything they report (a 202) is durable.
   void run_batch(std::vector<Job>& batch) {
     std::vector<absl::Status> results(batch.size());
-    Tx tx{db_};
+    Tx tx{db_, pause_};
+    const auto pause_before_batch = pause_;
     absl::Status batch_error;
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
     const bool writes =
@@ -275,6 +294,7 @@ class Store::Impl {
     for (std::size_t i = 0; batch_error.ok() && i < batch.size(); ++i) {
       const auto delta_before = tx.depth_delta;
       const auto open_before = tx.open_delta;
+      const auto pause_before = pause_;
       try {
         db_.query("SAVEPOINT job").run();
       } catch (const Error& e) {
@@ -302,6 +322,7 @@ class Store::Impl {
           db_.query("ROLLBACK TO job").run();
           tx.depth_delta = delta_before;
           tx.open_delta = open_before;
+          pause_ = pause_before;
         }
         db_.query("RELEASE job").run();
       } catch (const Error& e) {
@@ -325,6 +346,7 @@ class Store::Impl {
         sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
       }
       for (auto& r : results) r = batch_error;
+      pause_ = pause_before_batch;
     } else {
       if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
       depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
@@ -354,6 +376,8 @@ class Store::Impl {
   std::atomic<std::int64_t> depth_{0};
   std::atomic<std::int64_t> open_handoffs_{0};
   std::atomic<std::int64_t> commits_{0};
+  std::optional<Pause> pause_at_open_;  // set before the writer starts, then read-only
+  std::optional<Pause> pause_;          // the writer thread's, kept with the settings row
 };
 
 // ---------------------------------------------------------------------------------------
@@ -398,7 +422,7 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
 
   CaseRecord rec;
   try {
-    rec = plan(history);
+    rec = plan(history, tx.pause);
   } catch (const std::exception& e) {
     throw JobFailure{absl::InternalError(std::string("store: planning failed: ") + e.what())};
   } catch (...) {
@@ -601,7 +625,7 @@ std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
   auto q = tx.db.query(
       "SELECT id, complaint_id, kind, level, sink, idempotency_key, payload, "
       "coalesce(next_attempt_at, due_at) AS due, attempts FROM outbox "
-      "WHERE state = 'pending' ORDER BY due, id");
+      "WHERE state = 'pending' AND held = 0 ORDER BY due, id");
   while (q.step()) {
     OutboxItem item;
     item.id = q.integer(0);
@@ -616,6 +640,75 @@ std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
     items.push_back(std::move(item));
   }
   return items;
+}
+
+PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies on_resume,
+                         time::Instant now) {
+  PauseResult r;
+  const auto current = tx.pause;
+  if (pause && current) {  // the first pause stands
+    r.pause = current;
+    return r;
+  }
+  if (!pause && !current) return r;
+  if (pause) {
+    json value = {{"by", pause->by}, {"reason", pause->reason}, {"since", to_unix(pause->since)}};
+    tx.db.query("INSERT INTO settings (name, value) VALUES ('pause', ?)")
+        .bind_all(value.dump())
+        .run();
+    auto q = tx.db.query(
+        "UPDATE outbox SET held = 1 WHERE kind = 'reply' AND state = 'pending' AND held = 0 "
+        "RETURNING id, complaint_id");
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    while (q.step()) rows.emplace_back(q.integer(0), q.text(1));
+    for (const auto& [id, complaint] : rows) {
+      r.held.push_back(id);
+      tx.event(complaint, now, "reply_held",
+               {{"outbox_id", id}, {"by", pause->by}, {"reason", pause->reason}});
+    }
+    r.pause = pause;
+    tx.pause = pause;
+    return r;
+  }
+  tx.db.query("DELETE FROM settings WHERE name = 'pause'").run();
+  tx.pause.reset();
+  if (on_resume == HeldReplies::send) {
+    auto q = tx.db.query(
+        "UPDATE outbox SET held = 0 WHERE held = 1 AND state = 'pending' RETURNING id, "
+        "complaint_id, kind, level, sink, idempotency_key, payload, due_at, attempts");
+    while (q.step()) {
+      OutboxItem item;
+      item.id = q.integer(0);
+      item.complaint_id = q.text(1);
+      item.kind = q.text(2);
+      item.level = static_cast<int>(q.integer(3));
+      item.sink = q.text(4);
+      item.idempotency_key = q.text(5);
+      item.payload = q.text(6);
+      item.due_at = from_unix(q.integer(7));
+      item.attempts = static_cast<int>(q.integer(8));
+      r.released.push_back(std::move(item));
+    }
+    for (const auto& item : r.released) {
+      tx.event(item.complaint_id, now, "reply_released", {{"outbox_id", item.id}});
+    }
+    std::sort(r.released.begin(), r.released.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.due_at, a.id) < std::tie(b.due_at, b.id);
+    });
+  } else {
+    auto q = tx.db.query(
+        "UPDATE outbox SET held = 0, state = 'cancelled' WHERE held = 1 AND state = 'pending' "
+        "RETURNING id, complaint_id");
+    std::vector<std::pair<std::int64_t, std::string>> rows;
+    while (q.step()) rows.emplace_back(q.integer(0), q.text(1));
+    for (const auto& [id, complaint] : rows) {
+      tx.event(complaint, now, "reply_suppressed",
+               {{"outbox_id", id}, {"reason", "held during a pause; dropped on resume"}});
+    }
+    r.dropped = static_cast<std::int64_t>(rows.size());
+    tx.depth_delta -= r.dropped;
+  }
+  return r;
 }
 
 json parse_stored(const std::string& text) {
@@ -682,7 +775,7 @@ json do_timeline(Tx& tx, const std::string& id) {
   {
     auto q = tx.db.query(
         "SELECT id, kind, level, sink, state, attempts, due_at, delivered_at, last_error, "
-        "idempotency_key FROM outbox WHERE complaint_id = ? ORDER BY id");
+        "idempotency_key, held FROM outbox WHERE complaint_id = ? ORDER BY id");
     q.bind_all(id);
     out["outbox"] = json::array();
     while (q.step()) {
@@ -706,7 +799,8 @@ json do_timeline(Tx& tx, const std::string& id) {
                                {"due_at", time::format_rfc3339_utc(from_unix(q.integer(6)))},
                                {"delivered_at", rfc3339_or_null(q.optional_integer(7))},
                                {"last_error", text_or_null(q.optional_text(8))},
-                               {"idempotency_key", q.text(9)}});
+                               {"idempotency_key", q.text(9)},
+                               {"held", q.integer(10) == 1}});
     }
   }
   {
@@ -830,6 +924,17 @@ void Store::mark_failed(std::int64_t outbox_id, int attempts, std::string error)
                          [outbox_id, attempts, error = std::move(error)](Tx& tx) {
                            do_mark_failed(tx, outbox_id, attempts, error);
                          });
+}
+
+void Store::set_pause(std::optional<Pause> pause, HeldReplies on_resume, time::Instant now,
+                      std::function<void(absl::StatusOr<PauseResult>)> done) {
+  impl_->submit<PauseResult>([pause = std::move(pause), on_resume,
+                              now](Tx& tx) { return do_set_pause(tx, pause, on_resume, now); },
+                             std::move(done));
+}
+
+std::optional<Pause> Store::pause_at_open() const {
+  return impl_->pause_at_open();
 }
 
 void Store::pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done) {

@@ -184,6 +184,71 @@ class OverloadTest(unittest.TestCase):
         self.assertGreaterEqual(metric(self.daemon, "ackd_http_connections_refused_total"), 1)
 
 
+class HostileClientsTest(unittest.TestCase):
+    """Slow, pipelined and garbage clients get their 4xx or a closed connection, and never
+    hold the server from the others."""
+
+    def setUp(self):
+        self.receiver = Receiver()
+        self.daemon = Daemon(ACKD, self.receiver).start()  # read_timeout: 1s
+
+    def tearDown(self):
+        self.daemon.cleanup()
+        self.receiver.close()
+
+    def read_all(self, sock, limit=10.0):
+        sock.settimeout(limit)
+        data = b""
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk
+        except socket.timeout:
+            return data + b"<still open>"
+
+    def test_pipelined_request_then_garbage(self):
+        with socket.create_connection(("127.0.0.1", self.daemon.port)) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\x16\x03\x01garbage\r\n\r\n")
+            answer = self.read_all(s)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer)
+        self.assertIn(b"HTTP/1.1 400", answer)
+        self.assertFalse(answer.endswith(b"<still open>"))
+
+    def test_a_trickling_body_is_cut_off_and_others_are_served(self):
+        body = b'{"external_id": "slow", "channel": "x", "author": {"id": "1"}, "text": "t"}'
+        trickler = socket.create_connection(("127.0.0.1", self.daemon.port))
+        idle = [socket.create_connection(("127.0.0.1", self.daemon.port)) for _ in range(50)]
+        try:
+            trickler.sendall(b"POST /v1/complaints HTTP/1.1\r\nHost: x\r\n"
+                             b"Authorization: Bearer " + self.daemon.token.encode() +
+                             b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+            started = time.monotonic()
+            closed = False
+            for byte in body:
+                # Others are served while fifty idle and one trickling connection wait.
+                self.assertEqual(self.daemon.request("GET", "/healthz")[0], 200)
+                try:
+                    trickler.sendall(bytes([byte]))
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.2)
+                if time.monotonic() - started > 5:
+                    break
+            # read_timeout (1 s) bounds the whole request, however steadily it trickles.
+            self.assertTrue(closed, "the trickling client was not cut off")
+            self.assertLess(time.monotonic() - started, 5)
+        finally:
+            trickler.close()
+            for s in idle:
+                s.close()
+        # Nothing of it was stored.
+        status, listed, _ = self.daemon.request("GET", "/v1/handoffs?state=open")
+        self.assertEqual(listed["handoffs"], [])
+
+
 def can_mount_tmpfs():
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False

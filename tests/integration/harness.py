@@ -126,6 +126,8 @@ class Daemon:
     def start(self, env=None, wrapper=(), pass_fds=()):
         """`env` is added to the environment; `wrapper` is a command line to run ackd under
         (it ends with "$@"-style arguments), with `pass_fds` kept open for it."""
+        if getattr(self, "log", None):
+            self.log.close()  # a restart
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [*wrapper, self.ackd, "serve", "--config", os.path.join(self.dir, "ackd.yaml")],

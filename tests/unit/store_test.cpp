@@ -124,7 +124,9 @@ absl::StatusOr<IngestResult> ingest_case(Store& s, CaseRecord rec) {
   auto ext = rec.external_id;
   auto author = rec.author_id;
   return ingest(
-      s, ext, [rec = std::move(rec)](const AuthorHistory&) { return rec; }, author);
+      s, ext,
+      [rec = std::move(rec)](const AuthorHistory&, const std::optional<Pause>&) { return rec; },
+      author);
 }
 
 // Holds the writer inside a transaction until release(), so that the jobs queued meanwhile
@@ -137,7 +139,7 @@ class WriterGate {
     auto entered = inside->get_future();
     s.ingest(
         "x", "gate", "gate",
-        [open, inside](const AuthorHistory&) {
+        [open, inside](const AuthorHistory&, const std::optional<Pause>&) {
           inside->set_value();
           open.wait();
           return make_case("gate", "gate");
@@ -163,13 +165,13 @@ TEST_CASE("store: open creates the directory and sets the schema version") {
     CHECK(fs::exists(dir / "ackd.db"));
     CHECK(s->outbox_depth() == 0);
   }
-  CHECK(query_int(dir, "PRAGMA user_version") == 2);
+  CHECK(query_int(dir, "PRAGMA user_version") == schema::kLatestVersion);
   CHECK(query_int(dir,
                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                   "('complaints', 'handoffs', 'outbox', 'timeline')") == 4);
   // Reopening a current database migrates nothing and keeps the version.
   open_store(dir).reset();
-  CHECK(query_int(dir, "PRAGMA user_version") == 2);
+  CHECK(query_int(dir, "PRAGMA user_version") == schema::kLatestVersion);
 }
 
 TEST_CASE("store: a version 1 database is migrated with its cases, deliveries and timers") {
@@ -271,7 +273,7 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   CHECK(s->outbox_depth() == 4);
 
   bool planned = false;
-  auto again = ingest(*s, "1790", [&](const AuthorHistory&) {
+  auto again = ingest(*s, "1790", [&](const AuthorHistory&, const std::optional<Pause>&) {
     planned = true;
     return make_case("1790");
   });
@@ -309,7 +311,7 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
 TEST_CASE("store: nothing is stored when the planner throws") {
   TempDir tmp;
   auto s = open_store(tmp.path);
-  auto r = ingest(*s, "boom", [](const AuthorHistory&) -> CaseRecord {
+  auto r = ingest(*s, "boom", [](const AuthorHistory&, const std::optional<Pause>&) -> CaseRecord {
     throw std::runtime_error("policy exploded");
   });
   REQUIRE_FALSE(r.ok());
@@ -321,13 +323,18 @@ TEST_CASE("store: nothing is stored when the planner throws") {
   auto fa = a.get_future(), fb = b.get_future(), fc = c.get_future();
   auto commits_before = s->commits();
   s->ingest(
-      "x", "a", "1", [](const AuthorHistory&) { return make_case("a", "1"); },
+      "x", "a", "1",
+      [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("a", "1"); },
       [&](auto res) { a.set_value(std::move(res)); });
   s->ingest(
-      "x", "b", "1", [](const AuthorHistory&) -> CaseRecord { throw std::runtime_error("no"); },
+      "x", "b", "1",
+      [](const AuthorHistory&, const std::optional<Pause>&) -> CaseRecord {
+        throw std::runtime_error("no");
+      },
       [&](auto res) { b.set_value(std::move(res)); });
   s->ingest(
-      "x", "c", "1", [](const AuthorHistory&) { return make_case("c", "1"); },
+      "x", "c", "1",
+      [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("c", "1"); },
       [&](auto res) { c.set_value(std::move(res)); });
   gate.release();
   CHECK(fa.get().ok());
@@ -351,12 +358,13 @@ TEST_CASE("store: a constraint failure undoes only its own job") {
   std::promise<absl::StatusOr<IngestResult>> a, b;
   auto fa = a.get_future(), fb = b.get_future();
   s->ingest(
-      "x", "a", "1", [](const AuthorHistory&) { return make_case("a", "1"); },
+      "x", "a", "1",
+      [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("a", "1"); },
       [&](auto res) { a.set_value(std::move(res)); });
   // Its complaint row goes in, then its outbox row collides with a's idempotency key.
   s->ingest(
       "x", "b", "1",
-      [](const AuthorHistory&) {
+      [](const AuthorHistory&, const std::optional<Pause>&) {
         auto r = make_case("b", "1");
         r.outbox.push_back({0, r.id, "reply", 0, "x-reply", "c-a:reply", "{}", now()});
         return r;
@@ -390,7 +398,9 @@ TEST_CASE("store: concurrent ingests share transactions") {
         auto ext = std::to_string(th) + "-" + std::to_string(i);
         s->ingest(
             "x", ext, std::to_string(th),
-            [ext, th](const AuthorHistory&) { return make_case(ext, std::to_string(th)); },
+            [ext, th](const AuthorHistory&, const std::optional<Pause>&) {
+              return make_case(ext, std::to_string(th));
+            },
             [&](absl::StatusOr<IngestResult> r) {
               std::lock_guard lock(mu);
               if (r.ok()) {
@@ -434,14 +444,14 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   auto t1 = t0 + std::chrono::hours(1);
   s->ingest(
       "x", "a", "7",
-      [&](const AuthorHistory& h) {
+      [&](const AuthorHistory& h, const std::optional<Pause>&) {
         seen_a = h;
         return make_case("a", "7", t1);
       },
       [&](auto) { a_done.set_value(); });
   s->ingest(
       "x", "b", "7",
-      [&](const AuthorHistory& h) {
+      [&](const AuthorHistory& h, const std::optional<Pause>&) {
         seen_b = h;
         return make_case("b", "7", t1 + std::chrono::minutes(1));
       },
@@ -713,4 +723,73 @@ TEST_CASE("store: a read-only database refuses ingest and stores nothing") {
   CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == 1);
   CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox") == 1);
   CHECK(query_int(tmp.path, "SELECT count(*) FROM timeline WHERE complaint_id = 'c-refused'") == 0);
+}
+
+TEST_CASE("store: a pause holds pending replies, survives a restart, and resume releases them") {
+  TempDir tmp;
+  auto at = now();
+  {
+    auto s = open_store(tmp.path);
+    CHECK_FALSE(s->pause_at_open());
+    REQUIRE(ingest_case(*s, make_handoff_case("p1", at)).ok());
+    auto late = make_case("p2", "43", at);
+    late.outbox[0].held = true;  // planned while paused
+    REQUIRE(ingest_case(*s, late).ok());
+    auto paused = wait_for<PauseResult>([&](auto done) {
+      s->set_pause(Pause{"sato", "flame on X", at}, HeldReplies::send, at, std::move(done));
+    });
+    REQUIRE(paused.ok());
+    REQUIRE(paused->pause);
+    CHECK(paused->held.size() == 1);  // p1's reply; p2's was held from the start
+    auto again = wait_for<PauseResult>([&](auto done) {
+      s->set_pause(Pause{"kato", "later", at + std::chrono::seconds(60)}, HeldReplies::send, at,
+                   std::move(done));
+    });
+    REQUIRE(again.ok());
+    CHECK(again->pause->by == "sato");  // the first pause stands
+    CHECK(again->held.empty());
+  }
+  auto s = open_store(tmp.path);
+  REQUIRE(s->pause_at_open());
+  CHECK(s->pause_at_open()->by == "sato");
+  CHECK(s->pause_at_open()->reason == "flame on X");
+  auto pending =
+      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  REQUIRE(pending.ok());
+  for (const auto& item : *pending) CHECK(item.kind != "reply");  // notices go on
+  CHECK(pending->size() == 3);
+
+  auto resumed = wait_for<PauseResult>(
+      [&](auto done) { s->set_pause(std::nullopt, HeldReplies::send, at, std::move(done)); });
+  REQUIRE(resumed.ok());
+  CHECK_FALSE(resumed->pause);
+  REQUIRE(resumed->released.size() == 2);
+  CHECK(resumed->released[0].idempotency_key == "c-p1:reply");
+  CHECK(resumed->released[1].idempotency_key == "c-p2:reply");
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-p1", std::move(done)); });
+  REQUIRE(tl.ok());
+  std::vector<std::string> events;
+  for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
+  CHECK(std::find(events.begin(), events.end(), "reply_held") != events.end());
+  CHECK(std::find(events.begin(), events.end(), "reply_released") != events.end());
+}
+
+TEST_CASE("store: resuming with drop cancels what the pause held") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  REQUIRE(ingest_case(*s, make_case("d1", "42", at)).ok());
+  CHECK(s->outbox_depth() == 1);
+  REQUIRE(wait_for<PauseResult>([&](auto done) {
+            s->set_pause(Pause{"sato", "", at}, HeldReplies::drop, at, std::move(done));
+          }).ok());
+  auto resumed = wait_for<PauseResult>(
+      [&](auto done) { s->set_pause(std::nullopt, HeldReplies::drop, at, std::move(done)); });
+  REQUIRE(resumed.ok());
+  CHECK(resumed->dropped == 1);
+  CHECK(resumed->released.empty());
+  CHECK(s->outbox_depth() == 0);
+  auto tl = wait_for<json>([&](auto done) { s->timeline("c-d1", std::move(done)); });
+  REQUIRE(tl.ok());
+  CHECK((*tl)["outbox"][0]["state"] == "cancelled");
 }

@@ -54,6 +54,9 @@ struct DeliveryRetry {
   std::chrono::milliseconds max_backoff{60000};
 };
 
+// What the kill switch does with the replies of complaints accepted while it is on.
+enum class PausedReplies { hold, suppress };
+
 // ackd.yaml, owned by ops (CONTRACT.md, "Daemon configuration").
 struct Config {
   std::string listen = "127.0.0.1:8080";
@@ -67,6 +70,7 @@ struct Config {
   HttpLimits http;
   OverloadLimits overload;
   DeliveryRetry delivery;
+  PausedReplies paused_replies = PausedReplies::hold;
   policy::SourceLocation policy_where;
 };
 

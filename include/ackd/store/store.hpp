@@ -27,7 +27,8 @@ struct OutboxItem {
   std::string idempotency_key;  // the same on every attempt
   std::string payload;          // the JSON body to send
   time::Instant due_at;
-  int attempts = 0;  // attempts already made
+  int attempts = 0;   // attempts already made
+  bool held = false;  // a reply kept back while ackd is paused: stored, not sent
 };
 
 // The handoff of a case to a team, as stored.
@@ -63,10 +64,19 @@ struct CaseRecord {
   nlohmann::json response;         // the body answered to the connector
 };
 
-// Decides what to store for a complaint from what the store knows of its author. Runs on
-// the store's writer thread, inside the transaction, so two complaints from one author in
-// one batch see each other.
-using Planner = std::function<CaseRecord(const AuthorHistory& history)>;
+// The kill switch: while paused, no reply goes to a customer (handoffs go on).
+struct Pause {
+  std::string by;
+  std::string reason;
+  time::Instant since;
+};
+
+// Decides what to store for a complaint from what the store knows of its author and the
+// pause in force. Runs on the store's writer thread, inside the transaction, so two
+// complaints from one author in one batch see each other, and a pause takes effect for
+// every complaint stored after it.
+using Planner =
+    std::function<CaseRecord(const AuthorHistory& history, const std::optional<Pause>& pause)>;
 
 struct IngestResult {
   bool duplicate = false;
@@ -89,6 +99,16 @@ struct ResolveResult {
   ResolveOutcome outcome = ResolveOutcome::not_found;
   std::vector<std::int64_t> cancelled;
   std::optional<OutboxItem> followup;  // scheduled after resolution
+};
+
+// What happens to the replies held during a pause when it ends.
+enum class HeldReplies { send, drop };
+
+struct PauseResult {
+  std::optional<Pause> pause;        // in force after the call
+  std::vector<std::int64_t> held;    // replies newly held: take them off the queues
+  std::vector<OutboxItem> released;  // replies to send now (resume, HeldReplies::send)
+  std::int64_t dropped = 0;          // replies never to be sent (HeldReplies::drop)
 };
 
 struct StoreOptions {
@@ -126,7 +146,15 @@ class Store {
                            std::string error);
   void mark_failed(std::int64_t outbox_id, int attempts, std::string error);
 
-  // Everything owed and not yet delivered, failed or cancelled, oldest first (for start-up).
+  // Pauses replies (holds every pending one) or, with no pause, resumes them. Idempotent:
+  // pausing again keeps the first pause; resuming when not paused changes nothing.
+  void set_pause(std::optional<Pause> pause, HeldReplies on_resume, time::Instant now,
+                 std::function<void(absl::StatusOr<PauseResult>)> done);
+  // The pause in force when the store was opened (it survives restarts).
+  std::optional<Pause> pause_at_open() const;
+
+  // Everything owed and not yet delivered, failed or cancelled, oldest first (for start-up);
+  // held replies are not in it.
   void pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done);
 
   // The complaint, its decision and its timeline; NotFound if unknown.
