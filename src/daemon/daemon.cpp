@@ -495,7 +495,8 @@ class Daemon::Impl {
           asio::post(io_, [this, request, respond, complaint, arrived, r = std::move(r)]() mutable {
             accepted(*request, respond, *complaint, arrived, std::move(r));
           });
-        });
+        },
+        complaint->thread_id);
   }
 
   void accepted(const Request& req, const Respond& respond, const Complaint& c,

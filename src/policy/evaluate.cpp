@@ -182,6 +182,9 @@ void gather_facts(const Policy& p, const Complaint& c, Facts& f) {
   for (std::size_t i = 0; i < kTextFieldCount; ++i) {
     if (static_cast<Field>(i) == Field::lang) continue;
     text::normalize_into(raw[i], f.text[i]);
+    // `f` outlives the policy it was last filled for (a reload, replay --compare): hits
+    // left from another policy would name keywords, and index rules, this one lacks.
+    f.hits[i].clear();
     if (p.field_has_keywords[i]) p.keywords[i].match_ids(f.text[i], f.hits[i]);
   }
   f.pii = p.pii->find(f.text[static_cast<std::size_t>(Field::text)]);
@@ -232,6 +235,19 @@ Handoff plan_handoff(const Policy& p, const HandoffSpec& spec, time::Instant sta
   return h;
 }
 
+// The author's handle or id when it is one of the policy's own accounts.
+std::optional<std::string> own_account(const Policy& p, const Complaint& c) {
+  if (p.safety.own_accounts.empty()) return std::nullopt;
+  std::string handle = c.author.handle;
+  if (!handle.empty() && handle[0] == '@') handle.erase(0, 1);
+  std::transform(handle.begin(), handle.end(), handle.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  for (const auto& own : p.safety.own_accounts) {
+    if ((!handle.empty() && own == handle) || own == c.author.id) return own;
+  }
+  return std::nullopt;
+}
+
 void decide_reply(const Policy& p, const Rule& rule, const Facts& f, Decision& d) {
   const Complaint& c = *f.complaint;
   const ReplyTemplate& t = p.templates[rule.reply->template_index];
@@ -271,9 +287,17 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, Decision& d
   d.reply = std::move(reply);
   d.reply_status = ReplyStatus::queued;
 
-  if (c.author.bot) {
+  // Loop guards first: an automatic reply to a bot, to ourselves or twice in one thread is
+  // how two bots end up answering each other forever.
+  if (auto own = own_account(p, c)) {
     d.reply_status = ReplyStatus::suppressed;
-    d.reason = "the author is marked as a bot";
+    d.reason = "loop guard: '" + *own + "' is one of our own accounts (safety.own_accounts)";
+  } else if (c.author.bot) {
+    d.reply_status = ReplyStatus::suppressed;
+    d.reason = "loop guard: the author is marked as a bot";
+  } else if (f.history->thread_answered) {
+    d.reply_status = ReplyStatus::suppressed;
+    d.reason = "loop guard: this thread already had its automatic reply";
   } else if (const auto& limit = p.safety.replies_per_author) {
     auto sent = count_within(f.history->replies, f.at, limit->per);
     if (static_cast<std::int64_t>(sent) >= limit->max) {

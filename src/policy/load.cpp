@@ -347,7 +347,17 @@ void Loader::build_safety() {
   YamlReader& r = *safety_->reader;
   const YAML::Node& node = safety_->value;
   if (!r.is_map(node, "safety")) return;
-  r.check_keys(node, {"banned", "replies_per_author", "name", "pii"}, "safety");
+  r.check_keys(node, {"banned", "replies_per_author", "name", "pii", "own_accounts"}, "safety");
+  if (auto own = node["own_accounts"]) {
+    if (auto accounts = expand(own, "own_accounts", r)) {
+      for (auto account : *accounts) {
+        if (!account.empty() && (account[0] == '@')) account.erase(0, 1);
+        std::transform(account.begin(), account.end(), account.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        if (!account.empty()) s.own_accounts.push_back(account);
+      }
+    }
+  }
   if (auto banned = node["banned"]) {
     if (auto phrases = expand(banned, "banned", r)) {
       for (const auto& phrase : *phrases) {

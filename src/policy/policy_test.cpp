@@ -88,7 +88,12 @@ class CaseRunner {
  private:
   bool read_history(const YAML::Node& h, AuthorHistory& history) {
     if (!r_.is_map(h, "history")) return false;
-    r_.check_keys(h, {"complaints", "replies"}, "history");
+    r_.check_keys(h, {"complaints", "replies", "thread_answered"}, "history");
+    if (auto answered = h["thread_answered"]) {
+      auto flag = r_.boolean(answered, "thread_answered");
+      if (!flag) return false;
+      history.thread_answered = *flag;
+    }
     for (auto [key, out] :
          {std::pair{"complaints", &history.complaints}, std::pair{"replies", &history.replies}}) {
       if (!h[key]) continue;

@@ -119,6 +119,13 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql"},
+    // One automatic reply per thread: the threads already answered, found by an index that
+    // holds only them.
+    {4, R"sql(
+ALTER TABLE complaints ADD COLUMN thread_id TEXT;
+CREATE INDEX complaints_answered_threads ON complaints (channel, thread_id)
+  WHERE thread_id IS NOT NULL AND reply_counts = 1;
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

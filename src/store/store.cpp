@@ -386,7 +386,8 @@ class Store::Impl {
 namespace {
 
 IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& external_id,
-                       const std::string& author_id, const Planner& plan) {
+                       const std::string& author_id, const std::string& thread_id,
+                       const Planner& plan) {
   auto& db = tx.db;
   {
     auto q = db.query("SELECT id, response FROM complaints WHERE channel = ? AND external_id = ?");
@@ -419,6 +420,13 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
     q.bind_all(channel, author_id, since);
     while (q.step()) history.replies.push_back(from_unix(q.integer(0)));
   }
+  if (!thread_id.empty()) {
+    auto q = db.query(
+        "SELECT 1 FROM complaints WHERE channel = ? AND thread_id = ? AND thread_id IS NOT NULL "
+        "AND reply_counts = 1 LIMIT 1");
+    q.bind_all(channel, thread_id);
+    history.thread_answered = q.step();
+  }
 
   CaseRecord rec;
   try {
@@ -433,12 +441,13 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
   // The key the duplicate check used is the one stored, whatever the plan says.
   db.query(
         "INSERT INTO complaints (id, channel, external_id, author_id, received_at, accepted_at, "
-        "complaint, rule, policy_version, reply_status, reason, reply_counts, decision, response) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "complaint, rule, policy_version, reply_status, reason, reply_counts, decision, response, "
+        "thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(rec.id, channel, external_id, author_id, to_unix(rec.received_at),
                 to_unix(rec.accepted_at), rec.complaint.dump(), rec.rule, rec.policy_version,
                 rec.reply_status, rec.reason, rec.reply_counts_for_author ? 1 : 0,
-                rec.decision.dump(), rec.response.dump())
+                rec.decision.dump(), rec.response.dump(),
+                thread_id.empty() ? std::optional<std::string>() : std::optional(thread_id))
       .run();
 
   if (rec.handoff) {
@@ -882,12 +891,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::open(const StoreOptions& options) 
 }
 
 void Store::ingest(std::string channel, std::string external_id, std::string author_id,
-                   Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done) {
+                   Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done,
+                   std::string thread_id) {
   impl_->submit<IngestResult>(
       [channel = std::move(channel), external_id = std::move(external_id),
-       author_id = std::move(author_id), plan = std::move(plan)](Tx& tx) {
-        return do_ingest(tx, channel, external_id, author_id, plan);
-      },
+       author_id = std::move(author_id), thread_id = std::move(thread_id), plan = std::move(plan)](
+          Tx& tx) { return do_ingest(tx, channel, external_id, author_id, thread_id, plan); },
       std::move(done));
 }
 

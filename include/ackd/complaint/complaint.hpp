@@ -41,6 +41,9 @@ struct Complaint {
 struct AuthorHistory {
   std::vector<time::Instant> complaints;
   std::vector<time::Instant> replies;
+  // An automatic reply already went (or is owed) in this complaint's thread: one per thread,
+  // so two bots answering each other stop after one reply each.
+  bool thread_answered = false;
 };
 
 // Validates and converts a parsed JSON body. Errors are InvalidArgument with a message

@@ -141,6 +141,9 @@ struct Safety {
   std::vector<std::string> banned;             // as written
   std::vector<std::string> banned_normalized;  // what texts are compared against
   std::optional<RateLimit> replies_per_author;
+  // The company's own accounts (handles without '@', lower case, or author ids): never
+  // answered, so ackd cannot reply to itself or to a colleague's post.
+  std::vector<std::string> own_accounts;
   text::NameRules name;
   std::map<std::string, std::string> name_fallback;  // by language
   std::vector<text::PiiPattern> pii_patterns;

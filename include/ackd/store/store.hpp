@@ -132,8 +132,9 @@ class Store {
 
   // Accepts a complaint unless (channel, external_id) is already stored. A non-OK status
   // means nothing was stored (e.g. the disk is full).
+  // `thread_id` (may be empty) tells the planner whether the thread was already answered.
   void ingest(std::string channel, std::string external_id, std::string author_id, Planner plan,
-              std::function<void(absl::StatusOr<IngestResult>)> done);
+              std::function<void(absl::StatusOr<IngestResult>)> done, std::string thread_id = {});
 
   void claim(std::string complaint_id, std::string agent, time::Instant now,
              std::function<void(absl::StatusOr<ClaimResult>)> done);

@@ -1,0 +1,72 @@
+"""Two ackd-like bots answering each other: each company's replies are posted to the other
+company's ackd as complaints (as a platform connector would), in the same thread. The loop
+guards stop it after one reply each. The real daemons, 127.0.0.1 only.
+
+usage: loop_test.py ACKD_BINARY [unittest arguments]
+"""
+import os
+import sys
+import threading
+import time
+import unittest
+
+from harness import Daemon, Receiver, complaint, wait_until
+
+ACKD = None
+
+
+class Relay:
+    """A receiver whose replies are posted to another daemon as complaints by `account`."""
+
+    def __init__(self, account):
+        self.account = account
+        self.target = None
+        self.receiver = Receiver()
+        self.receiver.status = self.forward
+
+    def forward(self, path):
+        if path == "/x/reply" and self.target is not None:
+            threading.Thread(target=self._post, daemon=True).start()
+        return 200
+
+    def _post(self):
+        time.sleep(0.05)  # after this delivery is recorded
+        reply = self.receiver.messages("/x/reply")[-1]["body"]
+        self.target.post_complaint(complaint(
+            f"from-{self.account}-{reply['complaint_id']}", author=self.account,
+            text=reply["text"], thread_id=reply["thread_id"]) | {"author": {
+                "id": self.account, "handle": self.account, "name": self.account}})
+
+
+class LoopTest(unittest.TestCase):
+    def test_two_bots_stop_after_one_reply_each(self):
+        relay_a, relay_b = Relay("acme_a"), Relay("acme_b")
+        a = Daemon(ACKD, relay_a.receiver).start()
+        b = Daemon(ACKD, relay_b.receiver).start()
+        relay_a.target, relay_b.target = b, a
+        try:
+            status, first, _ = a.post_complaint(complaint(1, author="customer", thread_id="T1"))
+            self.assertEqual(status, 202)
+            # A answers the customer; B gets that as a complaint and answers once; A gets
+            # B's answer in a thread it already answered and stays quiet.
+            self.assertTrue(wait_until(lambda: len(relay_b.receiver.messages("/x/reply")) == 1))
+            time.sleep(1.5)
+            self.assertEqual(len(relay_a.receiver.messages("/x/reply")), 1)
+            self.assertEqual(len(relay_b.receiver.messages("/x/reply")), 1)
+            status, listed, _ = a.request("GET", "/v1/handoffs?state=open")
+            second = [h["id"] for h in listed["handoffs"] if h["id"] != first["id"]]
+            self.assertEqual(len(second), 1, "B's answer reached A as a complaint")
+            _, timeline, _ = a.request("GET", f"/v1/complaints/{second[0]}")
+            self.assertEqual(timeline["decision"]["reply"], "suppressed")
+            self.assertEqual(timeline["decision"]["reason"],
+                             "loop guard: this thread already had its automatic reply")
+        finally:
+            for d in (a, b):
+                d.cleanup()
+            relay_a.receiver.close()
+            relay_b.receiver.close()
+
+
+if __name__ == "__main__":
+    ACKD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
