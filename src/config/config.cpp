@@ -204,6 +204,9 @@ void check_references(const Config& config, const policy::Policy& policy,
     check_sink(team.notify, team.notify_where, who);
     for (const auto& e : team.escalate) check_sink(e.sink, e.where, who);
   }
+  if (const auto& storm = policy.safety.storm; storm && !storm->notify.empty()) {
+    check_sink(storm->notify, storm->notify_where, "safety.storm");
+  }
   bool replies = false;
   for (const auto& rule : policy.rules) replies = replies || rule.reply.has_value();
   if (!replies) return;

@@ -120,6 +120,8 @@ struct Metrics {
   metrics::CounterFamily& failures =
       registry.counter("ackd_delivery_failures_total",
                        "Deliveries given up after the last attempt, by sink.", {"sink"});
+  metrics::CounterFamily& storms = registry.counter(
+      "ackd_storms_total", "Storm mode edges (safety.storm), by rule.", {"rule", "edge"});
   metrics::CounterFamily& notices =
       registry.counter("ackd_notices_sent_total", "Notices delivered to teams, by kind.", {"kind"});
   metrics::CounterFamily& reloads =
@@ -154,6 +156,10 @@ class Daemon::Impl {
         watchdog_timer_(io_),
         status_timer_(io_) {
     pause_ = store_->pause_at_open();
+    storm_ = make_storm_detector(*policy_);
+    metrics_.registry.gauge("ackd_storms_active", "Rules in storm mode now.", [this] {
+      return storm_ ? static_cast<double>(storm_->storming().size()) : 0.0;
+    });
     if (pause_) {
       spdlog::warn("replies are paused (by {}: {}), as they were when ackd stopped", pause_->by,
                    pause_->reason);
@@ -241,6 +247,7 @@ class Daemon::Impl {
     notifier_.ready(status_line());
     ping_watchdog();
     report_status();
+    watch_storms();
     io_.run();
     store_->flush();
     spdlog::info("ackd stopped");
@@ -305,6 +312,7 @@ class Daemon::Impl {
     }
     // Requests already deciding hold the old policy; new ones get this one.
     policy_ = std::move(*fresh);
+    storm_ = make_storm_detector(*policy_);  // counts start again under the new thresholds
     metrics_.reloads.with({"success"}).inc();
     spdlog::info("policy reloaded: version {}, {} rules", policy_->version, policy_->rules.size());
     notifier_.ready(status_line());
@@ -332,6 +340,35 @@ class Daemon::Impl {
     });
   }
 
+  static std::shared_ptr<storm::Detector> make_storm_detector(const policy::Policy& p) {
+    if (!p.safety.storm) return nullptr;
+    return std::make_shared<storm::Detector>(p.safety.storm->threshold, p.safety.storm->within);
+  }
+
+  // Storms end by themselves: once a second the windows are moved on, and both edges are
+  // logged and counted here, on the io thread.
+  void watch_storms() {
+    storm_timer_.expires_after(std::chrono::seconds(1));
+    storm_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      if (storm_) {
+        storm_->expire(wall_now());
+        for (const auto& e : storm_->take_events()) {
+          metrics_.storms.with({e.rule, e.started ? "started" : "ended"}).inc();
+          if (e.started) {
+            spdlog::warn("storm mode on for rule {}: {} complaints within {}; public replies {}",
+                         e.rule, e.count, time::format_duration(policy_->safety.storm->within),
+                         policy_->safety.storm->template_index ? "use the storm template" : "stop");
+          } else {
+            spdlog::warn("storm mode off for rule {}: {} complaints in the window", e.rule,
+                         e.count);
+          }
+        }
+      }
+      watch_storms();
+    });
+  }
+
   void report_status() {
     if (!notifier_.enabled() || stopping_) return;
     status_timer_.expires_after(std::chrono::seconds(5));
@@ -348,6 +385,7 @@ class Daemon::Impl {
     spdlog::info("stopping: no new requests, finishing what is in flight");
     notifier_.stopping("stopping: finishing the requests and deliveries in flight");
     status_timer_.cancel();
+    storm_timer_.cancel();
     server_->stop();
     signals_.cancel();
     drain(Clock::now() + std::chrono::seconds(10));
@@ -429,7 +467,8 @@ class Daemon::Impl {
     nlohmann::json body = {{"policy", policy_->version},
                            {"store", store_healthy_ ? "writable" : "failing"},
                            {"stopping", stopping_},
-                           {"paused", pause_json()}};
+                           {"paused", pause_json()},
+                           {"storming", storm_ ? storm_->storming() : std::vector<std::string>{}}};
     // A failing sink does not make ackd unready (it still takes complaints): shown, not judged.
     auto& sinks = body["sinks"] = nlohmann::json::object();
     for (const auto& h : dispatcher_.health()) {
@@ -479,6 +518,7 @@ class Daemon::Impl {
     }
     mode.shadow = config_.mode == config::Mode::shadow;
     mode.drop_while_paused = config_.paused_replies == config::PausedReplies::suppress;
+    mode.storm = storm_;
     // The pause is the store's, read in the transaction: one switched on a moment ago
     // already holds this complaint's reply.
     auto planner = [policy = policy_, complaint, mode = std::move(mode), now = wall_now()](
@@ -742,8 +782,10 @@ class Daemon::Impl {
   asio::steady_timer status_timer_;
   std::uint64_t accepted_ = 0;
   std::size_t pending_ = 0;
-  std::optional<store::Pause> pause_;  // the kill switch, as the store last reported it  //
-                                       // complaints handed to the store, not yet answered
+  std::optional<store::Pause> pause_;       // the kill switch, as the store last reported it
+  std::shared_ptr<storm::Detector> storm_;  // for the policy in force; null without safety.storm
+  asio::steady_timer storm_timer_{io_};     //
+                                            // complaints handed to the store, not yet answered
   std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
   bool stopping_ = false;
   bool store_healthy_ = true;

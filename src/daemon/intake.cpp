@@ -34,6 +34,17 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
   auto d = policy::evaluate(policy, c, history, now);
   store::CaseRecord rec;
   rec.id = new_case_id();
+  // Every complaint counts towards its rule's storm; one that storms is decided again with
+  // the storm in force (its public reply changes or stops). The first complaint past the
+  // threshold carries the incident notice.
+  bool storm_started = false;
+  if (mode.storm && policy.safety.storm) {
+    const auto state = mode.storm->record(d.rule_id, d.started);
+    storm_started = state == storm::Detector::State::started;
+    if (state != storm::Detector::State::calm && d.reply) {
+      d = policy::evaluate(policy, c, history, now, {.storming = {d.rule_id}});
+    }
+  }
   rec.channel = c.channel;
   rec.external_id = c.external_id;
   rec.author_id = c.author.id;
@@ -92,6 +103,30 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
       item.due_at = del.due_at;
       item.held = hold_reply && !mode.drop_while_paused && item.kind == "reply";
       rec.outbox.push_back(std::move(item));
+    }
+    if (storm_started && !policy.safety.storm->notify.empty()) {
+      const auto& s = *policy.safety.storm;
+      store::OutboxItem incident;
+      incident.complaint_id = rec.id;
+      incident.kind = "incident";
+      incident.sink = s.notify;
+      incident.idempotency_key = rec.id + ":incident";
+      incident.payload =
+          nlohmann::json{{"kind", "incident"},
+                         {"event", "storm"},
+                         {"rule", d.rule_id},
+                         {"threshold", s.threshold},
+                         {"within", time::format_duration(s.within)},
+                         {"complaint_id", rec.id},
+                         {"channel", c.channel},
+                         {"public_replies",
+                          s.template_index
+                              ? "storm template '" + policy.templates[*s.template_index].name + "'"
+                              : std::string("stopped")},
+                         {"idempotency_key", incident.idempotency_key}}
+              .dump();
+      incident.due_at = now;
+      rec.outbox.push_back(std::move(incident));
     }
   }
   rec.response = {{"id", rec.id},

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "ackd/complaint/complaint.hpp"
 #include "ackd/policy/policy.hpp"
 #include "ackd/store/store.hpp"
+#include "ackd/storm/detector.hpp"
 #include "ackd/time/instant.hpp"
 
 namespace ackd::daemon {
@@ -16,6 +18,8 @@ struct IntakeMode {
   bool shadow = false;     // record, send nothing
   std::optional<store::Pause> pause;  // the kill switch: no reply reaches a customer
   bool drop_while_paused = false;     // pause.replies: suppress (else hold)
+  // Counts complaints per rule for the policy's safety.storm; null without one.
+  std::shared_ptr<storm::Detector> storm;
 };
 
 // Everything to store for a newly accepted complaint: the decision, the handoff, and what it

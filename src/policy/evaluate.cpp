@@ -248,9 +248,31 @@ std::optional<std::string> own_account(const Policy& p, const Complaint& c) {
   return std::nullopt;
 }
 
-void decide_reply(const Policy& p, const Rule& rule, const Facts& f, Decision& d) {
+void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool storming, Decision& d) {
   const Complaint& c = *f.complaint;
-  const ReplyTemplate& t = p.templates[rule.reply->template_index];
+  bool direct_message = rule.reply->visibility == ReplyVisibility::direct_message;
+  if (rule.reply->visibility == ReplyVisibility::as_received) {
+    direct_message = c.visibility == Visibility::private_message;
+  }
+  if (!direct_message && c.visibility == Visibility::private_message) {
+    direct_message = true;
+    d.notes.push_back("the complaint is private: the reply goes by direct message");
+  }
+  if (!direct_message && f.pii) {
+    direct_message = true;
+    d.notes.push_back("personal data (" + std::string(*f.pii) +
+                      ") in a public post: the reply goes by direct message");
+  }
+  // In a storm a hundred identical public answers make things worse: the rule's public
+  // replies take the storm template, or none at all. Direct messages still go.
+  const bool storm_in_public = storming && !direct_message;
+  const ReplyTemplate* chosen = &p.templates[rule.reply->template_index];
+  if (storm_in_public && p.safety.storm->template_index) {
+    chosen = &p.templates[*p.safety.storm->template_index];
+    d.notes.push_back("storm mode: rule '" + rule.id + "' answers in public with template '" +
+                      chosen->name + "'");
+  }
+  const ReplyTemplate& t = *chosen;
   auto text = t.by_lang.find(d.lang);
   if (text == t.by_lang.end()) {
     d.notes.push_back("template '" + t.name + "' has no '" + d.lang + "' text: answered in '" +
@@ -261,19 +283,7 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, Decision& d
   Reply reply;
   reply.template_name = t.name;
   reply.lang = d.lang;
-  reply.direct_message = rule.reply->visibility == ReplyVisibility::direct_message;
-  if (rule.reply->visibility == ReplyVisibility::as_received) {
-    reply.direct_message = c.visibility == Visibility::private_message;
-  }
-  if (!reply.direct_message && c.visibility == Visibility::private_message) {
-    reply.direct_message = true;
-    d.notes.push_back("the complaint is private: the reply goes by direct message");
-  }
-  if (!reply.direct_message && f.pii) {
-    reply.direct_message = true;
-    d.notes.push_back("personal data (" + std::string(*f.pii) +
-                      ") in a public post: the reply goes by direct message");
-  }
+  reply.direct_message = direct_message;
   render::Values values;
   values.name = display_name(p, c, d.lang);
   values.handle = text::sanitize_handle(c.author.handle);
@@ -298,6 +308,12 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, Decision& d
   } else if (f.history->thread_answered) {
     d.reply_status = ReplyStatus::suppressed;
     d.reason = "loop guard: this thread already had its automatic reply";
+  } else if (storm_in_public && !p.safety.storm->template_index) {
+    d.reply_status = ReplyStatus::suppressed;
+    d.reason = "storm mode: more than " + std::to_string(p.safety.storm->threshold) +
+               " complaints of rule '" + rule.id + "' within " +
+               time::format_duration(p.safety.storm->within) +
+               "; public replies stop until it calms down";
   } else if (const auto& limit = p.safety.replies_per_author) {
     auto sent = count_within(f.history->replies, f.at, limit->per);
     if (static_cast<std::int64_t>(sent) >= limit->max) {
@@ -355,7 +371,12 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   d.priority = chosen->priority;
   d.followup = chosen->followup;
   if (chosen->handoff) d.handoff = plan_handoff(p, *chosen->handoff, f.at);
-  if (chosen->reply) decide_reply(p, *chosen, f, d);
+  if (chosen->reply) {
+    const bool storming =
+        p.safety.storm && std::find(options.storming.begin(), options.storming.end(), chosen->id) !=
+                              options.storming.end();
+    decide_reply(p, *chosen, f, storming, d);
+  }
   return d;
 }
 

@@ -74,6 +74,7 @@ class Loader {
   void build_channels();
   void build_calendars();
   void build_safety();
+  void build_storm();
   void build_templates();
   void build_teams();
   void build_rules();
@@ -208,6 +209,7 @@ std::shared_ptr<Policy> Loader::build() {
   build_calendars();
   build_safety();
   build_templates();
+  build_storm();
   build_teams();
   build_rules();
   lint_policy(p, diagnostics_);
@@ -339,6 +341,54 @@ void Loader::build_calendars() {
   }
 }
 
+// After the templates, which a storm may name.
+void Loader::build_storm() {
+  if (!safety_) return;
+  YamlReader& r = *safety_->reader;
+  const YAML::Node& storm = safety_->value["storm"];
+  if (!storm || !r.is_map(storm, "safety.storm")) return;
+  r.check_keys(storm, {"threshold", "within", "template", "notify"}, "safety.storm");
+  StormMode mode;
+  bool ok = true;
+  if (auto t = storm["threshold"]) {
+    auto n = r.integer(t, "threshold");
+    if (n && *n < 1) r.error(t, "threshold must be at least 1");
+    ok = ok && n && *n >= 1;
+    if (n) mode.threshold = *n;
+  } else {
+    r.error(storm, "safety.storm needs threshold and within");
+    ok = false;
+  }
+  if (auto w = storm["within"]) {
+    auto d = r.duration(w, "within");
+    ok = ok && d.has_value();
+    if (d) mode.within = *d;
+  } else if (ok) {
+    r.error(storm, "safety.storm needs threshold and within");
+    ok = false;
+  }
+  if (auto t = storm["template"]; t && !(t.IsScalar() && t.Scalar() == "none")) {
+    if (auto name = r.string(t, "template")) {
+      auto& templates = policy_->templates;
+      auto found = std::find_if(templates.begin(), templates.end(),
+                                [&](const auto& x) { return x.name == *name; });
+      if (found == templates.end()) {
+        unknown(t, r, "template", *name, names_of(templates));
+        ok = false;
+      } else {
+        mode.template_index = static_cast<std::size_t>(found - templates.begin());
+      }
+    }
+  }
+  if (auto n = storm["notify"]) {
+    if (auto sink = r.string(n, "notify")) {
+      mode.notify = *sink;
+      mode.notify_where = r.at(n);
+    }
+  }
+  if (ok) policy_->safety.storm = mode;
+}
+
 void Loader::build_safety() {
   Safety& s = policy_->safety;
   s.pii_patterns = text::default_pii_patterns();
@@ -347,7 +397,8 @@ void Loader::build_safety() {
   YamlReader& r = *safety_->reader;
   const YAML::Node& node = safety_->value;
   if (!r.is_map(node, "safety")) return;
-  r.check_keys(node, {"banned", "replies_per_author", "name", "pii", "own_accounts"}, "safety");
+  r.check_keys(node, {"banned", "replies_per_author", "name", "pii", "own_accounts", "storm"},
+               "safety");
   if (auto own = node["own_accounts"]) {
     if (auto accounts = expand(own, "own_accounts", r)) {
       for (auto account : *accounts) {

@@ -126,6 +126,32 @@ ALTER TABLE complaints ADD COLUMN thread_id TEXT;
 CREATE INDEX complaints_answered_threads ON complaints (channel, thread_id)
   WHERE thread_id IS NOT NULL AND reply_counts = 1;
 )sql"},
+    // Storm mode's incident notice is an outbox row like the others (kind 'incident').
+    {5, R"sql(
+CREATE TABLE outbox_v5 (
+  id              INTEGER PRIMARY KEY,
+  complaint_id    TEXT NOT NULL REFERENCES complaints (id),
+  kind            TEXT NOT NULL CHECK (kind IN ('reply', 'handoff', 'escalation', 'breach',
+                                                'followup', 'incident')),
+  level           INTEGER NOT NULL DEFAULT 0,
+  sink            TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  due_at          INTEGER NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_error      TEXT,
+  delivered_at    INTEGER,
+  held            INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1)),
+  UNIQUE (complaint_id, kind, level)
+);
+INSERT INTO outbox_v5 SELECT * FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v5 RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox (due_at) WHERE state = 'pending';
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

@@ -61,6 +61,8 @@ struct Decision {
 
 struct EvaluateOptions {
   bool trace = false;  // evaluate every rule and record why; slower
+  // Rules in storm mode now (safety.storm): their public replies change or stop.
+  std::vector<std::string> storming = {};
 };
 
 // The whole decision for one complaint, as a pure function of its inputs. The handoff

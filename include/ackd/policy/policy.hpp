@@ -137,6 +137,17 @@ struct RateLimit {
   time::Seconds per{0};
 };
 
+// Flame (炎上) mode: when more than `threshold` complaints match one rule within `within`,
+// that rule's public replies switch to a storm template, or stop (DMs still go), and one
+// incident notice goes to `notify`. It ends by itself when the rate falls back.
+struct StormMode {
+  std::int64_t threshold = 0;
+  time::Seconds within{0};
+  std::optional<std::size_t> template_index;  // none: public replies stop during a storm
+  std::string notify;                         // a sink of ackd.yaml; "" for none
+  SourceLocation notify_where;
+};
+
 struct Safety {
   std::vector<std::string> banned;             // as written
   std::vector<std::string> banned_normalized;  // what texts are compared against
@@ -144,6 +155,7 @@ struct Safety {
   // The company's own accounts (handles without '@', lower case, or author ids): never
   // answered, so ackd cannot reply to itself or to a colleague's post.
   std::vector<std::string> own_accounts;
+  std::optional<StormMode> storm;
   text::NameRules name;
   std::map<std::string, std::string> name_fallback;  // by language
   std::vector<text::PiiPattern> pii_patterns;

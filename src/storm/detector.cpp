@@ -1,0 +1,60 @@
+#include "ackd/storm/detector.hpp"
+
+namespace ackd::storm {
+
+Detector::Detector(std::int64_t threshold, time::Seconds within)
+    : threshold_(threshold), within_(within) {}
+
+void Detector::drop_old(RuleState& state, time::Instant now) const {
+  while (!state.arrivals.empty() && state.arrivals.front() <= now - within_) {
+    state.arrivals.pop_front();
+  }
+}
+
+void Detector::maybe_end(const std::string& rule, RuleState& state, time::Instant now) {
+  const auto count = static_cast<std::int64_t>(state.arrivals.size());
+  if (state.storming && count <= threshold_ / 2) {
+    state.storming = false;
+    events_.push_back({rule, false, count, now});
+  }
+}
+
+Detector::State Detector::record(const std::string& rule, time::Instant at) {
+  std::lock_guard lock(mu_);
+  RuleState& state = rules_[rule];
+  drop_old(state, at);
+  state.arrivals.push_back(at);
+  const auto count = static_cast<std::int64_t>(state.arrivals.size());
+  if (!state.storming && count > threshold_) {
+    state.storming = true;
+    events_.push_back({rule, true, count, at});
+    return State::started;
+  }
+  return state.storming ? State::storming : State::calm;
+}
+
+void Detector::expire(time::Instant now) {
+  std::lock_guard lock(mu_);
+  for (auto it = rules_.begin(); it != rules_.end();) {
+    drop_old(it->second, now);
+    maybe_end(it->first, it->second, now);
+    // A quiet rule costs nothing.
+    it = it->second.arrivals.empty() && !it->second.storming ? rules_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<Event> Detector::take_events() {
+  std::lock_guard lock(mu_);
+  return std::exchange(events_, {});
+}
+
+std::vector<std::string> Detector::storming() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [rule, state] : rules_) {
+    if (state.storming) out.push_back(rule);
+  }
+  return out;
+}
+
+}  // namespace ackd::storm

@@ -1,0 +1,79 @@
+"""Flame (炎上) mode: a burst past safety.storm's threshold switches the rule's public replies
+to the storm template and sends one incident notice; direct messages are unchanged; the
+mode ends by itself when the rate falls. The real daemon and receiver on 127.0.0.1.
+
+usage: storm_test.py ACKD_BINARY [unittest arguments]
+"""
+import os
+import re
+import sys
+import time
+import unittest
+
+from harness import HERE, Daemon, Receiver, complaint, wait_until
+
+ACKD = None
+STORM_TEXT = "ご迷惑をおかけしております。状況を確認中です。"
+
+
+def storm_edges(daemon, edge):
+    _, text, _ = daemon.request("GET", "/metrics")
+    found = re.search(r'^ackd_storms_total\{rule="default",edge="' + edge + r'"\} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else 0
+
+
+class StormTest(unittest.TestCase):
+    def setUp(self):
+        self.receiver = Receiver()
+        self.daemon = Daemon(ACKD, self.receiver,
+                             policy_dir=os.path.join(HERE, "storm_policy")).start()
+
+    def tearDown(self):
+        self.daemon.cleanup()
+        self.receiver.close()
+
+    def reply_text(self, cid):
+        self.assertTrue(wait_until(lambda: self.receiver.messages("/x/reply", complaint_id=cid)))
+        return self.receiver.messages("/x/reply", complaint_id=cid)[0]["body"]
+
+    def test_burst_switches_mode_and_it_ends_by_itself(self):
+        ids = []
+        for i in range(1, 7):
+            status, body, _ = self.daemon.post_complaint(complaint(i, author=f"a{i}"))
+            self.assertEqual(status, 202, body)
+            ids.append(body["id"])
+        # Three are calm; the fourth tips the rule over; the rest stay in the storm.
+        for cid in ids[:3]:
+            self.assertNotEqual(self.reply_text(cid)["text"], STORM_TEXT)
+        for cid in ids[3:]:
+            reply = self.reply_text(cid)
+            self.assertEqual(reply["text"], STORM_TEXT)
+            self.assertEqual(reply["visibility"], "public")
+        # A direct message in the storm keeps its own template.
+        status, dm, _ = self.daemon.post_complaint(complaint(50, author="dm", visibility="private"))
+        self.assertEqual(status, 202)
+        self.assertNotEqual(self.reply_text(dm["id"])["text"], STORM_TEXT)
+        # One incident notice, carried by the complaint that started the storm.
+        self.assertTrue(wait_until(lambda: self.receiver.messages("/lead", kind="incident")))
+        time.sleep(0.3)
+        incidents = self.receiver.messages("/lead", kind="incident")
+        self.assertEqual(len(incidents), 1)
+        self.assertEqual(incidents[0]["body"]["complaint_id"], ids[3])
+        self.assertEqual(incidents[0]["body"]["rule"], "default")
+        self.assertEqual(incidents[0]["headers"]["idempotency-key"], f"{ids[3]}:incident")
+        self.assertTrue(wait_until(lambda: storm_edges(self.daemon, "started") == 1))
+        self.assertEqual(self.daemon.request("GET", "/readyz")[1]["storming"], ["default"])
+        _, timeline, _ = self.daemon.request("GET", f"/v1/complaints/{ids[4]}")
+        self.assertTrue(any("storm mode" in n for n in timeline["decision"]["notes"]))
+
+        # Quiet for the window: the storm ends by itself, and replies are normal again.
+        self.assertTrue(wait_until(lambda: storm_edges(self.daemon, "ended") == 1, timeout=10))
+        self.assertEqual(self.daemon.request("GET", "/readyz")[1]["storming"], [])
+        self.assertIn("storm mode off for rule default", self.daemon.read_log())
+        status, after, _ = self.daemon.post_complaint(complaint(99, author="later"))
+        self.assertNotEqual(self.reply_text(after["id"])["text"], STORM_TEXT)
+
+
+if __name__ == "__main__":
+    ACKD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
