@@ -20,6 +20,7 @@
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/service/systemd.hpp"
 #include "ackd/store/store.hpp"
+#include "ackd/text/normalize.hpp"
 #include "intake.hpp"
 
 namespace ackd::daemon {
@@ -248,6 +249,7 @@ class Daemon::Impl {
     ping_watchdog();
     report_status();
     watch_storms();
+    prune_fingerprints();
     io_.run();
     store_->flush();
     spdlog::info("ackd stopped");
@@ -369,6 +371,15 @@ class Daemon::Impl {
     });
   }
 
+  // The echo guard looks back 24 hours; older fingerprints are dropped hourly.
+  void prune_fingerprints() {
+    store_->prune_reply_fingerprints(wall_now() - std::chrono::hours(24));
+    prune_timer_.expires_after(std::chrono::hours(1));
+    prune_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && !stopping_) prune_fingerprints();
+    });
+  }
+
   void report_status() {
     if (!notifier_.enabled() || stopping_) return;
     status_timer_.expires_after(std::chrono::seconds(5));
@@ -386,6 +397,7 @@ class Daemon::Impl {
     notifier_.stopping("stopping: finishing the requests and deliveries in flight");
     status_timer_.cancel();
     storm_timer_.cancel();
+    prune_timer_.cancel();
     server_->stop();
     signals_.cancel();
     drain(Clock::now() + std::chrono::seconds(10));
@@ -536,7 +548,7 @@ class Daemon::Impl {
             accepted(*request, respond, *complaint, arrived, std::move(r));
           });
         },
-        complaint->thread_id);
+        store::Store::LoopKeys{complaint->thread_id, text::fingerprint(complaint->text)});
   }
 
   void accepted(const Request& req, const Respond& respond, const Complaint& c,
@@ -784,8 +796,9 @@ class Daemon::Impl {
   std::size_t pending_ = 0;
   std::optional<store::Pause> pause_;       // the kill switch, as the store last reported it
   std::shared_ptr<storm::Detector> storm_;  // for the policy in force; null without safety.storm
-  asio::steady_timer storm_timer_{io_};     //
-                                            // complaints handed to the store, not yet answered
+  asio::steady_timer storm_timer_{io_};
+  asio::steady_timer prune_timer_{io_};  //
+                                         // complaints handed to the store, not yet answered
   std::unordered_map<std::int64_t, Clock::time_point> reply_arrivals_;
   bool stopping_ = false;
   bool store_healthy_ = true;

@@ -6,6 +6,7 @@
 
 #include "ackd/handoff/deliveries.hpp"
 #include "ackd/policy/evaluate.hpp"
+#include "ackd/text/normalize.hpp"
 
 namespace ackd::daemon {
 namespace {
@@ -71,6 +72,9 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
   rec.reply_status = std::string(policy::to_string(d.reply_status));
   rec.reason = d.reason;
   rec.reply_counts_for_author = d.reply_status == policy::ReplyStatus::queued;
+  if (rec.reply_counts_for_author && d.reply) {
+    rec.reply_fingerprint = text::fingerprint(d.reply->text);
+  }
   rec.decision = policy::to_json(d);
   rec.decision["shadow"] = shadow;
   if (d.handoff) {

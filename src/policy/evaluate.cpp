@@ -201,9 +201,12 @@ void candidate_rules(const Policy& p, const Facts& f, std::vector<std::uint32_t>
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-std::string display_name(const Policy& p, const Complaint& c, const std::string& lang) {
+// The name as the reply shows it, or the policy's polite fallback when there is no safe
+// one. A name that repeats the complaint's words would quote the customer in public.
+std::string display_name(const Policy& p, const Complaint& c, std::string_view normalized_text,
+                         const std::string& lang) {
   std::string name = text::sanitize_name(c.author.name, p.safety.name);
-  if (!name.empty()) return name;
+  if (!name.empty() && !text::repeats_text(name, normalized_text)) return name;
   if (auto f = p.safety.name_fallback.find(lang); f != p.safety.name_fallback.end()) {
     return f->second;
   }
@@ -285,7 +288,7 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
   reply.lang = d.lang;
   reply.direct_message = direct_message;
   render::Values values;
-  values.name = display_name(p, c, d.lang);
+  values.name = display_name(p, c, f.text[static_cast<std::size_t>(Field::text)], d.lang);
   values.handle = text::sanitize_handle(c.author.handle);
   values.ref = case_reference(c.channel, c.external_id);
   if (d.handoff) {
@@ -305,6 +308,9 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
   } else if (c.author.bot) {
     d.reply_status = ReplyStatus::suppressed;
     d.reason = "loop guard: the author is marked as a bot";
+  } else if (f.history->echoes_our_reply) {
+    d.reply_status = ReplyStatus::suppressed;
+    d.reason = "loop guard: the text repeats a reply we sent within 24 hours";
   } else if (f.history->thread_answered) {
     d.reply_status = ReplyStatus::suppressed;
     d.reason = "loop guard: this thread already had its automatic reply";

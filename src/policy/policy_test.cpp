@@ -88,11 +88,13 @@ class CaseRunner {
  private:
   bool read_history(const YAML::Node& h, AuthorHistory& history) {
     if (!r_.is_map(h, "history")) return false;
-    r_.check_keys(h, {"complaints", "replies", "thread_answered"}, "history");
-    if (auto answered = h["thread_answered"]) {
-      auto flag = r_.boolean(answered, "thread_answered");
+    r_.check_keys(h, {"complaints", "replies", "thread_answered", "echoes_our_reply"}, "history");
+    for (auto [key, out] : {std::pair{"thread_answered", &history.thread_answered},
+                            std::pair{"echoes_our_reply", &history.echoes_our_reply}}) {
+      if (!h[key]) continue;
+      auto flag = r_.boolean(h[key], key);
       if (!flag) return false;
-      history.thread_answered = *flag;
+      *out = *flag;
     }
     for (auto [key, out] :
          {std::pair{"complaints", &history.complaints}, std::pair{"replies", &history.replies}}) {

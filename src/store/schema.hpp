@@ -152,6 +152,14 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v5 RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox (due_at) WHERE state = 'pending';
 )sql"},
+    // Loop protection: the fingerprints of the replies sent lately, so that a complaint
+    // repeating one of them (a bot quoting us back) gets no reply.
+    {6, R"sql(
+CREATE TABLE reply_fingerprints (
+  fingerprint INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

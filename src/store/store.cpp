@@ -25,6 +25,7 @@ using sqlite::Error;
 using json = nlohmann::json;
 
 constexpr auto kHistoryWindow = std::chrono::days(30);
+constexpr auto kEchoWindow = std::chrono::hours(24);
 constexpr int kBusyTimeoutMs = 5000;
 
 std::int64_t to_unix(time::Instant t) {
@@ -386,8 +387,9 @@ class Store::Impl {
 namespace {
 
 IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& external_id,
-                       const std::string& author_id, const std::string& thread_id,
+                       const std::string& author_id, const Store::LoopKeys& loop,
                        const Planner& plan) {
+  const std::string& thread_id = loop.thread_id;
   auto& db = tx.db;
   {
     auto q = db.query("SELECT id, response FROM complaints WHERE channel = ? AND external_id = ?");
@@ -427,6 +429,11 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
     q.bind_all(channel, thread_id);
     history.thread_answered = q.step();
   }
+  if (loop.text_fingerprint) {
+    auto q = db.query("SELECT at FROM reply_fingerprints WHERE fingerprint = ?");
+    q.bind_all(*loop.text_fingerprint);
+    history.echoes_our_reply = q.step() && q.integer(0) >= to_unix(wall_now() - kEchoWindow);
+  }
 
   CaseRecord rec;
   try {
@@ -450,6 +457,13 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
                 thread_id.empty() ? std::optional<std::string>() : std::optional(thread_id))
       .run();
 
+  if (rec.reply_fingerprint) {
+    db.query(
+          "INSERT INTO reply_fingerprints (fingerprint, at) VALUES (?, ?) "
+          "ON CONFLICT (fingerprint) DO UPDATE SET at = excluded.at")
+        .bind_all(*rec.reply_fingerprint, to_unix(rec.accepted_at))
+        .run();
+  }
   if (rec.handoff) {
     const auto& h = *rec.handoff;
     std::optional<std::int64_t> after;
@@ -892,11 +906,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::open(const StoreOptions& options) 
 
 void Store::ingest(std::string channel, std::string external_id, std::string author_id,
                    Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done,
-                   std::string thread_id) {
+                   LoopKeys loop) {
   impl_->submit<IngestResult>(
       [channel = std::move(channel), external_id = std::move(external_id),
-       author_id = std::move(author_id), thread_id = std::move(thread_id), plan = std::move(plan)](
-          Tx& tx) { return do_ingest(tx, channel, external_id, author_id, thread_id, plan); },
+       author_id = std::move(author_id), loop = std::move(loop), plan = std::move(plan)](Tx& tx) {
+        return do_ingest(tx, channel, external_id, author_id, loop, plan);
+      },
       std::move(done));
 }
 
@@ -933,6 +948,12 @@ void Store::mark_failed(std::int64_t outbox_id, int attempts, std::string error)
                          [outbox_id, attempts, error = std::move(error)](Tx& tx) {
                            do_mark_failed(tx, outbox_id, attempts, error);
                          });
+}
+
+void Store::prune_reply_fingerprints(time::Instant before) {
+  impl_->submit_detached("pruning reply fingerprints", [before](Tx& tx) {
+    tx.db.query("DELETE FROM reply_fingerprints WHERE at < ?").bind_all(to_unix(before)).run();
+  });
 }
 
 void Store::set_pause(std::optional<Pause> pause, HeldReplies on_resume, time::Instant now,

@@ -64,4 +64,13 @@ std::string normalize(std::string_view utf8) {
   return out;
 }
 
+std::int64_t fingerprint(std::string_view utf8) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char ch : normalize(utf8)) {
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') continue;
+    hash = (hash ^ ch) * 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(hash);
+}
+
 }  // namespace ackd::text

@@ -67,6 +67,30 @@ class LoopTest(unittest.TestCase):
             relay_b.receiver.close()
 
 
+class EchoTest(unittest.TestCase):
+    def test_a_text_repeating_our_reply_gets_none(self):
+        receiver = Receiver()
+        daemon = Daemon(ACKD, receiver).start()
+        try:
+            status, first, _ = daemon.post_complaint(complaint(1, author="customer"))
+            self.assertEqual(status, 202)
+            self.assertTrue(wait_until(lambda: receiver.messages("/x/reply")))
+            ours = receiver.messages("/x/reply")[0]["body"]["text"]
+            # A bot quotes our reply back, in its own thread, in full-width and with spaces.
+            quoted = ours.replace("、", "、 ").replace("。", "。\n")
+            status, echo, _ = daemon.post_complaint(complaint(2, author="quoting_bot", text=quoted))
+            self.assertEqual(status, 202)
+            self.assertEqual(echo["reply"], "suppressed")
+            self.assertEqual(echo["reason"],
+                             "loop guard: the text repeats a reply we sent within 24 hours")
+            # Anything else from that author is answered as usual.
+            status, other, _ = daemon.post_complaint(complaint(3, author="someone_else"))
+            self.assertEqual(other["reply"], "queued")
+        finally:
+            daemon.cleanup()
+            receiver.close()
+
+
 if __name__ == "__main__":
     ACKD = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

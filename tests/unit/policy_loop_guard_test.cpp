@@ -2,6 +2,7 @@
 
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/policy/load.hpp"
+#include "ackd/text/normalize.hpp"
 
 using namespace ackd;
 using policy::ReplyStatus;
@@ -72,4 +73,22 @@ TEST_CASE("loop guard: bots and answered threads get no second reply") {
   CHECK(d.reply_status == ReplyStatus::suppressed);
   CHECK(d.reason == "loop guard: this thread already had its automatic reply");
   CHECK(decide(complaint("taro")).reply_status == ReplyStatus::queued);
+}
+
+TEST_CASE("loop guard: a text repeating one of our replies gets none") {
+  AuthorHistory echo;
+  echo.echoes_our_reply = true;
+  auto d = decide(complaint("quoting_bot"), echo);
+  CHECK(d.reply_status == ReplyStatus::suppressed);
+  CHECK(d.reason == "loop guard: the text repeats a reply we sent within 24 hours");
+}
+
+TEST_CASE("fingerprint: texts that read the same compare equal, and the value never changes") {
+  const auto ours = text::fingerprint("山田様、ご連絡ありがとうございます。");
+  CHECK(text::fingerprint("山田様、 ご連絡ありがとうございます。\n") == ours);
+  CHECK(text::fingerprint("Thank you, ＹＡＭＡＤＡ") == text::fingerprint("thank you,yamada"));
+  CHECK(text::fingerprint("山田様、ご連絡ありがとうございました。") != ours);
+  // Stored in databases: FNV-1a 64 of the normalised text, fixed for good.
+  CHECK(text::fingerprint("") == static_cast<std::int64_t>(14695981039346656037ull));
+  CHECK(text::fingerprint("a") == static_cast<std::int64_t>(0xaf63dc4c8601ec8cull));
 }

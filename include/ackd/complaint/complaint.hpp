@@ -44,6 +44,8 @@ struct AuthorHistory {
   // An automatic reply already went (or is owed) in this complaint's thread: one per thread,
   // so two bots answering each other stop after one reply each.
   bool thread_answered = false;
+  // The text reads as a reply ackd sent within the last 24 hours: a bot quoting us back.
+  bool echoes_our_reply = false;
 };
 
 // Validates and converts a parsed JSON body. Errors are InvalidArgument with a message

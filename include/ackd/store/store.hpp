@@ -57,7 +57,8 @@ struct CaseRecord {
   std::string policy_version;
   std::string reply_status;  // none | queued | suppressed
   std::string reason;
-  bool reply_counts_for_author = false;  // counts towards the per-author reply limit
+  bool reply_counts_for_author = false;           // counts towards the per-author reply limit
+  std::optional<std::int64_t> reply_fingerprint;  // text::fingerprint of a queued reply
   nlohmann::json decision;
   std::optional<HandoffRecord> handoff;
   std::vector<OutboxItem> outbox;  // ids are filled in by the store
@@ -132,9 +133,16 @@ class Store {
 
   // Accepts a complaint unless (channel, external_id) is already stored. A non-OK status
   // means nothing was stored (e.g. the disk is full).
-  // `thread_id` (may be empty) tells the planner whether the thread was already answered.
+  // What the store looks up for the loop guards: whether the thread (may be empty) was
+  // already answered, and whether a reply with the text's fingerprint went out lately.
+  struct LoopKeys {
+    std::string thread_id;
+    std::optional<std::int64_t> text_fingerprint;
+  };
   void ingest(std::string channel, std::string external_id, std::string author_id, Planner plan,
-              std::function<void(absl::StatusOr<IngestResult>)> done, std::string thread_id = {});
+              std::function<void(absl::StatusOr<IngestResult>)> done, LoopKeys loop = {});
+  // Forgets reply fingerprints older than `before` (the loop guard looks back 24 hours).
+  void prune_reply_fingerprints(time::Instant before);
 
   void claim(std::string complaint_id, std::string agent, time::Instant now,
              std::function<void(absl::StatusOr<ClaimResult>)> done);
