@@ -50,9 +50,11 @@ int explain(const std::vector<std::string>& args) {
   }
   std::cout << "\ndecision: rule " << d.rule_id << ", priority " << d.priority << "\n";
   if (d.reply) {
-    std::cout << "reply: " << policy::to_string(d.reply_status) << " by "
-              << (d.reply->direct_message ? "direct message" : "public reply") << " in "
-              << d.reply->lang << " (template " << d.reply->template_name << ")\n"
+    const bool queued = d.reply_status == policy::ReplyStatus::queued;
+    std::cout << "reply: " << policy::to_string(d.reply_status) << (queued ? ", " : " (would be ")
+              << (d.reply->direct_message ? "a direct message" : "a public reply") << " in "
+              << d.reply->lang << ", template " << d.reply->template_name << (queued ? "" : ")")
+              << "\n"
               << "    " << d.reply->text << "\n";
   } else {
     std::cout << "reply: none\n";
