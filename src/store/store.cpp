@@ -642,26 +642,32 @@ void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, const std::str
   tx.event(row->complaint_id, wall_now(), "delivery_failed", detail);
 }
 
+// What an OutboxItem is read from (then `attempts`): a row that failed an attempt is next
+// due at its retry time.
+constexpr const char* kOutboxItemColumns =
+    "id, complaint_id, kind, level, sink, idempotency_key, payload, "
+    "coalesce(next_attempt_at, due_at)";
+
+OutboxItem outbox_item(const sqlite::Query& q) {
+  OutboxItem item;
+  item.id = q.integer(0);
+  item.complaint_id = q.text(1);
+  item.kind = q.text(2);
+  item.level = static_cast<int>(q.integer(3));
+  item.sink = q.text(4);
+  item.idempotency_key = q.text(5);
+  item.payload = q.text(6);
+  item.due_at = from_unix(q.integer(7));
+  item.attempts = static_cast<int>(q.integer(8));
+  return item;
+}
+
 std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
   std::vector<OutboxItem> items;
-  // A row that failed an attempt is next due at its retry time.
-  auto q = tx.db.query(
-      "SELECT id, complaint_id, kind, level, sink, idempotency_key, payload, "
-      "coalesce(next_attempt_at, due_at) AS due, attempts FROM outbox "
-      "WHERE state = 'pending' AND held = 0 ORDER BY due, id");
-  while (q.step()) {
-    OutboxItem item;
-    item.id = q.integer(0);
-    item.complaint_id = q.text(1);
-    item.kind = q.text(2);
-    item.level = static_cast<int>(q.integer(3));
-    item.sink = q.text(4);
-    item.idempotency_key = q.text(5);
-    item.payload = q.text(6);
-    item.due_at = from_unix(q.integer(7));
-    item.attempts = static_cast<int>(q.integer(8));
-    items.push_back(std::move(item));
-  }
+  auto q = tx.db.query(std::string("SELECT ") + kOutboxItemColumns +
+                       " AS due, attempts FROM outbox WHERE state = 'pending' AND held = 0 "
+                       "ORDER BY due, id");
+  while (q.step()) items.push_back(outbox_item(q));
   return items;
 }
 
@@ -697,21 +703,9 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
   tx.pause.reset();
   if (on_resume == HeldReplies::send) {
     auto q = tx.db.query(
-        "UPDATE outbox SET held = 0 WHERE held = 1 AND state = 'pending' RETURNING id, "
-        "complaint_id, kind, level, sink, idempotency_key, payload, due_at, attempts");
-    while (q.step()) {
-      OutboxItem item;
-      item.id = q.integer(0);
-      item.complaint_id = q.text(1);
-      item.kind = q.text(2);
-      item.level = static_cast<int>(q.integer(3));
-      item.sink = q.text(4);
-      item.idempotency_key = q.text(5);
-      item.payload = q.text(6);
-      item.due_at = from_unix(q.integer(7));
-      item.attempts = static_cast<int>(q.integer(8));
-      r.released.push_back(std::move(item));
-    }
+        std::string("UPDATE outbox SET held = 0 WHERE held = 1 AND state = 'pending' RETURNING ") +
+        kOutboxItemColumns + ", attempts");
+    while (q.step()) r.released.push_back(outbox_item(q));
     for (const auto& item : r.released) {
       tx.event(item.complaint_id, now, "reply_released", {{"outbox_id", item.id}});
     }
