@@ -1,5 +1,7 @@
 #include "ackd/http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
@@ -27,7 +29,10 @@ Response json_response(const Request& request, bhttp::status status, std::string
 Response error_response(const Request& request, bhttp::status status, std::string_view code,
                         std::string_view message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
-  return json_response(request, status, body.dump());
+  // Messages quote what the client sent (a path, a query); bytes that are not UTF-8 are
+  // replaced rather than thrown on.
+  return json_response(request, status,
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
@@ -95,12 +100,22 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request = parser_->release();
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
-    server_->handler_(std::move(request),
-                      [self = shared_from_this(), version, keep_alive](Response res) {
-                        res.version(version);
-                        res.keep_alive(keep_alive && res.keep_alive());
-                        self->write(std::move(res));
-                      });
+    try {
+      server_->handler_(std::move(request),
+                        [self = shared_from_this(), version, keep_alive](Response res) {
+                          res.version(version);
+                          res.keep_alive(keep_alive && res.keep_alive());
+                          self->write(std::move(res));
+                        });
+    } catch (const std::exception& e) {
+      // One request's bug must not end the event loop every other request runs on.
+      spdlog::error("http: a handler threw: {}", e.what());
+      Request failed;
+      failed.version(11);
+      failed.keep_alive(false);
+      write(error_response(failed, bhttp::status::internal_server_error, "internal_error",
+                           "the request could not be handled"));
+    }
   }
 
   // A request that could not be read whole: answer why, then close.

@@ -216,6 +216,16 @@ class HostileClientsTest(unittest.TestCase):
         self.assertIn(b"HTTP/1.1 400", answer)
         self.assertFalse(answer.endswith(b"<still open>"))
 
+    def test_bytes_that_are_not_utf8_in_the_path_get_a_404_not_a_crash(self):
+        for target in (b"/\xff", b"/v1/complaints/\xc3\x28", b"/v1/handoffs?state=\xff"):
+            with socket.create_connection(("127.0.0.1", self.daemon.port)) as s:
+                s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          b"Authorization: Bearer " + self.daemon.token.encode() + b"\r\n\r\n")
+                answer = self.read_all(s)
+            self.assertRegex(answer, rb"^HTTP/1.1 (400|404)", target)
+        self.assertEqual(self.daemon.request("GET", "/healthz")[0], 200)
+        self.assertIsNone(self.daemon.process.poll(), "the daemon died")
+
     def test_a_trickling_body_is_cut_off_and_others_are_served(self):
         body = b'{"external_id": "slow", "channel": "x", "author": {"id": "1"}, "text": "t"}'
         trickler = socket.create_connection(("127.0.0.1", self.daemon.port))
