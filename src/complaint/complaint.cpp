@@ -1,5 +1,8 @@
 #include "ackd/complaint/complaint.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "ackd/text/utf8.hpp"
 
@@ -29,6 +32,24 @@ absl::Status read_string(const json& object, const char* key, std::string_view f
   if (required && out.empty()) return field_error(field, "must not be empty");
   return absl::OkStatus();
 }
+
+// Whether `value` nests arrays and objects deeper than `limit`. Counted without recursion:
+// a body within the size limit can nest half a million levels.
+bool nested_deeper_than(const json& value, std::size_t limit) {
+  std::vector<std::pair<const json*, std::size_t>> pending = {{&value, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const auto& child : *node) pending.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
+// Metadata is copied, compared and written out by recursive code (nlohmann::json's copy
+// and dump), which a deeply nested value would run out of stack.
+constexpr std::size_t kMaxMetadataDepth = 32;
 
 }  // namespace
 
@@ -90,6 +111,10 @@ absl::StatusOr<Complaint> complaint_from_json(const json& body) {
   }
   if (auto m = body.find("metadata"); m != body.end() && !m->is_null()) {
     if (!m->is_object()) return field_error("metadata", "must be an object");
+    if (nested_deeper_than(*m, kMaxMetadataDepth)) {
+      return field_error(
+          "metadata", "must not nest deeper than " + std::to_string(kMaxMetadataDepth) + " levels");
+    }
     c.metadata = *m;
   }
   return c;
@@ -104,6 +129,9 @@ absl::StatusOr<Complaint> parse_complaint(std::string_view body) {
     parsed = json::parse(body);
   } catch (const json::parse_error& e) {
     return absl::InvalidArgumentError("body: malformed JSON at byte " + std::to_string(e.byte));
+  } catch (const json::exception&) {
+    // The parser throws more than parse_error: out_of_range for a number no double holds.
+    return absl::InvalidArgumentError("body: malformed JSON: a number is out of range");
   }
   return complaint_from_json(parsed);
 }

@@ -343,7 +343,8 @@ void Loader::build_calendars() {
 
 // After the templates, which a storm may name.
 void Loader::build_storm() {
-  if (!safety_) return;
+  // A safety that is not a mapping is reported by build_safety; indexing it would throw.
+  if (!safety_ || !safety_->value.IsMap()) return;
   YamlReader& r = *safety_->reader;
   const YAML::Node& storm = safety_->value["storm"];
   if (!storm || !r.is_map(storm, "safety.storm")) return;
@@ -435,7 +436,7 @@ void Loader::build_safety() {
     }
   }
   if (auto name = node["name"]; name && r.is_map(name, "name")) {
-    r.check_keys(name, {"max_chars", "fallback"}, "safety.name");
+    r.check_keys(name, {"max_chars", "fallback", "deny"}, "safety.name");
     if (auto m = name["max_chars"]) {
       auto v = r.integer(m, "max_chars");
       if (v && (*v < 1 || *v > 100)) r.error(m, "name max_chars must be between 1 and 100");
@@ -446,6 +447,14 @@ void Loader::build_safety() {
         auto lang = item.first.Scalar();
         if (!is_lang_code(lang)) r.error(item.first, "'" + lang + "' is not a language code");
         if (auto text = r.string(item.second, "fallback")) s.name_fallback[lang] = *text;
+      }
+    }
+    if (auto deny = name["deny"]) {
+      if (auto words = expand(deny, "deny", r)) {
+        for (const auto& word : *words) {
+          std::string folded = text::normalize(word);
+          if (!folded.empty()) s.name.deny.push_back(std::move(folded));
+        }
       }
     }
   }
@@ -626,6 +635,8 @@ std::optional<Rule> Loader::build_rule(const YAML::Node& node, YamlReader& r,
           } else {
             spec.template_index = static_cast<std::size_t>(found - templates.begin());
           }
+        } else {
+          ok = false;  // reported; the rule must not be kept with template 0
         }
       } else {
         r.error(reply, what + " reply needs a template");
@@ -666,6 +677,8 @@ std::optional<Rule> Loader::build_rule(const YAML::Node& node, YamlReader& r,
             spec.team = static_cast<std::size_t>(found - teams.begin());
             team_calendar = found->calendar;
           }
+        } else {
+          ok = false;  // reported; the rule must not be kept with team 0
         }
       } else {
         r.error(handoff, what + " handoff needs a team");

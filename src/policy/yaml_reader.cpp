@@ -1,6 +1,12 @@
 #include "yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <vector>
 
 namespace ackd::policy {
 
@@ -29,7 +35,108 @@ void YamlReader::error(const YAML::Node& node, std::string message) {
   diagnostics_.error(at(node), std::move(message));
 }
 
+namespace {
+
+// Refused before yaml-cpp builds the document. Depth: yaml-cpp parses nested collections by
+// recursion, and so does the loader (a `when` of `not`s); no policy needs this much.
+// Aliases: yaml-cpp shares an aliased node, but whoever walks the document walks it once
+// per alias, so ten aliases of ten aliases of ... (the "billion laughs") take a few
+// hundred bytes to exhaust the memory of `ackd check` and of a reloading daemon.
+constexpr int kMaxDepth = 64;
+constexpr std::uint64_t kMaxAliasedNodes = 100000;
+
+struct TooComplex {
+  YAML::Mark mark;
+  std::string message;
+};
+
+// Sees the first document's events as yaml-cpp parses it, and throws TooComplex past the
+// limits. Sizes count nodes as the document is walked: an alias counts the whole of what
+// it stands for.
+class ComplexityGuard : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor, 1); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(anchor, 1);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // yaml-cpp knows every anchor an alias names, so one without a size is still open: the
+    // alias is inside what it stands for, and walking the document would never end.
+    auto found = sizes_.find(anchor);
+    if (found == sizes_.end()) {
+      throw TooComplex{mark, "an alias (*name) inside what it names: the document is infinite"};
+    }
+    const std::uint64_t size = found->second;
+    aliased_ = saturating_add(aliased_, size);
+    if (aliased_ > kMaxAliasedNodes) {
+      throw TooComplex{mark, "aliases (*name) stand for more than " +
+                                 std::to_string(kMaxAliasedNodes) +
+                                 " nodes in all; write it out, or use a list ($name)"};
+    }
+    leaf(YAML::NullAnchor, size);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Open {
+    YAML::anchor_t anchor;
+    std::uint64_t size;
+  };
+
+  static std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+  }
+
+  void leaf(YAML::anchor_t anchor, std::uint64_t size) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = size;
+    if (!open_.empty()) open_.back().size = saturating_add(open_.back().size, size);
+  }
+
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (static_cast<int>(open_.size()) >= kMaxDepth) {
+      throw TooComplex{
+          mark, "lists and mappings nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+    }
+    open_.push_back({anchor, 1});
+  }
+
+  void close() {
+    const Open done = open_.back();
+    open_.pop_back();
+    leaf(done.anchor, done.size);
+  }
+
+  std::vector<Open> open_;
+  std::map<YAML::anchor_t, std::uint64_t> sizes_;
+  std::uint64_t aliased_ = 0;
+};
+
+}  // namespace
+
 YAML::Node YamlReader::parse(const std::string& content) {
+  try {
+    std::istringstream in(content);
+    YAML::Parser parser(in);
+    ComplexityGuard guard;
+    parser.HandleNextDocument(guard);
+  } catch (const TooComplex& e) {
+    diagnostics_.error({file_, e.mark.line + 1, e.mark.column + 1}, e.message);
+    return YAML::Node(YAML::NodeType::Undefined);
+  } catch (const YAML::Exception&) {
+    // Reported, with its place, by the parse below.
+  }
   try {
     return YAML::Load(content);
   } catch (const YAML::Exception& e) {

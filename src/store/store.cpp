@@ -642,11 +642,9 @@ void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, const std::str
   tx.event(row->complaint_id, wall_now(), "delivery_failed", detail);
 }
 
-// What an OutboxItem is read from (then `attempts`): a row that failed an attempt is next
-// due at its retry time.
+// What an OutboxItem is read from, then its due time and `attempts`.
 constexpr const char* kOutboxItemColumns =
-    "id, complaint_id, kind, level, sink, idempotency_key, payload, "
-    "coalesce(next_attempt_at, due_at)";
+    "id, complaint_id, kind, level, sink, idempotency_key, payload";
 
 OutboxItem outbox_item(const sqlite::Query& q) {
   OutboxItem item;
@@ -665,8 +663,8 @@ OutboxItem outbox_item(const sqlite::Query& q) {
 std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
   std::vector<OutboxItem> items;
   auto q = tx.db.query(std::string("SELECT ") + kOutboxItemColumns +
-                       " AS due, attempts FROM outbox WHERE state = 'pending' AND held = 0 "
-                       "ORDER BY due, id");
+                       ", coalesce(next_attempt_at, due_at) AS due, attempts FROM outbox "
+                       "WHERE state = 'pending' AND held = 0 ORDER BY due, id");
   while (q.step()) items.push_back(outbox_item(q));
   return items;
 }
@@ -704,7 +702,7 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
   if (on_resume == HeldReplies::send) {
     auto q = tx.db.query(
         std::string("UPDATE outbox SET held = 0 WHERE held = 1 AND state = 'pending' RETURNING ") +
-        kOutboxItemColumns + ", attempts");
+        kOutboxItemColumns + ", due_at, attempts");  // released in order of age
     while (q.step()) r.released.push_back(outbox_item(q));
     for (const auto& item : r.released) {
       tx.event(item.complaint_id, now, "reply_released", {{"outbox_id", item.id}});

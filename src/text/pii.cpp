@@ -13,8 +13,9 @@ namespace {
 // boundaries are written as consumed "^|[^0-9]" / "[^0-9]|$".
 
 // Between the groups of a phone number: hyphens and dashes people type (including the
-// long-vowel mark), dots, spaces, parentheses; at most three in a row.
-constexpr std::string_view kSep = R"([-\x{2010}-\x{2015}\x{2212}\x{30fc}.()\s]{0,3})";
+// long-vowel mark), dots (also the middle dots of "03・1234・5678"), spaces, parentheses;
+// at most three in a row.
+constexpr std::string_view kSep = R"([-\x{2010}-\x{2015}\x{2212}\x{30fc}\x{30fb}\x{b7}.()\s]{0,3})";
 
 std::string japanese_phone() {
   const std::string s(kSep);

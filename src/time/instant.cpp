@@ -144,6 +144,10 @@ std::optional<Instant> parse_rfc3339(std::string_view text) {
                                 *minute, *second);
   const absl::Time utc =
       absl::FromCivil(local, absl::UTCTimeZone()) - absl::Seconds(offset_seconds);
+  // The offset can carry 0000-01-01 or 9999-12-31 out of the years RFC 3339 writes, and
+  // what is read must write back (format_rfc3339_utc) and read again.
+  const auto utc_year = absl::ToCivilYear(utc, absl::UTCTimeZone()).year();
+  if (utc_year < 0 || utc_year > 9999) return std::nullopt;
   return Instant{Seconds{absl::ToUnixSeconds(utc)}};
 }
 

@@ -31,7 +31,8 @@ class PauseTest(unittest.TestCase):
         return self.daemon.request("POST", "/v1/admin/pause", body)
 
     def test_pause_holds_replies_survives_restart_and_resume_sends_them(self):
-        self.daemon = Daemon(ACKD, self.receiver).start()
+        # One connection to the reply sink: arrival order is sending order.
+        self.daemon = Daemon(ACKD, self.receiver, reply_sink_options=", connections: 1").start()
         # A reply owed before the pause but stuck behind a failing sink is held too.
         self.receiver.status = lambda path: 500 if path == "/x/reply" else 200
         status, before, _ = self.daemon.post_complaint(complaint(1, author="a1"))

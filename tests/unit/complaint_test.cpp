@@ -72,6 +72,23 @@ TEST_CASE("complaint: malformed JSON and invalid UTF-8 are refused with a positi
   CHECK(error_of("").rfind("body: malformed JSON", 0) == 0);
 }
 
+TEST_CASE("complaint: numbers out of range are refused, not thrown") {
+  CHECK(error_of(R"({"external_id": 1, "channel": "x", "author": {"id": 1e500}, "text": "t"})") ==
+        "body: malformed JSON: a number is out of range");
+  CHECK(error_of("[-1e400]") == "body: malformed JSON: a number is out of range");
+}
+
+TEST_CASE("complaint: deeply nested metadata is refused before it is copied") {
+  const std::string head =
+      R"({"external_id": "1", "channel": "x", "author": {"id": "1"}, "text": "t", "metadata": {"a": )";
+  const std::size_t deep = 200000;  // a 400 KB body, well within the daemon's body limit
+  CHECK(error_of(head + std::string(deep, '[') + std::string(deep, ']') + "}}") ==
+        "metadata: must not nest deeper than 32 levels");
+  auto ok = parse_complaint(head + std::string(30, '[') + std::string(30, ']') + "}}");
+  REQUIRE(ok.ok());
+  CHECK(ackd::to_json(*ok)["metadata"] == ok->metadata);
+}
+
 TEST_CASE("complaint: case references are short, stable and distinct") {
   auto a = ackd::case_reference("x", "1");
   CHECK(a.size() == 9);

@@ -249,3 +249,27 @@ TEST_CASE("evaluate: the decision serialises for replay") {
   CHECK(j["handoff"]["team"] == "safety");
   CHECK(j["handoff"]["deadline"] == "2026-11-24T01:15:00Z");
 }
+
+TEST_CASE("evaluate: what one policy found is not used with the next (reload, replay --compare)") {
+  // The same thread decides with a policy that has text keywords, then with one that has
+  // none: the keyword hits of the first must not index the rules of the second.
+  CHECK(decide(complaint("充電器から煙が出た")).rule_id == "safety");
+  auto other = policy::load_policy({{"q.yaml", R"(version: 1
+default_lang: ja
+channels: {x: {}}
+teams: {support: {notify: chat}}
+templates: {ack: {ja: "{{name}}様"}}
+rules:
+  - id: vip
+    when: {author.followers: {gte: 10000}}
+    reply: none
+    handoff: none
+  - id: default
+    reply: {template: ack}
+    handoff: none
+)"}});
+  REQUIRE(other.policy);
+  auto d = policy::evaluate(*other.policy, complaint("充電器から煙が出た"), {},
+                            at("2026-11-24T10:00:00+09:00"));
+  CHECK(d.rule_id == "default");
+}

@@ -211,6 +211,33 @@ TEST_CASE("policy: a policy needs rules and every rule needs reply and handoff")
   CHECK(has(e, "rule 'd' needs handoff: a team, or 'none' to tell no one"));
 }
 
+TEST_CASE("policy: a safety section that is not a mapping is reported, not thrown") {
+  for (const char* safety : {"storm", "[storm]", "1"}) {
+    CAPTURE(safety);
+    auto r = load(std::string(kHeader) + "safety: " + safety +
+                  "\nrules:\n  - {id: d, reply: none, handoff: none}\n");
+    CHECK_FALSE(r.policy);
+    CHECK(has(errors(r), "safety must be a mapping (key: value)"));
+  }
+}
+
+TEST_CASE(
+    "policy: a rule whose template or team is not a name is dropped, not kept with the first") {
+  // With no team and no template defined, keeping such a rule made the checks that follow
+  // read past the end of the (empty) lists.
+  auto r = load_policy({{"p.yaml", R"(version: 1
+channels: {x: {max_chars: 10}}
+rules:
+  - id: d
+    reply: {template: [ack]}
+    handoff: {team: {name: support}, within: 1h}
+)"}});
+  CHECK_FALSE(r.policy);
+  auto e = errors(r);
+  CHECK(has(e, "template must be a text, got a list"));
+  CHECK(has(e, "team must be a text, got a mapping"));
+}
+
 TEST_CASE("policy: invalid UTF-8 in a file is refused") {
   auto r = load("version: 1\nrules: \xff\n");
   CHECK(has(errors(r), "not valid UTF-8"));
@@ -225,4 +252,23 @@ TEST_CASE("policy: the version hash follows the content") {
   REQUIRE(c.policy);
   CHECK(a.policy->version == b.policy->version);
   CHECK(a.policy->version != c.policy->version);
+}
+
+TEST_CASE("policy: safety.name.deny is normalized, may name a list, and must hold texts") {
+  auto r = load(std::string(kHeader) + R"(safety:
+  name: {deny: [ＡＣＭＥ, サポート, $safety]}
+rules:
+  - {id: d, reply: {template: ack}, handoff: none}
+)");
+  REQUIRE(r.diagnostics.empty());
+  REQUIRE(r.policy);
+  CHECK(r.policy->safety.name.deny == std::vector<std::string>{"acme", "さぽーと", "煙", "fire"});
+
+  auto bad = load(std::string(kHeader) + R"(safety:
+  name: {deny: [{a: 1}]}
+rules:
+  - {id: d, reply: none, handoff: none}
+)");
+  CHECK_FALSE(bad.policy);
+  CHECK(has(errors(bad), "deny items must be texts"));
 }

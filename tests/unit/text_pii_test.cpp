@@ -40,6 +40,8 @@ TEST_CASE("text: pii finds Japanese phone numbers") {
            "０９０－１２３４－５６７８",  // full width
            "090ー1234ー5678",             // long-vowel mark as a dash
            "携帯は080.1234.5678です",
+           "０３・１２３４・５６７８",  // katakana middle dots
+           "03･1234･5678",
        }) {
     CAPTURE(text);
     CHECK(pii(text) == "phone");

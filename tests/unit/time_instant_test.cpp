@@ -138,9 +138,21 @@ TEST_CASE("time: parse_rfc3339 refuses text without offset or out of range") {
            "2026-1-24T09:30:00Z",           // short month
            "+2026-11-24T09:30:00Z",         // sign
            "2026-11-24T09:30:00+09:00:00",  // seconds in offset
+           "0000-01-01T00:00:00+00:01",     // before year 0 in UTC
+           "9999-12-31T23:59:59-00:01",     // after year 9999 in UTC
        }) {
     CAPTURE(bad);
     CHECK_FALSE(parse_rfc3339(bad).has_value());
+  }
+}
+
+TEST_CASE("time: parse_rfc3339 reads the first and last instants it can write back") {
+  for (const std::string edge : {"0000-01-01T00:00:00Z", "0000-01-01T23:59:59+23:59",
+                                 "9999-12-31T23:59:59Z", "9999-12-31T00:00:00-23:59"}) {
+    CAPTURE(edge);
+    auto t = parse_rfc3339(edge);
+    REQUIRE(t.has_value());
+    CHECK(parse_rfc3339(format_rfc3339_utc(*t)) == t);
   }
 }
 
