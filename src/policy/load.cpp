@@ -102,6 +102,8 @@ class Loader {
   }
   void unknown(const YAML::Node& node, YamlReader& r, const std::string& kind,
                const std::string& name, const std::vector<std::string>& known);
+  // The index of the template `node` names; reported and empty when it names none.
+  std::optional<std::size_t> template_named(const YAML::Node& node, YamlReader& r);
 
   Diagnostics& diagnostics_;
   std::vector<std::unique_ptr<YamlReader>> readers_;
@@ -342,6 +344,19 @@ void Loader::build_calendars() {
 }
 
 // After the templates, which a storm may name.
+std::optional<std::size_t> Loader::template_named(const YAML::Node& node, YamlReader& r) {
+  auto name = r.string(node, "template");
+  if (!name) return std::nullopt;
+  const auto& templates = policy_->templates;
+  auto found = std::find_if(templates.begin(), templates.end(),
+                            [&](const auto& x) { return x.name == *name; });
+  if (found == templates.end()) {
+    unknown(node, r, "template", *name, names_of(templates));
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(found - templates.begin());
+}
+
 void Loader::build_storm() {
   // A safety that is not a mapping is reported by build_safety; indexing it would throw.
   if (!safety_ || !safety_->value.IsMap()) return;
@@ -369,17 +384,8 @@ void Loader::build_storm() {
     ok = false;
   }
   if (auto t = storm["template"]; t && !(t.IsScalar() && t.Scalar() == "none")) {
-    if (auto name = r.string(t, "template")) {
-      auto& templates = policy_->templates;
-      auto found = std::find_if(templates.begin(), templates.end(),
-                                [&](const auto& x) { return x.name == *name; });
-      if (found == templates.end()) {
-        unknown(t, r, "template", *name, names_of(templates));
-        ok = false;
-      } else {
-        mode.template_index = static_cast<std::size_t>(found - templates.begin());
-      }
-    }
+    mode.template_index = template_named(t, r);
+    ok = ok && mode.template_index;
   }
   if (auto n = storm["notify"]) {
     if (auto sink = r.string(n, "notify")) {
@@ -625,16 +631,8 @@ std::optional<Rule> Loader::build_rule(const YAML::Node& node, YamlReader& r,
       r.check_keys(reply, {"template", "visibility"}, what + " reply");
       ReplySpec spec;
       if (auto t = reply["template"]) {
-        if (auto name = r.string(t, "template")) {
-          auto& templates = policy_->templates;
-          auto found = std::find_if(templates.begin(), templates.end(),
-                                    [&](const auto& x) { return x.name == *name; });
-          if (found == templates.end()) {
-            unknown(t, r, "template", *name, names_of(templates));
-            ok = false;
-          } else {
-            spec.template_index = static_cast<std::size_t>(found - templates.begin());
-          }
+        if (auto index = template_named(t, r)) {
+          spec.template_index = *index;
         } else {
           ok = false;  // reported; the rule must not be kept with template 0
         }
