@@ -40,7 +40,7 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
   // threshold carries the incident notice.
   bool storm_started = false;
   if (mode.storm && policy.safety.storm) {
-    const auto state = mode.storm->record(d.rule_id, d.started);
+    const auto state = mode.storm->record(d.rule_id, now);  // the rate at which they arrive
     storm_started = state == storm::Detector::State::started;
     if (state != storm::Detector::State::calm && d.reply) {
       d = policy::evaluate(policy, c, history, now, {.storming = {d.rule_id}});
