@@ -241,12 +241,10 @@ Handoff plan_handoff(const Policy& p, const HandoffSpec& spec, time::Instant sta
 // The author's handle or id when it is one of the policy's own accounts.
 std::optional<std::string> own_account(const Policy& p, const Complaint& c) {
   if (p.safety.own_accounts.empty()) return std::nullopt;
-  std::string handle = c.author.handle;
-  if (!handle.empty() && handle[0] == '@') handle.erase(0, 1);
-  std::transform(handle.begin(), handle.end(), handle.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const std::string handle = account_key(c.author.handle);
+  const std::string id = account_key(c.author.id);
   for (const auto& own : p.safety.own_accounts) {
-    if ((!handle.empty() && own == handle) || own == c.author.id) return own;
+    if ((!handle.empty() && own == handle) || own == id) return own;
   }
   return std::nullopt;
 }

@@ -408,11 +408,8 @@ void Loader::build_safety() {
                "safety");
   if (auto own = node["own_accounts"]) {
     if (auto accounts = expand(own, "own_accounts", r)) {
-      for (auto account : *accounts) {
-        if (!account.empty() && (account[0] == '@')) account.erase(0, 1);
-        std::transform(account.begin(), account.end(), account.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        if (!account.empty()) s.own_accounts.push_back(account);
+      for (const auto& account : *accounts) {
+        if (auto key = account_key(account); !key.empty()) s.own_accounts.push_back(key);
       }
     }
   }

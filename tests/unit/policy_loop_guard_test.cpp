@@ -18,7 +18,7 @@ teams:
 templates:
   ack: {ja: "{{name}}様、ご連絡ありがとうございます。"}
 safety:
-  own_accounts: ["@Acme_Support", acme_jp, "900"]
+  own_accounts: ["@Acme_Support", acme_jp, "900", Ops-Team]
 rules:
   - id: default
     reply: {template: ack}
@@ -49,8 +49,8 @@ policy::Decision decide(const Complaint& c, const AuthorHistory& h = {}) {
 }  // namespace
 
 TEST_CASE("loop guard: our own accounts are never answered, by handle or id") {
-  for (const auto& [handle, id] :
-       {std::pair{"acme_support", "1"}, std::pair{"@ACME_JP", "2"}, std::pair{"someone", "900"}}) {
+  for (const auto& [handle, id] : {std::pair{"acme_support", "1"}, std::pair{"@ACME_JP", "2"},
+                                   std::pair{"someone", "900"}, std::pair{"x", "Ops-Team"}}) {
     auto d = decide(complaint(handle, id));
     CHECK(d.reply_status == ReplyStatus::suppressed);
     CHECK(d.reason.find("loop guard:") == 0);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ackd/policy/diagnostic.hpp"
@@ -148,12 +149,23 @@ struct StormMode {
   SourceLocation notify_where;
 };
 
+// How an account is compared: without a leading '@', in ASCII lower case, so that
+// "@Acme_Support" in a policy and "acme_support" from a platform are one account.
+inline std::string account_key(std::string_view account) {
+  if (!account.empty() && account.front() == '@') account.remove_prefix(1);
+  std::string key(account);
+  for (char& ch : key) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return key;
+}
+
 struct Safety {
   std::vector<std::string> banned;             // as written
   std::vector<std::string> banned_normalized;  // what texts are compared against
   std::optional<RateLimit> replies_per_author;
-  // The company's own accounts (handles without '@', lower case, or author ids): never
-  // answered, so ackd cannot reply to itself or to a colleague's post.
+  // The company's own accounts (handles or author ids, as account_key): never answered, so
+  // ackd cannot reply to itself or to a colleague's post.
   std::vector<std::string> own_accounts;
   std::optional<StormMode> storm;
   text::NameRules name;
