@@ -535,9 +535,7 @@ class Daemon::Impl {
     // already holds this complaint's reply.
     auto planner = [policy = policy_, complaint, mode = std::move(mode), now = wall_now()](
                        const AuthorHistory& history, const std::optional<store::Pause>& pause) {
-      IntakeMode in_force = mode;
-      in_force.pause = pause;
-      return plan_case(*policy, *complaint, history, in_force, now);
+      return plan_case(*policy, *complaint, history, pause, mode, now);
     };
     auto request = std::make_shared<Request>(std::move(req));
     ++pending_;

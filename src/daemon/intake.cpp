@@ -28,8 +28,8 @@ std::string new_case_id() {
 }  // namespace
 
 store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
-                            const AuthorHistory& history, const IntakeMode& mode,
-                            time::Instant now) {
+                            const AuthorHistory& history, const std::optional<store::Pause>& pause,
+                            const IntakeMode& mode, time::Instant now) {
   const auto& reply_sink = mode.reply_sink;
   const bool shadow = mode.shadow;
   auto d = policy::evaluate(policy, c, history, now);
@@ -58,10 +58,10 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
     d.reply_status = policy::ReplyStatus::suppressed;
     d.reason = "channel '" + c.channel + "' has no reply_sink in ackd.yaml";
   }
-  const bool hold_reply = mode.pause && d.reply_status == policy::ReplyStatus::queued;
+  const bool hold_reply = pause && d.reply_status == policy::ReplyStatus::queued;
   if (hold_reply) {
-    const std::string who = "paused by " + mode.pause->by +
-                            (mode.pause->reason.empty() ? "" : ": " + mode.pause->reason);
+    const std::string who =
+        "paused by " + pause->by + (pause->reason.empty() ? "" : ": " + pause->reason);
     if (mode.drop_while_paused) {
       d.reply_status = policy::ReplyStatus::suppressed;
       d.reason = "replies are " + who;
