@@ -21,6 +21,7 @@
 #include "ackd/service/systemd.hpp"
 #include "ackd/store/store.hpp"
 #include "ackd/text/normalize.hpp"
+#include "ackd/time/system_clock.hpp"
 #include "intake.hpp"
 
 namespace ackd::daemon {
@@ -151,7 +152,8 @@ class Daemon::Impl {
         policy_(std::move(policy)),
         tokens_(std::move(tokens)),
         store_(std::move(store)),
-        dispatcher_(io_, config_.sinks, *store_, retry_policy(config_.delivery), observer()),
+        dispatcher_(io_, clock_, config_.sinks, *store_, retry_policy(config_.delivery),
+                    observer()),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         drain_timer_(io_),
         watchdog_timer_(io_),
@@ -777,6 +779,7 @@ class Daemon::Impl {
   }
 
   asio::io_context io_{1};
+  time::SystemClock clock_{io_};
   config::Config config_;
   std::string config_path_;
   std::shared_ptr<const policy::Policy> policy_;

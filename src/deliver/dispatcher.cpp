@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <random>
 #include <set>
 #include <unordered_map>
@@ -19,13 +18,12 @@
 namespace ackd::deliver {
 
 namespace net = boost::asio;
-using steady = std::chrono::steady_clock;
 
 namespace {
 
 struct Entry {
   store::OutboxItem item;
-  steady::time_point submitted;
+  time::SteadyTime submitted;
 };
 
 // Oldest first, so after an outage a sink gets its backlog in order of age; retries keep
@@ -44,7 +42,7 @@ struct SinkState {
   int failures = 0;  // retryable failures in a row
   bool paused = false;
   std::chrono::milliseconds backoff{0};
-  std::unique_ptr<net::steady_timer> resume;
+  std::unique_ptr<time::Timer> resume;
 };
 
 std::chrono::milliseconds sink_timeout(const config::Sink& sink) {
@@ -56,16 +54,17 @@ std::chrono::milliseconds sink_timeout(const config::Sink& sink) {
 
 class Dispatcher::Impl {
  public:
-  Impl(net::io_context& io, const std::map<std::string, config::Sink>& sinks, DeliveryLog& log,
-       std::unique_ptr<DeliveryLog> owned_log, RetryPolicy retry, DeliveryObserver observer,
-       DispatcherOptions options)
+  Impl(net::io_context& io, time::Clock& clock, const std::map<std::string, config::Sink>& sinks,
+       DeliveryLog& log, std::unique_ptr<DeliveryLog> owned_log, RetryPolicy retry,
+       DeliveryObserver observer, DispatcherOptions options)
       : io_(io),
+        clock_(clock),
         owned_log_(std::move(owned_log)),
         log_(log),
         retry_(retry),
         observer_(std::move(observer)),
         random_(std::random_device{}()),
-        grace_timer_(io) {
+        grace_timer_(clock.timer()) {
     for (const auto& [name, sink] : sinks) {
       SinkState& state = sinks_[name];
       if (sink.type == config::Sink::Type::file) {
@@ -79,7 +78,7 @@ class Dispatcher::Impl {
         continue;
       }
       state.channel = std::make_unique<WebhookSink>(
-          io, std::get<HttpUrl>(std::move(url)), sink_timeout(sink),
+          io, clock, std::get<HttpUrl>(std::move(url)), sink_timeout(sink),
           options.connections_per_sink ? options.connections_per_sink : sink.connections);
     }
   }
@@ -94,7 +93,7 @@ class Dispatcher::Impl {
   void submit(std::vector<store::OutboxItem> items) {
     if (stopping_) return;  // still pending in the store, for the next start
     std::set<SinkState*> touched;
-    auto now = std::chrono::system_clock::now();
+    auto now = clock_.wall();
     for (auto& item : items) {
       if (live_.contains(item.id)) continue;  // already ours
       auto found = sinks_.find(item.sink);
@@ -109,7 +108,7 @@ class Dispatcher::Impl {
       }
       live_.insert(item.id);
       auto delay = item.due_at - now;
-      Entry entry{std::move(item), steady::now()};
+      Entry entry{std::move(item), clock_.steady()};
       if (delay > decltype(delay)::zero()) {
         wait(std::move(entry), std::chrono::ceil<std::chrono::milliseconds>(delay));
       } else {
@@ -153,20 +152,18 @@ class Dispatcher::Impl {
       sink.queue.clear();
     }
     if (in_flight_ == 0) return finish_shutdown();
-    grace_timer_.expires_after(grace);
-    grace_timer_.async_wait(
-        [this, alive = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
-          if (ec || alive.expired() || stopped_) return;
-          spdlog::warn("delivery: {} attempt(s) still under way after the shutdown grace; aborting",
-                       in_flight_);
-          for (auto& [name, sink] : sinks_) {
-            if (sink.channel) sink.channel->abort();
-            sink.in_flight = 0;
-          }
-          in_flight_ = 0;
-          live_.clear();
-          finish_shutdown();
-        });
+    grace_timer_->start(grace, [this] {
+      if (stopped_) return;
+      spdlog::warn("delivery: {} attempt(s) still under way after the shutdown grace; aborting",
+                   in_flight_);
+      for (auto& [name, sink] : sinks_) {
+        if (sink.channel) sink.channel->abort();
+        sink.in_flight = 0;
+      }
+      in_flight_ = 0;
+      live_.clear();
+      finish_shutdown();
+    });
   }
 
   std::size_t in_flight() const { return in_flight_; }
@@ -195,27 +192,22 @@ class Dispatcher::Impl {
  private:
   struct Waiting {
     Entry entry;
-    std::uint64_t seq;
-    std::unique_ptr<net::steady_timer> timer;
+    std::unique_ptr<time::Timer> timer;  // dropping it (cancel) means it never fires
   };
 
   void wait(Entry entry, std::chrono::milliseconds delay) {
     auto id = entry.item.id;
-    auto seq = ++wait_seq_;
-    auto timer = std::make_unique<net::steady_timer>(io_, delay);
-    timer->async_wait(
-        [this, id, seq, alive = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
-          if (ec || alive.expired()) return;
-          auto found = waiting_.find(id);
-          // The sequence number tells a cancelled-then-resubmitted item from this one.
-          if (found == waiting_.end() || found->second.seq != seq) return;
-          Entry due = std::move(found->second.entry);
-          waiting_.erase(found);
-          SinkState& sink = sinks_.at(due.item.sink);
-          enqueue(sink, std::move(due));
-          pump(sink);
-        });
-    waiting_.insert_or_assign(id, Waiting{std::move(entry), seq, std::move(timer)});
+    auto timer = clock_.timer();
+    timer->start(delay, [this, id] {
+      auto found = waiting_.find(id);
+      if (found == waiting_.end()) return;
+      Entry due = std::move(found->second.entry);
+      waiting_.erase(found);  // destroys the timer running this; nothing below touches it
+      SinkState& sink = sinks_.at(due.item.sink);
+      enqueue(sink, std::move(due));
+      pump(sink);
+    });
+    waiting_.insert_or_assign(id, Waiting{std::move(entry), std::move(timer)});
   }
 
   void enqueue(SinkState& sink, Entry entry) {
@@ -247,14 +239,13 @@ class Dispatcher::Impl {
     live_.erase(id);
     if (attempt.delivered) {
       sink.failures = 0;
-      log_.delivered(id, std::chrono::floor<time::Seconds>(std::chrono::system_clock::now()));
-      if (observer_.delivered) observer_.delivered(entry.item, steady::now() - entry.submitted);
+      log_.delivered(id, clock_.now());
+      if (observer_.delivered) observer_.delivered(entry.item, clock_.steady() - entry.submitted);
     } else {
       int attempts = entry.item.attempts + 1;
       if (attempt.retryable && attempts < retry_.max_attempts) {
         pause(sink);
-        auto next =
-            std::chrono::ceil<time::Seconds>(std::chrono::system_clock::now() + sink.backoff);
+        auto next = std::chrono::ceil<time::Seconds>(clock_.wall() + sink.backoff);
         entry.item.attempts = attempts;
         log_.attempt_failed(id, attempts, next, attempt.error);
         if (observer_.attempt_failed) observer_.attempt_failed(entry.item, attempt);
@@ -270,7 +261,7 @@ class Dispatcher::Impl {
     }
     if (stopping_) {
       if (in_flight_ == 0 && !stopped_) {
-        grace_timer_.cancel();
+        grace_timer_->cancel();
         finish_shutdown();
       }
       return;
@@ -284,14 +275,11 @@ class Dispatcher::Impl {
     ++sink.failures;
     sink.paused = true;
     sink.backoff = backoff(retry_, sink.failures + 1, unit_(random_));
-    if (!sink.resume) sink.resume = std::make_unique<net::steady_timer>(io_);
-    sink.resume->expires_after(sink.backoff);
-    sink.resume->async_wait(
-        [this, &sink, alive = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
-          if (ec || alive.expired()) return;
-          sink.paused = false;
-          pump(sink);
-        });
+    if (!sink.resume) sink.resume = clock_.timer();
+    sink.resume->start(sink.backoff, [this, &sink] {
+      sink.paused = false;
+      pump(sink);
+    });
   }
 
   static Attempt final_error(std::string error) {
@@ -314,6 +302,7 @@ class Dispatcher::Impl {
   }
 
   net::io_context& io_;
+  time::Clock& clock_;
   std::unique_ptr<DeliveryLog> owned_log_;
   DeliveryLog& log_;
   RetryPolicy retry_;
@@ -325,28 +314,29 @@ class Dispatcher::Impl {
   std::unordered_map<std::int64_t, Waiting> waiting_;  // not due yet, or backing off
   std::unordered_set<std::int64_t> live_;              // waiting, queued or under way
   std::unordered_set<std::int64_t> cancelled_in_flight_;
-  std::uint64_t wait_seq_ = 0;
   std::size_t in_flight_ = 0;
 
   bool stopping_ = false;
   bool stopped_ = false;
-  net::steady_timer grace_timer_;
+  std::unique_ptr<time::Timer> grace_timer_;
   std::vector<std::function<void()>> on_stopped_;
   // Completions check this, so none runs into a destroyed dispatcher.
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 
-Dispatcher::Dispatcher(net::io_context& io, const std::map<std::string, config::Sink>& sinks,
-                       DeliveryLog& log, RetryPolicy retry, DeliveryObserver observer,
-                       DispatcherOptions options)
-    : impl_(std::make_unique<Impl>(io, sinks, log, nullptr, retry, std::move(observer), options)) {}
+Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock,
+                       const std::map<std::string, config::Sink>& sinks, DeliveryLog& log,
+                       RetryPolicy retry, DeliveryObserver observer, DispatcherOptions options)
+    : impl_(std::make_unique<Impl>(io, clock, sinks, log, nullptr, retry, std::move(observer),
+                                   options)) {}
 
-Dispatcher::Dispatcher(net::io_context& io, const std::map<std::string, config::Sink>& sinks,
+Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock,
+                       const std::map<std::string, config::Sink>& sinks,
                        std::unique_ptr<DeliveryLog> log, RetryPolicy retry,
                        DeliveryObserver observer, DispatcherOptions options) {
   DeliveryLog& ref = *log;
-  impl_ =
-      std::make_unique<Impl>(io, sinks, ref, std::move(log), retry, std::move(observer), options);
+  impl_ = std::make_unique<Impl>(io, clock, sinks, ref, std::move(log), retry, std::move(observer),
+                                 options);
 }
 
 Dispatcher::~Dispatcher() = default;

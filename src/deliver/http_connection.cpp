@@ -15,15 +15,17 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpConnection::HttpConnection(net::io_context& io, const HttpUrl& url)
-    : url_(url), resolver_(io), resolve_timer_(io), stream_(io) {}
+HttpConnection::HttpConnection(net::io_context& io, time::Clock& clock, const HttpUrl& url)
+    : url_(url), resolver_(io), stream_(io), deadline_(clock.timer()) {}
 
 void HttpConnection::run(std::shared_ptr<const HttpRequest> request,
-                         std::chrono::steady_clock::time_point deadline, Done done) {
+                         std::chrono::milliseconds timeout, Done done) {
   request_ = std::move(request);
-  deadline_ = deadline;
   done_ = std::move(done);
   reused_ = connected_;
+  timed_out_ = false;
+  // The timer belongs to this connection, so it never fires into a destroyed one.
+  deadline_->start(timeout, [this] { on_timeout(); });
   if (connected_) {
     write();
   } else {
@@ -35,20 +37,21 @@ void HttpConnection::abort() {
   done_ = nullptr;
   connected_ = false;
   resolver_.cancel();
-  resolve_timer_.cancel();
+  deadline_->cancel();
   stream_.close();
+}
+
+void HttpConnection::on_timeout() {
+  timed_out_ = true;
+  // The step under way then fails and fail() reports the timeout. Closing (rather than
+  // cancelling) also stops a connect from moving on to the host's next address.
+  resolver_.cancel();
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
 }
 
 void HttpConnection::resolve() {
   reused_ = false;
-  resolve_timed_out_ = false;
-  // The resolver has no deadline of its own; the timer cancels it.
-  resolve_timer_.expires_at(deadline_);
-  resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    self->resolve_timed_out_ = true;
-    self->resolver_.cancel();
-  });
   resolver_.async_resolve(
       url_.host, url_.port,
       [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
@@ -57,11 +60,8 @@ void HttpConnection::resolve() {
 }
 
 void HttpConnection::on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
-  resolve_timer_.cancel();
   if (!done_) return;
-  if (resolve_timed_out_) return fail("resolve", beast::error::timeout);
-  if (ec) return fail("resolve", ec);
-  stream_.expires_at(deadline_);
+  if (ec || timed_out_) return fail("resolve", ec);
   stream_.async_connect(
       results, [self = shared_from_this()](beast::error_code connect_ec, const tcp::endpoint&) {
         self->on_connect(connect_ec);
@@ -76,7 +76,6 @@ void HttpConnection::on_connect(beast::error_code ec) {
 }
 
 void HttpConnection::write() {
-  stream_.expires_at(deadline_);
   http::async_write(
       stream_, *request_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
@@ -86,7 +85,6 @@ void HttpConnection::on_write(beast::error_code ec) {
   if (!done_) return;
   if (ec) return fail("write", ec);
   response_ = {};
-  stream_.expires_at(deadline_);
   http::async_read(stream_, buffer_, response_,
                    [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
                      self->on_read(read_ec);
@@ -96,7 +94,6 @@ void HttpConnection::on_write(beast::error_code ec) {
 void HttpConnection::on_read(beast::error_code ec) {
   if (!done_) return;
   if (ec) return fail("read", ec);
-  stream_.expires_never();
   Attempt attempt;
   unsigned status = response_.result_int();
   bool reusable = response_.keep_alive();
@@ -121,13 +118,13 @@ void HttpConnection::fail(const char* phase, beast::error_code ec) {
   // nothing about the sink, so try once more on a fresh connection before the deadline.
   bool stale = ec == http::error::end_of_stream || ec == net::error::eof ||
                ec == net::error::connection_reset || ec == net::error::broken_pipe;
-  if (reused_ && stale && std::chrono::steady_clock::now() < deadline_) {
+  if (reused_ && stale && !timed_out_) {
     buffer_.clear();
     resolve();
     return;
   }
   Attempt attempt;
-  if (ec == beast::error::timeout) {
+  if (timed_out_) {
     attempt.error = "timeout";
   } else if (ec == net::error::connection_refused) {
     attempt.error = "connection refused";
@@ -138,6 +135,7 @@ void HttpConnection::fail(const char* phase, beast::error_code ec) {
 }
 
 void HttpConnection::finish(Attempt attempt, bool reusable) {
+  deadline_->cancel();
   request_.reset();
   buffer_.clear();
   auto done = std::move(done_);

@@ -2,7 +2,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -12,6 +11,7 @@
 #include <memory>
 
 #include "ackd/deliver/dispatcher.hpp"
+#include "ackd/time/clock.hpp"
 #include "deliver/url.hpp"
 
 namespace ackd::deliver {
@@ -19,16 +19,16 @@ namespace ackd::deliver {
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 // One keep-alive HTTP/1.1 connection to a webhook: resolve and connect when not open,
-// then write one request and read its response, all before a deadline.
+// then write one request and read its response, all within a timeout on the clock.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   // `reusable`: the connection may carry another request.
   using Done = std::function<void(Attempt, bool reusable)>;
 
-  HttpConnection(boost::asio::io_context& io, const HttpUrl& url);
+  HttpConnection(boost::asio::io_context& io, time::Clock& clock, const HttpUrl& url);
 
-  void run(std::shared_ptr<const HttpRequest> request,
-           std::chrono::steady_clock::time_point deadline, Done done);
+  void run(std::shared_ptr<const HttpRequest> request, std::chrono::milliseconds timeout,
+           Done done);
   // Closes the socket and drops the pending `done`.
   void abort();
 
@@ -40,21 +40,22 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void write();
   void on_write(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
+  void on_timeout();
   void fail(const char* phase, boost::beast::error_code ec);
   void finish(Attempt attempt, bool reusable);
 
   const HttpUrl url_;  // a copy: the connection can outlive its sink while closing
   boost::asio::ip::tcp::resolver resolver_;
-  boost::asio::steady_timer resolve_timer_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<const HttpRequest> request_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
-  std::chrono::steady_clock::time_point deadline_;
+  // Closes the socket when the attempt's time is up, whatever step it is at.
+  std::unique_ptr<time::Timer> deadline_;
   Done done_;
   bool connected_ = false;
   bool reused_ = false;  // this attempt started on a connection that had served before
-  bool resolve_timed_out_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace ackd::deliver

@@ -27,10 +27,10 @@ class StoreLog final : public DeliveryLog {
 
 }  // namespace
 
-Dispatcher::Dispatcher(boost::asio::io_context& io,
+Dispatcher::Dispatcher(boost::asio::io_context& io, time::Clock& clock,
                        const std::map<std::string, config::Sink>& sinks, store::Store& store,
                        RetryPolicy retry, DeliveryObserver observer)
-    : Dispatcher(io, sinks, std::make_unique<StoreLog>(store), retry, std::move(observer),
+    : Dispatcher(io, clock, sinks, std::make_unique<StoreLog>(store), retry, std::move(observer),
                  DispatcherOptions{}) {}
 
 }  // namespace ackd::deliver

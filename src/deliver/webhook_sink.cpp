@@ -17,9 +17,10 @@ constexpr const char* user_agent = "ackd/" ACKD_VERSION;
 
 }  // namespace
 
-WebhookSink::WebhookSink(boost::asio::io_context& io, HttpUrl url,
+WebhookSink::WebhookSink(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
                          std::chrono::milliseconds timeout, std::size_t max_connections)
     : io_(io),
+      clock_(clock),
       url_(std::move(url)),
       timeout_(timeout),
       max_connections_(std::max<std::size_t>(1, max_connections)) {}
@@ -44,10 +45,10 @@ void WebhookSink::send(const store::OutboxItem& item, Done done) {
     connection = std::move(idle_.back());
     idle_.pop_back();
   } else {
-    connection = std::make_shared<HttpConnection>(io_, url_);
+    connection = std::make_shared<HttpConnection>(io_, clock_, url_);
   }
   busy_.push_back(connection);
-  connection->run(std::move(request), std::chrono::steady_clock::now() + timeout_,
+  connection->run(std::move(request), timeout_,
                   [this, connection, done = std::move(done)](Attempt attempt, bool reusable) {
                     release(connection, reusable);
                     done(std::move(attempt));

@@ -15,8 +15,8 @@ namespace ackd::deliver {
 // A webhook: HTTP POSTs over a small pool of keep-alive connections.
 class WebhookSink final : public Channel {
  public:
-  WebhookSink(boost::asio::io_context& io, HttpUrl url, std::chrono::milliseconds timeout,
-              std::size_t max_connections);
+  WebhookSink(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
+              std::chrono::milliseconds timeout, std::size_t max_connections);
   ~WebhookSink() override;
 
   std::size_t capacity() const override { return max_connections_; }
@@ -27,6 +27,7 @@ class WebhookSink final : public Channel {
   void release(const std::shared_ptr<HttpConnection>& connection, bool reusable);
 
   boost::asio::io_context& io_;
+  time::Clock& clock_;
   HttpUrl url_;
   std::chrono::milliseconds timeout_;
   std::size_t max_connections_;

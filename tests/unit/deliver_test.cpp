@@ -15,6 +15,11 @@
 #include <vector>
 
 #include "ackd/deliver/dispatcher.hpp"
+#include "ackd/time/clock.hpp"
+
+// Delivery runs on a manual clock: due times, backoff, pauses, timeouts and the shutdown
+// grace move only when a test advances the clock, so every step is a definite state. The
+// webhooks are real HTTP on 127.0.0.1; waiting for them is a bounded loop on a state.
 
 namespace {
 
@@ -31,7 +36,10 @@ using ackd::deliver::Dispatcher;
 using ackd::deliver::DispatcherOptions;
 using ackd::deliver::RetryPolicy;
 using ackd::store::OutboxItem;
+using ackd::time::ManualClock;
 using steady = std::chrono::steady_clock;
+
+const ackd::time::Instant kStart = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1};
 
 struct Received {
   std::string target;
@@ -39,7 +47,6 @@ struct Received {
   std::string idempotency_key;
   std::string content_type;
   std::string user_agent;
-  std::chrono::system_clock::time_point at;
 };
 
 // A webhook receiver on 127.0.0.1: answers the n-th request with statuses[n] (then `then`);
@@ -58,6 +65,7 @@ class Receiver {
   std::vector<Received> received;
   int connections = 0;
   bool drop_idle = false;  // close each connection after answering, while promising keep-alive
+  int closed = 0;          // connections closed that way
 
  private:
   struct Session {
@@ -84,8 +92,7 @@ class Receiver {
       received.push_back({std::string(s->request.target()), s->request.body(),
                           std::string(s->request["Idempotency-Key"]),
                           std::string(s->request[http::field::content_type]),
-                          std::string(s->request[http::field::user_agent]),
-                          std::chrono::system_clock::now()});
+                          std::string(s->request[http::field::user_agent])});
       unsigned status =
           received.size() <= statuses_.size() ? statuses_[received.size() - 1] : then_;
       if (status == 0) {
@@ -102,6 +109,7 @@ class Receiver {
         if (wec) return;
         if (drop_idle) {
           s->socket.close();
+          ++closed;
           return;
         }
         read(s);
@@ -122,11 +130,15 @@ struct Recorder final : DeliveryLog {
     std::string error;
   };
   std::vector<std::int64_t> delivered_ids;
+  std::vector<ackd::time::Instant> delivered_at;
   std::vector<Failure> attempt_failures;
   std::vector<ackd::time::Instant> next_attempts;
   std::vector<Failure> failures;
 
-  void delivered(std::int64_t id, ackd::time::Instant) override { delivered_ids.push_back(id); }
+  void delivered(std::int64_t id, ackd::time::Instant at) override {
+    delivered_ids.push_back(id);
+    delivered_at.push_back(at);
+  }
   void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant next,
                       std::string error) override {
     attempt_failures.push_back({id, attempts, std::move(error)});
@@ -147,12 +159,7 @@ ackd::config::Sink webhook(const std::string& name, unsigned short port,
   return sink;
 }
 
-ackd::time::Instant now_seconds() {
-  return std::chrono::floor<ackd::time::Seconds>(std::chrono::system_clock::now());
-}
-
-OutboxItem item(std::int64_t id, const std::string& sink,
-                ackd::time::Instant due = now_seconds() - 60s) {
+OutboxItem item(std::int64_t id, const std::string& sink, ackd::time::Instant due = kStart - 60s) {
   OutboxItem out;
   out.id = id;
   out.complaint_id = "c" + std::to_string(id);
@@ -173,9 +180,10 @@ RetryPolicy quick_retry(int max_attempts = 3) {
   return retry;
 }
 
-// Runs `io` until `done()` or `cap` has passed; returns done().
+// Runs `io` until `done()`, giving up after `cap` of real time (network I/O on 127.0.0.1
+// only; the manual clock does not move here). Returns done().
 template <class Pred>
-bool run_until(net::io_context& io, Pred done, steady::duration cap = 3s) {
+bool run_until(net::io_context& io, Pred done, steady::duration cap = 20s) {
   auto end = steady::now() + cap;
   while (!done() && steady::now() < end) {
     io.restart();
@@ -184,25 +192,30 @@ bool run_until(net::io_context& io, Pred done, steady::duration cap = 3s) {
   return done();
 }
 
-void run_for(net::io_context& io, steady::duration d) {
-  run_until(
-      io, [] { return false; }, d);
-}
-
 unsigned short closed_port(net::io_context& io) {
   tcp::acceptor probe(io, tcp::endpoint(net::ip::address_v4::loopback(), 0));
   return probe.local_endpoint().port();  // closed again when `probe` goes
 }
 
-bool stop(net::io_context& io, Dispatcher& dispatcher, std::chrono::milliseconds grace = 0ms) {
+bool stop(net::io_context& io, ManualClock& clock, Dispatcher& dispatcher,
+          std::chrono::milliseconds grace = 0ms) {
   bool stopped = false;
   dispatcher.shutdown(grace, [&] { stopped = true; });
+  clock.advance(grace);
   return run_until(io, [&] { return stopped; });
+}
+
+std::chrono::milliseconds backoff_of(const Dispatcher& dispatcher, const std::string& sink) {
+  for (const auto& h : dispatcher.health()) {
+    if (h.sink == sink) return h.backoff;
+  }
+  FAIL("no sink " << sink);
+  return {};
 }
 
 }  // namespace
 
-TEST_CASE("deliver: backoff doubles from initial, is capped, and stays within the jitter") {
+TEST_CASE("deliver: backoff doubles from initial up to max, jitter included") {
   RetryPolicy retry;
   retry.initial = 1000ms;
   retry.max = 10000ms;
@@ -216,8 +229,12 @@ TEST_CASE("deliver: backoff doubles from initial, is capped, and stays within th
   CHECK(backoff(retry, 2, 0.0) == 800ms);
   CHECK(backoff(retry, 2, 0.999999) >= 1199ms);
   CHECK(backoff(retry, 2, 0.999999) <= 1200ms);
+  CHECK(backoff(retry, 5, 1.0) == 9600ms);  // under the cap, the jitter stays
   CHECK(backoff(retry, 6, 0.0) == 8000ms);
-  CHECK(backoff(retry, 6, 1.0) == 12000ms);
+  CHECK(backoff(retry, 6, 1.0) == 10000ms);  // but never takes a delay past max
+  for (int attempt = 2; attempt <= 12; ++attempt) {
+    for (double unit = 0.0; unit < 1.0; unit += 0.01) CHECK(backoff(retry, attempt, unit) <= 10s);
+  }
   for (double unit = 0.0; unit < 1.0; unit += 0.01) {
     auto d = backoff(retry, 3, unit);
     CHECK(d >= 1600ms);
@@ -229,17 +246,19 @@ TEST_CASE("deliver: backoff doubles from initial, is capped, and stays within th
 
 TEST_CASE("deliver: a 2xx delivers the payload with Idempotency-Key and Content-Type") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {200});
   Recorder log;
   std::vector<steady::duration> latencies;
   DeliveryObserver observer;
   observer.delivered = [&](const OutboxItem&, steady::duration d) { latencies.push_back(d); };
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/in?x=1")}}, log,
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/in?x=1")}}, log,
                         quick_retry(), observer);
   dispatcher.submit({item(7, "hook")});
   CHECK(dispatcher.in_flight() == 1);
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
   CHECK(log.delivered_ids[0] == 7);
+  CHECK(log.delivered_at[0] == kStart);  // the clock's time, not the machine's
   REQUIRE(receiver.received.size() == 1);
   const Received& got = receiver.received[0];
   CHECK(got.target == "/in?x=1");
@@ -247,67 +266,99 @@ TEST_CASE("deliver: a 2xx delivers the payload with Idempotency-Key and Content-
   CHECK(got.idempotency_key == "key-7");
   CHECK(got.content_type == "application/json");
   CHECK(got.user_agent.rfind("ackd/", 0) == 0);
-  CHECK(latencies.size() == 1);
+  CHECK(latencies == std::vector<steady::duration>{0s});  // the clock did not move
   CHECK(log.attempt_failures.empty());
   CHECK(log.failures.empty());
   CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);
+  CHECK(clock.armed_timers() == 0);  // the attempt's timeout went with it
 }
 
-TEST_CASE("deliver: a 500 is retried with the same Idempotency-Key") {
+TEST_CASE("deliver: a 500 is retried with the same Idempotency-Key when the backoff ends") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {500, 200});
   Recorder log;
   int observed_failures = 0;
   DeliveryObserver observer;
   observer.attempt_failed = [&](const OutboxItem&, const Attempt&) { ++observed_failures; };
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
                         observer);
   dispatcher.submit({item(1, "hook")});
-  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
-  REQUIRE(log.attempt_failures.size() == 1);
+  REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
   CHECK(log.attempt_failures[0].id == 1);
   CHECK(log.attempt_failures[0].attempts == 1);
   CHECK(log.attempt_failures[0].error == "HTTP 500");
-  CHECK(log.next_attempts[0] >= now_seconds() - 1s);
   CHECK(observed_failures == 1);
+
+  auto pause = backoff_of(dispatcher, "hook");
+  CHECK(pause >= 8ms);  // 10ms, ±20%
+  CHECK(pause <= 12ms);
+  CHECK(log.next_attempts[0] == std::chrono::ceil<ackd::time::Seconds>(clock.wall() + pause));
+  CHECK(dispatcher.backlog() == 1);
+  // Nothing is sent before the backoff ends, and the retry goes as soon as it does.
+  clock.advance(pause - 1ms);
+  CHECK(dispatcher.in_flight() == 0);
+  clock.advance(1ms);
+  CHECK(dispatcher.in_flight() == 1);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
   REQUIRE(receiver.received.size() == 2);
   CHECK(receiver.received[0].idempotency_key == "key-1");
   CHECK(receiver.received[1].idempotency_key == "key-1");
   CHECK(receiver.received[0].body == receiver.received[1].body);
   CHECK(log.failures.empty());
+  CHECK(backoff_of(dispatcher, "hook") == 0ms);  // healthy again
 }
 
 TEST_CASE("deliver: a 400 fails at once, without retry") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {400});
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+                        quick_retry());
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return log.failures.size() == 1; }));
-  run_for(io, 100ms);  // would be enough for a retry
   CHECK(log.failures[0].attempts == 1);
   CHECK(log.failures[0].error.find("400") != std::string::npos);
   CHECK(log.attempt_failures.empty());
-  CHECK(receiver.received.size() == 1);
+  // No retry is scheduled: an hour later nothing more has been tried.
+  CHECK(clock.armed_timers() == 0);
+  clock.advance(1h);
+  CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);
+  CHECK(receiver.received.size() == 1);
 }
 
 TEST_CASE("deliver: 408 and 429 are retried") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {408, 429, 204});
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+                        quick_retry());
   dispatcher.submit({item(1, "hook")});
+  for (std::size_t failed = 1; failed <= 2; ++failed) {
+    REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == failed; }));
+    REQUIRE(clock.advance_to_next_timer());
+  }
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
-  CHECK(log.attempt_failures.size() == 2);
+  REQUIRE(log.attempt_failures.size() == 2);
+  CHECK(log.attempt_failures[0].error == "HTTP 408");
+  CHECK(log.attempt_failures[1].error == "HTTP 429");
 }
 
 TEST_CASE("deliver: connection refused is retried, then failed after max_attempts") {
   net::io_context io;
+  ManualClock clock(kStart);
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", closed_port(io))}}, log, quick_retry(3));
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", closed_port(io))}}, log,
+                        quick_retry(3));
   dispatcher.submit({item(1, "hook")});
+  for (std::size_t failed = 1; failed <= 2; ++failed) {
+    REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == failed; }));
+    REQUIRE(clock.advance_to_next_timer());
+  }
   REQUIRE(run_until(io, [&] { return log.failures.size() == 1; }));
   REQUIRE(log.attempt_failures.size() == 2);
   CHECK(log.attempt_failures[0].attempts == 1);
@@ -317,32 +368,38 @@ TEST_CASE("deliver: connection refused is retried, then failed after max_attempt
   CHECK(log.failures[0].error == "connection refused");
   CHECK(dispatcher.scheduled() == 0);
   CHECK(dispatcher.in_flight() == 0);
+  CHECK(clock.armed_timers() == 0);
 }
 
-TEST_CASE("deliver: a sink that never answers times out") {
+TEST_CASE("deliver: a sink that never answers times out after its timeout on the clock") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {}, 0);
   Recorder log;
-  // Sink timeouts are whole seconds in the configuration; 1s is the shortest.
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/", 1)}}, log,
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/", 3)}}, log,
                         quick_retry(3));
-  auto start = steady::now();
   dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return receiver.received.size() == 1; }));
+  CHECK(clock.next_timer_in() == std::optional<ackd::time::SteadyDuration>(3s));
+  clock.advance(3s - 1ms);
+  CHECK(dispatcher.in_flight() == 1);  // still waiting for the answer
+  clock.advance(1ms);
   REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
-  CHECK(steady::now() - start >= 900ms);
   CHECK(log.attempt_failures[0].error == "timeout");
-  CHECK(stop(io, dispatcher));
+  CHECK(dispatcher.in_flight() == 0);
+  CHECK(stop(io, clock, dispatcher));
 }
 
 TEST_CASE("deliver: a kept-alive connection the server dropped is replaced, not a failure") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {});
   receiver.drop_idle = true;
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+                        quick_retry());
   dispatcher.submit({item(1, "hook")});
-  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
-  run_for(io, 50ms);  // lets the close arrive
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1 && receiver.closed == 1; }));
   dispatcher.submit({item(2, "hook")});
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
   CHECK(log.attempt_failures.empty());
@@ -351,13 +408,14 @@ TEST_CASE("deliver: a kept-alive connection the server dropped is replaced, not 
 
 TEST_CASE("deliver: a sink's backlog goes out oldest first") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
   DispatcherOptions one_at_a_time;
   one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(), {},
-                        one_at_a_time);
-  auto base = now_seconds() - 600s;
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
+                        {}, one_at_a_time);
+  auto base = kStart - 600s;
   // Ties on due time go by id.
   dispatcher.submit({item(5, "hook", base + 30s), item(2, "hook", base + 10s),
                      item(9, "hook", base + 0s), item(3, "hook", base + 10s),
@@ -372,6 +430,7 @@ TEST_CASE("deliver: a sink's backlog goes out oldest first") {
 
 TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in order of age") {
   net::io_context io;
+  ManualClock clock(kStart);
   // An outage: errors, a timeout, errors; then the sink is back.
   Receiver receiver(io, {500, 503, 0 /* never answers */, 500});
   Recorder log;
@@ -383,21 +442,45 @@ TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in
   // One connection, so that the order of arrival is the order of sending.
   DispatcherOptions one_at_a_time;
   one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port(), "/hook", 1)}}, log,
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/hook", 1)}}, log,
                         quick_retry(20), observer, one_at_a_time);
-  auto base = now_seconds() - 600s;
+  auto base = kStart - 600s;
   std::vector<OutboxItem> items;
   for (int i = 12; i >= 1; --i) items.push_back(item(i, "hook", base + std::chrono::seconds(i)));
   dispatcher.submit(items);
-  REQUIRE(run_until(
-      io, [&] { return log.delivered_ids.size() == 12; }, 10s));
+
+  std::vector<std::chrono::milliseconds> pauses;
+  auto fails_then_pauses = [&](std::size_t failed) {
+    REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == failed; }));
+    CHECK(dispatcher.in_flight() == 0);  // paused: nothing else went meanwhile
+    pauses.push_back(backoff_of(dispatcher, "hook"));
+    REQUIRE(clock.advance_to_next_timer());
+    CHECK(dispatcher.in_flight() == 1);  // the probe, alone
+  };
+  fails_then_pauses(1);
+  fails_then_pauses(2);
+  REQUIRE(run_until(io, [&] { return receiver.received.size() == 3; }));
+  clock.advance(1s);  // the unanswered probe's timeout
+  fails_then_pauses(3);
+  fails_then_pauses(4);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 12; }));
+
   CHECK(log.failures.empty());
+  CHECK(log.attempt_failures[2].error == "timeout");
   // Only the oldest was tried while the sink failed; nothing overtook it.
   CHECK(failed_order == std::vector<std::int64_t>{1, 1, 1, 1});
   CHECK(receiver.received.size() == 4 + 12);
   std::vector<std::int64_t> expected(12);
   std::iota(expected.begin(), expected.end(), 1);
   CHECK(log.delivered_ids == expected);
+  // 10ms doubling to 20ms, ±20%, never above 20ms.
+  REQUIRE(pauses.size() == 4);
+  CHECK(pauses[0] >= 8ms);
+  CHECK(pauses[0] <= 12ms);
+  for (std::size_t i = 1; i < pauses.size(); ++i) {
+    CHECK(pauses[i] >= 16ms);
+    CHECK(pauses[i] <= 20ms);
+  }
   auto health = dispatcher.health();
   REQUIRE(health.size() == 1);
   CHECK(health[0].failures == 0);
@@ -406,115 +489,173 @@ TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in
 
 TEST_CASE("deliver: a paused sink reports its backlog and backoff; others are not held") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver healthy(io, {});
   Recorder log;
   auto retry = quick_retry(100);
   retry.initial = 200ms;
   retry.max = 400ms;
   Dispatcher dispatcher(
-      io, {{"dead", webhook("dead", closed_port(io))}, {"fine", webhook("fine", healthy.port())}},
-      log, retry);
+      io, clock,
+      {{"dead", webhook("dead", closed_port(io))}, {"fine", webhook("fine", healthy.port())}}, log,
+      retry);
   dispatcher.submit({item(1, "dead"), item(2, "dead"), item(3, "dead"), item(4, "fine")});
-  REQUIRE(run_until(io, [&] { return !log.attempt_failures.empty(); }));
-  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  // The three went at once (the sink was healthy), failed together and paused it once.
+  REQUIRE(run_until(
+      io, [&] { return log.attempt_failures.size() == 3 && log.delivered_ids.size() == 1; }));
   CHECK(log.delivered_ids[0] == 4);
   CHECK(dispatcher.backlog() == 3);
   for (const auto& h : dispatcher.health()) {
     if (h.sink == "dead") {
       CHECK(h.backlog == 3);
-      CHECK(h.failures >= 1);
-      CHECK(h.backoff >= 200ms * 0.8);
-      CHECK(h.backoff <= 400ms * 1.2);
+      CHECK(h.failures == 1);
+      CHECK(h.backoff >= 160ms);
+      CHECK(h.backoff <= 240ms);
     } else {
       CHECK(h.failures == 0);
       CHECK(h.backoff == 0ms);
     }
   }
-  // A second of a dead sink: a probe per backoff period (about 3), not one per item.
-  run_for(io, 1s);
-  CHECK(log.attempt_failures.size() <= 3 + 6);
+  // A dead sink costs one probe per backoff period, with its oldest, not one per item.
+  for (std::size_t probe = 1; probe <= 5; ++probe) {
+    REQUIRE(clock.advance_to_next_timer());
+    CHECK(dispatcher.in_flight() == 1);
+    REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 3 + probe; }));
+    CHECK(log.attempt_failures.back().id == 1);
+    CHECK(dispatcher.in_flight() == 0);
+    CHECK(backoff_of(dispatcher, "dead") <= 400ms);
+  }
+  CHECK(clock.armed_timers() == 1);  // the next probe, nothing else
   CHECK(log.failures.empty());
-  CHECK(stop(io, dispatcher));
+  CHECK(stop(io, clock, dispatcher));
 }
 
-TEST_CASE("deliver: an item due in the future is not sent before its time") {
+TEST_CASE("deliver: an item due in the future is sent when the clock reaches its time") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
-  auto due = now_seconds() + 2s;
+  std::vector<steady::duration> latencies;
+  DeliveryObserver observer;
+  observer.delivered = [&](const OutboxItem&, steady::duration d) { latencies.push_back(d); };
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
+                        observer);
+  auto due = kStart + 2s;
   dispatcher.submit({item(1, "hook", due), item(2, "hook")});
   CHECK(dispatcher.scheduled() == 1);
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
   CHECK(log.delivered_ids[0] == 2);
-  REQUIRE(run_until(
-      io, [&] { return log.delivered_ids.size() == 2; }, 4s));
+  clock.advance(2s - 1ms);
+  CHECK(dispatcher.scheduled() == 1);
+  CHECK(dispatcher.in_flight() == 0);
+  clock.advance(1ms);
+  CHECK(dispatcher.scheduled() == 0);
+  CHECK(dispatcher.in_flight() == 1);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
   REQUIRE(receiver.received.size() == 2);
   CHECK(receiver.received[1].body == R"({"id":1})");
-  CHECK(receiver.received[1].at >= due);
+  CHECK(log.delivered_at[1] == due);
+  CHECK(latencies == std::vector<steady::duration>{0s, 2s});  // from submission
 }
 
 TEST_CASE("deliver: cancel drops scheduled and queued items; one under way still counts") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
   DispatcherOptions one_at_a_time;
   one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(), {},
-                        one_at_a_time);
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
+                        {}, one_at_a_time);
   dispatcher.submit(
-      {item(1, "hook"), item(2, "hook"), item(3, "hook"), item(4, "hook", now_seconds() + 1s)});
+      {item(1, "hook"), item(2, "hook"), item(3, "hook"), item(4, "hook", kStart + 1s)});
   CHECK(dispatcher.in_flight() == 1);
   CHECK(dispatcher.scheduled() == 3);
   dispatcher.cancel({1, 3, 4});
   CHECK(dispatcher.scheduled() == 1);
-  run_for(io, 1500ms);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2});
+  CHECK(clock.armed_timers() == 0);  // item 4's wait went with it
+  clock.advance(1h);
+  CHECK(dispatcher.in_flight() == 0);
+  CHECK(dispatcher.scheduled() == 0);
   REQUIRE(receiver.received.size() == 2);
   CHECK(receiver.received[1].body == R"({"id":2})");
-  CHECK(dispatcher.scheduled() == 0);
 }
 
 TEST_CASE("deliver: a dead sink does not delay a healthy one") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver dead(io, {}, 0);
   Receiver healthy(io, {});
   Recorder log;
-  Dispatcher dispatcher(io,
+  Dispatcher dispatcher(io, clock,
                         {{"dead", webhook("dead", dead.port(), "/", 1)},
                          {"healthy", webhook("healthy", healthy.port())}},
                         log, quick_retry());
   std::vector<OutboxItem> items;
-  auto old = now_seconds() - 3600s;
+  auto old = kStart - 3600s;
   for (int i = 1; i <= 10; ++i) items.push_back(item(i, "dead", old));
   for (int i = 11; i <= 13; ++i) items.push_back(item(i, "healthy"));
-  auto start = steady::now();
   dispatcher.submit(items);
-  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
-  CHECK(steady::now() - start < 500ms);
+  // The clock stands still, so the dead sink's attempts hang for as long as this runs: the
+  // healthy sink's deliveries are made while they do.
+  REQUIRE(
+      run_until(io, [&] { return log.delivered_ids.size() == 3 && dead.received.size() == 4; }));
   CHECK(log.attempt_failures.empty());
-  CHECK(dead.received.size() == 4);  // its own limit of concurrent attempts
-  CHECK(dispatcher.in_flight() == 4);
-  CHECK(stop(io, dispatcher));
+  CHECK(dispatcher.in_flight() == 4);  // the dead sink's own limit of concurrent attempts
+  CHECK(dispatcher.backlog() == 10);
+  CHECK(stop(io, clock, dispatcher));
 }
 
 TEST_CASE("deliver: shutdown waits for attempts under way and leaves the rest pending") {
   net::io_context io;
+  ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
-  Dispatcher dispatcher(io, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry());
-  dispatcher.submit({item(1, "hook"), item(2, "hook", now_seconds() + 60s)});
-  CHECK(stop(io, dispatcher, 2000ms));
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+                        quick_retry());
+  dispatcher.submit({item(1, "hook"), item(2, "hook", kStart + 60s)});
+  bool stopped = false;
+  dispatcher.shutdown(2s, [&] { stopped = true; });
+  REQUIRE(run_until(io, [&] { return stopped; }));
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1});
   CHECK(dispatcher.scheduled() == 0);
+  CHECK(clock.armed_timers() == 0);      // item 2's wait and the grace are gone
   dispatcher.submit({item(3, "hook")});  // refused: stays pending in the store
-  run_for(io, 50ms);
+  CHECK(dispatcher.in_flight() == 0);
+  CHECK(dispatcher.scheduled() == 0);
   CHECK(receiver.received.size() == 1);
+  CHECK(log.failures.empty());
+}
+
+TEST_CASE("deliver: shutdown gives up on attempts still under way after the grace") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver hung(io, {}, 0);
+  Recorder log;
+  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", hung.port())}}, log, quick_retry());
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return hung.received.size() == 1; }));
+  bool stopped = false;
+  dispatcher.shutdown(2s, [&] { stopped = true; });
+  clock.advance(2s - 1ms);
+  io.restart();
+  io.poll();
+  CHECK(!stopped);
+  CHECK(dispatcher.in_flight() == 1);
+  clock.advance(1ms);
+  REQUIRE(run_until(io, [&] { return stopped; }));
+  CHECK(dispatcher.in_flight() == 0);
+  // Neither delivered nor failed: it stays pending in the store for the next start.
+  CHECK(log.delivered_ids.empty());
+  CHECK(log.attempt_failures.empty());
   CHECK(log.failures.empty());
 }
 
 TEST_CASE("deliver: unknown and https sinks fail at once") {
   net::io_context io;
+  ManualClock clock(kStart);
   Recorder log;
   ackd::config::Sink secure;
   secure.name = "secure";
@@ -522,7 +663,7 @@ TEST_CASE("deliver: unknown and https sinks fail at once") {
   std::vector<std::string> observed;
   DeliveryObserver observer;
   observer.failed = [&](const OutboxItem&, const Attempt& a) { observed.push_back(a.error); };
-  Dispatcher dispatcher(io, {{"secure", secure}}, log, quick_retry(), observer);
+  Dispatcher dispatcher(io, clock, {{"secure", secure}}, log, quick_retry(), observer);
   dispatcher.submit({item(1, "nowhere"), item(2, "secure")});
   REQUIRE(log.failures.size() == 2);
   CHECK(log.failures[0].error == "unknown sink 'nowhere'");
@@ -538,6 +679,7 @@ TEST_CASE("deliver: a file sink appends every payload as a line") {
   auto path = dir / "out.jsonl";
   { std::ofstream(path) << "existing\n"; }
   net::io_context io;
+  ManualClock clock(kStart);
   Recorder log;
   ackd::config::Sink file;
   file.name = "file";
@@ -546,7 +688,7 @@ TEST_CASE("deliver: a file sink appends every payload as a line") {
   ackd::config::Sink missing = file;
   missing.name = "missing";
   missing.path = (dir / "no-such-dir" / "out.jsonl").string();
-  Dispatcher dispatcher(io, {{"file", file}, {"missing", missing}}, log, quick_retry(1));
+  Dispatcher dispatcher(io, clock, {{"file", file}, {"missing", missing}}, log, quick_retry(1));
   std::vector<OutboxItem> items;
   for (int i = 1; i <= 40; ++i) items.push_back(item(i, "file"));
   items.push_back(item(99, "missing"));

@@ -11,6 +11,7 @@
 
 #include "ackd/config/config.hpp"
 #include "ackd/store/store.hpp"
+#include "ackd/time/clock.hpp"
 #include "ackd/time/instant.hpp"
 
 namespace ackd::deliver {
@@ -19,11 +20,11 @@ struct RetryPolicy {
   int max_attempts = 8;
   std::chrono::milliseconds initial{1000};
   std::chrono::milliseconds max{300000};
-  double jitter = 0.2;  // each delay is spread by up to ±20%
+  double jitter = 0.2;  // each delay is spread by up to ±20%, then capped at `max`
 };
 
 // The delay before attempt number `attempt` (2 for the first retry): exponential from
-// `initial`, capped at `max`, with jitter drawn from `unit` in [0, 1).
+// `initial`, spread by jitter drawn from `unit` in [0, 1), and never above `max`.
 std::chrono::milliseconds backoff(const RetryPolicy& retry, int attempt, double unit);
 
 // What happened to one delivery attempt.
@@ -75,13 +76,15 @@ struct DispatcherOptions {
 // sink's writer, which posts its results back to `io`.
 class Dispatcher {
  public:
+  // Due times, retries and backoff follow `clock`, whose timers run on `io`'s thread.
   // Records outcomes with store.mark_delivered / mark_attempt_failed / mark_failed.
-  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
-             store::Store& store, RetryPolicy retry, DeliveryObserver observer = {});
-  // `log` must outlive the dispatcher.
-  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
-             DeliveryLog& log, RetryPolicy retry, DeliveryObserver observer = {},
-             DispatcherOptions options = {});
+  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
+             const std::map<std::string, config::Sink>& sinks, store::Store& store,
+             RetryPolicy retry, DeliveryObserver observer = {});
+  // `clock` and `log` must outlive the dispatcher.
+  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
+             const std::map<std::string, config::Sink>& sinks, DeliveryLog& log, RetryPolicy retry,
+             DeliveryObserver observer = {}, DispatcherOptions options = {});
   ~Dispatcher();
 
   // Sends what is due now at once and schedules the rest. Items for unknown sinks are
@@ -101,9 +104,9 @@ class Dispatcher {
   std::vector<SinkHealth> health() const;
 
  private:
-  Dispatcher(boost::asio::io_context& io, const std::map<std::string, config::Sink>& sinks,
-             std::unique_ptr<DeliveryLog> log, RetryPolicy retry, DeliveryObserver observer,
-             DispatcherOptions options);
+  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
+             const std::map<std::string, config::Sink>& sinks, std::unique_ptr<DeliveryLog> log,
+             RetryPolicy retry, DeliveryObserver observer, DispatcherOptions options);
 
   class Impl;
   std::unique_ptr<Impl> impl_;
