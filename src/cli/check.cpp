@@ -2,6 +2,8 @@
 
 #include "ackd/config/config.hpp"
 #include "ackd/daemon/files.hpp"
+#include "ackd/deliver/sink_registry.hpp"
+#include "ackd/source/registry.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
@@ -19,7 +21,8 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
     std::cerr << "ackd: " << error << "\n";
     return kFailed;
   }
-  auto parsed = config::parse_config({config_path, *content});
+  auto parsed = config::parse_config({config_path, *content},
+                                     {&deliver::builtin_sinks(), &source::builtin_sources()});
   if (!parsed.config) {
     print(parsed.diagnostics);
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";

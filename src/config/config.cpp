@@ -1,5 +1,6 @@
 #include "ackd/config/config.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "policy/yaml_reader.hpp"
@@ -10,57 +11,52 @@ using policy::YamlReader;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"listen", "policy",   "state",    "mode",
-                                        "auth",   "sinks",    "channels", "log_level",
-                                        "http",   "overload", "delivery", "pause"};
+const std::vector<std::string> kKeys = {"listen",   "policy",   "state",     "mode", "auth",
+                                        "sinks",    "channels", "log_level", "http", "overload",
+                                        "delivery", "pause",    "sources"};
 
-void read_sinks(const YAML::Node& node, YamlReader& r, Config& c) {
-  if (!r.is_map(node, "sinks")) return;
+// `sinks:` or `sources:`: name -> {type: ..., settings of that type}.
+void read_sections(const YAML::Node& node, YamlReader& r, const std::string& kind,
+                   const SectionTypes* types, std::map<std::string, Section>& out) {
+  if (!r.is_map(node, kind + "s")) return;
+  const std::vector<std::string> names = types ? types->names() : std::vector<std::string>{};
   for (const auto& item : node) {
-    Sink sink;
-    sink.name = item.first.Scalar();
-    sink.where = r.at(item.first);
-    const std::string what = "sink '" + sink.name + "'";
+    Section section;
+    section.name = item.first.Scalar();
+    section.where = r.at(item.first);
+    const std::string what = kind + " '" + section.name + "'";
     const YAML::Node& s = item.second;
     if (!r.is_map(s, what)) continue;
-    r.check_keys(s, {"type", "url", "path", "timeout", "connections"}, what);
-    auto type = s["type"] ? r.string(s["type"], "type") : std::nullopt;
-    if (!s["type"]) r.error(item.first, what + " needs a type: webhook or file");
-    if (type && *type == "webhook") {
-      sink.type = Sink::Type::webhook;
-      auto url = s["url"] ? r.string(s["url"], "url") : std::nullopt;
-      if (!s["url"]) r.error(item.first, what + " (webhook) needs a url");
-      if (url && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
-        r.error(s["url"], what + ": url must start with http:// or https://");
-      } else if (url) {
-        sink.url = *url;
-      }
-    } else if (type && *type == "file") {
-      sink.type = Sink::Type::file;
-      auto path = s["path"] ? r.string(s["path"], "path") : std::nullopt;
-      if (!s["path"]) r.error(item.first, what + " (file) needs a path");
-      if (path) sink.path = *path;
-    } else if (type) {
-      r.error(s["type"], what + ": type must be webhook or file, got '" + *type + "'");
-    }
-    if (auto t = s["timeout"]) {
-      if (auto d = r.duration(t, "timeout")) sink.timeout = *d;
-    }
-    if (auto n = s["connections"]) {
-      auto count = r.integer(n, "connections");
-      if (count && (*count < 1 || *count > 64)) {
-        r.error(n, what + ": connections must be between 1 and 64");
-      } else if (count) {
-        sink.connections = static_cast<std::size_t>(*count);
+    for (const auto& entry : s) {
+      const std::string key = entry.first.Scalar();
+      if (key == "type") continue;
+      if (auto value = r.string(entry.second, key)) {
+        section.settings[key] = {*value, r.at(entry.second), r.at(entry.first)};
       }
     }
-    c.sinks[sink.name] = sink;
+    if (!s["type"]) {
+      r.error(item.first, what + " needs a type" + (names.empty() ? "" : ": " + one_of(names)));
+    } else if (auto type = r.string(s["type"], "type")) {
+      section.type = *type;
+      const bool known = std::find(names.begin(), names.end(), *type) != names.end();
+      if (types && !known) {
+        std::string message = what + ": type must be " + one_of(names) + ", got '" + *type + "'";
+        if (names.empty()) message = what + ": unknown type '" + *type + "' (none is built in)";
+        if (auto near = policy::closest_match(*type, names); !near.empty()) {
+          message += " (did you mean '" + near + "'?)";
+        }
+        r.error(s["type"], message);
+      } else if (types) {
+        types->check(section, r.diagnostics());
+      }
+    }
+    out[section.name] = std::move(section);
   }
 }
 
 }  // namespace
 
-ConfigResult parse_config(const policy::SourceFile& file) {
+ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistries& registries) {
   ConfigResult result;
   YamlReader r(file.path, result.diagnostics);
   YAML::Node root = r.parse(file.content);
@@ -162,7 +158,8 @@ ConfigResult parse_config(const policy::SourceFile& file) {
       }
     }
   }
-  if (auto s = root["sinks"]) read_sinks(s, r, c);
+  if (auto s = root["sinks"]) read_sections(s, r, "sink", registries.sinks, c.sinks);
+  if (auto s = root["sources"]) read_sections(s, r, "source", registries.sources, c.sources);
   if (auto ch = root["channels"]; ch && r.is_map(ch, "channels")) {
     for (const auto& item : ch) {
       ChannelRoute route;

@@ -14,14 +14,17 @@
 #include "ackd/config/config.hpp"
 #include "ackd/daemon/files.hpp"
 #include "ackd/deliver/dispatcher.hpp"
+#include "ackd/deliver/sink_registry.hpp"
 #include "ackd/http/server.hpp"
 #include "ackd/log/log.hpp"
 #include "ackd/metrics/registry.hpp"
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/service/systemd.hpp"
+#include "ackd/source/registry.hpp"
 #include "ackd/store/store.hpp"
 #include "ackd/text/normalize.hpp"
 #include "ackd/time/system_clock.hpp"
+#include "delivery_log.hpp"
 #include "intake.hpp"
 
 namespace ackd::daemon {
@@ -152,8 +155,8 @@ class Daemon::Impl {
         policy_(std::move(policy)),
         tokens_(std::move(tokens)),
         store_(std::move(store)),
-        dispatcher_(io_, clock_, config_.sinks, *store_, retry_policy(config_.delivery),
-                    observer()),
+        dispatcher_(io_, clock_, deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_}),
+                    delivery_log_, retry_policy(config_.delivery), observer()),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         drain_timer_(io_),
         watchdog_timer_(io_),
@@ -243,7 +246,7 @@ class Daemon::Impl {
           return;
         }
         if (!items->empty()) spdlog::info("resuming {} owed deliveries", items->size());
-        dispatcher_.submit(std::move(*items));
+        dispatcher_.submit(to_deliveries(std::move(*items)));
       });
     });
     spdlog::info("ackd {}", status_line());
@@ -261,7 +264,7 @@ class Daemon::Impl {
  private:
   deliver::DeliveryObserver observer() {
     deliver::DeliveryObserver o;
-    o.delivered = [this](const store::OutboxItem& item, Clock::duration) {
+    o.delivered = [this](const deliver::Delivery& item, Clock::duration) {
       metrics_.attempts.with({item.sink, "delivered"}).inc();
       if (item.kind == "reply") {
         metrics_.replies.with({"sent"}).inc();
@@ -274,12 +277,12 @@ class Daemon::Impl {
         metrics_.notices.with({item.kind}).inc();
       }
     };
-    o.attempt_failed = [this](const store::OutboxItem& item, const deliver::Attempt& a) {
+    o.attempt_failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
       spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id, item.kind, item.sink,
                    a.error);
     };
-    o.failed = [this](const store::OutboxItem& item, const deliver::Attempt& a) {
+    o.failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
       metrics_.failures.with({item.sink}).inc();
       if (item.kind == "reply") {
@@ -591,7 +594,7 @@ class Daemon::Impl {
       if (item.held) metrics_.replies.with({"held"}).inc();
       return item.held;
     });
-    dispatcher_.submit(std::move(result->outbox));
+    dispatcher_.submit(to_deliveries(std::move(result->outbox)));
   }
 
   template <class T, class F>
@@ -716,7 +719,7 @@ class Daemon::Impl {
               spdlog::warn("replies resumed: {} held replies released, {} dropped",
                            r.released.size(), r.dropped);
             }
-            dispatcher_.submit(std::move(r.released));
+            dispatcher_.submit(to_deliveries(std::move(r.released)));
           }
           rs(http::json_response(rq, bhttp::status::ok, body.dump()));
         },
@@ -768,7 +771,7 @@ class Daemon::Impl {
           nlohmann::json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
           if (r.followup) {
             out["followup"] = time::format_rfc3339_utc(r.followup->due_at);
-            dispatcher_.submit({*r.followup});
+            dispatcher_.submit({to_delivery(*r.followup)});
           }
           spdlog::info("complaint {} resolved", id);
           rs(http::json_response(rq, bhttp::status::ok, out.dump()));
@@ -786,6 +789,7 @@ class Daemon::Impl {
   std::vector<std::string> tokens_;
   std::unique_ptr<store::Store> store_;
   Metrics metrics_;
+  StoreDeliveryLog delivery_log_{*store_};
   deliver::Dispatcher dispatcher_;
   std::optional<http::Server> server_;
   asio::signal_set signals_;
@@ -809,7 +813,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config
   std::string error;
   auto content = read_file(config_path, error);
   if (!content) return absl::InvalidArgumentError(error);
-  auto parsed = config::parse_config({config_path, *content});
+  auto parsed = config::parse_config({config_path, *content},
+                                     {&deliver::builtin_sinks(), &source::builtin_sources()});
   if (!parsed.config) {
     auto first = parsed.diagnostics.sorted().front().to_string();
     return absl::InvalidArgumentError(

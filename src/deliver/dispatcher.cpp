@@ -10,11 +10,6 @@
 #include <utility>
 #include <variant>
 
-#include "deliver/channel.hpp"
-#include "deliver/file_sink.hpp"
-#include "deliver/url.hpp"
-#include "deliver/webhook_sink.hpp"
-
 namespace ackd::deliver {
 
 namespace net = boost::asio;
@@ -22,7 +17,7 @@ namespace net = boost::asio;
 namespace {
 
 struct Entry {
-  store::OutboxItem item;
+  Delivery item;
   time::SteadyTime submitted;
 };
 
@@ -31,9 +26,9 @@ struct Entry {
 using QueueKey = std::pair<time::Instant, std::int64_t>;
 
 struct SinkState {
-  std::unique_ptr<Channel> channel;  // null when the sink cannot be used
-  std::string error;                 // why not
-  std::map<QueueKey, Entry> queue;   // due now (or retrying), oldest first
+  std::unique_ptr<Sink> channel;    // null when the sink cannot be used
+  std::string error;                // why not
+  std::map<QueueKey, Entry> queue;  // due now (or retrying), oldest first
   std::size_t in_flight = 0;
   // A sink that fails is paused as a whole, not retried item by item: its deliveries keep
   // their order of age, and a dead sink gets one probe per backoff period instead of one
@@ -45,41 +40,27 @@ struct SinkState {
   std::unique_ptr<time::Timer> resume;
 };
 
-std::chrono::milliseconds sink_timeout(const config::Sink& sink) {
-  return sink.timeout > time::Seconds::zero() ? std::chrono::milliseconds(sink.timeout)
-                                              : std::chrono::milliseconds(5000);
-}
-
 }  // namespace
 
 class Dispatcher::Impl {
  public:
-  Impl(net::io_context& io, time::Clock& clock, const std::map<std::string, config::Sink>& sinks,
-       DeliveryLog& log, std::unique_ptr<DeliveryLog> owned_log, RetryPolicy retry,
-       DeliveryObserver observer, DispatcherOptions options)
+  Impl(net::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log, RetryPolicy retry,
+       DeliveryObserver observer)
       : io_(io),
         clock_(clock),
-        owned_log_(std::move(owned_log)),
         log_(log),
         retry_(retry),
         observer_(std::move(observer)),
         random_(std::random_device{}()),
         grace_timer_(clock.timer()) {
-    for (const auto& [name, sink] : sinks) {
+    for (auto& [name, sink] : sinks) {
       SinkState& state = sinks_[name];
-      if (sink.type == config::Sink::Type::file) {
-        state.channel = std::make_unique<FileSink>(io, sink.path);
-        continue;
-      }
-      auto url = parse_http_url(sink.url);
-      if (auto* error = std::get_if<std::string>(&url)) {
+      if (auto* error = std::get_if<std::string>(&sink)) {
         state.error = "sink '" + name + "': " + *error;
         spdlog::error("{}; its deliveries will be marked failed", state.error);
         continue;
       }
-      state.channel = std::make_unique<WebhookSink>(
-          io, clock, std::get<HttpUrl>(std::move(url)), sink_timeout(sink),
-          options.connections_per_sink ? options.connections_per_sink : sink.connections);
+      state.channel = std::get<std::unique_ptr<Sink>>(std::move(sink));
     }
   }
 
@@ -90,7 +71,7 @@ class Dispatcher::Impl {
     }
   }
 
-  void submit(std::vector<store::OutboxItem> items) {
+  void submit(std::vector<Delivery> items) {
     if (stopping_) return;  // still pending in the store, for the next start
     std::set<SinkState*> touched;
     auto now = clock_.wall();
@@ -289,7 +270,7 @@ class Dispatcher::Impl {
     return attempt;
   }
 
-  void give_up(const store::OutboxItem& item, const Attempt& attempt, int attempts) {
+  void give_up(const Delivery& item, const Attempt& attempt, int attempts) {
     log_.failed(item.id, attempts, attempt.error);
     if (observer_.failed) observer_.failed(item, attempt);
   }
@@ -303,7 +284,6 @@ class Dispatcher::Impl {
 
   net::io_context& io_;
   time::Clock& clock_;
-  std::unique_ptr<DeliveryLog> owned_log_;
   DeliveryLog& log_;
   RetryPolicy retry_;
   DeliveryObserver observer_;
@@ -324,25 +304,14 @@ class Dispatcher::Impl {
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 
-Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock,
-                       const std::map<std::string, config::Sink>& sinks, DeliveryLog& log,
-                       RetryPolicy retry, DeliveryObserver observer, DispatcherOptions options)
-    : impl_(std::make_unique<Impl>(io, clock, sinks, log, nullptr, retry, std::move(observer),
-                                   options)) {}
-
-Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock,
-                       const std::map<std::string, config::Sink>& sinks,
-                       std::unique_ptr<DeliveryLog> log, RetryPolicy retry,
-                       DeliveryObserver observer, DispatcherOptions options) {
-  DeliveryLog& ref = *log;
-  impl_ = std::make_unique<Impl>(io, clock, sinks, ref, std::move(log), retry, std::move(observer),
-                                 options);
-}
+Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log,
+                       RetryPolicy retry, DeliveryObserver observer)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(sinks), log, retry, std::move(observer))) {}
 
 Dispatcher::~Dispatcher() = default;
 
-void Dispatcher::submit(std::vector<store::OutboxItem> items) {
-  impl_->submit(std::move(items));
+void Dispatcher::submit(std::vector<Delivery> deliveries) {
+  impl_->submit(std::move(deliveries));
 }
 
 void Dispatcher::cancel(const std::vector<std::int64_t>& outbox_ids) {

@@ -10,7 +10,7 @@
 #include <functional>
 #include <memory>
 
-#include "ackd/deliver/dispatcher.hpp"
+#include "ackd/deliver/sink.hpp"
 #include "ackd/time/clock.hpp"
 #include "deliver/url.hpp"
 

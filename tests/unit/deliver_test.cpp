@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "ackd/config/section.hpp"
 #include "ackd/deliver/dispatcher.hpp"
+#include "ackd/deliver/sink_registry.hpp"
 #include "ackd/time/clock.hpp"
 
 // Delivery runs on a manual clock: due times, backoff, pauses, timeouts and the shutdown
@@ -33,9 +35,8 @@ using ackd::deliver::backoff;
 using ackd::deliver::DeliveryLog;
 using ackd::deliver::DeliveryObserver;
 using ackd::deliver::Dispatcher;
-using ackd::deliver::DispatcherOptions;
 using ackd::deliver::RetryPolicy;
-using ackd::store::OutboxItem;
+using OutboxItem = ackd::deliver::Delivery;
 using ackd::time::ManualClock;
 using steady = std::chrono::steady_clock;
 
@@ -149,14 +150,29 @@ struct Recorder final : DeliveryLog {
   }
 };
 
-ackd::config::Sink webhook(const std::string& name, unsigned short port,
-                           const std::string& path = "/hook", int timeout_seconds = 5) {
-  ackd::config::Sink sink;
+ackd::config::Section section(const std::string& name, const std::string& type,
+                              const std::map<std::string, std::string>& settings) {
+  ackd::config::Section sink;
   sink.name = name;
-  sink.type = ackd::config::Sink::Type::webhook;
-  sink.url = "http://127.0.0.1:" + std::to_string(port) + path;
-  sink.timeout = ackd::time::Seconds(timeout_seconds);
+  sink.type = type;
+  for (const auto& [key, value] : settings) sink.settings[key] = {value, {}, {}};
   return sink;
+}
+
+ackd::config::Section webhook(const std::string& name, unsigned short port,
+                              const std::string& path = "/hook", int timeout_seconds = 5) {
+  return section(name, "webhook",
+                 {{"url", "http://127.0.0.1:" + std::to_string(port) + path},
+                  {"timeout", std::to_string(timeout_seconds) + "s"}});
+}
+
+// The sinks as the daemon makes them, through the registry; `connections` overrides.
+ackd::deliver::Sinks sinks(net::io_context& io, ManualClock& clock,
+                           const std::vector<ackd::config::Section>& sections,
+                           std::size_t connections = 0) {
+  std::map<std::string, ackd::config::Section> by_name;
+  for (const auto& s : sections) by_name[s.name] = s;
+  return ackd::deliver::builtin_sinks().make_all(by_name, {io, clock, connections});
 }
 
 OutboxItem item(std::int64_t id, const std::string& sink, ackd::time::Instant due = kStart - 60s) {
@@ -252,8 +268,8 @@ TEST_CASE("deliver: a 2xx delivers the payload with Idempotency-Key and Content-
   std::vector<steady::duration> latencies;
   DeliveryObserver observer;
   observer.delivered = [&](const OutboxItem&, steady::duration d) { latencies.push_back(d); };
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/in?x=1")}}, log,
-                        quick_retry(), observer);
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port(), "/in?x=1")}),
+                        log, quick_retry(), observer);
   dispatcher.submit({item(7, "hook")});
   CHECK(dispatcher.in_flight() == 1);
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
@@ -282,8 +298,8 @@ TEST_CASE("deliver: a 500 is retried with the same Idempotency-Key when the back
   int observed_failures = 0;
   DeliveryObserver observer;
   observer.attempt_failed = [&](const OutboxItem&, const Attempt&) { ++observed_failures; };
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
-                        observer);
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
+                        quick_retry(), observer);
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
   CHECK(log.attempt_failures[0].id == 1);
@@ -315,7 +331,7 @@ TEST_CASE("deliver: a 400 fails at once, without retry") {
   ManualClock clock(kStart);
   Receiver receiver(io, {400});
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
                         quick_retry());
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return log.failures.size() == 1; }));
@@ -335,7 +351,7 @@ TEST_CASE("deliver: 408 and 429 are retried") {
   ManualClock clock(kStart);
   Receiver receiver(io, {408, 429, 204});
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
                         quick_retry());
   dispatcher.submit({item(1, "hook")});
   for (std::size_t failed = 1; failed <= 2; ++failed) {
@@ -352,7 +368,7 @@ TEST_CASE("deliver: connection refused is retried, then failed after max_attempt
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", closed_port(io))}}, log,
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", closed_port(io))}), log,
                         quick_retry(3));
   dispatcher.submit({item(1, "hook")});
   for (std::size_t failed = 1; failed <= 2; ++failed) {
@@ -376,8 +392,8 @@ TEST_CASE("deliver: a sink that never answers times out after its timeout on the
   ManualClock clock(kStart);
   Receiver receiver(io, {}, 0);
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/", 3)}}, log,
-                        quick_retry(3));
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port(), "/", 3)}),
+                        log, quick_retry(3));
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return receiver.received.size() == 1; }));
   CHECK(clock.next_timer_in() == std::optional<ackd::time::SteadyDuration>(3s));
@@ -396,7 +412,7 @@ TEST_CASE("deliver: a kept-alive connection the server dropped is replaced, not 
   Receiver receiver(io, {});
   receiver.drop_idle = true;
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
                         quick_retry());
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1 && receiver.closed == 1; }));
@@ -411,10 +427,8 @@ TEST_CASE("deliver: a sink's backlog goes out oldest first") {
   ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
-  DispatcherOptions one_at_a_time;
-  one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
-                        {}, one_at_a_time);
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}, 1), log,
+                        quick_retry());
   auto base = kStart - 600s;
   // Ties on due time go by id.
   dispatcher.submit({item(5, "hook", base + 30s), item(2, "hook", base + 10s),
@@ -440,10 +454,9 @@ TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in
     failed_order.push_back(it.id);
   };
   // One connection, so that the order of arrival is the order of sending.
-  DispatcherOptions one_at_a_time;
-  one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port(), "/hook", 1)}}, log,
-                        quick_retry(20), observer, one_at_a_time);
+  Dispatcher dispatcher(io, clock,
+                        sinks(io, clock, {webhook("hook", receiver.port(), "/hook", 1)}, 1), log,
+                        quick_retry(20), observer);
   auto base = kStart - 600s;
   std::vector<OutboxItem> items;
   for (int i = 12; i >= 1; --i) items.push_back(item(i, "hook", base + std::chrono::seconds(i)));
@@ -497,7 +510,7 @@ TEST_CASE("deliver: a paused sink reports its backlog and backoff; others are no
   retry.max = 400ms;
   Dispatcher dispatcher(
       io, clock,
-      {{"dead", webhook("dead", closed_port(io))}, {"fine", webhook("fine", healthy.port())}}, log,
+      sinks(io, clock, {webhook("dead", closed_port(io)), webhook("fine", healthy.port())}), log,
       retry);
   dispatcher.submit({item(1, "dead"), item(2, "dead"), item(3, "dead"), item(4, "fine")});
   // The three went at once (the sink was healthy), failed together and paused it once.
@@ -538,8 +551,8 @@ TEST_CASE("deliver: an item due in the future is sent when the clock reaches its
   std::vector<steady::duration> latencies;
   DeliveryObserver observer;
   observer.delivered = [&](const OutboxItem&, steady::duration d) { latencies.push_back(d); };
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
-                        observer);
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
+                        quick_retry(), observer);
   auto due = kStart + 2s;
   dispatcher.submit({item(1, "hook", due), item(2, "hook")});
   CHECK(dispatcher.scheduled() == 1);
@@ -563,10 +576,8 @@ TEST_CASE("deliver: cancel drops scheduled and queued items; one under way still
   ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
-  DispatcherOptions one_at_a_time;
-  one_at_a_time.connections_per_sink = 1;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log, quick_retry(),
-                        {}, one_at_a_time);
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}, 1), log,
+                        quick_retry());
   dispatcher.submit(
       {item(1, "hook"), item(2, "hook"), item(3, "hook"), item(4, "hook", kStart + 1s)});
   CHECK(dispatcher.in_flight() == 1);
@@ -589,10 +600,10 @@ TEST_CASE("deliver: a dead sink does not delay a healthy one") {
   Receiver dead(io, {}, 0);
   Receiver healthy(io, {});
   Recorder log;
-  Dispatcher dispatcher(io, clock,
-                        {{"dead", webhook("dead", dead.port(), "/", 1)},
-                         {"healthy", webhook("healthy", healthy.port())}},
-                        log, quick_retry());
+  Dispatcher dispatcher(
+      io, clock,
+      sinks(io, clock, {webhook("dead", dead.port(), "/", 1), webhook("healthy", healthy.port())}),
+      log, quick_retry());
   std::vector<OutboxItem> items;
   auto old = kStart - 3600s;
   for (int i = 1; i <= 10; ++i) items.push_back(item(i, "dead", old));
@@ -613,7 +624,7 @@ TEST_CASE("deliver: shutdown waits for attempts under way and leaves the rest pe
   ManualClock clock(kStart);
   Receiver receiver(io, {});
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", receiver.port())}}, log,
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
                         quick_retry());
   dispatcher.submit({item(1, "hook"), item(2, "hook", kStart + 60s)});
   bool stopped = false;
@@ -634,7 +645,8 @@ TEST_CASE("deliver: shutdown gives up on attempts still under way after the grac
   ManualClock clock(kStart);
   Receiver hung(io, {}, 0);
   Recorder log;
-  Dispatcher dispatcher(io, clock, {{"hook", webhook("hook", hung.port())}}, log, quick_retry());
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", hung.port())}), log,
+                        quick_retry());
   dispatcher.submit({item(1, "hook")});
   REQUIRE(run_until(io, [&] { return hung.received.size() == 1; }));
   bool stopped = false;
@@ -657,13 +669,11 @@ TEST_CASE("deliver: unknown and https sinks fail at once") {
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;
-  ackd::config::Sink secure;
-  secure.name = "secure";
-  secure.url = "https://example.com/hook";
   std::vector<std::string> observed;
   DeliveryObserver observer;
   observer.failed = [&](const OutboxItem&, const Attempt& a) { observed.push_back(a.error); };
-  Dispatcher dispatcher(io, clock, {{"secure", secure}}, log, quick_retry(), observer);
+  auto secure = section("secure", "webhook", {{"url", "https://example.com/hook"}});
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {secure}), log, quick_retry(), observer);
   dispatcher.submit({item(1, "nowhere"), item(2, "secure")});
   REQUIRE(log.failures.size() == 2);
   CHECK(log.failures[0].error == "unknown sink 'nowhere'");
@@ -681,14 +691,10 @@ TEST_CASE("deliver: a file sink appends every payload as a line") {
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;
-  ackd::config::Sink file;
-  file.name = "file";
-  file.type = ackd::config::Sink::Type::file;
-  file.path = path.string();
-  ackd::config::Sink missing = file;
-  missing.name = "missing";
-  missing.path = (dir / "no-such-dir" / "out.jsonl").string();
-  Dispatcher dispatcher(io, clock, {{"file", file}, {"missing", missing}}, log, quick_retry(1));
+  auto file = section("file", "file", {{"path", path.string()}});
+  auto missing =
+      section("missing", "file", {{"path", (dir / "no-such-dir" / "out.jsonl").string()}});
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {file, missing}), log, quick_retry(1));
   std::vector<OutboxItem> items;
   for (int i = 1; i <= 40; ++i) items.push_back(item(i, "file"));
   items.push_back(item(99, "missing"));
@@ -706,4 +712,86 @@ TEST_CASE("deliver: a file sink appends every payload as a line") {
   for (int i = 1; i <= 40; ++i) CHECK(lines[i] == R"({"id":)" + std::to_string(i) + "}");
   CHECK(!std::filesystem::exists(dir / "no-such-dir"));
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// A sink type of the test's own, answered by the test: the dispatcher reaches sinks only
+// through the interface, whatever made them.
+struct Script {
+  std::vector<std::pair<OutboxItem, ackd::deliver::Sink::Done>> pending;
+
+  // Completes the oldest attempt under way.
+  void answer(bool delivered) {
+    REQUIRE(!pending.empty());
+    auto [delivery, done] = std::move(pending.front());
+    pending.erase(pending.begin());
+    Attempt attempt;
+    attempt.delivered = delivered;
+    if (!delivered) attempt.error = "scripted failure";
+    done(std::move(attempt));
+  }
+};
+
+class ScriptedSink final : public ackd::deliver::Sink {
+ public:
+  ScriptedSink(Script& script, std::size_t capacity) : script_(script), capacity_(capacity) {}
+  std::size_t capacity() const override { return capacity_; }
+  void send(const OutboxItem& delivery, Done done) override {
+    script_.pending.emplace_back(delivery, std::move(done));
+  }
+  void abort() override { script_.pending.clear(); }
+
+ private:
+  Script& script_;
+  std::size_t capacity_;
+};
+
+}  // namespace
+
+TEST_CASE("deliver: a sink type added to a registry is made from its section and used") {
+  Script script;
+  ackd::deliver::SinkRegistry registry("sink");
+  auto read = [](ackd::config::SectionReader& section) {
+    section.allow({"capacity"});
+    return section.integer("capacity", 1, 8).value_or(1);
+  };
+  registry.add({"scripted", [&](ackd::config::SectionReader& section) { read(section); },
+                [&](ackd::config::SectionReader& section,
+                    const ackd::deliver::SinkContext&) -> ackd::deliver::SinkOrError {
+                  return std::make_unique<ScriptedSink>(script,
+                                                        static_cast<std::size_t>(read(section)));
+                }});
+  CHECK(registry.names() == std::vector<std::string>{"scripted"});
+
+  net::io_context io;
+  ManualClock clock(kStart);
+  Recorder log;
+  auto made = registry.make_all({{"one", section("one", "scripted", {{"capacity", "1"}})},
+                                 {"bad", section("bad", "scripted", {{"capacity", "9"}})},
+                                 {"odd", section("odd", "webhook", {})}},
+                                {io, clock});
+  REQUIRE(std::holds_alternative<std::string>(made.at("bad")));
+  CHECK(std::get<std::string>(made.at("bad")) == "sink 'bad': capacity must be between 1 and 8");
+  CHECK(std::get<std::string>(made.at("odd")) == "unknown type 'webhook'");
+
+  Dispatcher dispatcher(io, clock, std::move(made), log, quick_retry(5));
+  dispatcher.submit({item(3, "one"), item(1, "one"), item(2, "one"), item(4, "bad")});
+  REQUIRE(log.failures.size() == 1);
+  CHECK(log.failures[0].id == 4);
+  CHECK(log.failures[0].error.find("capacity must be between 1 and 8") != std::string::npos);
+  REQUIRE(script.pending.size() == 1);  // its capacity
+  CHECK(script.pending[0].first.id == 1);
+  script.answer(false);
+  CHECK(log.attempt_failures.size() == 1);
+  CHECK(script.pending.empty());  // paused
+  REQUIRE(clock.advance_to_next_timer());
+  REQUIRE(script.pending.size() == 1);
+  CHECK(script.pending[0].first.id == 1);  // the probe is the oldest
+  CHECK(script.pending[0].first.attempts == 1);
+  script.answer(true);
+  script.answer(true);
+  script.answer(true);
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(dispatcher.backlog() == 0);
 }

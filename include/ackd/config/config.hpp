@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "ackd/config/section.hpp"
 #include "ackd/policy/diagnostic.hpp"
 #include "ackd/policy/load.hpp"
 #include "ackd/policy/policy.hpp"
@@ -13,18 +14,12 @@ namespace ackd::config {
 
 enum class Mode { live, shadow };
 
-// Where ackd sends things; the policy's teams and the channels name sinks.
-struct Sink {
-  enum class Type { webhook, file };
-  std::string name;
-  Type type = Type::webhook;
-  std::string url;   // webhook
-  std::string path;  // file
-  time::Seconds timeout{5};
-  // Webhook attempts at once; 1 delivers strictly in order of age, one at a time.
-  std::size_t connections = 4;
-  policy::SourceLocation where;
-};
+// Where ackd sends things (the policy's teams and the channels name sinks), and where
+// complaints come from besides POST /v1/complaints. Their settings belong to their type:
+// the sink registry (deliver/sink_registry.hpp) and the source registry
+// (source/registry.hpp) check them and build from them.
+using Sink = Section;
+using Source = Section;
 
 struct ChannelRoute {
   std::string name;
@@ -66,6 +61,7 @@ struct Config {
   std::string tokens_file;
   std::string log_level = "info";
   std::map<std::string, Sink> sinks;
+  std::map<std::string, Source> sources;
   std::map<std::string, ChannelRoute> channels;
   HttpLimits http;
   OverloadLimits overload;
@@ -79,7 +75,14 @@ struct ConfigResult {
   policy::Diagnostics diagnostics;
 };
 
-ConfigResult parse_config(const policy::SourceFile& file);
+// The registries that check typed sections. Without one, that kind's types and settings
+// are not checked (a tool that neither delivers nor takes complaints: the fuzzer).
+struct SectionRegistries {
+  const SectionTypes* sinks = nullptr;
+  const SectionTypes* sources = nullptr;
+};
+
+ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistries& registries = {});
 
 // Every sink the policy names exists, and every channel the policy replies on has a
 // reply sink.

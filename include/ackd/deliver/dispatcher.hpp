@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ackd/config/config.hpp"
-#include "ackd/store/store.hpp"
+#include "ackd/deliver/sink.hpp"
 #include "ackd/time/clock.hpp"
 #include "ackd/time/instant.hpp"
 
@@ -27,24 +26,18 @@ struct RetryPolicy {
 // `initial`, spread by jitter drawn from `unit` in [0, 1), and never above `max`.
 std::chrono::milliseconds backoff(const RetryPolicy& retry, int attempt, double unit);
 
-// What happened to one delivery attempt.
-struct Attempt {
-  bool delivered = false;
-  bool retryable = true;  // false: a 4xx other than 408/429, never worth repeating
-  std::string error;      // "HTTP 500", "timeout", "connection refused", ...
-};
-
 // Reports from the dispatcher, for metrics and logs. `delivered` gets the time since the
 // item was submitted; `attempt_failed` is an attempt that will be retried; `failed` is the
 // end (last attempt, not retryable, unknown or unusable sink).
 struct DeliveryObserver {
-  std::function<void(const store::OutboxItem&, std::chrono::steady_clock::duration)> delivered;
-  std::function<void(const store::OutboxItem&, const Attempt&)> attempt_failed;
-  std::function<void(const store::OutboxItem&, const Attempt&)> failed;
+  std::function<void(const Delivery&, std::chrono::steady_clock::duration)> delivered;
+  std::function<void(const Delivery&, const Attempt&)> attempt_failed;
+  std::function<void(const Delivery&, const Attempt&)> failed;
 };
 
 // Where the dispatcher records outcomes: the store's delivery bookkeeping, as an interface
-// so delivery does not depend on the rest of the store. Called on the io_context thread.
+// so delivery does not depend on the store (the daemon adapts the store to it). Called on
+// the io_context thread.
 class DeliveryLog {
  public:
   virtual ~DeliveryLog() = default;
@@ -62,14 +55,10 @@ struct SinkHealth {
   std::chrono::milliseconds backoff{0};  // the current pause between probes
 };
 
-struct DispatcherOptions {
-  // Concurrent attempts per webhook sink, when its configuration does not say (0).
-  std::size_t connections_per_sink = 0;
-};
-
-// Delivers outbox items to their sinks at their due time, retrying with backoff and
-// jitter, and records every outcome in the store. Each sink has its own queue and
-// connections, so a slow or dead sink delays nobody else.
+// Delivers each delivery to its sink at its due time, retrying with backoff and jitter,
+// and records every outcome in the DeliveryLog. Each sink has its own queue and
+// connections, so a slow or dead sink delays nobody else. The dispatcher knows sinks only
+// as the Sink interface; the sink registry builds them from ackd.yaml.
 //
 // Threads: everything (submit, cancel, shutdown, the destructor, every callback) runs on
 // the one thread that runs `io`; nothing here is locked. The only other thread is each file
@@ -77,19 +66,15 @@ struct DispatcherOptions {
 class Dispatcher {
  public:
   // Due times, retries and backoff follow `clock`, whose timers run on `io`'s thread.
-  // Records outcomes with store.mark_delivered / mark_attempt_failed / mark_failed.
-  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
-             const std::map<std::string, config::Sink>& sinks, store::Store& store,
+  // A sink that is an error string marks its deliveries failed. `clock` and `log` must
+  // outlive the dispatcher.
+  Dispatcher(boost::asio::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log,
              RetryPolicy retry, DeliveryObserver observer = {});
-  // `clock` and `log` must outlive the dispatcher.
-  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
-             const std::map<std::string, config::Sink>& sinks, DeliveryLog& log, RetryPolicy retry,
-             DeliveryObserver observer = {}, DispatcherOptions options = {});
   ~Dispatcher();
 
-  // Sends what is due now at once and schedules the rest. Items for unknown sinks are
-  // marked failed. Call on the io_context's thread.
-  void submit(std::vector<store::OutboxItem> items);
+  // Sends what is due now at once and schedules the rest. Deliveries to unknown or
+  // unusable sinks are marked failed. Call on the io_context's thread.
+  void submit(std::vector<Delivery> deliveries);
   // Forgets scheduled items (a claimed case's escalations); attempts under way finish.
   void cancel(const std::vector<std::int64_t>& outbox_ids);
 
@@ -104,10 +89,6 @@ class Dispatcher {
   std::vector<SinkHealth> health() const;
 
  private:
-  Dispatcher(boost::asio::io_context& io, time::Clock& clock,
-             const std::map<std::string, config::Sink>& sinks, std::unique_ptr<DeliveryLog> log,
-             RetryPolicy retry, DeliveryObserver observer, DispatcherOptions options);
-
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

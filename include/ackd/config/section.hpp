@@ -1,0 +1,148 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "ackd/policy/diagnostic.hpp"
+#include "ackd/time/instant.hpp"
+
+namespace ackd::config {
+
+// One setting of a typed section, as written.
+struct Setting {
+  std::string value;             // the scalar's text
+  policy::SourceLocation where;  // of the value
+  policy::SourceLocation key_where;
+};
+
+// A named section of ackd.yaml whose keys depend on its type: a sink (where ackd sends
+// things) or a source (where complaints come from). Kept as written: the registry of its
+// kind reads and checks it, and builds from it.
+struct Section {
+  std::string name;
+  std::string type;
+  std::map<std::string, Setting> settings;  // every key but `type`
+  policy::SourceLocation where;             // of the name
+};
+
+// The types one kind of section may have, and the check of each section's settings.
+class SectionTypes {
+ public:
+  virtual ~SectionTypes() = default;
+  virtual std::vector<std::string> names() const = 0;
+  // Reports each problem of `section`, whose type is one of names(), with its place.
+  virtual void check(const Section& section, policy::Diagnostics& diagnostics) const = 0;
+};
+
+// Reads a section's settings as typed values, reporting each problem with its place.
+// Absent optional settings are nullopt without an error.
+class SectionReader {
+ public:
+  // `kind` names the section in messages: "sink" gives "sink 'audit'".
+  SectionReader(const Section& section, const std::string& kind, policy::Diagnostics& diagnostics);
+
+  const Section& section() const { return section_; }
+  const std::string& what() const { return what_; }
+  // No error reported through this reader.
+  bool ok() const { return errors_ == 0; }
+
+  // Reports settings not in `allowed`, suggesting the nearest.
+  void allow(const std::vector<std::string>& allowed);
+  std::optional<std::string> text(const std::string& key) const;
+  // Reports "<what> (<type>) needs a <key>" when absent.
+  std::optional<std::string> required(const std::string& key);
+  std::optional<time::Seconds> duration(const std::string& key);
+  std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max);
+
+  // At the setting's value, or at the section's name when it has no such setting.
+  void error(const std::string& key, std::string message);
+
+ private:
+  const Section& section_;
+  std::string what_;
+  policy::Diagnostics& diagnostics_;
+  int errors_ = 0;
+};
+
+// "webhook or file", "a, b or c".
+std::string one_of(const std::vector<std::string>& names);
+
+// Types of one kind of section by name, each with how its section is checked and how a
+// `Made` is built from it (the sink and source registries). Types are added explicitly, so
+// the list of what ackd knows is one place to read.
+template <class Made, class Context>
+class TypeRegistry final : public SectionTypes {
+ public:
+  // What was built, or why the section cannot be used.
+  using MadeOrError = std::variant<std::unique_ptr<Made>, std::string>;
+  struct Type {
+    std::string name;
+    // Reads the section through the reader, which reports every problem.
+    std::function<void(SectionReader&)> check;
+    // Builds from a section; otherwise why not (the first problem reported, if any).
+    std::function<MadeOrError(SectionReader&, const Context&)> make;
+  };
+
+  explicit TypeRegistry(std::string kind) : kind_(std::move(kind)) {}
+
+  // A type whose `read(SectionReader&)` gives its settings (nullopt after a reported
+  // problem), from which `build(settings, context)` makes the MadeOrError.
+  template <class Read, class Build>
+  void add(std::string name, Read read, Build build) {
+    add({std::move(name), [read](SectionReader& section) { read(section); },
+         [read, build](SectionReader& section, const Context& context) -> MadeOrError {
+           auto settings = read(section);
+           if (!settings) return std::string("invalid settings");
+           return build(*settings, context);
+         }});
+  }
+
+  void add(Type type) {
+    auto name = type.name;
+    if (!types_.contains(name)) names_.push_back(name);
+    types_.insert_or_assign(std::move(name), std::move(type));
+  }
+
+  // In the order added, as messages list them.
+  std::vector<std::string> names() const override { return names_; }
+
+  void check(const Section& section, policy::Diagnostics& diagnostics) const override {
+    auto found = types_.find(section.type);
+    if (found == types_.end()) return;  // the caller reports an unknown type
+    SectionReader reader(section, kind_, diagnostics);
+    found->second.check(reader);
+  }
+
+  MadeOrError make(const Section& section, const Context& context) const {
+    auto found = types_.find(section.type);
+    if (found == types_.end()) {
+      return "unknown type '" + section.type + "'";
+    }
+    policy::Diagnostics problems;
+    SectionReader reader(section, kind_, problems);
+    MadeOrError made = found->second.make(reader, context);
+    if (!problems.empty()) return problems.sorted().front().message;
+    return made;
+  }
+
+  std::map<std::string, MadeOrError> make_all(const std::map<std::string, Section>& sections,
+                                              const Context& context) const {
+    std::map<std::string, MadeOrError> out;
+    for (const auto& [name, section] : sections) out.emplace(name, make(section, context));
+    return out;
+  }
+
+ private:
+  std::string kind_;
+  std::map<std::string, Type> types_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace ackd::config

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "ackd/time/instant.hpp"
+
+namespace ackd::deliver {
+
+// One delivery as delivery sees it: what to send, where, when. The store's outbox rows
+// become this in one place on the daemon's side (daemon/delivery_log.hpp, to_delivery).
+struct Delivery {
+  std::int64_t id = 0;  // the outbox row, for DeliveryLog
+  std::string complaint_id;
+  std::string kind;  // reply, handoff, escalation, breach, followup, incident: for metrics and logs
+  int level = 0;     // escalation level; 0 otherwise
+  std::string sink;
+  std::string idempotency_key;  // the same on every attempt
+  std::string payload;          // the JSON body to send
+  time::Instant due_at;
+  int attempts = 0;  // attempts already made
+};
+
+// What happened to one delivery attempt.
+struct Attempt {
+  bool delivered = false;
+  bool retryable = true;  // false: a 4xx other than 408/429, never worth repeating
+  std::string error;      // "HTTP 500", "timeout", "connection refused", ...
+};
+
+// Where deliveries go: one configured sink of some type (sink_registry.hpp). The dispatcher
+// never has more than capacity() attempts under way on one sink. Used on the io_context
+// thread only.
+class Sink {
+ public:
+  using Done = std::function<void(Attempt)>;
+
+  virtual ~Sink() = default;
+  virtual std::size_t capacity() const = 0;
+  // Calls `done` on the io_context thread, unless abort() comes first.
+  virtual void send(const Delivery& delivery, Done done) = 0;
+  // Gives up on every attempt under way; their `done` is never called.
+  virtual void abort() = 0;
+};
+
+// Sinks by name, or why one cannot be used (its deliveries are then marked failed).
+using SinkOrError = std::variant<std::unique_ptr<Sink>, std::string>;
+using Sinks = std::map<std::string, SinkOrError>;
+
+}  // namespace ackd::deliver

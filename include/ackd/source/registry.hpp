@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "ackd/config/section.hpp"
+#include "ackd/http/server.hpp"
+#include "ackd/source/source.hpp"
+
+namespace ackd::source {
+
+// The source types, each built from its section of ackd.yaml's `sources:` (name -> {type:
+// ..., settings of that type}), as sinks are (deliver/sink_registry.hpp).
+using SourceRegistry = config::TypeRegistry<Source, SourceContext>;
+
+// The source types ackd is built with: none yet (platform webhooks and mailboxes next).
+const SourceRegistry& builtin_sources();
+
+// The configured sources by name, as the router reaches them.
+class Sources {
+ public:
+  Sources(const SourceRegistry& registry, const std::map<std::string, config::Section>& sections,
+          const SourceContext& context);
+
+  // A request to /v1/sources/{name}: to the source of that name, else 404 (no such
+  // source) or 503 (a source that could not be made, with why). `respond` runs once.
+  void handle(const std::string& name, Request request, Respond respond);
+  // The same from the HTTP server's request and to its response.
+  void serve(const std::string& name, const http::Request& request, http::Respond respond);
+
+  std::size_t size() const { return sources_.size(); }
+
+ private:
+  std::map<std::string, SourceRegistry::MadeOrError> sources_;
+};
+
+}  // namespace ackd::source

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ackd/complaint/complaint.hpp"
+#include "ackd/time/clock.hpp"
+
+namespace ackd::source {
+
+// A request to a source's endpoint, /v1/sources/{name}, as the router hands it over.
+struct Request {
+  std::string method;  // "POST"; some platforms check an endpoint with a "GET" first
+  std::string target;  // path and query, as received
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string body;
+
+  // The first header of that name (names compare case-insensitively), or "".
+  std::string_view header(std::string_view name) const;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+using Respond = std::function<void(Response)>;
+
+// The intake's answer for one complaint, as POST /v1/complaints gives it to a connector:
+// 202 stored, 200 a duplicate, 400 refused (the body says which field), 503 unavailable.
+struct IntakeAnswer {
+  unsigned status = 0;
+  std::string body;  // JSON
+};
+// Hands one complaint to ackd's intake (the same path as POST /v1/complaints); `done` runs
+// on the io_context thread once the complaint is stored or refused.
+using Intake = std::function<void(Complaint complaint, std::function<void(IntakeAnswer)> done)>;
+
+// What a source may use.
+struct SourceContext {
+  boost::asio::io_context& io;
+  time::Clock& clock;
+  Intake intake;
+};
+
+// Where complaints come from besides POST /v1/complaints: a platform's webhook, a mailbox.
+// A source turns what it receives into complaints and hands each to its context's intake.
+// Used on the io_context thread only.
+class Source {
+ public:
+  virtual ~Source() = default;
+  // One request to /v1/sources/{name}: check it (a platform's signature, say), hand what it
+  // carries to the intake, and answer once through `respond`. A platform that retries until
+  // it gets a 2xx should get it only after the intake has stored its complaints.
+  virtual void handle(Request request, Respond respond) = 0;
+};
+
+}  // namespace ackd::source

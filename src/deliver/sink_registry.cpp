@@ -1,0 +1,15 @@
+#include "ackd/deliver/sink_registry.hpp"
+
+namespace ackd::deliver {
+
+const SinkRegistry& builtin_sinks() {
+  static const SinkRegistry registry = [] {
+    SinkRegistry r("sink");
+    register_webhook_sink(r);
+    register_file_sink(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace ackd::deliver
