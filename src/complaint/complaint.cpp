@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ackd/text/normalize.hpp"
 #include "ackd/text/utf8.hpp"
 
 namespace ackd {
@@ -61,6 +62,11 @@ absl::StatusOr<Complaint> complaint_from_json(const json& body) {
     return s;
   }
   if (!(s = read_string(body, "channel", "channel", true, false, c.channel)).ok()) return s;
+  // "X", "x" and a full-width "Ｘ" name one channel: the policy and ackd.yaml use the
+  // normalised form.
+  c.channel = text::normalize(c.channel);
+  std::erase_if(c.channel, [](char ch) { return ch == ' ' || ch == '\t'; });
+  if (c.channel.empty()) return field_error("channel", "must not be empty");
   auto author = body.find("author");
   if (author == body.end() || author->is_null()) return field_error("author", "is required");
   if (!author->is_object()) return field_error("author", "must be an object");
@@ -96,6 +102,9 @@ absl::StatusOr<Complaint> complaint_from_json(const json& body) {
     }
   }
   if (!(s = read_string(body, "thread_id", "thread_id", false, true, c.thread_id)).ok()) return s;
+  // A post that starts a thread is its own thread, so that the replies to it are recognised
+  // as the same thread whether or not the connector said so.
+  if (c.thread_id.empty()) c.thread_id = c.external_id;
   std::string visibility;
   if (!(s = read_string(body, "visibility", "visibility", false, false, visibility)).ok()) return s;
   if (visibility == "private") {

@@ -109,3 +109,25 @@ TEST_CASE("complaint: to_json round-trips") {
   CHECK(again->author.bot);
   CHECK(again->received_at == c->received_at);
 }
+
+TEST_CASE("complaint: channels are case-insensitive and normalised") {
+  for (const char* written : {"X", "x", " x ", "Ｘ"}) {
+    auto c = parse_complaint(std::string(R"({"external_id": "1", "channel": ")") + written +
+                             R"(", "author": {"id": "1"}, "text": "t"})");
+    REQUIRE(c.ok());
+    CHECK_MESSAGE(c->channel == "x", written);
+  }
+  CHECK(error_of(R"({"external_id": "1", "channel": "  ", "author": {"id": "1"}, "text": "t"})") ==
+        "channel: must not be empty");
+}
+
+TEST_CASE("complaint: a post without thread_id is its own thread") {
+  auto first = parse_complaint(
+      R"({"external_id": "100", "channel": "x", "author": {"id": "1"}, "text": "t"})");
+  REQUIRE(first.ok());
+  CHECK(first->thread_id == "100");
+  auto reply = parse_complaint(
+      R"({"external_id": "101", "channel": "x", "author": {"id": "1"}, "text": "t", "thread_id": "100"})");
+  REQUIRE(reply.ok());
+  CHECK(reply->thread_id == first->thread_id);
+}

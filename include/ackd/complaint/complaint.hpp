@@ -26,11 +26,11 @@ struct Author {
 // A complaint as a connector posts it (CONTRACT.md, POST /v1/complaints).
 struct Complaint {
   std::string external_id;
-  std::string channel;
+  std::string channel;  // normalised (NFKC, case-folded): "X" is "x"
   Author author;
   std::string text;
   std::optional<time::Instant> received_at;
-  std::string thread_id;
+  std::string thread_id;  // the thread it belongs to; its own external_id when it starts one
   Visibility visibility = Visibility::public_post;
   std::optional<std::string> lang;
   nlohmann::json metadata = nlohmann::json::object();
