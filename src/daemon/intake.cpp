@@ -77,13 +77,15 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
   }
   rec.decision = policy::to_json(d);
   rec.decision["shadow"] = shadow;
+  // Queued when the case is resolved: in shadow mode, only recorded (would_send below).
+  const auto followup = d.handoff ? handoff::plan_followup(c, rec.id, d) : std::nullopt;
   if (d.handoff) {
     store::HandoffRecord h;
     h.team = d.handoff->team;
     h.priority = d.priority;
     h.deadline = d.handoff->deadline;
     h.deadline_text = d.handoff->deadline_text;
-    if (auto f = handoff::plan_followup(c, rec.id, d)) {
+    if (const auto& f = followup; f && !shadow) {
       h.followup_after = d.followup;
       h.followup_sink = f->sink;
       h.followup_payload = f->payload.dump();
@@ -95,6 +97,7 @@ store::CaseRecord plan_case(const policy::Policy& policy, const Complaint& c,
     // Decided and recorded, never sent.
     auto& would = rec.decision["would_send"] = nlohmann::json::array();
     for (const auto& del : deliveries) would.push_back({{"kind", del.kind}, {"sink", del.sink}});
+    if (followup) would.push_back({{"kind", followup->kind}, {"sink", followup->sink}});
   } else {
     for (auto& del : deliveries) {
       store::OutboxItem item;

@@ -12,7 +12,8 @@ import threading
 import time
 import unittest
 
-from harness import Daemon, Receiver, complaint, wait_until
+import harness
+from harness import Daemon, Receiver, complaint, unix_time, wait_for, wait_until
 
 ACKD = None
 
@@ -66,7 +67,14 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(again[0], 200, again[1])
         self.assertTrue(again[1]["duplicate"])
         self.assertEqual(again[1]["id"], first[1]["id"])
-        time.sleep(0.5)
+        # The duplicate added nothing to what is owed: one reply and one handoff notice, both
+        # delivered, and no other complaint.
+        cid = first[1]["id"]
+        self.assertEqual(sorted(o["kind"] for o in self.daemon.outbox(cid)),
+                         ["breach", "escalation", "handoff", "reply"])
+        self.daemon.wait_outbox(cid, "reply", "delivered")
+        self.daemon.wait_outbox(cid, "handoff", "delivered")
+        self.assertEqual(len(self.daemon.request("GET", "/v1/handoffs?state=open")[1]["handoffs"]), 1)
         self.assertEqual(len(self.receiver.messages("/x/reply")), 1)
         self.assertEqual(len(self.receiver.messages("/team", kind="handoff")), 1)
 
@@ -95,8 +103,13 @@ class ServeTest(unittest.TestCase):
         status, other, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "suzuki"})
         self.assertEqual(status, 409, other)
         self.assertIn("sato", other["error"]["message"])
-        time.sleep(2.8)  # past the 1s escalation and the 2s deadline
-        self.assertEqual(self.receiver.messages("/lead", complaint_id=cid), [])
+        # The claim cancelled the escalation (due after 1 s) and the breach notice (2 s); their
+        # due times pass with nothing sent.
+        timers = self.daemon.outbox(cid, "escalation") + self.daemon.outbox(cid, "breach")
+        self.assertEqual([t["state"] for t in timers], ["cancelled", "cancelled"])
+        last_due = max(unix_time(t["due_at"]) for t in timers)
+        wait_for(lambda: time.time() > last_due + 1, "the escalation and breach due times to pass")
+        self.assertEqual(self.receiver.messages("/lead", complaint_id=cid, delivered_only=False), [])
         status, resolved, _ = self.daemon.request(
             "POST", f"/v1/complaints/{cid}/resolve", {"agent": "sato", "note": "交換済み"})
         self.assertEqual(status, 200, resolved)
@@ -113,8 +126,9 @@ class ServeTest(unittest.TestCase):
         self.assertIn("replies_per_author", second[1]["reason"])
         cid = second[1]["id"]
         self.assertTrue(wait_until(lambda: self.receiver.messages("/team", kind="handoff", complaint_id=cid)))
-        time.sleep(0.3)
-        self.assertEqual(self.receiver.messages("/x/reply", complaint_id=cid), [])
+        # No reply is owed for it, so none can go out.
+        self.assertEqual(self.daemon.outbox(cid, "reply"), [])
+        self.assertEqual(self.receiver.messages("/x/reply", complaint_id=cid, delivered_only=False), [])
 
     def test_bad_requests_are_refused_and_store_nothing(self):
         status, body, _ = self.daemon.post_complaint(None, raw=b"{not json")
@@ -243,17 +257,54 @@ class StartupTest(unittest.TestCase):
 
 
 class ShadowModeTest(unittest.TestCase):
-    def test_shadow_decides_and_records_but_sends_nothing(self):
+    """mode: shadow decides and records everything and sends nothing at all: not the reply,
+    the handoff, the escalation, the breach notice nor, once the case is resolved, its
+    follow-up."""
+
+    def test_shadow_records_every_delivery_and_sends_none(self):
         receiver = Receiver()
         daemon = Daemon(ACKD, receiver, mode="shadow").start()
         try:
-            status, body, _ = daemon.post_complaint(complaint(60))
-            self.assertEqual(status, 202)
+            # "urgent": escalation after 1 s, deadline 2 s, follow-up 1 s after resolving.
+            status, body, _ = daemon.post_complaint(complaint(60, text="至急対応してください", author="60"))
+            self.assertEqual(status, 202, body)
+            self.assertEqual(body["rule"], "urgent")
             self.assertEqual(body["reply"], "queued")
-            status, timeline, _ = daemon.request("GET", f"/v1/complaints/{body['id']}")
+            cid = body["id"]
+            timeline = daemon.timeline(cid)
             self.assertTrue(timeline["decision"]["shadow"])
-            time.sleep(0.5)
+            would = {w["kind"] for w in timeline["decision"]["would_send"]}
+            self.assertLessEqual({"reply", "handoff", "escalation", "breach"}, would)
+            self.assertEqual(timeline["outbox"], [])
+
+            # The escalation's and the deadline's due times pass: the store shows the case
+            # breached, and nothing was owed or sent.
+            breached = lambda: cid in [h["id"] for h in
+                                       daemon.request("GET", "/v1/handoffs?state=breached")[1]["handoffs"]]
+            wait_for(breached, "the case to pass its 2 s deadline")
+            self.assertEqual(daemon.outbox(cid), [])
+
+            status, claimed, _ = daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "sato"})
+            self.assertEqual(status, 200, claimed)
+            status, resolved, _ = daemon.request(
+                "POST", f"/v1/complaints/{cid}/resolve", {"agent": "sato", "note": "交換済み"})
+            self.assertEqual(status, 200, resolved)
+            self.assertIsNone(resolved["followup"], "shadow mode scheduled a follow-up")
+            timeline = daemon.timeline(cid)
+            self.assertEqual(timeline["outbox"], [], "shadow mode queued a delivery")
+            self.assertEqual(timeline["handoff"]["state"], "resolved")
+            resolved_event = [e for e in timeline["timeline"] if e["event"] == "resolved"]
+            self.assertEqual(len(resolved_event), 1)
+            self.assertNotIn("followup_due_at", resolved_event[0])
+
+            # The would-be follow-up's due time (1 s after resolving) passes too.
+            followup_due = unix_time(timeline["handoff"]["resolved_at"]) + 1
+            wait_for(lambda: time.time() > followup_due + 1, "the follow-up's due time to pass")
+            self.assertEqual(daemon.outbox(cid), [])
+            self.assertEqual(daemon.metric("ackd_outbox_depth"), 0)
             self.assertEqual(receiver.messages(delivered_only=False), [])
+            # The follow-up is recorded with the rest of what would have been sent.
+            self.assertIn("followup", would)
         finally:
             daemon.cleanup()
             receiver.close()
@@ -313,4 +364,4 @@ class CrashTest(unittest.TestCase):
 
 if __name__ == "__main__":
     ACKD = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    harness.main()
