@@ -102,8 +102,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void open(const std::string& path, int flags) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  void open(const std::string& path, int flags, const char* vfs = nullptr) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       close();

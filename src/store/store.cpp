@@ -147,7 +147,8 @@ class Store::Impl {
     }
     path_ = (std::filesystem::path(options_.directory) / "ackd.db").string();
     try {
-      db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+      db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+               options_.vfs.empty() ? nullptr : options_.vfs.c_str());
       sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
       // journal_mode is the first statement that reads the file: a corrupt file fails here.
       auto mode = db_.query("PRAGMA journal_mode = WAL");

@@ -118,6 +118,9 @@ struct StoreOptions {
   // Refuse every write as a read-only disk would (PRAGMA query_only), for tests of the
   // failure path; the schema must already be current.
   bool query_only = false;
+  // The SQLite VFS to open ackd.db with, by its registered name; empty: SQLite's default.
+  // Tests register one that loses what was not synced, to check durability.
+  std::string vfs{};
 };
 
 // The embedded SQLite store. Every write goes through one writer thread that groups the
