@@ -299,7 +299,12 @@ std::optional<Instant> Calendar::add_open_time(Instant start, Seconds open_time)
       const absl::Time open = std::max(local_minute(zone, day, span.begin_minute), from);
       if (open >= close) continue;
       const absl::Duration available = close - open;
-      if (remaining <= available) return to_instant(open + remaining);
+      if (remaining <= available) {
+        // Past Instant::max() is no instant: to_instant would saturate to it.
+        const absl::Time end = open + remaining;
+        if (end > to_absl(Instant::max())) return std::nullopt;
+        return to_instant(end);
+      }
       remaining -= available;
     }
   }
