@@ -15,6 +15,7 @@ import threading
 import time
 import unittest
 
+import harness
 from harness import Daemon, Receiver, complaint, wait_until
 
 ACKD = None
@@ -126,4 +127,4 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=None)
     options, rest = parser.parse_known_args()
     KILLS, SEED = options.kills, options.seed
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    harness.main([sys.argv[0], *rest])
