@@ -9,10 +9,10 @@ import json
 import os
 import re
 import sys
-import time
 import unittest
 
-from harness import HERE, Daemon, Receiver
+import harness
+from harness import HERE, Daemon, Receiver, wait_for
 
 ACKD = None
 CORPUS = os.path.join(HERE, "..", "data", "adversarial", "complaints.jsonl")
@@ -30,27 +30,32 @@ class AdversarialTest(unittest.TestCase):
         # The integration policy answers on x and chat; the corpus spans every channel.
         daemon = Daemon(ACKD, receiver).start()
         try:
-            accepted, slowest = 0, 0.0
+            # Every complaint is answered (how fast is bench/'s: BM_EvaluateAdversarial).
+            accepted, queued = 0, set()
             for n, body in enumerate(corpus, 1):
-                started = time.monotonic()
-                status, answer, _ = daemon.post_complaint(body, timeout=5)
-                slowest = max(slowest, time.monotonic() - started)
+                status, answer, _ = daemon.post_complaint(body, timeout=30)
                 self.assertIn(status, (202, 400), f"line {n}: {answer}")
                 accepted += status == 202
-            self.assertLess(slowest, 2.0, "a hostile complaint stalled the daemon")
+                if status == 202 and answer["reply"] == "queued":
+                    queued.add(answer["id"])
             self.assertEqual(daemon.request("GET", "/healthz")[0], 200)
             self.assertIsNone(daemon.process.poll(), "the daemon died")
             self.assertGreater(accepted, len(corpus) * 3 // 4)
-            # Wait until the replies stop coming, then read every one.
-            time.sleep(1.5)
-            replies = receiver.messages("/x/reply") + receiver.messages("/chat/reply")
-            self.assertGreater(len(replies), 30)
+            self.assertGreater(len(queued), 30)
+
+            # One reply for each 202 that queued one, and no other.
+            def all_replies():
+                return receiver.messages("/x/reply") + receiver.messages("/chat/reply")
+            wait_for(lambda: {m["body"]["complaint_id"] for m in all_replies()} >= queued,
+                     lambda: f"{len(queued)} queued replies ({len(all_replies())} arrived)",
+                     timeout=30)
+            replies = all_replies()
+            self.assertEqual(sorted(m["body"]["complaint_id"] for m in replies), sorted(queued))
             for m in replies:
                 text = m["body"]["text"]
                 self.assertIsNone(UNSAFE.search(text), f"unsafe reply: {text!r}")
             print(f"\nadversarial: {len(corpus)} hostile complaints, {accepted} accepted, "
-                  f"{len(replies)} replies checked, slowest answer {slowest * 1000:.0f} ms",
-                  file=sys.stderr)
+                  f"{len(replies)} replies checked", file=sys.stderr)
         finally:
             daemon.cleanup()
             receiver.close()
@@ -58,4 +63,4 @@ class AdversarialTest(unittest.TestCase):
 
 if __name__ == "__main__":
     ACKD = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    harness.main()

@@ -7,10 +7,10 @@ usage: loop_test.py ACKD_BINARY [unittest arguments]
 import os
 import sys
 import threading
-import time
 import unittest
 
-from harness import Daemon, Receiver, complaint, wait_until
+import harness
+from harness import Daemon, Receiver, complaint, wait_for, wait_until
 
 ACKD = None
 
@@ -22,16 +22,14 @@ class Relay:
         self.account = account
         self.target = None
         self.receiver = Receiver()
-        self.receiver.status = self.forward
+        self.receiver.on_message = self.forward
 
-    def forward(self, path):
-        if path == "/x/reply" and self.target is not None:
-            threading.Thread(target=self._post, daemon=True).start()
-        return 200
+    def forward(self, message):
+        if message["path"] == "/x/reply" and self.target is not None:
+            # From another thread, so that this delivery is answered (and recorded) first.
+            threading.Thread(target=self._post, args=(message["body"],), daemon=True).start()
 
-    def _post(self):
-        time.sleep(0.05)  # after this delivery is recorded
-        reply = self.receiver.messages("/x/reply")[-1]["body"]
+    def _post(self, reply):
         self.target.post_complaint(complaint(
             f"from-{self.account}-{reply['complaint_id']}", author=self.account,
             text=reply["text"], thread_id=reply["thread_id"]) | {"author": {
@@ -49,17 +47,24 @@ class LoopTest(unittest.TestCase):
             self.assertEqual(status, 202)
             # A answers the customer; B gets that as a complaint and answers once; A gets
             # B's answer in a thread it already answered and stays quiet.
-            self.assertTrue(wait_until(lambda: len(relay_b.receiver.messages("/x/reply")) == 1))
-            time.sleep(1.5)
-            self.assertEqual(len(relay_a.receiver.messages("/x/reply")), 1)
-            self.assertEqual(len(relay_b.receiver.messages("/x/reply")), 1)
-            status, listed, _ = a.request("GET", "/v1/handoffs?state=open")
-            second = [h["id"] for h in listed["handoffs"] if h["id"] != first["id"]]
-            self.assertEqual(len(second), 1, "B's answer reached A as a complaint")
-            _, timeline, _ = a.request("GET", f"/v1/complaints/{second[0]}")
+            def answer_reached_a():
+                listed = a.request("GET", "/v1/handoffs?state=open")[1]["handoffs"]
+                return [h["id"] for h in listed if h["id"] != first["id"]]
+            second = wait_for(answer_reached_a, "B's answer to reach A as a complaint")
+            self.assertEqual(len(second), 1)
+            timeline = a.timeline(second[0])
             self.assertEqual(timeline["decision"]["reply"], "suppressed")
             self.assertEqual(timeline["decision"]["reason"],
                              "loop guard: this thread already had its automatic reply")
+            # That was the end of it: A owes no reply to B's answer, so nothing more goes
+            # round; each side sent exactly one reply.
+            self.assertEqual(a.outbox(second[0], "reply"), [])
+            a.wait_outbox(first["id"], "reply", "delivered")
+            b_cases = b.request("GET", "/v1/handoffs?state=open")[1]["handoffs"]
+            self.assertEqual(len(b_cases), 1)
+            b.wait_outbox(b_cases[0]["id"], "reply", "delivered")
+            self.assertEqual(len(relay_a.receiver.messages("/x/reply")), 1)
+            self.assertEqual(len(relay_b.receiver.messages("/x/reply")), 1)
         finally:
             for d in (a, b):
                 d.cleanup()
@@ -93,4 +98,4 @@ class EchoTest(unittest.TestCase):
 
 if __name__ == "__main__":
     ACKD = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    harness.main()

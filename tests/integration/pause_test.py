@@ -7,10 +7,11 @@ usage: pause_test.py ACKD_BINARY [unittest arguments]
 """
 import os
 import sys
-import time
 import unittest
 
-from harness import Daemon, Receiver, complaint, wait_until
+import harness
+from harness import (FAST_RETRY, MAX_RETRY_WAIT, Daemon, Receiver, complaint, wait_for,
+                     wait_past)
 
 ACKD = None
 
@@ -30,73 +31,108 @@ class PauseTest(unittest.TestCase):
     def pause(self, **body):
         return self.daemon.request("POST", "/v1/admin/pause", body)
 
+    def owe_a_failing_reply(self):
+        """A complaint whose reply the sink refuses (500): owed, and retried. Returns its id."""
+        self.receiver.status = lambda path: 500 if path == "/x/reply" else 200
+        status, body, _ = self.daemon.post_complaint(complaint(1, author="a1"))
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body["reply"], "queued")
+        wait_for(lambda: self.receiver.messages("/x/reply", delivered_only=False),
+                 "a failed attempt at the first reply")
+        return body["id"]
+
+    def assert_reply_held(self, cid):
+        replies = self.daemon.outbox(cid, "reply")
+        self.assertEqual([(r["state"], r["held"]) for r in replies], [("pending", True)], cid)
+
     def test_pause_holds_replies_survives_restart_and_resume_sends_them(self):
         # One connection to the reply sink: arrival order is sending order.
-        self.daemon = Daemon(ACKD, self.receiver, reply_sink_options=", connections: 1").start()
+        self.daemon = Daemon(ACKD, self.receiver, extra_config=FAST_RETRY,
+                             reply_sink_options=", connections: 1").start()
         # A reply owed before the pause but stuck behind a failing sink is held too.
-        self.receiver.status = lambda path: 500 if path == "/x/reply" else 200
-        status, before, _ = self.daemon.post_complaint(complaint(1, author="a1"))
-        self.assertEqual(status, 202)
-        self.assertTrue(wait_until(lambda: self.receiver.messages("/x/reply", delivered_only=False)))
-
+        before = self.owe_a_failing_reply()
         status, body, _ = self.pause(by="sato", reason="炎上対応")
         self.assertEqual(status, 200, body)
         self.assertEqual(body["paused"]["by"], "sato")
         self.assertEqual(body["held"], 1)
+        # Its retry was due within MAX_RETRY_WAIT of the last failure; the sink now accepts.
+        retry_due = self.receiver.messages("/x/reply", delivered_only=False)[-1]["at"] + MAX_RETRY_WAIT
         self.receiver.status = 200
         status, ready, _ = self.daemon.request("GET", "/readyz")
         self.assertEqual(status, 200)
         self.assertEqual(ready["paused"]["reason"], "炎上対応")
 
-        accepted = [before["id"]]
+        accepted = [before]
         for i in range(2, 6):
             status, body, _ = self.daemon.post_complaint(complaint(i, author=f"a{i}"))
             self.assertEqual(status, 202, body)
             self.assertEqual(body["reply"], "queued")
             self.assertIn("held until replies are resumed", body["reason"])
             accepted.append(body["id"])
-        # Handoffs go on; no reply goes out.
-        self.assertTrue(wait_until(lambda: {m["body"]["complaint_id"] for m in
-                                            self.receiver.messages("/team", kind="handoff")}
-                                   >= set(accepted)))
-        time.sleep(1.5)  # well past the failing reply's first backoff
+        # Handoffs go on; every reply is held in the store, and none goes out by the time
+        # the failing one's retry was due.
+        for cid in accepted:
+            self.daemon.wait_outbox(cid, "handoff", "delivered")
+            self.assert_reply_held(cid)
+        wait_past(retry_due + 0.5, "the held reply's retry time to pass")
         self.assertEqual(replies(self.receiver), [])
+        self.assertIn("reply_held", [e["event"] for e in self.daemon.timeline(before)["timeline"]])
 
-        # A restart does not lift the pause.
+        # A restart does not lift the pause: held replies stay held, a new one is held too.
         self.assertEqual(self.daemon.stop(), 0)
         self.daemon.start()
-        time.sleep(0.5)
-        self.assertEqual(replies(self.receiver), [])
         self.assertTrue(self.daemon.request("GET", "/readyz")[1]["paused"])
-        _, metrics, _ = self.daemon.request("GET", "/metrics")
-        self.assertIn("ackd_replies_paused 1", metrics)
-        _, timeline, _ = self.daemon.request("GET", f"/v1/complaints/{before['id']}")
-        self.assertIn("reply_held", [e["event"] for e in timeline["timeline"]])
+        self.assertEqual(self.daemon.metric("ackd_replies_paused"), 1)
+        status, body, _ = self.daemon.post_complaint(complaint(6, author="a6"))
+        self.assertEqual(status, 202, body)
+        accepted.append(body["id"])
+        self.daemon.wait_outbox(body["id"], "handoff", "delivered")
+        for cid in accepted:
+            self.assert_reply_held(cid)
+        self.assertEqual(replies(self.receiver), [])
 
         status, body, _ = self.daemon.request("POST", "/v1/admin/resume", {})
         self.assertEqual(status, 200, body)
         self.assertEqual(body["paused"], False)
         self.assertEqual(body["released"], len(accepted))
-        self.assertTrue(wait_until(lambda: {m["body"]["complaint_id"] for m in replies(self.receiver)}
-                                   == set(accepted), timeout=15))
-        # Oldest first.
-        first = [m["body"]["complaint_id"] for m in replies(self.receiver)]
-        self.assertEqual(first[0], before["id"])
+        wait_for(lambda: len(replies(self.receiver)) >= len(accepted),
+                 lambda: f"{len(accepted)} released replies ({len(replies(self.receiver))} came)",
+                 timeout=15)
+        # Every one, once, strictly oldest first.
+        self.assertEqual([m["body"]["complaint_id"] for m in replies(self.receiver)], accepted)
+        for cid in accepted:
+            self.daemon.wait_outbox(cid, "reply", "delivered")
 
-    def test_suppress_mode_sends_nothing_accepted_during_the_pause(self):
-        self.daemon = Daemon(ACKD, self.receiver, extra_config="pause: {replies: suppress}\n").start()
-        self.assertEqual(self.pause(by="kato")[0], 200)
-        status, body, _ = self.daemon.post_complaint(complaint(1, author="a1"))
+    def test_suppress_mode_drops_held_replies_and_sends_nothing_accepted_during_the_pause(self):
+        self.daemon = Daemon(ACKD, self.receiver, extra_config=FAST_RETRY + "pause: {replies: suppress}\n",
+                             reply_sink_options=", connections: 1").start()
+        # Owed before the pause: held by it, dropped when it ends.
+        before = self.owe_a_failing_reply()
+        status, body, _ = self.pause(by="kato")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["held"], 1)
+        retry_due = self.receiver.messages("/x/reply", delivered_only=False)[-1]["at"] + MAX_RETRY_WAIT
+        self.receiver.status = 200
+        # Accepted during the pause: suppressed at once.
+        status, during, _ = self.daemon.post_complaint(complaint(2, author="a2"))
         self.assertEqual(status, 202)
-        self.assertEqual(body["reply"], "suppressed")
-        self.assertIn("replies are paused by kato", body["reason"])
+        self.assertEqual(during["reply"], "suppressed")
+        self.assertIn("replies are paused by kato", during["reason"])
+        self.assertEqual(self.daemon.outbox(during["id"], "reply"), [])
+
         status, body, _ = self.daemon.request("POST", "/v1/admin/resume", {})
-        self.assertEqual(status, 200)
-        status, body, _ = self.daemon.post_complaint(complaint(2, author="a2"))
-        self.assertEqual(body["reply"], "queued")
-        self.assertTrue(wait_until(lambda: len(replies(self.receiver)) == 1))
-        time.sleep(0.5)
-        self.assertEqual([m["body"]["complaint_id"] for m in replies(self.receiver)], [body["id"]])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["released"], 0)
+        self.assertEqual(body["dropped"], 1)
+        self.assertEqual([r["state"] for r in self.daemon.outbox(before, "reply")], ["cancelled"])
+        self.assertIn("reply_suppressed", [e["event"] for e in self.daemon.timeline(before)["timeline"]])
+
+        # After the pause replies go out again; the dropped one never does.
+        status, after, _ = self.daemon.post_complaint(complaint(3, author="a3"))
+        self.assertEqual(after["reply"], "queued")
+        self.daemon.wait_outbox(after["id"], "reply", "delivered")
+        wait_past(retry_due + 0.5, "the dropped reply's retry time to pass")
+        self.assertEqual([m["body"]["complaint_id"] for m in replies(self.receiver)], [after["id"]])
 
     def test_the_switch_needs_a_token_and_a_name(self):
         self.daemon = Daemon(ACKD, self.receiver).start()
@@ -114,4 +150,4 @@ class PauseTest(unittest.TestCase):
 
 if __name__ == "__main__":
     ACKD = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    harness.main()
