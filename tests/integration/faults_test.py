@@ -284,8 +284,7 @@ class HostileClientsTest(unittest.TestCase):
                 if time.monotonic() - started > 5:
                     break
             # read_timeout (1 s) bounds the whole request, however steadily it trickles.
-            self.assertTrue(closed, "the trickling client was not cut off")
-            self.assertLess(time.monotonic() - started, 5)
+            self.assertTrue(closed, "the trickling client was not cut off within 5 s")
         finally:
             trickler.close()
             for s in idle:
