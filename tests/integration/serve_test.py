@@ -96,6 +96,18 @@ class ServeTest(unittest.TestCase):
         self.assertIn(cid, [h["id"] for h in listed["handoffs"]])
 
     def test_claim_stops_escalation_and_resolve_schedules_followup(self):
+        # Times are whole seconds: "after 1s" can come due 10 ms after the 202. Escalation
+        # after 3 s and the deadline after 4 s leave the claim time to come first on a
+        # loaded machine.
+        path = os.path.join(self.daemon.policy, "policy.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("{after: 1s, notify: lead-chat}", "{after: 3s, notify: lead-chat}")
+                    .replace("handoff: {team: fast, within: 2s}", "handoff: {team: fast, within: 4s}"))
+        self.daemon.signal(signal.SIGHUP)
+        wait_for(lambda: self.daemon.metric("ackd_policy_reloads_total", 'result="success"') == 1,
+                 "the policy with slower timers")
         status, body, _ = self.daemon.post_complaint(complaint(3, text="至急です", author="10"))
         cid = body["id"]
         status, claimed, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "sato"})
@@ -103,7 +115,7 @@ class ServeTest(unittest.TestCase):
         status, other, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "suzuki"})
         self.assertEqual(status, 409, other)
         self.assertIn("sato", other["error"]["message"])
-        # The claim cancelled the escalation (due after 1 s) and the breach notice (2 s); their
+        # The claim cancelled the escalation (due after 3 s) and the breach notice (4 s); their
         # due times pass with nothing sent.
         timers = self.daemon.outbox(cid, "escalation") + self.daemon.outbox(cid, "breach")
         self.assertEqual([t["state"] for t in timers], ["cancelled", "cancelled"])
