@@ -1,22 +1,22 @@
 #include <iostream>
 
 #include "ackd/config/config.hpp"
-#include "ackd/daemon/files.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/source/registry.hpp"
+#include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
 namespace {
 
-void print(const policy::Diagnostics& diagnostics) {
+void print(const yaml::Diagnostics& diagnostics) {
   for (const auto& d : diagnostics.sorted()) std::cerr << d.to_string() << "\n";
 }
 
 // With --config, the policy is the config's unless named, relative to the config's folder.
 int check_with_config(const std::string& config_path, std::optional<std::string> policy_path) {
   std::string error;
-  auto content = daemon::read_file(config_path, error);
+  auto content = yaml::read_file(config_path, error);
   if (!content) {
     std::cerr << "ackd: " << error << "\n";
     return kFailed;
@@ -28,10 +28,10 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";
     return kFailed;
   }
-  if (!policy_path) policy_path = daemon::resolve_path(parsed.config->policy, config_path);
+  if (!policy_path) policy_path = yaml::resolve_path(parsed.config->policy, config_path);
   auto policy = load_policy_or_report(*policy_path);
   if (!policy) return kFailed;
-  policy::Diagnostics references;
+  yaml::Diagnostics references;
   config::check_references(*parsed.config, *policy, references);
   if (!references.empty()) {
     print(references);

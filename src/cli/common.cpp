@@ -1,13 +1,16 @@
 #include <algorithm>
 #include <iostream>
 
-#include "ackd/daemon/files.hpp"
+#include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
 
 std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path) {
-  auto result = daemon::load_policy_at(path);
+  policy::LoadResult result;
+  if (auto files = yaml::read_sources(path, result.diagnostics)) {
+    result = policy::load_policy(*files);
+  }
   for (const auto& d : result.diagnostics.sorted()) std::cerr << d.to_string() << "\n";
   if (!result.policy) {
     std::cerr << result.diagnostics.size() << " error"

@@ -1,8 +1,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "ackd/daemon/files.hpp"
 #include "ackd/policy/evaluate.hpp"
+#include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
@@ -21,7 +21,7 @@ int explain(const std::vector<std::string>& args) {
   auto policy = load_policy_or_report(positional[0]);
   if (!policy) return kFailed;
   std::string error;
-  auto body = daemon::read_file(positional[1], error);
+  auto body = yaml::read_file(positional[1], error);
   if (!body) {
     std::cerr << "ackd: " << error << "\n";
     return kFailed;

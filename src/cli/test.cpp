@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "ackd/daemon/files.hpp"
-#include "ackd/policy/testing.hpp"
+#include "ackd/policy/suite.hpp"
+#include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
 namespace ackd::cli {
@@ -13,14 +13,14 @@ int test(const std::vector<std::string>& args) {
   std::size_t passed = 0, failed = 0;
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string error;
-    auto files = daemon::read_yaml_sources(args[i], error);
+    auto files = yaml::read_sources(args[i], error);
     if (!files) {
       std::cerr << "ackd: " << error << "\n";
       ++failed;
       continue;
     }
     for (const auto& file : *files) {
-      policy::Diagnostics problems;
+      yaml::Diagnostics problems;
       auto results = policy::run_policy_tests(*policy, file, problems);
       for (const auto& d : problems.sorted()) std::cout << d.to_string() << "\n";
       failed += problems.size();

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "policy/yaml_reader.hpp"
+#include "yaml/reader.hpp"
 
 namespace ackd::config {
 
-using policy::YamlReader;
+using yaml::Reader;
 
 namespace {
 
@@ -16,7 +16,7 @@ const std::vector<std::string> kKeys = {"listen",   "policy",   "state",     "mo
                                         "delivery", "pause",    "sources"};
 
 // `sinks:` or `sources:`: name -> {type: ..., settings of that type}.
-void read_sections(const YAML::Node& node, YamlReader& r, const std::string& kind,
+void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
                    const SectionTypes* types, std::map<std::string, Section>& out) {
   if (!r.is_map(node, kind + "s")) return;
   const std::vector<std::string> names = types ? types->names() : std::vector<std::string>{};
@@ -42,7 +42,7 @@ void read_sections(const YAML::Node& node, YamlReader& r, const std::string& kin
       if (types && !known) {
         std::string message = what + ": type must be " + one_of(names) + ", got '" + *type + "'";
         if (names.empty()) message = what + ": unknown type '" + *type + "' (none is built in)";
-        if (auto near = policy::closest_match(*type, names); !near.empty()) {
+        if (auto near = yaml::closest_match(*type, names); !near.empty()) {
           message += " (did you mean '" + near + "'?)";
         }
         r.error(s["type"], message);
@@ -56,9 +56,9 @@ void read_sections(const YAML::Node& node, YamlReader& r, const std::string& kin
 
 }  // namespace
 
-ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistries& registries) {
+ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries& registries) {
   ConfigResult result;
-  YamlReader r(file.path, result.diagnostics);
+  Reader r(file.path, result.diagnostics);
   YAML::Node root = r.parse(file.content);
   if (!root.IsDefined()) return result;
   if (!r.is_map(root, "ackd.yaml")) return result;
@@ -84,11 +84,8 @@ ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistrie
     r.error(root["log_level"], "log_level must be one of trace, debug, info, warn, error");
   }
   if (auto m = root["mode"]) {
-    auto mode = r.string(m, "mode");
-    if (mode && *mode == "shadow") {
+    if (r.one_of(m, "mode", {"live", "shadow"}, "mode must be live or shadow") == "shadow") {
       c.mode = Mode::shadow;
-    } else if (mode && *mode != "live") {
-      r.error(m, "mode must be live or shadow, got '" + *mode + "'");
     }
   }
   if (auto a = root["auth"]; a && r.is_map(a, "auth")) {
@@ -148,13 +145,9 @@ ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistrie
   if (auto p = root["pause"]; p && r.is_map(p, "pause")) {
     r.check_keys(p, {"replies"}, "pause");
     if (auto replies = p["replies"]) {
-      auto v = r.string(replies, "replies");
-      if (v && *v == "hold") {
-        c.paused_replies = PausedReplies::hold;
-      } else if (v && *v == "suppress") {
+      if (r.one_of(replies, "replies", {"hold", "suppress"},
+                   "pause.replies must be hold or suppress") == "suppress") {
         c.paused_replies = PausedReplies::suppress;
-      } else if (v) {
-        r.error(replies, "pause.replies must be hold or suppress, got '" + *v + "'");
       }
     }
   }
@@ -184,14 +177,14 @@ ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistrie
 }
 
 void check_references(const Config& config, const policy::Policy& policy,
-                      policy::Diagnostics& diagnostics) {
+                      yaml::Diagnostics& diagnostics) {
   std::vector<std::string> known;
   for (const auto& [name, _] : config.sinks) known.push_back(name);
-  auto check_sink = [&](const std::string& sink, const policy::SourceLocation& where,
+  auto check_sink = [&](const std::string& sink, const yaml::SourceLocation& where,
                         const std::string& who) {
     if (config.sinks.count(sink)) return;
     std::string message = who + " names sink '" + sink + "', which ackd.yaml does not define";
-    if (auto near = policy::closest_match(sink, known); !near.empty()) {
+    if (auto near = yaml::closest_match(sink, known); !near.empty()) {
       message += " (did you mean '" + near + "'?)";
     }
     diagnostics.error(where, message);

@@ -6,7 +6,7 @@
 namespace ackd::config {
 
 SectionReader::SectionReader(const Section& section, const std::string& kind,
-                             policy::Diagnostics& diagnostics)
+                             yaml::Diagnostics& diagnostics)
     : section_(section), what_(kind + " '" + section.name + "'"), diagnostics_(diagnostics) {}
 
 void SectionReader::allow(const std::vector<std::string>& allowed) {
@@ -15,7 +15,7 @@ void SectionReader::allow(const std::vector<std::string>& allowed) {
   for (const auto& [key, setting] : section_.settings) {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string message = "unknown key '" + key + "' in " + what_;
-    if (auto near = policy::closest_match(key, known); !near.empty()) {
+    if (auto near = yaml::closest_match(key, known); !near.empty()) {
       message += " (did you mean '" + near + "'?)";
     } else {
       std::string list;

@@ -12,18 +12,19 @@
 #include <unordered_map>
 
 #include "ackd/config/config.hpp"
-#include "ackd/daemon/files.hpp"
 #include "ackd/deliver/dispatcher.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/http/server.hpp"
 #include "ackd/log/log.hpp"
 #include "ackd/metrics/registry.hpp"
 #include "ackd/policy/evaluate.hpp"
+#include "ackd/policy/load.hpp"
 #include "ackd/service/systemd.hpp"
 #include "ackd/source/registry.hpp"
 #include "ackd/store/store.hpp"
 #include "ackd/text/normalize.hpp"
 #include "ackd/time/system_clock.hpp"
+#include "ackd/yaml/files.hpp"
 #include "delivery_log.hpp"
 #include "intake.hpp"
 
@@ -35,6 +36,8 @@ using tcp = asio::ip::tcp;
 using http::Request;
 using http::Respond;
 using http::Response;
+using yaml::read_file;
+using yaml::resolve_path;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -48,7 +51,10 @@ time::Instant wall_now() {
 }
 
 absl::StatusOr<std::shared_ptr<const policy::Policy>> load_policy_from(const std::string& path) {
-  auto result = load_policy_at(path);
+  policy::LoadResult result;
+  if (auto files = yaml::read_sources(path, result.diagnostics)) {
+    result = policy::load_policy(*files);
+  }
   if (!result.policy) {
     std::string message;
     for (const auto& d : result.diagnostics.sorted()) message += d.to_string() + "\n";

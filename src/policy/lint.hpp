@@ -1,6 +1,5 @@
 #pragma once
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/policy/policy.hpp"
 
 namespace ackd::policy {

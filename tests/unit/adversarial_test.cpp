@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "ackd/complaint/complaint.hpp"
-#include "ackd/daemon/files.hpp"
 #include "ackd/policy/evaluate.hpp"
+#include "ackd/policy/load.hpp"
 #include "ackd/text/length.hpp"
 #include "ackd/text/name.hpp"
 #include "ackd/text/normalize.hpp"
 #include "ackd/text/utf8.hpp"
+#include "ackd/yaml/files.hpp"
 #include "text/tld.hpp"
 
 namespace {
@@ -316,7 +317,10 @@ std::string category_of(const Complaint& c) {
 }  // namespace
 
 TEST_CASE("adversarial: no automatic reply to a hostile complaint embarrasses the company") {
-  const policy::LoadResult loaded = daemon::load_policy_at(ACKD_SOURCE_DIR "/rules");
+  std::string error;
+  const auto files = yaml::read_sources(ACKD_SOURCE_DIR "/rules", error);
+  REQUIRE_MESSAGE(files, error);
+  const policy::LoadResult loaded = policy::load_policy(*files);
   REQUIRE_MESSAGE(loaded.policy, "the bundled policy does not load");
   const policy::Policy& p = *loaded.policy;
 

@@ -5,10 +5,9 @@
 #include <string>
 
 #include "ackd/config/section.hpp"
-#include "ackd/policy/diagnostic.hpp"
-#include "ackd/policy/load.hpp"
 #include "ackd/policy/policy.hpp"
 #include "ackd/time/instant.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 namespace ackd::config {
 
@@ -24,7 +23,7 @@ using Source = Section;
 struct ChannelRoute {
   std::string name;
   std::string reply_sink;
-  policy::SourceLocation where;
+  yaml::SourceLocation where;
 };
 
 // What one client may take of the server.
@@ -67,12 +66,12 @@ struct Config {
   OverloadLimits overload;
   DeliveryRetry delivery;
   PausedReplies paused_replies = PausedReplies::hold;
-  policy::SourceLocation policy_where;
+  yaml::SourceLocation policy_where;
 };
 
 struct ConfigResult {
   std::optional<Config> config;  // empty when there were errors
-  policy::Diagnostics diagnostics;
+  yaml::Diagnostics diagnostics;
 };
 
 // The registries that check typed sections. Without one, that kind's types and settings
@@ -82,11 +81,11 @@ struct SectionRegistries {
   const SectionTypes* sources = nullptr;
 };
 
-ConfigResult parse_config(const policy::SourceFile& file, const SectionRegistries& registries = {});
+ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries& registries = {});
 
 // Every sink the policy names exists, and every channel the policy replies on has a
 // reply sink.
 void check_references(const Config& config, const policy::Policy& policy,
-                      policy::Diagnostics& diagnostics);
+                      yaml::Diagnostics& diagnostics);
 
 }  // namespace ackd::config

@@ -10,16 +10,16 @@
 #include <variant>
 #include <vector>
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/time/instant.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 namespace ackd::config {
 
 // One setting of a typed section, as written.
 struct Setting {
-  std::string value;             // the scalar's text
-  policy::SourceLocation where;  // of the value
-  policy::SourceLocation key_where;
+  std::string value;           // the scalar's text
+  yaml::SourceLocation where;  // of the value
+  yaml::SourceLocation key_where;
 };
 
 // A named section of ackd.yaml whose keys depend on its type: a sink (where ackd sends
@@ -29,7 +29,7 @@ struct Section {
   std::string name;
   std::string type;
   std::map<std::string, Setting> settings;  // every key but `type`
-  policy::SourceLocation where;             // of the name
+  yaml::SourceLocation where;               // of the name
 };
 
 // The types one kind of section may have, and the check of each section's settings.
@@ -38,7 +38,7 @@ class SectionTypes {
   virtual ~SectionTypes() = default;
   virtual std::vector<std::string> names() const = 0;
   // Reports each problem of `section`, whose type is one of names(), with its place.
-  virtual void check(const Section& section, policy::Diagnostics& diagnostics) const = 0;
+  virtual void check(const Section& section, yaml::Diagnostics& diagnostics) const = 0;
 };
 
 // Reads a section's settings as typed values, reporting each problem with its place.
@@ -46,7 +46,7 @@ class SectionTypes {
 class SectionReader {
  public:
   // `kind` names the section in messages: "sink" gives "sink 'audit'".
-  SectionReader(const Section& section, const std::string& kind, policy::Diagnostics& diagnostics);
+  SectionReader(const Section& section, const std::string& kind, yaml::Diagnostics& diagnostics);
 
   const Section& section() const { return section_; }
   const std::string& what() const { return what_; }
@@ -67,7 +67,7 @@ class SectionReader {
  private:
   const Section& section_;
   std::string what_;
-  policy::Diagnostics& diagnostics_;
+  yaml::Diagnostics& diagnostics_;
   int errors_ = 0;
 };
 
@@ -113,7 +113,7 @@ class TypeRegistry final : public SectionTypes {
   // In the order added, as messages list them.
   std::vector<std::string> names() const override { return names_; }
 
-  void check(const Section& section, policy::Diagnostics& diagnostics) const override {
+  void check(const Section& section, yaml::Diagnostics& diagnostics) const override {
     auto found = types_.find(section.type);
     if (found == types_.end()) return;  // the caller reports an unknown type
     SectionReader reader(section, kind_, diagnostics);
@@ -125,7 +125,7 @@ class TypeRegistry final : public SectionTypes {
     if (found == types_.end()) {
       return "unknown type '" + section.type + "'";
     }
-    policy::Diagnostics problems;
+    yaml::Diagnostics problems;
     SectionReader reader(section, kind_, problems);
     MadeOrError made = found->second.make(reader, context);
     if (!problems.empty()) return problems.sorted().front().message;

@@ -4,16 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/policy/policy.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 namespace ackd::policy {
 
-// One policy file as read from disk (reading is the caller's business).
-struct SourceFile {
-  std::string path;
-  std::string content;
-};
+// One policy file as read from disk (yaml/files.hpp reads them).
+using yaml::SourceFile;
 
 struct LoadResult {
   std::shared_ptr<const Policy> policy;  // null when there were errors

@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/render/template.hpp"
 #include "ackd/text/keyword_set.hpp"
 #include "ackd/text/length.hpp"
@@ -17,12 +16,18 @@
 #include "ackd/text/pii.hpp"
 #include "ackd/time/calendar.hpp"
 #include "ackd/time/instant.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 namespace re2 {
 class RE2;
 }
 
 namespace ackd::policy {
+
+// A policy's places and problems are those of the YAML base (file:line:col, did-you-mean).
+using yaml::Diagnostic;
+using yaml::Diagnostics;
+using yaml::SourceLocation;
 
 // What a `when` condition can look at.
 enum class Field : std::uint8_t {

@@ -1,9 +1,9 @@
-#include "ackd/policy/diagnostic.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 #include <algorithm>
 #include <tuple>
 
-namespace ackd::policy {
+namespace ackd::yaml {
 
 std::string Diagnostic::to_string() const {
   std::string out = where.file;
@@ -64,4 +64,4 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return best_distance <= allowed ? best : std::string{};
 }
 
-}  // namespace ackd::policy
+}  // namespace ackd::yaml

@@ -1,4 +1,4 @@
-#include "ackd/daemon/files.hpp"
+#include "ackd/yaml/files.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace ackd::daemon {
+namespace ackd::yaml {
 
 namespace fs = std::filesystem;
 
@@ -26,8 +26,7 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   return content.str();
 }
 
-std::optional<std::vector<policy::SourceFile>> read_yaml_sources(const std::string& path,
-                                                                 std::string& error) {
+std::optional<std::vector<SourceFile>> read_sources(const std::string& path, std::string& error) {
   std::error_code ec;
   std::vector<std::string> paths;
   if (fs::is_directory(path, ec)) {
@@ -52,7 +51,7 @@ std::optional<std::vector<policy::SourceFile>> read_yaml_sources(const std::stri
     error = path + ": no such file or directory";
     return std::nullopt;
   }
-  std::vector<policy::SourceFile> files;
+  std::vector<SourceFile> files;
   for (const auto& p : paths) {
     auto content = read_file(p, error);
     if (!content) return std::nullopt;
@@ -61,15 +60,15 @@ std::optional<std::vector<policy::SourceFile>> read_yaml_sources(const std::stri
   return files;
 }
 
-policy::LoadResult load_policy_at(const std::string& path) {
+std::optional<std::vector<SourceFile>> read_sources(const std::string& path,
+                                                    Diagnostics& diagnostics) {
   std::string error;
-  auto files = read_yaml_sources(path, error);
-  if (files) return policy::load_policy(*files);
-  policy::LoadResult result;
+  auto files = read_sources(path, error);
+  if (files) return files;
   const std::string prefix = path + ": ";
   if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
-  result.diagnostics.error({path, 0, 0}, error);
-  return result;
+  diagnostics.error({path, 0, 0}, error);
+  return std::nullopt;
 }
 
 std::string resolve_path(const std::string& path, const std::string& relative_to) {
@@ -78,4 +77,4 @@ std::string resolve_path(const std::string& path, const std::string& relative_to
   return p.lexically_normal().string();
 }
 
-}  // namespace ackd::daemon
+}  // namespace ackd::yaml

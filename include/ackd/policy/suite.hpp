@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/policy/load.hpp"
 #include "ackd/policy/policy.hpp"
 

@@ -1,8 +1,9 @@
+#include "ackd/policy/suite.hpp"
+
 #include <algorithm>
 
 #include "ackd/policy/evaluate.hpp"
-#include "ackd/policy/testing.hpp"
-#include "yaml_reader.hpp"
+#include "yaml/reader.hpp"
 
 namespace ackd::policy {
 namespace {
@@ -41,7 +42,7 @@ std::string quoted(const std::string& s) {
 
 class CaseRunner {
  public:
-  CaseRunner(const Policy& policy, YamlReader& reader) : policy_(policy), r_(reader) {}
+  CaseRunner(const Policy& policy, yaml::Reader& reader) : policy_(policy), r_(reader) {}
 
   std::optional<TestCaseResult> run(const YAML::Node& node, std::size_t index) {
     if (!r_.is_map(node, "a test case")) return std::nullopt;
@@ -193,14 +194,14 @@ class CaseRunner {
   }
 
   const Policy& policy_;
-  YamlReader& r_;
+  yaml::Reader& r_;
 };
 
 }  // namespace
 
 std::vector<TestCaseResult> run_policy_tests(const Policy& policy, const SourceFile& tests,
                                              Diagnostics& diagnostics) {
-  YamlReader reader(tests.path, diagnostics);
+  yaml::Reader reader(tests.path, diagnostics);
   std::vector<TestCaseResult> results;
   YAML::Node root = reader.parse(tests.content);
   if (!root.IsDefined()) return results;

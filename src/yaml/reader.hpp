@@ -7,15 +7,17 @@
 #include <string>
 #include <vector>
 
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/time/instant.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
-namespace ackd::policy {
+namespace ackd::yaml {
 
 // Reads typed values out of one YAML document, reporting each problem with its place.
-class YamlReader {
+// Parsing refuses documents nested too deep or with aliases that stand for too much
+// (reader.cpp), before yaml-cpp builds them.
+class Reader {
  public:
-  YamlReader(std::string file, Diagnostics& diagnostics)
+  Reader(std::string file, Diagnostics& diagnostics)
       : file_(std::move(file)), diagnostics_(diagnostics) {}
 
   const std::string& file() const { return file_; }
@@ -35,6 +37,10 @@ class YamlReader {
                   const std::string& what);
 
   std::optional<std::string> string(const YAML::Node& node, const std::string& what);
+  // A text that must be one of `allowed`; any other is reported as "MUST, got 'text'".
+  std::optional<std::string> one_of(const YAML::Node& node, const std::string& what,
+                                    const std::vector<std::string>& allowed,
+                                    const std::string& must);
   std::optional<std::int64_t> integer(const YAML::Node& node, const std::string& what);
   std::optional<bool> boolean(const YAML::Node& node, const std::string& what);
   std::optional<time::Seconds> duration(const YAML::Node& node, const std::string& what);
@@ -49,4 +55,4 @@ class YamlReader {
 // "a mapping", "a list", "a text", for "expected a mapping, got a list" messages.
 std::string describe_kind(const YAML::Node& node);
 
-}  // namespace ackd::policy
+}  // namespace ackd::yaml

@@ -1,4 +1,4 @@
-#include "yaml_reader.hpp"
+#include "reader.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <vector>
 
-namespace ackd::policy {
+namespace ackd::yaml {
 
 std::string describe_kind(const YAML::Node& node) {
   switch (node.Type()) {
@@ -26,12 +26,12 @@ std::string describe_kind(const YAML::Node& node) {
   return "nothing";
 }
 
-SourceLocation YamlReader::at(const YAML::Node& node) const {
+SourceLocation Reader::at(const YAML::Node& node) const {
   if (!node.IsDefined() || node.Mark().is_null()) return {file_, 0, 0};
   return {file_, node.Mark().line + 1, node.Mark().column + 1};
 }
 
-void YamlReader::error(const YAML::Node& node, std::string message) {
+void Reader::error(const YAML::Node& node, std::string message) {
   diagnostics_.error(at(node), std::move(message));
 }
 
@@ -125,7 +125,7 @@ class ComplexityGuard : public YAML::EventHandler {
 
 }  // namespace
 
-YAML::Node YamlReader::parse(const std::string& content) {
+YAML::Node Reader::parse(const std::string& content) {
   try {
     std::istringstream in(content);
     YAML::Parser parser(in);
@@ -147,20 +147,20 @@ YAML::Node YamlReader::parse(const std::string& content) {
   }
 }
 
-bool YamlReader::is_map(const YAML::Node& node, const std::string& what) {
+bool Reader::is_map(const YAML::Node& node, const std::string& what) {
   if (node.IsMap()) return true;
   error(node, what + " must be a mapping (key: value), got " + describe_kind(node));
   return false;
 }
 
-bool YamlReader::is_sequence(const YAML::Node& node, const std::string& what) {
+bool Reader::is_sequence(const YAML::Node& node, const std::string& what) {
   if (node.IsSequence()) return true;
   error(node, what + " must be a list, got " + describe_kind(node));
   return false;
 }
 
-void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
-                            const std::string& what) {
+void Reader::check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                        const std::string& what) {
   for (const auto& entry : map) {
     const std::string key = entry.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
@@ -176,13 +176,22 @@ void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string
   }
 }
 
-std::optional<std::string> YamlReader::string(const YAML::Node& node, const std::string& what) {
+std::optional<std::string> Reader::string(const YAML::Node& node, const std::string& what) {
   if (node.IsScalar()) return node.Scalar();
   error(node, what + " must be a text, got " + describe_kind(node));
   return std::nullopt;
 }
 
-std::optional<std::int64_t> YamlReader::integer(const YAML::Node& node, const std::string& what) {
+std::optional<std::string> Reader::one_of(const YAML::Node& node, const std::string& what,
+                                          const std::vector<std::string>& allowed,
+                                          const std::string& must) {
+  auto text = string(node, what);
+  if (!text || std::find(allowed.begin(), allowed.end(), *text) != allowed.end()) return text;
+  error(node, must + ", got '" + *text + "'");
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> Reader::integer(const YAML::Node& node, const std::string& what) {
   if (node.IsScalar()) {
     try {
       return node.as<std::int64_t>();
@@ -193,7 +202,7 @@ std::optional<std::int64_t> YamlReader::integer(const YAML::Node& node, const st
   return std::nullopt;
 }
 
-std::optional<bool> YamlReader::boolean(const YAML::Node& node, const std::string& what) {
+std::optional<bool> Reader::boolean(const YAML::Node& node, const std::string& what) {
   if (node.IsScalar()) {
     try {
       return node.as<bool>();
@@ -204,7 +213,7 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, const std::strin
   return std::nullopt;
 }
 
-std::optional<time::Seconds> YamlReader::duration(const YAML::Node& node, const std::string& what) {
+std::optional<time::Seconds> Reader::duration(const YAML::Node& node, const std::string& what) {
   if (node.IsScalar()) {
     if (auto d = time::parse_duration(node.Scalar())) return d;
   }
@@ -212,8 +221,8 @@ std::optional<time::Seconds> YamlReader::duration(const YAML::Node& node, const 
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlReader::strings(const YAML::Node& node,
-                                                            const std::string& what) {
+std::optional<std::vector<std::string>> Reader::strings(const YAML::Node& node,
+                                                        const std::string& what) {
   if (node.IsScalar()) return std::vector<std::string>{node.Scalar()};
   if (!node.IsSequence()) {
     error(node, what + " must be a text or a list of texts, got " + describe_kind(node));
@@ -232,4 +241,4 @@ std::optional<std::vector<std::string>> YamlReader::strings(const YAML::Node& no
   return out;
 }
 
-}  // namespace ackd::policy
+}  // namespace ackd::yaml

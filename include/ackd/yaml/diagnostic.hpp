@@ -3,13 +3,20 @@
 #include <string>
 #include <vector>
 
-namespace ackd::policy {
+namespace ackd::yaml {
 
-// A place in a policy file, 1-based like editors show it. line 0 means "the whole file".
+// A place in a source file (a policy file, ackd.yaml), 1-based like editors show it. line 0 means
+// "the whole file".
 struct SourceLocation {
   std::string file;
   int line = 0;
   int column = 0;
+};
+
+// One source as read from disk (reading is the caller's business: see files.hpp).
+struct SourceFile {
+  std::string path;
+  std::string content;
 };
 
 struct Diagnostic {
@@ -20,7 +27,7 @@ struct Diagnostic {
   std::string to_string() const;
 };
 
-// Every problem found while loading a policy; loading goes on after an error so an
+// Every problem found while loading a source; loading goes on after an error so an
 // author sees all of them at once.
 class Diagnostics {
  public:
@@ -38,4 +45,4 @@ class Diagnostics {
 // The closest of `candidates` to `word` when it is a plausible typo, else "".
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
-}  // namespace ackd::policy
+}  // namespace ackd::yaml
