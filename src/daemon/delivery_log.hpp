@@ -1,7 +1,5 @@
 #pragma once
 
-#include <vector>
-
 #include "ackd/deliver/dispatcher.hpp"
 #include "ackd/store/store.hpp"
 
@@ -21,9 +19,5 @@ class StoreDeliveryLog final : public deliver::DeliveryLog {
  private:
   store::Store& store_;
 };
-
-// What delivery needs of an outbox row: the one place the store's item becomes a delivery.
-deliver::Delivery to_delivery(store::OutboxItem item);
-std::vector<deliver::Delivery> to_deliveries(std::vector<store::OutboxItem> items);
 
 }  // namespace ackd::daemon

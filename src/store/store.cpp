@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ackd/policy/evaluate.hpp"
 #include "ackd/time/instant.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
@@ -36,13 +37,6 @@ time::Instant from_unix(std::int64_t s) {
 }
 time::Instant wall_now() {
   return std::chrono::floor<time::Seconds>(std::chrono::system_clock::now());
-}
-
-json rfc3339_or_null(const std::optional<std::int64_t>& t) {
-  return t ? json(time::format_rfc3339_utc(from_unix(*t))) : json(nullptr);
-}
-json text_or_null(const std::optional<std::string>& s) {
-  return s ? json(*s) : json(nullptr);
 }
 
 // A job's own failure (unknown id, planner exception, constraint): only that job fails.
@@ -83,6 +77,21 @@ struct Tx {
   std::optional<Pause>& pause;   // the writer's copy of the settings row
   std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
   std::int64_t open_delta = 0;   // change in unclaimed open handoffs, likewise
+  // What the jobs did outside the database, undone if their transaction is rolled back.
+  std::vector<std::function<void()>> undo;
+
+  // Undoes, newest first, what was done since the undo list had `size` entries.
+  void roll_back_to(std::size_t size) {
+    while (undo.size() > size) {
+      auto action = std::move(undo.back());
+      undo.pop_back();
+      try {
+        action();
+      } catch (const std::exception& e) {
+        spdlog::error("store: undoing a rolled-back job failed: {}", e.what());
+      }
+    }
+  }
 
   void event(const std::string& complaint_id, time::Instant at, std::string_view event,
              const json& detail) {
@@ -106,8 +115,8 @@ struct Tx {
     db.query(
           "INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at, "
           "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(item.complaint_id, item.kind, item.level, item.sink, item.idempotency_key,
-                  item.payload, to_unix(item.due_at), item.held ? 1 : 0)
+        .bind_all(item.complaint_id, plan::to_string(item.kind), item.level, item.sink,
+                  item.idempotency_key, item.payload, to_unix(item.due_at), item.held ? 1 : 0)
         .run();
     item.id = sqlite3_last_insert_rowid(db.get());
     ++depth_delta;
@@ -282,7 +291,7 @@ class Store::Impl {
   // anything they report (a 202) is durable.
   void run_batch(std::vector<Job>& batch) {
     std::vector<absl::Status> results(batch.size());
-    Tx tx{db_, pause_};
+    Tx tx{db_, pause_, 0, 0, {}};
     const auto pause_before_batch = pause_;
     absl::Status batch_error;
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
@@ -297,6 +306,7 @@ class Store::Impl {
       const auto delta_before = tx.depth_delta;
       const auto open_before = tx.open_delta;
       const auto pause_before = pause_;
+      const auto undo_before = tx.undo.size();
       try {
         db_.query("SAVEPOINT job").run();
       } catch (const Error& e) {
@@ -325,6 +335,7 @@ class Store::Impl {
           tx.depth_delta = delta_before;
           tx.open_delta = open_before;
           pause_ = pause_before;
+          tx.roll_back_to(undo_before);
         }
         db_.query("RELEASE job").run();
       } catch (const Error& e) {
@@ -349,6 +360,7 @@ class Store::Impl {
       }
       for (auto& r : results) r = batch_error;
       pause_ = pause_before_batch;
+      tx.roll_back_to(0);
     } else {
       if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
       depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
@@ -388,8 +400,8 @@ class Store::Impl {
 namespace {
 
 IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& external_id,
-                       const std::string& author_id, const Store::LoopKeys& loop,
-                       const Planner& plan) {
+                       const std::string& author_id, time::Instant now, const Store::LoopKeys& loop,
+                       const Planner& planner) {
   const std::string& thread_id = loop.thread_id;
   auto& db = tx.db;
   {
@@ -408,7 +420,7 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
 
   // Everything committed earlier and everything earlier in this batch (same transaction).
   AuthorHistory history;
-  const auto since = to_unix(wall_now() - kHistoryWindow);
+  const auto since = to_unix(now - kHistoryWindow);
   {
     auto q = db.query(
         "SELECT received_at FROM complaints WHERE channel = ? AND author_id = ? "
@@ -433,18 +445,22 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
   if (loop.text_fingerprint) {
     auto q = db.query("SELECT at FROM reply_fingerprints WHERE fingerprint = ?");
     q.bind_all(*loop.text_fingerprint);
-    history.echoes_our_reply = q.step() && q.integer(0) >= to_unix(wall_now() - kEchoWindow);
+    history.echoes_our_reply = q.step() && q.integer(0) >= to_unix(now - kEchoWindow);
   }
 
-  CaseRecord rec;
+  CasePlan rec;
   try {
-    rec = plan(history, tx.pause);
+    rec = planner.plan(history, tx.pause);
   } catch (const std::exception& e) {
     throw JobFailure{absl::InternalError(std::string("store: planning failed: ") + e.what())};
   } catch (...) {
     throw JobFailure{absl::InternalError("store: planning failed")};
   }
+  if (planner.uncount && rec.storm_count) {
+    tx.undo.push_back([uncount = planner.uncount, count = *rec.storm_count] { uncount(count); });
+  }
   if (rec.id.empty()) throw JobFailure{absl::InternalError("store: the plan has no case id")};
+  auto response = plan::response_json(rec);
 
   // The key the duplicate check used is the one stored, whatever the plan says.
   db.query(
@@ -452,9 +468,10 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
         "complaint, rule, policy_version, reply_status, reason, reply_counts, decision, response, "
         "thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind_all(rec.id, channel, external_id, author_id, to_unix(rec.received_at),
-                to_unix(rec.accepted_at), rec.complaint.dump(), rec.rule, rec.policy_version,
-                rec.reply_status, rec.reason, rec.reply_counts_for_author ? 1 : 0,
-                rec.decision.dump(), rec.response.dump(),
+                to_unix(rec.accepted_at), rec.complaint.dump(), rec.decision.rule_id,
+                rec.policy_version, policy::to_string(rec.decision.reply_status),
+                rec.decision.reason, rec.reply_counts_for_author() ? 1 : 0,
+                plan::decision_json(rec).dump(), response.dump(),
                 thread_id.empty() ? std::optional<std::string>() : std::optional(thread_id))
       .run();
 
@@ -468,12 +485,17 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
   if (rec.handoff) {
     const auto& h = *rec.handoff;
     std::optional<std::int64_t> after;
-    if (h.followup_after) after = h.followup_after->count();
+    std::string followup_sink, followup_payload;
+    if (h.followup_after && h.followup) {
+      after = h.followup_after->count();
+      followup_sink = h.followup->sink;
+      followup_payload = h.followup->payload;
+    }
     db.query(
           "INSERT INTO handoffs (complaint_id, team, priority, deadline, deadline_text, "
           "followup_after, followup_sink, followup_payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(rec.id, h.team, h.priority, to_unix(h.deadline), h.deadline_text, after,
-                  h.followup_sink, h.followup_payload)
+                  followup_sink, followup_payload)
         .run();
     ++tx.open_delta;
   }
@@ -487,8 +509,8 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
 
   IngestResult r;
   r.id = rec.id;
-  r.response = std::move(rec.response);
-  r.outbox = std::move(rec.outbox);
+  r.response = std::move(response);
+  r.plan = std::move(rec);
   return r;
 }
 
@@ -557,9 +579,9 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
   if (followup_after) {
     OutboxItem item;
     item.complaint_id = id;
-    item.kind = "followup";
+    item.kind = plan::Kind::followup;
     item.sink = followup_sink;
-    item.idempotency_key = id + ":followup";
+    item.idempotency_key = plan::idempotency_key(id, plan::Kind::followup);
     item.payload = followup_payload;
     item.due_at = now + time::Seconds(*followup_after);
     tx.insert_outbox(item);
@@ -651,7 +673,13 @@ OutboxItem outbox_item(const sqlite::Query& q) {
   OutboxItem item;
   item.id = q.integer(0);
   item.complaint_id = q.text(1);
-  item.kind = q.text(2);
+  const auto kind = q.text(2);
+  if (auto k = plan::kind_from_string(kind)) {
+    item.kind = *k;
+  } else {
+    throw JobFailure{absl::DataLossError("store: outbox row " + std::to_string(item.id) +
+                                         " has an unknown kind \"" + kind + "\"")};
+  }
   item.level = static_cast<int>(q.integer(3));
   item.sink = q.text(4);
   item.idempotency_key = q.text(5);
@@ -727,65 +755,45 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
   return r;
 }
 
-json parse_stored(const std::string& text) {
-  auto j = json::parse(text, nullptr, false);
-  return j.is_discarded() ? json(nullptr) : j;
+std::optional<time::Instant> optional_instant(const std::optional<std::int64_t>& t) {
+  if (!t) return std::nullopt;
+  return from_unix(*t);
 }
 
-json do_timeline(Tx& tx, const std::string& id) {
-  // Events read back from the complaint, handoff and outbox rows rather than stored.
-  json received;
-  json decided;
-  std::vector<json> deliveries;
-  json out;
+CaseView do_timeline(Tx& tx, const std::string& id) {
+  CaseView v;
   {
     auto q = tx.db.query(
         "SELECT channel, external_id, received_at, accepted_at, complaint, rule, policy_version, "
         "reply_status, reason, decision FROM complaints WHERE id = ?");
     q.bind_all(id);
     if (!q.step()) throw JobFailure{absl::NotFoundError("no complaint " + id)};
-    json decision = parse_stored(q.text(9));
-    if (!decision.is_object()) decision = json::object();
-    decision["rule"] = q.text(5);
-    decision["policy_version"] = q.text(6);
-    decision["reply"] = q.text(7);
-    decision["reason"] = q.text(8);
-    received = {{"at", time::format_rfc3339_utc(from_unix(q.integer(2)))},
-                {"event", "received"},
-                {"channel", q.text(0)},
-                {"external_id", q.text(1)}};
-    decided = {{"at", time::format_rfc3339_utc(from_unix(q.integer(3)))},
-               {"event", "decided"},
-               {"rule", q.text(5)},
-               {"policy_version", q.text(6)},
-               {"reply", q.text(7)},
-               {"reason", q.text(8)}};
-    out = {{"id", id},
-           {"channel", q.text(0)},
-           {"external_id", q.text(1)},
-           {"received_at", time::format_rfc3339_utc(from_unix(q.integer(2)))},
-           {"accepted_at", time::format_rfc3339_utc(from_unix(q.integer(3)))},
-           {"complaint", parse_stored(q.text(4))},
-           {"decision", std::move(decision)}};
+    v.id = id;
+    v.channel = q.text(0);
+    v.external_id = q.text(1);
+    v.received_at = from_unix(q.integer(2));
+    v.accepted_at = from_unix(q.integer(3));
+    v.complaint = q.text(4);
+    v.rule = q.text(5);
+    v.policy_version = q.text(6);
+    v.reply_status = q.text(7);
+    v.reason = q.text(8);
+    v.decision = q.text(9);
   }
   {
     auto q = tx.db.query(
         "SELECT team, priority, deadline, state, agent, claimed_at, resolved_at, note "
         "FROM handoffs WHERE complaint_id = ?");
     q.bind_all(id);
-    out["handoff"] = nullptr;
     if (q.step()) {
-      out["handoff"] = {{"team", q.text(0)},
-                        {"priority", q.text(1)},
-                        {"deadline", time::format_rfc3339_utc(from_unix(q.integer(2)))},
-                        {"state", q.text(3)},
-                        {"agent", text_or_null(q.optional_text(4))},
-                        {"claimed_at", rfc3339_or_null(q.optional_integer(5))},
-                        {"resolved_at", rfc3339_or_null(q.optional_integer(6))},
-                        {"note", text_or_null(q.optional_text(7))}};
-      decided["handoff"] = {{"team", q.text(0)},
-                            {"priority", q.text(1)},
-                            {"deadline", time::format_rfc3339_utc(from_unix(q.integer(2)))}};
+      v.handoff = CaseView::Handoff{q.text(0),
+                                    q.text(1),
+                                    from_unix(q.integer(2)),
+                                    q.text(3),
+                                    q.optional_text(4),
+                                    optional_instant(q.optional_integer(5)),
+                                    optional_instant(q.optional_integer(6)),
+                                    q.optional_text(7)};
     }
   }
   {
@@ -793,55 +801,23 @@ json do_timeline(Tx& tx, const std::string& id) {
         "SELECT id, kind, level, sink, state, attempts, due_at, delivered_at, last_error, "
         "idempotency_key, held FROM outbox WHERE complaint_id = ? ORDER BY id");
     q.bind_all(id);
-    out["outbox"] = json::array();
     while (q.step()) {
-      if (q.text(1) == "reply") decided["reply_sink"] = q.text(3);
-      if (auto delivered_at = q.optional_integer(7)) {
-        json e = {{"at", time::format_rfc3339_utc(from_unix(*delivered_at))},
-                  {"event", "delivered"},
-                  {"outbox_id", q.integer(0)},
-                  {"kind", q.text(1)},
-                  {"sink", q.text(3)},
-                  {"attempts", q.integer(5)}};
-        if (q.text(1) == "escalation") e["level"] = q.integer(2);
-        deliveries.push_back(std::move(e));
-      }
-      out["outbox"].push_back({{"id", q.integer(0)},
-                               {"kind", q.text(1)},
-                               {"level", q.integer(2)},
-                               {"sink", q.text(3)},
-                               {"state", q.text(4)},
-                               {"attempts", q.integer(5)},
-                               {"due_at", time::format_rfc3339_utc(from_unix(q.integer(6)))},
-                               {"delivered_at", rfc3339_or_null(q.optional_integer(7))},
-                               {"last_error", text_or_null(q.optional_text(8))},
-                               {"idempotency_key", q.text(9)},
-                               {"held", q.integer(10) == 1}});
+      v.outbox.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2)), q.text(3),
+                          q.text(4), static_cast<int>(q.integer(5)), from_unix(q.integer(6)),
+                          optional_instant(q.optional_integer(7)), q.optional_text(8), q.text(9),
+                          q.integer(10) == 1});
     }
   }
   {
     auto q =
         tx.db.query("SELECT at, event, detail FROM timeline WHERE complaint_id = ? ORDER BY id");
     q.bind_all(id);
-    out["timeline"] = json::array({std::move(received), std::move(decided)});
-    while (q.step()) {
-      json e = parse_stored(q.text(2));
-      if (!e.is_object()) e = json::object();
-      e["at"] = time::format_rfc3339_utc(from_unix(q.integer(0)));
-      e["event"] = q.text(1);
-      out["timeline"].push_back(std::move(e));
-    }
+    while (q.step()) v.events.push_back({from_unix(q.integer(0)), q.text(1), q.text(2)});
   }
-  // Deliveries join the other events in time order (RFC 3339 UTC text sorts by time).
-  auto& events = out["timeline"];
-  for (auto& d : deliveries) events.push_back(std::move(d));
-  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {
-    return a["at"].get<std::string>() < b["at"].get<std::string>();
-  });
-  return out;
+  return v;
 }
 
-json do_handoffs(Tx& tx, const std::string& state, time::Instant now) {
+std::vector<HandoffRow> do_handoffs(Tx& tx, const std::string& state, time::Instant now) {
   std::string where;
   if (state == "open") {
     where = "h.state = 'open' AND h.deadline > ?1";
@@ -862,16 +838,10 @@ json do_handoffs(Tx& tx, const std::string& state, time::Instant now) {
   } else {
     q.bind(2, state);
   }
-  json out = json::array();
+  std::vector<HandoffRow> out;
   while (q.step()) {
-    out.push_back({{"id", q.text(0)},
-                   {"team", q.text(1)},
-                   {"priority", q.text(2)},
-                   {"deadline", time::format_rfc3339_utc(from_unix(q.integer(3)))},
-                   {"state", state},
-                   {"agent", text_or_null(q.optional_text(4))},
-                   {"rule", q.text(5)},
-                   {"channel", q.text(6)}});
+    out.push_back({q.text(0), q.text(1), q.text(2), from_unix(q.integer(3)), state,
+                   q.optional_text(4), q.text(5), q.text(6)});
   }
   return out;
 }
@@ -898,13 +868,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::open(const StoreOptions& options) 
 }
 
 void Store::ingest(std::string channel, std::string external_id, std::string author_id,
-                   Planner plan, std::function<void(absl::StatusOr<IngestResult>)> done,
-                   LoopKeys loop) {
+                   time::Instant now, Planner plan,
+                   std::function<void(absl::StatusOr<IngestResult>)> done, LoopKeys loop) {
   impl_->submit<IngestResult>(
       [channel = std::move(channel), external_id = std::move(external_id),
-       author_id = std::move(author_id), loop = std::move(loop), plan = std::move(plan)](Tx& tx) {
-        return do_ingest(tx, channel, external_id, author_id, loop, plan);
-      },
+       author_id = std::move(author_id), now, loop = std::move(loop), plan = std::move(plan)](
+          Tx& tx) { return do_ingest(tx, channel, external_id, author_id, now, loop, plan); },
       std::move(done));
 }
 
@@ -965,15 +934,14 @@ void Store::pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxI
                                          std::move(done), /*writes=*/false);
 }
 
-void Store::timeline(std::string complaint_id,
-                     std::function<void(absl::StatusOr<nlohmann::json>)> done) {
-  impl_->submit<json>([id = std::move(complaint_id)](Tx& tx) { return do_timeline(tx, id); },
-                      std::move(done), /*writes=*/false);
+void Store::timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done) {
+  impl_->submit<CaseView>([id = std::move(complaint_id)](Tx& tx) { return do_timeline(tx, id); },
+                          std::move(done), /*writes=*/false);
 }
 
 void Store::handoffs(std::string state, time::Instant now,
-                     std::function<void(absl::StatusOr<nlohmann::json>)> done) {
-  impl_->submit<json>(
+                     std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done) {
+  impl_->submit<std::vector<HandoffRow>>(
       [state = std::move(state), now](Tx& tx) { return do_handoffs(tx, state, now); },
       std::move(done), /*writes=*/false);
 }

@@ -1,5 +1,7 @@
 #include "ackd/storm/detector.hpp"
 
+#include <algorithm>
+
 namespace ackd::storm {
 
 Detector::Detector(std::int64_t threshold, time::Seconds within)
@@ -31,6 +33,33 @@ Detector::State Detector::record(const std::string& rule, time::Instant at) {
     return State::started;
   }
   return state.storming ? State::storming : State::calm;
+}
+
+void Detector::forget(const std::string& rule, time::Instant at, bool started) {
+  std::lock_guard lock(mu_);
+  auto it = rules_.find(rule);
+  if (it == rules_.end()) return;
+  RuleState& state = it->second;
+  // The latest arrival at that time: records come in time order.
+  for (auto a = state.arrivals.rbegin(); a != state.arrivals.rend(); ++a) {
+    if (*a == at) {
+      state.arrivals.erase(std::next(a).base());
+      break;
+    }
+  }
+  const auto count = static_cast<std::int64_t>(state.arrivals.size());
+  if (started && state.storming && count <= threshold_) {
+    state.storming = false;
+    // Unreported, the start never happened; reported, it ends here.
+    auto edge = std::find_if(events_.rbegin(), events_.rend(), [&](const Event& e) {
+      return e.rule == rule && e.started && e.at == at;
+    });
+    if (edge != events_.rend()) {
+      events_.erase(std::next(edge).base());
+    } else {
+      events_.push_back({rule, false, count, at});
+    }
+  }
 }
 
 void Detector::expire(time::Instant now) {

@@ -13,10 +13,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "api/case_json.hpp"
 #include "store/schema.hpp"
 
 using namespace ackd::store;
 using ackd::AuthorHistory;
+using ackd::plan::Kind;
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace t = ackd::time;
@@ -73,9 +75,22 @@ std::int64_t query_int(const fs::path& dir, const std::string& sql) {
   return v;
 }
 
-CaseRecord make_case(const std::string& ext, const std::string& author = "42",
-                     t::Instant at = now()) {
-  CaseRecord r;
+OutboxItem owed(const std::string& id, Kind kind, int level, const std::string& sink,
+                const std::string& payload, t::Instant due) {
+  OutboxItem item;
+  item.complaint_id = id;
+  item.kind = kind;
+  item.level = level;
+  item.sink = sink;
+  item.idempotency_key = ackd::plan::idempotency_key(id, kind, level);
+  item.payload = payload;
+  item.due_at = due;
+  return item;
+}
+
+CasePlan make_case(const std::string& ext, const std::string& author = "42",
+                   t::Instant at = now()) {
+  CasePlan r;
   r.id = "c-" + ext;
   r.channel = "x";
   r.external_id = ext;
@@ -83,50 +98,64 @@ CaseRecord make_case(const std::string& ext, const std::string& author = "42",
   r.received_at = at;
   r.accepted_at = at;
   r.complaint = {{"external_id", ext}, {"text", "注文した商品がまだ届きません。"}};
-  r.rule = "default";
   r.policy_version = "v1";
-  r.reply_status = "queued";
-  r.reason = "matched";
-  r.reply_counts_for_author = true;
-  r.decision = {{"trace", json::array({"default"})}};
-  r.response = {{"id", r.id}, {"duplicate", false}, {"rule", "default"}, {"reply", "queued"}};
-  r.outbox.push_back({0, r.id, "reply", 0, "x-reply", r.id + ":reply", R"({"kind":"reply"})", at});
+  r.decision.rule_id = "default";
+  r.decision.priority = "P3";
+  r.decision.reply_status = ackd::policy::ReplyStatus::queued;
+  r.decision.reason = "matched";
+  r.outbox.push_back(owed(r.id, Kind::reply, 0, "x-reply", R"({"kind":"reply"})", at));
   return r;
 }
 
 // A case handed to "support", with a handoff notice, one escalation and a breach notice.
-CaseRecord make_handoff_case(const std::string& ext, t::Instant at = now(),
-                             std::optional<t::Seconds> followup = std::nullopt) {
+CasePlan make_handoff_case(const std::string& ext, t::Instant at = now(),
+                           std::optional<t::Seconds> followup = std::nullopt) {
   auto r = make_case(ext, "42", at);
-  HandoffRecord h;
+  ackd::plan::Handoff h;
   h.team = "support";
   h.priority = "P3";
   h.deadline = at + std::chrono::hours(4);
   h.deadline_text = "4h";
-  h.followup_after = followup;
-  h.followup_sink = "support-followup";
-  h.followup_payload = R"({"kind":"followup"})";
+  if (followup) {
+    h.followup_after = followup;
+    h.followup = owed(r.id, Kind::followup, 0, "support-followup", R"({"kind":"followup"})", {});
+  }
   r.handoff = h;
-  r.outbox.push_back({0, r.id, "handoff", 0, "support", r.id + ":handoff", "{}", at});
-  r.outbox.push_back({0, r.id, "escalation", 1, "support-lead", r.id + ":escalation:1", "{}",
-                      at + std::chrono::hours(1)});
-  r.outbox.push_back({0, r.id, "breach", 0, "support-lead", r.id + ":breach", "{}", h.deadline});
+  r.outbox.push_back(owed(r.id, Kind::handoff, 0, "support", "{}", at));
+  r.outbox.push_back(
+      owed(r.id, Kind::escalation, 1, "support-lead", "{}", at + std::chrono::hours(1)));
+  r.outbox.push_back(owed(r.id, Kind::breach, 2, "support-lead", "{}", h.deadline));
   return r;
 }
 
 absl::StatusOr<IngestResult> ingest(Store& s, const std::string& ext, Planner plan,
                                     const std::string& author = "42") {
   return wait_for<IngestResult>(
-      [&](auto done) { s.ingest("x", ext, author, std::move(plan), std::move(done)); });
+      [&](auto done) { s.ingest("x", ext, author, now(), std::move(plan), std::move(done)); });
 }
 
-absl::StatusOr<IngestResult> ingest_case(Store& s, CaseRecord rec) {
+absl::StatusOr<IngestResult> ingest_case(Store& s, CasePlan rec) {
   auto ext = rec.external_id;
   auto author = rec.author_id;
   return ingest(
       s, ext,
       [rec = std::move(rec)](const AuthorHistory&, const std::optional<Pause>&) { return rec; },
       author);
+}
+
+// The case as GET /v1/complaints/{id} shows it.
+absl::StatusOr<json> timeline_of(Store& s, const std::string& id) {
+  auto view = wait_for<CaseView>([&](auto done) { s.timeline(id, std::move(done)); });
+  if (!view.ok()) return view.status();
+  return ackd::api::case_json(*view);
+}
+
+// The list GET /v1/handoffs shows.
+absl::StatusOr<json> handoffs_of(Store& s, const std::string& state, t::Instant at) {
+  auto rows =
+      wait_for<std::vector<HandoffRow>>([&](auto done) { s.handoffs(state, at, std::move(done)); });
+  if (!rows.ok()) return rows.status();
+  return ackd::api::handoffs_json(*rows)["handoffs"];
 }
 
 // Holds the writer inside a transaction until release(), so that the jobs queued meanwhile
@@ -138,7 +167,7 @@ class WriterGate {
     auto inside = std::make_shared<std::promise<void>>();
     auto entered = inside->get_future();
     s.ingest(
-        "x", "gate", "gate",
+        "x", "gate", "gate", now(),
         [open, inside](const AuthorHistory&, const std::optional<Pause>&) {
           inside->set_value();
           open.wait();
@@ -214,7 +243,7 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   CHECK((*pending)[0].idempotency_key == "c-old:escalation:1");
   CHECK((*pending)[0].id == 2);
 
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-old", std::move(done)); });
+  auto tl = timeline_of(*s, "c-old");
   REQUIRE(tl.ok());
   std::vector<std::string> events;
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
@@ -226,8 +255,8 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   // New rows continue the ids after the migrated ones.
   auto fresh = ingest_case(*s, make_case("new"));
   REQUIRE(fresh.ok());
-  REQUIRE_FALSE(fresh->outbox.empty());
-  CHECK(fresh->outbox[0].id == 3);
+  REQUIRE_FALSE(fresh->plan->outbox.empty());
+  CHECK(fresh->plan->outbox[0].id == 3);
 }
 
 TEST_CASE("store: open reports an unusable directory and a corrupt file") {
@@ -262,9 +291,9 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   REQUIRE(first.ok());
   CHECK_FALSE(first->duplicate);
   CHECK(first->id == "c-1790");
-  REQUIRE(first->outbox.size() == 4);
+  REQUIRE(first->plan->outbox.size() == 4);
   std::set<std::int64_t> ids;
-  for (const auto& item : first->outbox) {
+  for (const auto& item : first->plan->outbox) {
     CHECK(item.id > 0);
     CHECK(item.complaint_id == "c-1790");
     ids.insert(item.id);
@@ -281,12 +310,12 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   CHECK_FALSE(planned);
   CHECK(again->duplicate);
   CHECK(again->id == "c-1790");
-  CHECK(again->outbox.empty());
+  CHECK(!again->plan);
   CHECK(again->response["duplicate"] == true);
   CHECK(again->response["rule"] == "default");
   CHECK(s->outbox_depth() == 4);
 
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-1790", std::move(done)); });
+  auto tl = timeline_of(*s, "c-1790");
   REQUIRE(tl.ok());
   CHECK((*tl)["channel"] == "x");
   CHECK((*tl)["external_id"] == "1790");
@@ -294,7 +323,8 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   CHECK((*tl)["decision"]["rule"] == "default");
   CHECK((*tl)["decision"]["policy_version"] == "v1");
   CHECK((*tl)["decision"]["reply"] == "queued");
-  CHECK((*tl)["decision"]["trace"][0] == "default");
+  CHECK((*tl)["decision"]["priority"] == "P3");
+  CHECK((*tl)["decision"]["shadow"] == false);
   CHECK((*tl)["handoff"]["team"] == "support");
   CHECK((*tl)["handoff"]["state"] == "open");
   CHECK((*tl)["outbox"].size() == 4);
@@ -304,14 +334,14 @@ TEST_CASE("store: ingest stores a case and a duplicate returns the first id and 
   CHECK((*tl)["timeline"][1]["handoff"]["team"] == "support");
   CHECK((*tl)["timeline"][1]["reply"] == "queued");
 
-  auto missing = wait_for<json>([&](auto done) { s->timeline("nope", std::move(done)); });
+  auto missing = timeline_of(*s, "nope");
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
 }
 
 TEST_CASE("store: nothing is stored when the planner throws") {
   TempDir tmp;
   auto s = open_store(tmp.path);
-  auto r = ingest(*s, "boom", [](const AuthorHistory&, const std::optional<Pause>&) -> CaseRecord {
+  auto r = ingest(*s, "boom", [](const AuthorHistory&, const std::optional<Pause>&) -> CasePlan {
     throw std::runtime_error("policy exploded");
   });
   REQUIRE_FALSE(r.ok());
@@ -323,17 +353,17 @@ TEST_CASE("store: nothing is stored when the planner throws") {
   auto fa = a.get_future(), fb = b.get_future(), fc = c.get_future();
   auto commits_before = s->commits();
   s->ingest(
-      "x", "a", "1",
+      "x", "a", "1", now(),
       [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("a", "1"); },
       [&](auto res) { a.set_value(std::move(res)); });
   s->ingest(
-      "x", "b", "1",
-      [](const AuthorHistory&, const std::optional<Pause>&) -> CaseRecord {
+      "x", "b", "1", now(),
+      [](const AuthorHistory&, const std::optional<Pause>&) -> CasePlan {
         throw std::runtime_error("no");
       },
       [&](auto res) { b.set_value(std::move(res)); });
   s->ingest(
-      "x", "c", "1",
+      "x", "c", "1", now(),
       [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("c", "1"); },
       [&](auto res) { c.set_value(std::move(res)); });
   gate.release();
@@ -357,25 +387,35 @@ TEST_CASE("store: a constraint failure undoes only its own job") {
   WriterGate gate(*s);
   std::promise<absl::StatusOr<IngestResult>> a, b;
   auto fa = a.get_future(), fb = b.get_future();
-  s->ingest(
-      "x", "a", "1",
-      [](const AuthorHistory&, const std::optional<Pause>&) { return make_case("a", "1"); },
-      [&](auto res) { a.set_value(std::move(res)); });
+  // Each counts towards a storm; only the rolled-back one is taken back.
+  std::vector<std::string> uncounted;
+  auto uncount = [&](const ackd::plan::StormCount& c) { uncounted.push_back(c.rule); };
+  s->ingest("x", "a", "1", now(),
+            {[](const AuthorHistory&, const std::optional<Pause>&) {
+               auto r = make_case("a", "1");
+               r.storm_count = ackd::plan::StormCount{"rule-a", now(), false};
+               return r;
+             },
+             uncount},
+            [&](auto res) { a.set_value(std::move(res)); });
   // Its complaint row goes in, then its outbox row collides with a's idempotency key.
-  s->ingest(
-      "x", "b", "1",
-      [](const AuthorHistory&, const std::optional<Pause>&) {
-        auto r = make_case("b", "1");
-        r.outbox.push_back({0, r.id, "reply", 0, "x-reply", "c-a:reply", "{}", now()});
-        return r;
-      },
-      [&](auto res) { b.set_value(std::move(res)); });
+  s->ingest("x", "b", "1", now(),
+            {[](const AuthorHistory&, const std::optional<Pause>&) {
+               auto r = make_case("b", "1");
+               r.outbox.push_back(owed(r.id, Kind::reply, 0, "x-reply", "{}", now()));
+               r.outbox.back().idempotency_key = "c-a:reply";
+               r.storm_count = ackd::plan::StormCount{"rule-b", now(), true};
+               return r;
+             },
+             uncount},
+            [&](auto res) { b.set_value(std::move(res)); });
   gate.release();
   CHECK(fa.get().ok());
   auto rb = fb.get();
   REQUIRE_FALSE(rb.ok());
   CHECK(std::string(rb.status().message()).find("UNIQUE") != std::string::npos);
   s->flush();
+  CHECK(uncounted == std::vector<std::string>{"rule-b"});
   CHECK(s->outbox_depth() == 2);  // the gate's reply and a's
   s.reset();
   CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints WHERE id = 'c-b'") == 0);
@@ -397,7 +437,7 @@ TEST_CASE("store: concurrent ingests share transactions") {
       for (int i = 0; i < kPerThread; ++i) {
         auto ext = std::to_string(th) + "-" + std::to_string(i);
         s->ingest(
-            "x", ext, std::to_string(th),
+            "x", ext, std::to_string(th), now(),
             [ext, th](const AuthorHistory&, const std::optional<Pause>&) {
               return make_case(ext, std::to_string(th));
             },
@@ -432,7 +472,7 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   REQUIRE(ingest_case(*s, make_case("old", "7", old)).ok());  // outside the 30 days
   REQUIRE(ingest_case(*s, make_case("earlier", "7", t0)).ok());
   auto quiet = make_case("quiet", "7", t0 + std::chrono::minutes(30));
-  quiet.reply_counts_for_author = false;
+  quiet.decision.reply_status = ackd::policy::ReplyStatus::suppressed;
   REQUIRE(ingest_case(*s, quiet).ok());
   REQUIRE(ingest_case(*s, make_case("someone-else", "8", t0)).ok());
 
@@ -443,14 +483,14 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   auto fa = a_done.get_future(), fb = b_done.get_future();
   auto t1 = t0 + std::chrono::hours(1);
   s->ingest(
-      "x", "a", "7",
+      "x", "a", "7", now(),
       [&](const AuthorHistory& h, const std::optional<Pause>&) {
         seen_a = h;
         return make_case("a", "7", t1);
       },
       [&](auto) { a_done.set_value(); });
   s->ingest(
-      "x", "b", "7",
+      "x", "b", "7", now(),
       [&](const AuthorHistory& h, const std::optional<Pause>&) {
         seen_b = h;
         return make_case("b", "7", t1 + std::chrono::minutes(1));
@@ -473,8 +513,8 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   auto r = ingest_case(*s, make_handoff_case("1", at));
   REQUIRE(r.ok());
   std::set<std::int64_t> timers;
-  for (const auto& item : r->outbox) {
-    if (item.kind == "escalation" || item.kind == "breach") timers.insert(item.id);
+  for (const auto& item : r->plan->outbox) {
+    if (item.kind == Kind::escalation || item.kind == Kind::breach) timers.insert(item.id);
   }
   REQUIRE(timers.size() == 2);
   REQUIRE(ingest_case(*s, make_case("no-handoff")).ok());
@@ -517,7 +557,7 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   REQUIRE(c.ok());
   CHECK(c->outcome == ClaimOutcome::resolved);
 
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-1", std::move(done)); });
+  auto tl = timeline_of(*s, "c-1");
   REQUIRE(tl.ok());
   CHECK((*tl)["handoff"]["state"] == "resolved");
   CHECK((*tl)["handoff"]["agent"] == "sato");
@@ -551,7 +591,7 @@ TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a
   CHECK(r->cancelled.size() == 2);
   REQUIRE(r->followup);
   CHECK(r->followup->id > 0);
-  CHECK(r->followup->kind == "followup");
+  CHECK(r->followup->kind == Kind::followup);
   CHECK(r->followup->sink == "support-followup");
   CHECK(r->followup->payload == R"({"kind":"followup"})");
   CHECK(r->followup->idempotency_key == "c-f:followup");
@@ -573,7 +613,7 @@ TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a
   REQUIRE(r.ok());
   CHECK(r->outcome == ResolveOutcome::not_found);
 
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-f", std::move(done)); });
+  auto tl = timeline_of(*s, "c-f");
   REQUIRE(tl.ok());
   CHECK((*tl)["handoff"]["note"] == "sent a new one");
   CHECK((*tl)["timeline"].back()["event"] == "resolved");
@@ -587,8 +627,8 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
   auto r = ingest_case(*s, make_handoff_case("d", at));
   REQUIRE(r.ok());
   auto id_of = [&](const std::string& kind) {
-    for (const auto& item : r->outbox) {
-      if (item.kind == kind) return item.id;
+    for (const auto& item : r->plan->outbox) {
+      if (ackd::plan::to_string(item.kind) == kind) return item.id;
     }
     FAIL("no " << kind);
     return std::int64_t{0};
@@ -605,12 +645,12 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
       wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
   REQUIRE(pending.ok());
   REQUIRE(pending->size() == 2);
-  CHECK((*pending)[0].kind == "handoff");
+  CHECK((*pending)[0].kind == Kind::handoff);
   CHECK((*pending)[0].attempts == 1);
   CHECK((*pending)[0].due_at == retry_at);  // its retry time, not its first due time
-  CHECK((*pending)[1].kind == "breach");
+  CHECK((*pending)[1].kind == Kind::breach);
 
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-d", std::move(done)); });
+  auto tl = timeline_of(*s, "c-d");
   REQUIRE(tl.ok());
   std::map<std::string, json> outbox;
   for (const auto& o : (*tl)["outbox"]) outbox[o["kind"]] = o;
@@ -655,7 +695,7 @@ TEST_CASE("store: pending outbox survives reopening") {
   REQUIRE(pending.ok());
   REQUIRE(pending->size() == 5);
   std::vector<std::string> kinds;
-  for (const auto& item : *pending) kinds.push_back(item.kind);
+  for (const auto& item : *pending) kinds.emplace_back(ackd::plan::to_string(item.kind));
   // Due first is q's reply; then p's reply and handoff (same time, by id), escalation, breach.
   CHECK(kinds == std::vector<std::string>{"reply", "reply", "handoff", "escalation", "breach"});
   CHECK((*pending)[0].complaint_id == "c-q");
@@ -681,7 +721,7 @@ TEST_CASE("store: handoffs by state, soonest deadline first") {
           }).ok());
 
   auto list = [&](const std::string& state) {
-    auto r = wait_for<json>([&](auto done) { s->handoffs(state, at, std::move(done)); });
+    auto r = handoffs_of(*s, state, at);
     REQUIRE(r.ok());
     std::vector<std::string> ids;
     for (const auto& h : *r) ids.push_back(h["id"]);
@@ -692,7 +732,7 @@ TEST_CASE("store: handoffs by state, soonest deadline first") {
   CHECK(list("claimed") == std::vector<std::string>{"c-mine"});
   CHECK(list("resolved").empty());
 
-  auto open = wait_for<json>([&](auto done) { s->handoffs("open", at, std::move(done)); });
+  auto open = handoffs_of(*s, "open", at);
   REQUIRE(open.ok());
   CHECK((*open)[0]["team"] == "support");
   CHECK((*open)[0]["priority"] == "P3");
@@ -700,7 +740,7 @@ TEST_CASE("store: handoffs by state, soonest deadline first") {
   CHECK((*open)[0]["channel"] == "x");
   CHECK((*open)[0]["deadline"] == t::format_rfc3339_utc(at + std::chrono::hours(3)));
 
-  auto bad = wait_for<json>([&](auto done) { s->handoffs("closed", at, std::move(done)); });
+  auto bad = handoffs_of(*s, "closed", at);
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
 }
 
@@ -711,13 +751,21 @@ TEST_CASE("store: a read-only database refuses ingest and stores nothing") {
   REQUIRE(ingest_case(*open_store(tmp.path), make_case("before")).ok());
   {
     auto s = open_store(tmp.path, /*query_only=*/true);
-    auto r = ingest_case(*s, make_handoff_case("refused"));
+    int uncounted = 0;
+    auto r = ingest(*s, "refused",
+                    {[](const AuthorHistory&, const std::optional<Pause>&) {
+                       auto plan = make_handoff_case("refused");
+                       plan.storm_count = ackd::plan::StormCount{"default", now(), true};
+                       return plan;
+                     },
+                     [&](const ackd::plan::StormCount&) { ++uncounted; }});
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == absl::StatusCode::kUnavailable);
     CHECK(std::string(r.status().message()).find("readonly") != std::string::npos);
+    CHECK(uncounted == 1);  // the storm does not count a complaint that was not stored
     CHECK(s->outbox_depth() == 1);
     // Reads still work.
-    auto tl = wait_for<json>([&](auto done) { s->timeline("c-before", std::move(done)); });
+    auto tl = timeline_of(*s, "c-before");
     CHECK_MESSAGE(tl.ok(), tl.status().ToString());
   }
   CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == 1);
@@ -756,7 +804,7 @@ TEST_CASE("store: a pause holds pending replies, survives a restart, and resume 
   auto pending =
       wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
   REQUIRE(pending.ok());
-  for (const auto& item : *pending) CHECK(item.kind != "reply");  // notices go on
+  for (const auto& item : *pending) CHECK(item.kind != Kind::reply);  // notices go on
   CHECK(pending->size() == 3);
 
   auto resumed = wait_for<PauseResult>(
@@ -766,7 +814,7 @@ TEST_CASE("store: a pause holds pending replies, survives a restart, and resume 
   REQUIRE(resumed->released.size() == 2);
   CHECK(resumed->released[0].idempotency_key == "c-p1:reply");
   CHECK(resumed->released[1].idempotency_key == "c-p2:reply");
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-p1", std::move(done)); });
+  auto tl = timeline_of(*s, "c-p1");
   REQUIRE(tl.ok());
   std::vector<std::string> events;
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
@@ -789,7 +837,7 @@ TEST_CASE("store: resuming with drop cancels what the pause held") {
   CHECK(resumed->dropped == 1);
   CHECK(resumed->released.empty());
   CHECK(s->outbox_depth() == 0);
-  auto tl = wait_for<json>([&](auto done) { s->timeline("c-d1", std::move(done)); });
+  auto tl = timeline_of(*s, "c-d1");
   REQUIRE(tl.ok());
   CHECK((*tl)["outbox"][0]["state"] == "cancelled");
 }

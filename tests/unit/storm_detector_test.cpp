@@ -56,3 +56,22 @@ TEST_CASE("storm: it ends by itself when the window empties to half the threshol
   for (int i = 0; i < 5; ++i) d.record("billing", t(100));
   CHECK(d.take_events().size() == 1);
 }
+
+TEST_CASE("storm: a complaint taken back no longer counts, and a reported start ends") {
+  Detector d(2, Seconds(60));
+  using State = Detector::State;
+  CHECK(d.record("billing", t(1)) == State::calm);
+  CHECK(d.record("billing", t(2)) == State::calm);
+  CHECK(d.record("billing", t(3)) == State::started);
+  REQUIRE(d.take_events().size() == 1);  // the start was reported
+  d.forget("billing", t(3), true);
+  CHECK(d.storming().empty());
+  auto events = d.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK_FALSE(events[0].started);
+  CHECK(events[0].count == 2);
+  // A calm count taken back just lowers the count.
+  d.forget("billing", t(2), false);
+  CHECK(d.record("billing", t(4)) == State::calm);
+  CHECK(d.record("billing", t(5)) == State::started);
+}

@@ -5,85 +5,49 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ackd/complaint/complaint.hpp"
+#include "ackd/plan/case_plan.hpp"
+#include "ackd/plan/outbox.hpp"
 #include "ackd/time/instant.hpp"
 #include "nlohmann/json.hpp"
 
 namespace ackd::store {
 
-// One thing ackd owes someone: a reply to a customer or a notice to a team, due at a time.
-// Rows are written in the same transaction as the complaint that owes them (the
-// transactional outbox), so what was promised by a 202 survives a crash.
-struct OutboxItem {
-  std::int64_t id = 0;  // assigned by the store
-  std::string complaint_id;
-  std::string kind;  // reply | handoff | escalation | breach | followup
-  int level = 0;     // escalation level; 0 otherwise
-  std::string sink;
-  std::string idempotency_key;  // the same on every attempt
-  std::string payload;          // the JSON body to send
-  time::Instant due_at;
-  int attempts = 0;   // attempts already made
-  bool held = false;  // a reply kept back while ackd is paused: stored, not sent
-};
-
-// The handoff of a case to a team, as stored.
-struct HandoffRecord {
-  std::string team;
-  std::string priority;
-  time::Instant deadline;
-  std::string deadline_text;
-  // The follow-up notice owed after resolution, if the rule asks for one: its sink,
-  // delay and payload are fixed at acceptance so a policy reload cannot change them.
-  std::optional<time::Seconds> followup_after;
-  std::string followup_sink;
-  std::string followup_payload;
-};
-
-// Everything stored for one newly accepted complaint, in one transaction.
-struct CaseRecord {
-  std::string id;
-  std::string channel;
-  std::string external_id;
-  std::string author_id;
-  time::Instant received_at;  // when the customer posted (or arrival)
-  time::Instant accepted_at;
-  nlohmann::json complaint;  // as received
-  std::string rule;
-  std::string policy_version;
-  std::string reply_status;  // none | queued | suppressed
-  std::string reason;
-  bool reply_counts_for_author = false;           // counts towards the per-author reply limit
-  std::optional<std::int64_t> reply_fingerprint;  // text::fingerprint of a queued reply
-  nlohmann::json decision;
-  std::optional<HandoffRecord> handoff;
-  std::vector<OutboxItem> outbox;  // ids are filled in by the store
-  nlohmann::json response;         // the body answered to the connector
-};
-
-// The kill switch: while paused, no reply goes to a customer (handoffs go on).
-struct Pause {
-  std::string by;
-  std::string reason;
-  time::Instant since;
-};
+using plan::CasePlan;
+using plan::OutboxItem;
+using plan::Pause;
 
 // Decides what to store for a complaint from what the store knows of its author and the
 // pause in force. Runs on the store's writer thread, inside the transaction, so two
 // complaints from one author in one batch see each other, and a pause takes effect for
-// every complaint stored after it.
-using Planner =
-    std::function<CaseRecord(const AuthorHistory& history, const std::optional<Pause>& pause)>;
+// every complaint stored after it. The plan counts the complaint towards its rule's storm
+// (in memory); `uncount` (may be empty) takes that back if the transaction does not commit.
+struct Planner {
+  using Plan =
+      std::function<CasePlan(const AuthorHistory& history, const std::optional<Pause>& pause)>;
+  using Uncount = std::function<void(const plan::StormCount&)>;
+
+  template <class F>
+  requires std::is_convertible_v<F, Plan> Planner(F f)
+      : plan(std::move(f)) {}  // NOLINT(google-explicit-constructor): a function plans
+  Planner(Plan p, Uncount u) : plan(std::move(p)), uncount(std::move(u)) {}
+
+  Plan plan;
+  Uncount uncount;
+};
 
 struct IngestResult {
   bool duplicate = false;
   std::string id;
-  nlohmann::json response;         // the first acceptance's response for a duplicate
-  std::vector<OutboxItem> outbox;  // to deliver now or schedule: empty for duplicates
+  nlohmann::json response;  // the first acceptance's response for a duplicate
+  // As stored, the outbox items' ids filled in (to deliver now or schedule); null for a
+  // duplicate.
+  std::optional<CasePlan> plan;
 };
 
 enum class ClaimOutcome { claimed, already_yours, held_by_other, resolved, not_found };
@@ -100,6 +64,69 @@ struct ResolveResult {
   ResolveOutcome outcome = ResolveOutcome::not_found;
   std::vector<std::int64_t> cancelled;
   std::optional<OutboxItem> followup;  // scheduled after resolution
+};
+
+// One case as stored, for its timeline (GET /v1/complaints/{id}). JSON columns are kept as
+// the text stored.
+struct CaseView {
+  std::string id;
+  std::string channel;
+  std::string external_id;
+  time::Instant received_at;
+  time::Instant accepted_at;
+  std::string complaint;  // JSON, as received
+  std::string rule;
+  std::string policy_version;
+  std::string reply_status;
+  std::string reason;
+  std::string decision;  // JSON
+
+  struct Handoff {
+    std::string team;
+    std::string priority;
+    time::Instant deadline;
+    std::string state;  // open | claimed | resolved
+    std::optional<std::string> agent;
+    std::optional<time::Instant> claimed_at;
+    std::optional<time::Instant> resolved_at;
+    std::optional<std::string> note;
+  };
+  std::optional<Handoff> handoff;
+
+  struct Outbox {
+    std::int64_t id = 0;
+    std::string kind;
+    int level = 0;
+    std::string sink;
+    std::string state;  // pending | delivered | failed | cancelled
+    int attempts = 0;
+    time::Instant due_at;
+    std::optional<time::Instant> delivered_at;
+    std::optional<std::string> last_error;
+    std::string idempotency_key;
+    bool held = false;
+  };
+  std::vector<Outbox> outbox;  // in the order written
+
+  // What happened after acceptance (claimed, resolved, attempt_failed, ...), in order.
+  struct Event {
+    time::Instant at;
+    std::string event;
+    std::string detail;  // JSON object
+  };
+  std::vector<Event> events;
+};
+
+// A case in the handoff queue (GET /v1/handoffs).
+struct HandoffRow {
+  std::string id;
+  std::string team;
+  std::string priority;
+  time::Instant deadline;
+  std::string state;  // as asked for: open | claimed | breached | resolved
+  std::optional<std::string> agent;
+  std::string rule;
+  std::string channel;
 };
 
 // What happens to the replies held during a pause when it ends.
@@ -142,7 +169,10 @@ class Store {
     std::string thread_id;
     std::optional<std::int64_t> text_fingerprint;
   };
-  void ingest(std::string channel, std::string external_id, std::string author_id, Planner plan,
+  // `now` is the time the complaint was accepted at: the author's history and the echo
+  // guard look back from it.
+  void ingest(std::string channel, std::string external_id, std::string author_id,
+              time::Instant now, Planner plan,
               std::function<void(absl::StatusOr<IngestResult>)> done, LoopKeys loop = {});
   // Forgets reply fingerprints older than `before` (the loop guard looks back 24 hours).
   void prune_reply_fingerprints(time::Instant before);
@@ -170,10 +200,11 @@ class Store {
   void pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done);
 
   // The complaint, its decision and its timeline; NotFound if unknown.
-  void timeline(std::string complaint_id, std::function<void(absl::StatusOr<nlohmann::json>)> done);
-  // Cases by state (open | claimed | breached | resolved), soonest deadline first.
+  void timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done);
+  // Cases by state (open | claimed | breached | resolved), soonest deadline first; a case
+  // is breached when open past its deadline at `now`.
   void handoffs(std::string state, time::Instant now,
-                std::function<void(absl::StatusOr<nlohmann::json>)> done);
+                std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done);
 
   // Blocks until everything queued so far is committed (for shutdown and tests).
   void flush();

@@ -31,6 +31,9 @@ class Detector {
   // Records one complaint of `rule`: whether the rule storms with it counted, and whether
   // this very complaint started the storm.
   State record(const std::string& rule, time::Instant at);
+  // Takes back one complaint recorded `at` whose plan was not stored (its transaction rolled
+  // back); `started`: that record started the storm, which then had not started after all.
+  void forget(const std::string& rule, time::Instant at, bool started);
   // Ends the storms whose window has emptied enough by `now`.
   void expire(time::Instant now);
   // The edges since the last call, oldest first.

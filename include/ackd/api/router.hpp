@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ackd/http/server.hpp"
+
+namespace ackd::api {
+
+// What a route's pattern captured ("/v1/complaints/{id}" -> "id") and the query string.
+struct Params {
+  std::map<std::string, std::string, std::less<>> path;
+  std::string query;
+
+  const std::string& operator[](std::string_view name) const;
+  // A query parameter's value ("state" in "state=open&x=1"), or `fallback` when absent.
+  std::string query_value(std::string_view name, std::string fallback) const;
+};
+
+using Handler = std::function<void(http::Request&&, const Params&, const http::Respond&)>;
+
+// Who may call a route: anyone (health checks), or with a valid bearer token when tokens
+// are configured.
+enum class Access { anyone, token };
+
+// The HTTP API's routes, called with a request and a way to answer it; no socket needed.
+// Unknown paths get 404, a known path with another method 405 (with Allow), and a route
+// that needs a token gets 401 without a valid one, before any handler runs.
+class Router {
+ public:
+  struct Options {
+    // Whether the request carries a valid token; empty: every request is authorised.
+    std::function<bool(const http::Request&)> authorized;
+    // Told of each request refused for want of a token (for metrics).
+    std::function<void()> on_unauthorized;
+  };
+
+  explicit Router(Options options = {});
+
+  // A pattern is a path whose segments may be "{name}", matching one non-empty segment.
+  void add(boost::beast::http::verb method, std::string pattern, Handler handler,
+           Access access = Access::token);
+
+  void handle(http::Request&& request, const http::Respond& respond) const;
+
+ private:
+  struct Route {
+    boost::beast::http::verb method;
+    std::vector<std::string> segments;
+    Handler handler;
+    Access access;
+  };
+  static bool match(const Route& route, const std::vector<std::string_view>& path, Params& params);
+
+  Options options_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace ackd::api

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ackd/metrics/registry.hpp"
+#include "ackd/plan/case_plan.hpp"
+
+namespace ackd::metrics {
+
+// Every metric ackd exports is defined here (names, help, labels) and nowhere else.
+struct Metrics {
+  Registry registry;
+  CounterFamily& complaints = registry.counter(
+      "ackd_complaints_total", "Complaints accepted, by channel and rule.", {"channel", "rule"});
+  CounterFamily& duplicates =
+      registry.counter("ackd_complaints_duplicate_total", "Complaints received again.");
+  CounterFamily& rejected =
+      registry.counter("ackd_requests_rejected_total", "Requests refused, by reason.", {"reason"});
+  CounterFamily& replies =
+      registry.counter("ackd_replies_total", "Automatic replies by outcome.", {"outcome"});
+  CounterFamily& attempts = registry.counter(
+      "ackd_delivery_attempts_total", "Delivery attempts by sink and result.", {"sink", "result"});
+  CounterFamily& failures =
+      registry.counter("ackd_delivery_failures_total",
+                       "Deliveries given up after the last attempt, by sink.", {"sink"});
+  CounterFamily& storms = registry.counter(
+      "ackd_storms_total", "Storm mode edges (safety.storm), by rule.", {"rule", "edge"});
+  CounterFamily& notices =
+      registry.counter("ackd_notices_sent_total", "Notices delivered to teams, by kind.", {"kind"});
+  CounterFamily& reloads =
+      registry.counter("ackd_policy_reloads_total", "Policy reloads by result.", {"result"});
+  Histogram& reply_latency = registry.histogram(
+      "ackd_reply_latency_seconds", "From a complaint's arrival to its reply's delivery.",
+      {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+
+  // Counts a newly accepted case from its plan.
+  void count_accepted(const plan::CasePlan& plan);
+
+  using Read = std::function<double()>;
+  using ReadPerSink = std::function<std::vector<std::pair<std::string, double>>()>;
+  // What the gauges read when /metrics is rendered.
+  struct Readers {
+    Read outbox_depth, handoffs_open, delivery_backlog, replies_paused, policy_rules, storms_active;
+    ReadPerSink sink_backlog, sink_backoff_seconds;
+  };
+  void add_gauges(Readers readers);
+  void add_refused_connections(Read read);
+};
+
+}  // namespace ackd::metrics

@@ -1,0 +1,81 @@
+// The kill switch: POST /v1/admin/pause and /v1/admin/resume.
+
+#include <spdlog/spdlog.h>
+
+#include "ackd/api/api.hpp"
+#include "answer.hpp"
+
+namespace ackd::api {
+namespace {
+
+void set_pause(Services& s, const http::Request& req, bool pause, const http::Respond& respond) {
+  std::optional<store::Pause> wanted;
+  if (pause) {
+    auto body = object_body(req, respond);
+    if (!body) return;
+    auto by = string_field(*body, "by", true, req, respond,
+                           "must be a non-empty string (who pauses the replies)");
+    if (!by) return;
+    auto reason = string_field(*body, "reason", false, req, respond, "must be a string");
+    if (!reason) return;
+    wanted = store::Pause{std::move(*by), std::move(*reason), s.now()};
+  }
+  const auto on_resume = s.config.paused_replies == config::PausedReplies::hold
+                             ? store::HeldReplies::send
+                             : store::HeldReplies::drop;
+  from_store<store::PauseResult>(
+      s, req, respond,
+      [&s, wanted, on_resume](auto done) {
+        s.store.set_pause(wanted, on_resume, s.now(), std::move(done));
+      },
+      [&s, pause](const http::Request& rq, const http::Respond& rs, store::PauseResult r) {
+        s.dispatcher.cancel(r.held);
+        auto& current = s.state.pause;
+        const bool changed = current.has_value() != r.pause.has_value();
+        current = r.pause;
+        nlohmann::json body = {{"paused", pause_json(current)}};
+        if (pause) {
+          body["held"] = r.held.size();
+          if (changed) {
+            spdlog::warn("replies paused by {} ({}); {} owed replies held", current->by,
+                         current->reason, r.held.size());
+          }
+        } else {
+          body["released"] = r.released.size();
+          body["dropped"] = r.dropped;
+          if (changed) {
+            spdlog::warn("replies resumed: {} held replies released, {} dropped", r.released.size(),
+                         r.dropped);
+          }
+          s.deliver(std::move(r.released));
+        }
+        rs(http::json_response(rq, bhttp::status::ok, body.dump()));
+      });
+}
+
+}  // namespace
+
+nlohmann::json pause_json(const std::optional<store::Pause>& pause) {
+  if (!pause) return false;
+  return {{"by", pause->by},
+          {"reason", pause->reason},
+          {"since", time::format_rfc3339_utc(pause->since)}};
+}
+
+void add_admin_routes(Router& router, Services& s, bool has_tokens) {
+  for (const bool pause : {true, false}) {
+    router.add(
+        bhttp::verb::post, pause ? "/v1/admin/pause" : "/v1/admin/resume",
+        [&s, pause, has_tokens](http::Request&& req, const Params&, const http::Respond& respond) {
+          // Nobody anonymous may silence ackd or unsilence it.
+          if (!has_tokens) {
+            return respond(
+                http::error_response(req, bhttp::status::forbidden, "forbidden",
+                                     "the admin endpoints need auth.tokens_file in ackd.yaml"));
+          }
+          set_pause(s, req, pause, respond);
+        });
+  }
+}
+
+}  // namespace ackd::api

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <boost/asio/post.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ackd/api/services.hpp"
+#include "ackd/http/server.hpp"
+#include "nlohmann/json.hpp"
+
+namespace ackd::api {
+
+namespace bhttp = boost::beast::http;
+
+// The body as a JSON object, or a 400 already answered that says so.
+std::optional<nlohmann::json> object_body(const http::Request& request,
+                                          const http::Respond& respond);
+
+// Answers 400 naming the field, as every body check does: "agent: must be a non-empty string".
+void invalid_body(const http::Request& request, const http::Respond& respond,
+                  std::string_view message);
+
+// `field` when it is a string (non-empty if `required`), else a 400 already answered.
+// Absent and not required: "".
+std::optional<std::string> string_field(const nlohmann::json& body, const std::string& field,
+                                        bool required, const http::Request& request,
+                                        const http::Respond& respond,
+                                        std::string_view what = "must be a non-empty string");
+
+// 503 with Retry-After: the client should try again later.
+http::Response unavailable(const http::Request& request, const Services& services,
+                           std::string_view code, std::string_view message);
+
+// The pause as /readyz and the admin endpoints show it: false, or who, why and since when.
+nlohmann::json pause_json(const std::optional<store::Pause>& pause);
+
+// Runs a store call whose result comes back on the writer thread, then `finish` on the io
+// thread; an unknown id is a 404 and a store failure a 503.
+template <class T, class Finish>
+void from_store(Services& services, const http::Request& request, const http::Respond& respond,
+                std::function<void(std::function<void(absl::StatusOr<T>)>)> start, Finish finish) {
+  auto req = std::make_shared<http::Request>(request);
+  start([&io = services.io, req, respond, finish = std::move(finish)](absl::StatusOr<T> r) mutable {
+    boost::asio::post(io, [req, respond, finish = std::move(finish), r = std::move(r)]() mutable {
+      if (!r.ok() && absl::IsNotFound(r.status())) {
+        return respond(http::error_response(*req, bhttp::status::not_found, "not_found",
+                                            std::string(r.status().message())));
+      }
+      if (!r.ok()) {
+        return respond(http::error_response(*req, bhttp::status::service_unavailable,
+                                            "store_unavailable",
+                                            std::string(r.status().message())));
+      }
+      finish(*req, respond, std::move(*r));
+    });
+  });
+}
+
+}  // namespace ackd::api

@@ -1,0 +1,121 @@
+#include "case_json.hpp"
+
+#include <algorithm>
+
+namespace ackd::api {
+namespace {
+
+using nlohmann::json;
+
+json rfc3339(time::Instant t) {
+  return time::format_rfc3339_utc(t);
+}
+
+template <class T>
+json or_null(const std::optional<T>& value) {
+  if (!value) return nullptr;
+  if constexpr (std::is_same_v<T, time::Instant>) {
+    return rfc3339(*value);
+  } else {
+    return *value;
+  }
+}
+
+// A JSON column as stored; an unreadable one is shown as `fallback`.
+json parse_stored(const std::string& text, json fallback) {
+  auto j = json::parse(text, nullptr, false);
+  return j.is_discarded() || (fallback.is_object() && !j.is_object()) ? fallback : j;
+}
+
+}  // namespace
+
+json case_json(const store::CaseView& v) {
+  json decision = parse_stored(v.decision, json::object());
+  decision["rule"] = v.rule;
+  decision["policy_version"] = v.policy_version;
+  decision["reply"] = v.reply_status;
+  decision["reason"] = v.reason;
+  json received = {{"at", rfc3339(v.received_at)},
+                   {"event", "received"},
+                   {"channel", v.channel},
+                   {"external_id", v.external_id}};
+  json decided = {
+      {"at", rfc3339(v.accepted_at)},       {"event", "decided"},      {"rule", v.rule},
+      {"policy_version", v.policy_version}, {"reply", v.reply_status}, {"reason", v.reason}};
+  json out = {{"id", v.id},
+              {"channel", v.channel},
+              {"external_id", v.external_id},
+              {"received_at", rfc3339(v.received_at)},
+              {"accepted_at", rfc3339(v.accepted_at)},
+              {"complaint", parse_stored(v.complaint, nullptr)},
+              {"decision", std::move(decision)},
+              {"handoff", nullptr}};
+  if (const auto& h = v.handoff) {
+    out["handoff"] = {{"team", h->team},
+                      {"priority", h->priority},
+                      {"deadline", rfc3339(h->deadline)},
+                      {"state", h->state},
+                      {"agent", or_null(h->agent)},
+                      {"claimed_at", or_null(h->claimed_at)},
+                      {"resolved_at", or_null(h->resolved_at)},
+                      {"note", or_null(h->note)}};
+    decided["handoff"] = {
+        {"team", h->team}, {"priority", h->priority}, {"deadline", rfc3339(h->deadline)}};
+  }
+  std::vector<json> deliveries;
+  auto& outbox = out["outbox"] = json::array();
+  for (const auto& o : v.outbox) {
+    if (o.kind == "reply") decided["reply_sink"] = o.sink;
+    if (o.delivered_at) {
+      json e = {{"at", rfc3339(*o.delivered_at)},
+                {"event", "delivered"},
+                {"outbox_id", o.id},
+                {"kind", o.kind},
+                {"sink", o.sink},
+                {"attempts", o.attempts}};
+      if (o.kind == "escalation") e["level"] = o.level;
+      deliveries.push_back(std::move(e));
+    }
+    outbox.push_back({{"id", o.id},
+                      {"kind", o.kind},
+                      {"level", o.level},
+                      {"sink", o.sink},
+                      {"state", o.state},
+                      {"attempts", o.attempts},
+                      {"due_at", rfc3339(o.due_at)},
+                      {"delivered_at", or_null(o.delivered_at)},
+                      {"last_error", or_null(o.last_error)},
+                      {"idempotency_key", o.idempotency_key},
+                      {"held", o.held}});
+  }
+  auto& events = out["timeline"] = json::array({std::move(received), std::move(decided)});
+  for (const auto& stored : v.events) {
+    json e = parse_stored(stored.detail, json::object());
+    e["at"] = rfc3339(stored.at);
+    e["event"] = stored.event;
+    events.push_back(std::move(e));
+  }
+  // Deliveries join the other events in time order (RFC 3339 UTC text sorts by time).
+  for (auto& d : deliveries) events.push_back(std::move(d));
+  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {
+    return a["at"].get<std::string>() < b["at"].get<std::string>();
+  });
+  return out;
+}
+
+json handoffs_json(const std::vector<store::HandoffRow>& rows) {
+  json list = json::array();
+  for (const auto& r : rows) {
+    list.push_back({{"id", r.id},
+                    {"team", r.team},
+                    {"priority", r.priority},
+                    {"deadline", rfc3339(r.deadline)},
+                    {"state", r.state},
+                    {"agent", or_null(r.agent)},
+                    {"rule", r.rule},
+                    {"channel", r.channel}});
+  }
+  return {{"handoffs", std::move(list)}};
+}
+
+}  // namespace ackd::api

@@ -1,0 +1,110 @@
+#include "ackd/api/router.hpp"
+
+#include <algorithm>
+
+namespace ackd::api {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;  // after the leading '/'
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::string& Params::operator[](std::string_view name) const {
+  static const std::string kEmpty;
+  auto it = path.find(name);
+  return it == path.end() ? kEmpty : it->second;
+}
+
+std::string Params::query_value(std::string_view name, std::string fallback) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return fallback;
+}
+
+Router::Router(Options options) : options_(std::move(options)) {}
+
+void Router::add(bhttp::verb method, std::string pattern, Handler handler, Access access) {
+  Route route{method, {}, std::move(handler), access};
+  for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& path, Params& params) {
+  if (route.segments.size() != path.size()) return false;
+  params.path.clear();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto& want = route.segments[i];
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (path[i].empty()) return false;
+      params.path.emplace(want.substr(1, want.size() - 2), path[i]);
+    } else if (want != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Router::handle(http::Request&& request, const http::Respond& respond) const {
+  std::string target(request.target());
+  Params params;
+  if (auto q = target.find('?'); q != std::string::npos) {
+    params.query = target.substr(q + 1);
+    target.resize(q);
+  }
+  const auto path = split_path(target);
+  const Route* found = nullptr;
+  std::vector<std::string> allowed;
+  bool public_path = false;
+  for (const auto& route : routes_) {
+    if (!match(route, path, params)) continue;
+    public_path = public_path || route.access == Access::anyone;
+    if (route.method == request.method()) {
+      found = &route;
+      break;
+    }
+    allowed.emplace_back(bhttp::to_string(route.method));
+  }
+  const bool needs_token = found ? found->access == Access::token : !public_path;
+  if (needs_token && options_.authorized && !options_.authorized(request)) {
+    if (options_.on_unauthorized) options_.on_unauthorized();
+    return respond(http::error_response(request, bhttp::status::unauthorized, "unauthorized",
+                                        "a valid Authorization: Bearer token is required"));
+  }
+  // The loop stopped at the route found, so `params` holds its captures.
+  if (found) return found->handler(std::move(request), params, respond);
+  const std::string what = std::string(request.method_string()) + " " + target;
+  if (!allowed.empty()) {
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    auto res =
+        http::error_response(request, bhttp::status::method_not_allowed, "method_not_allowed",
+                             "method not allowed: " + what + " (allowed: " + allow + ")");
+    res.set(bhttp::field::allow, allow);
+    return respond(std::move(res));
+  }
+  respond(http::error_response(request, bhttp::status::not_found, "not_found",
+                               "no such endpoint: " + what));
+}
+
+}  // namespace ackd::api

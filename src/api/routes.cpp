@@ -1,0 +1,13 @@
+#include "ackd/api/api.hpp"
+
+namespace ackd::api {
+
+void add_routes(Router& router, Services& services, bool has_tokens) {
+  add_health_routes(router, services);
+  add_complaint_routes(router, services);
+  add_case_routes(router, services);
+  add_admin_routes(router, services, has_tokens);
+  add_source_routes(router, services);
+}
+
+}  // namespace ackd::api

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+
+#include "ackd/api/services.hpp"
+#include "ackd/http/server.hpp"
+#include "ackd/service/systemd.hpp"
+
+namespace ackd::daemon {
+
+// What happens around the requests: signals (SIGHUP reloads the policy, SIGTERM and SIGINT
+// drain and stop), the systemd watchdog and status line, and the periodic jobs (storm
+// windows, old reply fingerprints). Everything on the io thread.
+class Lifecycle {
+ public:
+  Lifecycle(api::Services& services, http::Server& server, std::string config_path);
+
+  // Starts the signal watch, the watchdog, the status reports and the periodic jobs, and
+  // tells systemd ackd is ready.
+  void start();
+  std::string status_line() const;
+
+ private:
+  void watch_signals();
+  void reload();
+  void ping_watchdog();
+  void report_status();
+  void watch_storms();
+  void prune_fingerprints();
+  void shutdown();
+  void drain(std::chrono::steady_clock::time_point give_up);
+
+  api::Services& s_;
+  http::Server& server_;
+  std::string config_path_;
+  service::Notifier notifier_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drain_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer storm_timer_;
+  boost::asio::steady_timer prune_timer_;
+};
+
+// A detector for the policy's safety.storm; null without one.
+std::shared_ptr<storm::Detector> make_storm_detector(const policy::Policy& policy);
+
+}  // namespace ackd::daemon

@@ -1,0 +1,145 @@
+#include "startup.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include "ackd/deliver/sink_registry.hpp"
+#include "ackd/policy/load.hpp"
+#include "ackd/source/registry.hpp"
+#include "ackd/yaml/files.hpp"
+#include "ackd/service/systemd.hpp"
+
+namespace ackd::daemon {
+namespace {
+
+using yaml::read_file;
+using yaml::resolve_path;
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// The first problem, and a hint that there are more.
+std::string first_line(const policy::Diagnostics& diagnostics, std::string_view more) {
+  auto line = diagnostics.sorted().front().to_string();
+  if (diagnostics.size() > 1) line += more;
+  return line;
+}
+
+absl::StatusOr<std::vector<std::string>> load_tokens(const std::string& path) {
+  std::string error;
+  auto content = read_file(path, error);
+  if (!content) return absl::InvalidArgumentError("auth.tokens_file: " + error);
+  std::vector<std::string> tokens;
+  std::size_t start = 0;
+  while (start <= content->size()) {
+    auto end = content->find('\n', start);
+    if (end == std::string::npos) end = content->size();
+    std::string line = content->substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line[0] != '#') tokens.push_back(line);
+    start = end + 1;
+  }
+  if (tokens.empty()) {
+    return absl::InvalidArgumentError("auth.tokens_file: " + path + " holds no token");
+  }
+  return tokens;
+}
+
+absl::StatusOr<tcp::endpoint> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("listen: expected HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError("listen: '" + host + "' is not an IP address");
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return absl::InvalidArgumentError("listen: bad port in '" + listen + "'");
+  }
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+}  // namespace
+
+std::string all_lines(const policy::Diagnostics& diagnostics) {
+  std::string out;
+  for (const auto& d : diagnostics.sorted()) out += (out.empty() ? "" : "\n") + d.to_string();
+  return out;
+}
+
+PolicyLoad load_policy(const config::Config& config, const std::string& config_path) {
+  policy::LoadResult result;
+  if (auto files = yaml::read_sources(resolve_path(config.policy, config_path), result.diagnostics)) {
+    result = policy::load_policy(*files);
+  }
+  return {std::move(result.policy), std::move(result.diagnostics)};
+}
+
+absl::StatusOr<Startup> read_startup(const std::string& config_path) {
+  std::string error;
+  auto content = read_file(config_path, error);
+  if (!content) return absl::InvalidArgumentError(error);
+  auto parsed = config::parse_config({config_path, *content},
+                                     {&deliver::builtin_sinks(), &source::builtin_sources()});
+  if (!parsed.config) {
+    const auto& d = parsed.diagnostics;
+    return absl::InvalidArgumentError(
+        first_line(d, " (and " + std::to_string(d.size() - 1) + " more; run ackd check --config)"));
+  }
+  Startup s;
+  s.config = std::move(*parsed.config);
+  s.config_path = config_path;
+  spdlog::set_level(spdlog::level::from_str(s.config.log_level));
+  auto policy = load_policy(s.config, config_path);
+  if (!policy.policy) {
+    return absl::InvalidArgumentError(
+        "invalid policy: " + first_line(policy.diagnostics, " (and more; run ackd check)"));
+  }
+  s.policy = std::move(policy.policy);
+  policy::Diagnostics references;
+  config::check_references(s.config, *s.policy, references);
+  if (!references.empty()) return absl::InvalidArgumentError(first_line(references, ""));
+  if (!s.config.tokens_file.empty()) {
+    auto tokens = load_tokens(resolve_path(s.config.tokens_file, config_path));
+    if (!tokens.ok()) return tokens.status();
+    s.tokens = std::move(*tokens);
+  }
+  auto endpoint = parse_listen(s.config.listen);
+  if (!endpoint.ok()) return endpoint.status();
+  s.endpoint = *endpoint;
+  return s;
+}
+
+absl::StatusOr<tcp::acceptor> open_listener(asio::io_context& io, const tcp::endpoint& endpoint,
+                                            const std::string& listen) {
+  tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  auto inherited = service::inherited_listener();
+  if (!inherited.ok()) return inherited.status();
+  if (*inherited) {
+    // Socket activation (ackd.socket): systemd bound the address; `listen:` is not used.
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    getsockname(**inherited, reinterpret_cast<sockaddr*>(&address), &length);
+    acceptor.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), **inherited, ec);
+    if (ec) return absl::UnavailableError("cannot use the socket systemd passed: " + ec.message());
+    return acceptor;
+  }
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return absl::UnavailableError("cannot listen on " + listen + ": " + ec.message());
+  return acceptor;
+}
+
+}  // namespace ackd::daemon

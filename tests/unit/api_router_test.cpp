@@ -1,0 +1,318 @@
+// The HTTP API without a socket: requests in, responses out, the real store underneath.
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <random>
+
+#include "ackd/api/api.hpp"
+#include "ackd/api/auth.hpp"
+#include "policy_fixture.hpp"
+
+using namespace ackd;
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+http::Request request(bhttp::verb method, std::string target, std::string body = "",
+                      std::string token = "") {
+  http::Request req{method, target, 11};
+  req.body() = std::move(body);
+  if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+  req.prepare_payload();
+  return req;
+}
+
+// Calls the router and returns what it answered at once, if anything.
+std::optional<http::Response> call(const api::Router& router, http::Request req) {
+  std::optional<http::Response> answer;
+  router.handle(std::move(req), [&](http::Response res) { answer = std::move(res); });
+  return answer;
+}
+
+json body_of(const http::Response& res) {
+  return json::parse(res.body());
+}
+
+std::string error_message(const http::Response& res) {
+  return body_of(res)["error"]["message"];
+}
+
+api::Handler echo(std::string name) {
+  return [name](http::Request&& req, const api::Params& p, const http::Respond& respond) {
+    json out = {{"route", name}, {"query", p.query}};
+    for (const auto& [k, v] : p.path) out["params"][k] = v;
+    respond(http::json_response(req, bhttp::status::ok, out.dump()));
+  };
+}
+
+}  // namespace
+
+TEST_CASE("router: a route is chosen by path and method, with its captures and query") {
+  api::Router router;
+  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"));
+  router.add(bhttp::verb::post, "/v1/complaints/{id}/claim", echo("claim"));
+  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"));
+
+  auto res = call(router, request(bhttp::verb::get, "/v1/complaints/abc?x=1&state=open"));
+  REQUIRE(res);
+  CHECK(res->result() == bhttp::status::ok);
+  CHECK(body_of(*res)["route"] == "timeline");
+  CHECK(body_of(*res)["params"]["id"] == "abc");
+  CHECK(body_of(*res)["query"] == "x=1&state=open");
+
+  res = call(router, request(bhttp::verb::post, "/v1/complaints/abc/claim"));
+  CHECK(body_of(*res)["route"] == "claim");
+  CHECK(body_of(*res)["params"]["id"] == "abc");
+  res = call(router, request(bhttp::verb::post, "/v1/complaints"));
+  CHECK(body_of(*res)["route"] == "ingest");
+
+  api::Params params;
+  params.query = "a=1&state=claimed&b";
+  CHECK(params.query_value("state", "open") == "claimed");
+  CHECK(params.query_value("b", "x").empty());
+  CHECK(params.query_value("c", "open") == "open");
+}
+
+TEST_CASE("router: an unknown path is 404, a known one with another method 405") {
+  api::Router router;
+  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"));
+  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"));
+
+  auto res = call(router, request(bhttp::verb::get, "/v1/nothing?q=1"));
+  REQUIRE(res);
+  CHECK(res->result() == bhttp::status::not_found);
+  CHECK(error_message(*res) == "no such endpoint: GET /v1/nothing");
+  // An empty capture matches nothing.
+  CHECK(call(router, request(bhttp::verb::get, "/v1/complaints/"))->result() ==
+        bhttp::status::not_found);
+  CHECK(call(router, request(bhttp::verb::get, "/v1/complaints/a/b"))->result() ==
+        bhttp::status::not_found);
+
+  res = call(router, request(bhttp::verb::get, "/v1/complaints"));
+  REQUIRE(res);
+  CHECK(res->result() == bhttp::status::method_not_allowed);
+  CHECK((*res)[bhttp::field::allow] == "POST");
+  CHECK(body_of(*res)["error"]["code"] == "method_not_allowed");
+  CHECK(call(router, request(bhttp::verb::delete_, "/v1/complaints/x"))->result() ==
+        bhttp::status::method_not_allowed);
+}
+
+TEST_CASE("router: with tokens, only public routes answer without one") {
+  const std::vector<std::string> tokens{"s3cret", "other"};
+  int refused = 0;
+  api::Router router(
+      {.authorized = [&](const http::Request& r) { return api::has_bearer_token(r, tokens); },
+       .on_unauthorized = [&] { ++refused; }});
+  router.add(bhttp::verb::get, "/healthz", echo("health"), api::Access::anyone);
+  router.add(bhttp::verb::get, "/metrics", echo("metrics"));
+
+  CHECK(call(router, request(bhttp::verb::get, "/healthz"))->result() == bhttp::status::ok);
+  auto res = call(router, request(bhttp::verb::get, "/metrics"));
+  CHECK(res->result() == bhttp::status::unauthorized);
+  CHECK(body_of(*res)["error"]["code"] == "unauthorized");
+  CHECK(call(router, request(bhttp::verb::get, "/metrics", "", "wrong"))->result() ==
+        bhttp::status::unauthorized);
+  CHECK(call(router, request(bhttp::verb::get, "/metrics", "", "s3cre"))->result() ==
+        bhttp::status::unauthorized);
+  CHECK(call(router, request(bhttp::verb::get, "/metrics", "", "other"))->result() ==
+        bhttp::status::ok);
+  // An unknown path tells nothing to a caller without a token.
+  CHECK(call(router, request(bhttp::verb::get, "/v1/secret"))->result() ==
+        bhttp::status::unauthorized);
+  CHECK(call(router, request(bhttp::verb::get, "/v1/secret", "", "s3cret"))->result() ==
+        bhttp::status::not_found);
+  CHECK(refused == 4);
+
+  CHECK(api::constant_time_equal("abc", "abc"));
+  CHECK_FALSE(api::constant_time_equal("abc", "abd"));
+  CHECK_FALSE(api::constant_time_equal("abc", "abcd"));
+}
+
+namespace {
+
+constexpr const char* kPolicy = R"(version: 1
+default_lang: ja
+channels:
+  x: {max_chars: 280, counting: twitter}
+teams:
+  support: {notify: team-chat}
+templates:
+  ack: {ja: "{{name}}様、{{handoff_by}}までにご連絡いたします。"}
+rules:
+  - id: default
+    reply: {template: ack}
+    handoff: {team: support, within: 4h, calendar: always}
+)";
+
+// The whole API over a real store in a temporary directory, run by one io_context.
+struct Api {
+  fs::path dir;
+  boost::asio::io_context io{1};
+  config::Config config;
+  std::unique_ptr<store::Store> store;
+  metrics::Metrics metrics;
+  api::ServingState state;
+  std::optional<deliver::Dispatcher> dispatcher;
+  std::optional<api::Services> services;
+  api::Router router;
+
+  explicit Api(bool has_tokens = false) {
+    std::random_device rd;
+    dir = fs::temp_directory_path() / ("ackd-api-test-" + std::to_string(rd()));
+    auto opened = store::Store::open({dir.string()});
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    // No sinks: nothing owed is delivered while a test runs.
+    dispatcher.emplace(io, config.sinks, *store, deliver::RetryPolicy{});
+    state.policy = ackd::testing::compile_policy(kPolicy);
+    config.channels["x"] = {"x", "x-reply", {}};
+    services.emplace(api::Services{io, config, *store, *dispatcher, metrics, state,
+                                   [] { return *time::parse_rfc3339("2026-11-24T10:00:00Z"); }});
+    api::add_routes(router, *services, has_tokens);
+  }
+  ~Api() {
+    dispatcher.reset();
+    store.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  // The answer, waiting (a bounded number of turns of the io loop) for one that comes
+  // after the store's commit.
+  http::Response send(http::Request req) {
+    std::optional<http::Response> answer;
+    router.handle(std::move(req), [&](http::Response res) { answer = std::move(res); });
+    for (int turn = 0; !answer && turn < 1000; ++turn) {
+      io.restart();
+      io.run_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE_MESSAGE(answer, "no answer after 1000 turns of the io loop");
+    return std::move(*answer);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("api: a bad body is refused with the field it got wrong, before the store") {
+  Api api;
+  auto res = api.send(request(bhttp::verb::post, "/v1/complaints", R"({"channel": "x"})"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(body_of(res)["error"]["code"] == "invalid_complaint");
+  CHECK(error_message(res).rfind("external_id:", 0) == 0);
+  res = api.send(request(bhttp::verb::post, "/v1/complaints", "{not json"));
+  CHECK(res.result() == bhttp::status::bad_request);
+
+  res = api.send(request(bhttp::verb::post, "/v1/complaints/c1/claim", "[]"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(error_message(res) == "body: must be a JSON object");
+  res = api.send(request(bhttp::verb::post, "/v1/complaints/c1/claim", R"({"agent": ""})"));
+  CHECK(error_message(res) == "agent: must be a non-empty string");
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/c1/resolve", R"({"agent": "a", "note": 5})"));
+  CHECK(error_message(res) == "note: must be a string");
+  res = api.send(request(bhttp::verb::get, "/v1/handoffs?state=closed"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(error_message(res) == "state: must be open, claimed, breached or resolved");
+  CHECK(api.metrics.rejected.with({"invalid"}).value() == 2);
+}
+
+TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and resolved") {
+  Api api;
+  const std::string complaint =
+      R"({"external_id": "1", "channel": "x", "author": {"id": "42", "name": "山田"},
+          "text": "届きません", "received_at": "2026-11-24T10:00:00Z"})";
+  auto res = api.send(request(bhttp::verb::post, "/v1/complaints", complaint));
+  REQUIRE(res.result() == bhttp::status::accepted);
+  auto accepted = body_of(res);
+  const std::string id = accepted["id"];
+  CHECK(accepted["rule"] == "default");
+  CHECK(accepted["reply"] == "queued");
+  CHECK(accepted["handoff"]["team"] == "support");
+  CHECK(api.state.accepted == 1);
+  CHECK(api.state.pending == 0);
+  CHECK(api.metrics.complaints.with({"x", "default"}).value() == 1);
+  CHECK(api.metrics.replies.with({"queued"}).value() == 1);
+
+  res = api.send(request(bhttp::verb::post, "/v1/complaints", complaint));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["duplicate"] == true);
+  CHECK(body_of(res)["id"] == id);
+
+  res = api.send(request(bhttp::verb::get, "/v1/complaints/" + id));
+  REQUIRE(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["decision"]["rule"] == "default");
+  CHECK(body_of(res)["handoff"]["state"] == "open");
+
+  res = api.send(request(bhttp::verb::get, "/v1/handoffs"));
+  REQUIRE(res.result() == bhttp::status::ok);
+  REQUIRE(body_of(res)["handoffs"].size() == 1);
+  CHECK(body_of(res)["handoffs"][0]["id"] == id);
+
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/" + id + "/claim", R"({"agent": "sato"})"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(body_of(res) == json{{"id", id}, {"state", "claimed"}, {"agent", "sato"}});
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/" + id + "/claim", R"({"agent": "kato"})"));
+  CHECK(res.result() == bhttp::status::conflict);
+  CHECK(error_message(res) == "the case is held by sato");
+  res = api.send(request(bhttp::verb::post, "/v1/complaints/" + id + "/resolve",
+                         R"({"agent": "sato", "note": "sent"})"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["followup"].is_null());
+
+  res = api.send(request(bhttp::verb::post, "/v1/complaints/nope/claim", R"({"agent": "a"})"));
+  CHECK(res.result() == bhttp::status::not_found);
+  CHECK(error_message(res) == "no complaint nope");
+  res = api.send(request(bhttp::verb::get, "/v1/complaints/nope"));
+  CHECK(res.result() == bhttp::status::not_found);
+}
+
+TEST_CASE("api: the admin endpoints need tokens; with them a pause shows in /readyz") {
+  {
+    Api api(/*has_tokens=*/false);
+    auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato"})"));
+    CHECK(res.result() == bhttp::status::forbidden);
+  }
+  Api api(/*has_tokens=*/true);
+  auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"reason": "x"})"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(error_message(res) == "by: must be a non-empty string (who pauses the replies)");
+  res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": 1})"));
+  CHECK(error_message(res) == "reason: must be a string");
+
+  res = api.send(
+      request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": "flame"})"));
+  REQUIRE(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["paused"]["by"] == "sato");
+  REQUIRE(api.state.pause);
+  res = api.send(request(bhttp::verb::get, "/readyz"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["paused"]["reason"] == "flame");
+  CHECK(body_of(res)["status"] == "ready");
+
+  res = api.send(request(bhttp::verb::post, "/v1/admin/resume"));
+  REQUIRE(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["paused"] == false);
+  CHECK_FALSE(api.state.pause);
+}
+
+TEST_CASE("api: health, metrics and sources") {
+  Api api;
+  auto res = api.send(request(bhttp::verb::get, "/healthz"));
+  CHECK(body_of(res) == json{{"status", "ok"}});
+  api.state.stopping = true;
+  res = api.send(request(bhttp::verb::get, "/readyz"));
+  CHECK(res.result() == bhttp::status::service_unavailable);
+  CHECK(body_of(res)["status"] == "not ready");
+  res = api.send(request(bhttp::verb::get, "/metrics"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(res.body().find("ackd_complaints_total") != std::string::npos);
+  res = api.send(request(bhttp::verb::post, "/v1/sources/line", "{}"));
+  CHECK(res.result() == bhttp::status::not_found);
+  CHECK(error_message(res) == "no such source: line");
+}
