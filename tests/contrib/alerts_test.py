@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks contrib/prometheus/ackd-alerts.yaml: a Prometheus rule file whose rules name only
 metrics ackd exports, so that renaming a metric cannot silently disarm an alert.
-usage: alerts_test.py ALERTS_FILE SOURCE_DIR"""
+usage: alerts_test.py ALERTS_FILE SOURCE_DIR..."""
 import pathlib
 import re
 import sys
@@ -13,7 +13,8 @@ except ImportError:
     print("SKIPPED: no PyYAML (python3-yaml); the alerting rules were not checked", file=sys.stderr)
     sys.exit(77)
 
-alerts_file, source_dir = map(pathlib.Path, sys.argv[1:3])
+alerts_file = pathlib.Path(sys.argv[1])
+source_dirs = [pathlib.Path(d) for d in sys.argv[2:]]
 failures = []
 
 rules = yaml.safe_load(alerts_file.read_text())
@@ -22,7 +23,8 @@ if not groups:
     sys.exit(f"FAIL: {alerts_file}: no groups")
 
 # Every metric ackd registers appears in its source as a string literal.
-sources = "\n".join(p.read_text() for p in source_dir.rglob("*.cpp"))
+sources = "\n".join(
+    p.read_text() for d in source_dirs for p in d.rglob("*") if p.suffix in (".cpp", ".hpp"))
 exported = set(re.findall(r'"(ackd_[a-z0-9_]+)"', sources))
 
 names = set()

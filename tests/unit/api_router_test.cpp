@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <random>
@@ -186,6 +187,8 @@ struct Api {
   http::Response send(http::Request req) {
     std::optional<http::Response> answer;
     router.handle(std::move(req), [&](http::Response res) { answer = std::move(res); });
+    // Keeps run_for waiting for the store's callbacks rather than returning at once.
+    auto work = boost::asio::make_work_guard(io);
     for (int turn = 0; !answer && turn < 1000; ++turn) {
       io.restart();
       io.run_for(std::chrono::milliseconds(10));

@@ -10,7 +10,7 @@ using policy::ReplyStatus;
 
 namespace {
 
-constexpr const char* kPolicy = R"(version: 7
+constexpr const char* kPolicy = R"(version: 1
 default_lang: ja
 channels:
   x: {max_chars: 280, counting: twitter}
@@ -91,7 +91,7 @@ TEST_CASE("plan: a live case owes the reply, the handoff, each escalation and th
   CHECK(p.reply_counts_for_author());
   CHECK(p.reply_fingerprint);
   CHECK(p.accepted_at == kNow);
-  CHECK(p.policy_version == "7");
+  CHECK(p.policy_version == the_policy().version);
   CHECK(kinds(p.outbox) == std::vector<std::string>{"reply", "handoff", "escalation", "breach"});
   CHECK(p.would_send.empty());
   const auto& reply = p.outbox[0];
