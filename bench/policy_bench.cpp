@@ -2,6 +2,7 @@
 // rule list grow. Run: scripts/bench.sh (see bench/README.md).
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/policy/load.hpp"
+#include "ackd/text/lang.hpp"
 #include "ackd/text/normalize.hpp"
 #include "ackd/text/utf8.hpp"
 
@@ -105,8 +107,9 @@ std::string rule_policy(const std::vector<std::string>& words) {
   return s + "  - {id: default, reply: {template: ack}, handoff: {team: support, within: 4h}}\n";
 }
 
+// `lang`: given with every complaint, which skips language detection.
 void run(benchmark::State& state, const std::string& policy_text,
-         const std::vector<std::string>& sample) {
+         const std::vector<std::string>& sample, std::optional<std::string> lang = std::nullopt) {
   auto loaded = policy::load_policy({{"bench.yaml", policy_text}});
   if (!loaded.policy) {
     state.SkipWithError(loaded.diagnostics.items().at(0).to_string().c_str());
@@ -120,6 +123,7 @@ void run(benchmark::State& state, const std::string& policy_text,
     c.author.id = std::to_string(i % 7);
     c.author.name = "山田太郎";
     c.text = sample[i];
+    c.lang = lang;
     complaints.push_back(std::move(c));
   }
   const auto now = *time::parse_rfc3339("2026-11-27T17:30:00+09:00");
@@ -145,6 +149,46 @@ void BM_EvaluateRules(benchmark::State& state) {
   run(state, rule_policy(words), texts(words));
 }
 
+// As BM_EvaluateKeywords with the language given: the difference is what detecting the
+// language costs per evaluation.
+void BM_EvaluateLangGiven(benchmark::State& state) {
+  auto words = keywords(static_cast<std::size_t>(state.range(0)));
+  run(state, keyword_policy(words), texts(words), "ja");
+}
+
+// English complaints of about 140 characters, some with a Japanese word in them.
+std::vector<std::string> english_texts() {
+  const std::vector<std::string> parts = {
+      "The charger I bought last week stopped working after two days. ",
+      "My order still hasn't arrived and nobody answers the phone. ",
+      "The 抹茶 set I ordered never arrived, please check what happened. ",
+      "I was charged twice for the same subscription this month. ",
+      "The app logs me out every time I open it, very annoying. ",
+  };
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < 64; ++i) {
+    out.push_back(parts[i % parts.size()] + parts[(i / parts.size() + i + 1) % parts.size()]);
+  }
+  return out;
+}
+
+void detect_each(benchmark::State& state, const std::vector<std::string>& sample) {
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto lang = text::detect_language(sample[i++ % sample.size()]);
+    benchmark::DoNotOptimize(lang);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DetectLanguageJapanese(benchmark::State& state) {
+  detect_each(state, texts(keywords(10)));
+}
+
+void BM_DetectLanguageEnglish(benchmark::State& state) {
+  detect_each(state, english_texts());
+}
+
 void BM_Normalize(benchmark::State& state) {
   auto sample = texts(keywords(10));
   std::string out;
@@ -160,5 +204,8 @@ void BM_Normalize(benchmark::State& state) {
 
 BENCHMARK(BM_EvaluateKeywords)->Arg(10)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_EvaluateRules)->Arg(10)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_EvaluateLangGiven)->Arg(1000);
+BENCHMARK(BM_DetectLanguageJapanese);
+BENCHMARK(BM_DetectLanguageEnglish);
 BENCHMARK(BM_Normalize);
 BENCHMARK_MAIN();

@@ -29,21 +29,31 @@ struct Facts {
   std::array<std::string, kTextFieldCount> text;
   std::array<std::vector<std::uint32_t>, kTextFieldCount> hits;  // sorted keyword ids
   std::optional<std::string_view> pii;
+  std::string_view lang_source;  // how the reader's language was found; "" for the default
   const Complaint* complaint = nullptr;
   const AuthorHistory* history = nullptr;
   time::Instant at;
 };
 
-std::string reader_lang(const Policy& p, const Complaint& c) {
+// The language to answer in: the one given with the complaint, else the one its text is
+// written in, else the policy's default. `source` says which, for the decision's notes.
+std::string reader_lang(const Policy& p, const Complaint& c, std::string_view& source) {
   if (c.lang) {
     std::string lang;
     for (char ch : *c.lang) {
       if (ch == '-' || ch == '_') break;
       lang += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
     }
-    if (!lang.empty()) return lang;
+    if (!lang.empty()) {
+      source = "given with the complaint";
+      return lang;
+    }
   }
-  if (auto detected = text::detect_language(c.text)) return std::string(*detected);
+  if (auto detected = text::detect_language(c.text)) {
+    source = detected->reliable ? "detected in the text" : "guessed from a short text";
+    return std::string(detected->code);
+  }
+  source = {};
   return p.default_lang;
 }
 
@@ -276,10 +286,17 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
   const ReplyTemplate& t = *chosen;
   auto text = t.by_lang.find(d.lang);
   if (text == t.by_lang.end()) {
-    d.notes.push_back("template '" + t.name + "' has no '" + d.lang + "' text: answered in '" +
-                      p.default_lang + "'");
+    const std::string_view source = f.lang_source.empty() ? "the default" : f.lang_source;
+    d.notes.push_back("language '" + d.lang + "' (" + std::string(source) + "): template '" +
+                      t.name + "' has no '" + d.lang +
+                      "' text, answered in the policy's default_lang '" + p.default_lang + "'");
     d.lang = p.default_lang;
     text = t.by_lang.find(d.lang);
+  } else if (f.lang_source.empty()) {
+    d.notes.push_back(
+        "the text's language could not be told (no letters, or too few kanji to "
+        "tell Japanese from Chinese): answered in the policy's default_lang '" +
+        p.default_lang + "'");
   }
   Reply reply;
   reply.template_name = t.name;
@@ -342,7 +359,7 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   gather_facts(p, c, f);
 
   Decision d;
-  d.lang = reader_lang(p, c);
+  d.lang = reader_lang(p, c, f.lang_source);
   f.text[static_cast<std::size_t>(Field::lang)] = d.lang;
   d.started = f.at;
   if (f.pii) d.pii_kind = std::string(*f.pii);

@@ -12,8 +12,10 @@
 #include <bitset>
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "ackd/text/normalize.hpp"
+#include "ackd/text/pii.hpp"
 #include "ackd/text/utf8.hpp"
 #include "tld.hpp"
 
@@ -667,13 +669,102 @@ bool has_letter(const std::vector<char32_t>& cps) {
   return std::any_of(cps.begin(), cps.end(), is_letter);
 }
 
+std::string skeleton(std::string_view utf8) {
+  std::string out(utf8.size() * 4 + 16, '\0');
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t n =
+      uspoof_getSkeletonUTF8(spoof_checker(), 0, utf8.data(), static_cast<int32_t>(utf8.size()),
+                             out.data(), static_cast<int32_t>(out.size()), &status);
+  if (status == U_BUFFER_OVERFLOW_ERROR) {
+    out.assign(static_cast<std::size_t>(n), '\0');
+    status = U_ZERO_ERROR;
+    n = uspoof_getSkeletonUTF8(spoof_checker(), 0, utf8.data(), static_cast<int32_t>(utf8.size()),
+                               out.data(), static_cast<int32_t>(out.size()), &status);
+  }
+  if (U_FAILURE(status)) return std::string(utf8);
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// The skeleton of one code point. UTS #39 maps a text code point by code point (after
+// NFD, which each code point's own skeleton includes), so a text's key is built from
+// these; they are cached per thread, as ICU takes about a microsecond for each.
+std::string code_point_skeleton(char32_t cp) {
+  if (cp < 0x80U) {
+    static const std::vector<std::string> ascii = [] {
+      std::vector<std::string> table(0x80);
+      for (char32_t c = 0; c < 0x80U; ++c)
+        table[c] = skeleton(std::string(1, static_cast<char>(c)));
+      return table;
+    }();
+    return ascii[cp];
+  }
+  constexpr std::size_t kMaxCached = 4096;
+  thread_local std::unordered_map<char32_t, std::string> cache;
+  if (auto it = cache.find(cp); it != cache.end()) return it->second;
+  std::string source;
+  append_utf8(source, cp);
+  std::string result = skeleton(source);
+  if (cache.size() < kMaxCached) cache.emplace(cp, result);
+  return result;
+}
+
+bool is_letter_mark_or_digit(char32_t cp) {
+  return (U_GET_GC_MASK(static_cast<UChar32>(cp)) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
+}
+
+const std::vector<std::string>& deny_keys_of(const NameRules& rules,
+                                             std::vector<std::string>& storage) {
+  if (rules.deny_keys.size() == rules.deny.size()) return rules.deny_keys;
+  storage.clear();
+  for (const auto& word : rules.deny) storage.push_back(confusable_key(word));
+  return storage;
+}
+
+// A denied word hidden by look-alikes of another script or by separators: "АСМЕ" (all
+// Cyrillic), "a.c.m.e". The name is read as written (Cyrillic capitals imitate Latin
+// ones; NFKC would turn Greek "Ϲ" into "Σ"), in capitals (some small letters imitate
+// Latin ones only once capitalised: Cyrillic "м") and normalized (full width, katakana).
+bool holds_denied_look_alike(const std::vector<char32_t>& name, const NameRules& rules) {
+  if (rules.deny.empty()) return false;
+  std::vector<std::string> storage;
+  const std::vector<std::string>& keys = deny_keys_of(rules, storage);
+  const std::string written = to_utf8(name);
+  std::string capitals;
+  for (const char32_t cp : name) {
+    append_utf8(capitals, static_cast<char32_t>(u_toupper(static_cast<UChar32>(cp))));
+  }
+  const std::string forms[] = {confusable_key(written),
+                               capitals == written ? std::string() : confusable_key(capitals),
+                               confusable_key(normalize(written))};
+  for (const auto& key : keys) {
+    if (key.empty()) continue;
+    for (const auto& form : forms) {
+      if (form.find(key) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// A street address or a postal code: the name would publish where the customer lives.
+bool holds_address(std::string_view normalized) {
+  static const PiiDetector detector = [] {
+    std::vector<PiiPattern> kept;
+    for (auto& p : default_pii_patterns()) {
+      if (p.kind == "address" || p.kind == "postal_code") kept.push_back(std::move(p));
+    }
+    return PiiDetector(kept);
+  }();
+  return detector.find(normalized).has_value();
+}
+
 // What may not be shown even after the unsafe parts are gone: a banned or denied word,
 // code, a sentence.
 bool is_suspicious(const std::vector<char32_t>& name, const NameRules& rules) {
   if (looks_like_sentence(name)) return true;
   const PhraseForms forms = phrase_forms(name);
   return holds_phrase(forms, rules.banned) || holds_phrase(forms, rules.deny) ||
-         looks_like_code(forms);
+         looks_like_code(forms) || holds_denied_look_alike(name, rules);
 }
 
 // `cps` without what must not be shown, whitespace collapsed, no dangling end.
@@ -698,10 +789,38 @@ std::vector<char32_t> safe_part(const std::vector<char32_t>& cps) {
 
 }  // namespace
 
+std::string confusable_key(std::string_view utf8) {
+  if (find_invalid_utf8(utf8)) return {};
+  std::string first;
+  for (std::size_t pos = 0; pos < utf8.size();) {
+    const char32_t cp = next_code_point(utf8, pos);
+    if (is_letter_mark_or_digit(cp)) first += code_point_skeleton(cp);
+  }
+  // Skeletons keep case ("ACME" is not "acme"), and folding can make a new look-alike
+  // ("M" folds to "m", whose skeleton is "rn"): skeleton, fold, skeleton.
+  std::string key;
+  for (std::size_t pos = 0; pos < first.size();) {
+    const char32_t cp = next_code_point(first, pos);
+    key += code_point_skeleton(
+        static_cast<char32_t>(u_foldCase(static_cast<UChar32>(cp), U_FOLD_CASE_DEFAULT)));
+  }
+  return key;
+}
+
+void deny_word(NameRules& rules, std::string_view word) {
+  std::string folded = normalize(word);
+  if (folded.empty()) return;
+  if (rules.deny_keys.size() == rules.deny.size())
+    rules.deny_keys.push_back(confusable_key(folded));
+  rules.deny.push_back(std::move(folded));
+}
+
 std::string sanitize_name(std::string_view raw, const NameRules& rules) {
   if (raw.size() > kMaxNameBytes || find_invalid_utf8(raw)) return "";
   std::vector<char32_t> shown = visible_code_points(raw);
   limit_marks_and_pictographs(shown);
+  // Before numbers are cut out of it: "〒100-0005" would leave "〒".
+  if (holds_address(normalize(to_utf8(shown)))) return "";
   std::vector<char32_t> kept = safe_part(shown);
   bool changed = kept != shown;
   if (is_suspicious(kept, rules)) return "";

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/policy/load.hpp"
 
@@ -218,6 +223,79 @@ TEST_CASE("evaluate: private complaints and personal data are answered by DM") {
   CHECK(d.pii_kind == "phone");
   CHECK(d.reply->direct_message);
   CHECK_FALSE(d.notes.empty());
+}
+
+TEST_CASE("evaluate: every kind of personal data moves a public reply to a DM") {
+  for (const auto& [text, kind] : std::vector<std::pair<const char*, const char*>>{
+           {"4111 1111 1111 1111 のカードで払いました。届きません", "card"},
+           {"東京都千代田区丸の内1-1-1 に届きません", "address"},
+           {"〒100-0005 に届きません", "postal_code"},
+           {"マイナンバー 1234 5678 9012 を送りました", "my_number"},
+           {"振込先 普通 1234567 に届きません", "bank_account"},
+       }) {
+    CAPTURE(text);
+    const auto d = decide(complaint(text));
+    CHECK(d.pii_kind == kind);
+    REQUIRE(d.reply);
+    CHECK(d.reply->direct_message);
+    CHECK(policy::to_json(d)["visibility"] == "dm");
+  }
+  for (const char* text :
+       {"4111 1111 1111 1112 が届きません", "1,980円の商品が2026-11-26に届きません"}) {
+    CAPTURE(text);
+    const auto d = decide(complaint(text));
+    CHECK_FALSE(d.pii_kind.has_value());
+    REQUIRE(d.reply);
+    CHECK_FALSE(d.reply->direct_message);
+  }
+}
+
+namespace {
+
+bool has_note(const Decision& d, const std::string& part) {
+  return std::any_of(d.notes.begin(), d.notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("evaluate: the reply's language is the text's, detected") {
+  auto mixed = decide(complaint("The 抹茶 set I ordered never arrived", "Emma"));
+  CHECK(mixed.lang == "en");
+  REQUIRE(mixed.reply);
+  CHECK(mixed.reply->text.rfind("Thanks Emma, by ", 0) == 0);
+  CHECK(mixed.notes.empty());
+  // The detected language is what `lang` conditions see.
+  CHECK(
+      decide(complaint("The 抹茶 set I ordered never arrived", "Emma"), "2026-11-24T23:00:00+09:00")
+          .rule_id == "night-en");
+}
+
+TEST_CASE("evaluate: a language without a template gets default_lang, and the decision says so") {
+  for (const auto& [text, lang] : std::vector<std::pair<const char*, const char*>>{
+           {"Ma commande n'est jamais arrivée, pouvez-vous m'aider ?", "fr"},
+           {"我订购的商品还没有到，请尽快处理", "zh"},
+           {"주문한 상품이 아직 도착하지 않았습니다", "ko"},
+       }) {
+    CAPTURE(text);
+    const auto d = decide(complaint(text, "Claire"));
+    CHECK(d.lang == "ja");
+    REQUIRE(d.reply);
+    CHECK(d.reply->lang == "ja");
+    CHECK(has_note(d, std::string("language '") + lang + "' (detected in the text)"));
+    CHECK(has_note(d, "default_lang 'ja'"));
+    const auto json = policy::to_json(d);
+    REQUIRE(json.contains("notes"));
+    CHECK(json["notes"].dump().find(std::string("'") + lang + "'") != std::string::npos);
+  }
+  // Too short to tell: the default, said as such.
+  const auto d = decide(complaint("最悪"));
+  CHECK(d.lang == "ja");
+  CHECK(has_note(d, "could not be told"));
+  // Given with the complaint, it is not second-guessed.
+  auto given = complaint("Ma commande n'est jamais arrivée");
+  given.lang = "en-GB";
+  CHECK(decide(given).lang == "en");
 }
 
 TEST_CASE("evaluate: bots get no reply") {

@@ -273,6 +273,66 @@ TEST_CASE("text: sanitize_name refuses denied words, also spelt apart or with lo
   CHECK(sanitize_name("ACME", rules) == "");
 }
 
+TEST_CASE("text: sanitize_name compares denied words by confusable skeleton") {
+  NameRules rules;
+  for (const char* word : {"acme", "公式", "サポート", "support", "admin"}) {
+    ackd::text::deny_word(rules, word);
+  }
+  REQUIRE(rules.deny_keys.size() == rules.deny.size());
+  for (const char* look_alike : {
+           "\u0410\u0421\u041C\u0415",              // АСМЕ, all Cyrillic capitals
+           "\u0430\u0441\u043C\u0435",              // асме, all Cyrillic small letters
+           "\u0391\u03F9\u039C\u0395",              // ΑϹΜΕ, Greek
+           "a.c.m.e",                               //
+           "A-C-M-E Japan",                         //
+           "a_c_m_e",                               //
+           "a\u30FBc\u30FBm\u30FBe",                // katakana middle dots
+           "\uFF41\uFF0E\uFF43\uFF0E\uFF4D\uFF45",  // ａ．ｃ．ｍｅ full width
+           "\u0410\uFF23\u041C\u0415",              // Cyrillic and full-width Latin mixed
+           "ac\u217Fe",                             // Roman numeral one thousand for m
+           "s.u.p.p.o.r.t",                         //
+           "\u0430dm\u0456n",                       // аdmіn
+           "公.式",                                 //
+           "サ・ポ・ー・ト",                        //
+       }) {
+    CAPTURE(look_alike);
+    CHECK(sanitize_name(look_alike, rules) == "");
+  }
+  // Real names that merely share letters or scripts with a denied word.
+  for (const char* real : {"山田太郎", "佐藤 花子", "工藤新一", "ロバート", "カナ", "公子",
+                           "Алексей", "Сергей Иванов", "Αθηνά", "Carmen", "Ace Mendez",
+                           "Anne Mcmillan", "Smith.John", "Mr. J. Smith", "鈴木サポ"}) {
+    CAPTURE(real);
+    CHECK(sanitize_name(real, rules) == real);
+  }
+}
+
+TEST_CASE("text: sanitize_name finds look-alikes also without precomputed keys") {
+  NameRules rules;
+  rules.deny = {"acme"};  // deny_keys left empty
+  CHECK(sanitize_name("\u0410\u0421\u041C\u0415", rules) == "");
+  CHECK(sanitize_name("a.c.m.e", rules) == "");
+  CHECK(sanitize_name("Ann", rules) == "Ann");
+}
+
+TEST_CASE("text: confusable_key reads look-alikes of every script alike") {
+  using ackd::text::confusable_key;
+  CHECK(confusable_key("acme") == confusable_key("\u0410\u0421\u041C\u0415"));
+  CHECK(confusable_key("acme") == confusable_key("A.C.M.E"));
+  CHECK(confusable_key("acme") == confusable_key("\uFF21\uFF23\uFF2D\uFF25"));
+  CHECK(confusable_key("acme") != confusable_key("acne"));
+  CHECK(confusable_key("山田") == "山田");
+}
+
+TEST_CASE("text: sanitize_name does not show a street address or postal code") {
+  const NameRules rules;
+  CHECK(sanitize_name("東京都千代田区丸の内1-1-1", rules) == "");
+  CHECK(sanitize_name("千代田区丸の内一丁目1番1号", rules) == "");
+  CHECK(sanitize_name("山田 〒100-0005", rules) == "");
+  CHECK(sanitize_name("山田 東京都", rules) == "山田 東京都");  // a place, not an address
+  CHECK(sanitize_name("Taro 4111 1111 1111 1111", rules) == "Taro");
+}
+
 TEST_CASE("text: repeats_text finds the customer's own words in a name") {
   using ackd::text::normalize;
   using ackd::text::repeats_text;

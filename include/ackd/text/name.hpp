@@ -13,7 +13,18 @@ struct NameRules {
   // Normalized words never shown as a name (safety.name.deny): the company's name and
   // titles a name could impersonate it with, insults.
   std::vector<std::string> deny;
+  // confusable_key() of each of `deny`, filled by deny_word(); computed on each call when
+  // it does not match `deny` one for one.
+  std::vector<std::string> deny_keys;
 };
+
+// Adds `word` (any form) to `rules.deny`, normalized, with its confusable key.
+void deny_word(NameRules& rules, std::string_view word);
+
+// The form in which look-alikes compare equal: separators (spaces, punctuation, symbols)
+// removed, then Unicode's confusable skeleton (UTS #39) taken, case folded and taken again,
+// so that "АСМЕ" in Cyrillic, "a.c.m.e" and "ＡＣＭＥ" all read as "acme" does.
+std::string confusable_key(std::string_view utf8);
 
 // The customer's display name made safe to quote in a public reply. Removed, each with
 // the rest of the word it sits in: mentions and any '@' (also ＠), e-mail addresses, URLs
@@ -29,9 +40,11 @@ struct NameRules {
 //
 // Returns "" (the caller then uses the policy's polite fallback) when the result would be
 // no name or a suspicious one: no letter or ideograph left, a banned or denied word (also
-// spelt with spaces or look-alikes), markup or code (< > ; = ` \ $ | "--" "script" ...),
-// sentence punctuation between words or more than 4 words (a sentence rather than a
-// name), or more than 1024 bytes of input. `raw` may be any bytes; invalid UTF-8 yields "".
+// spelt with spaces or look-alikes; denied words also with separators and look-alikes of
+// any script, compared by confusable_key), a street address or postal code, markup or
+// code (< > ; = ` \ $ | "--" "script" ...), sentence punctuation between words or more than 4
+// words (a sentence rather than a name), or more than 1024 bytes of input. `raw` may be any
+// bytes; invalid UTF-8 yields "".
 std::string sanitize_name(std::string_view raw, const NameRules& rules);
 
 // Whether `name` repeats the customer's own words: it shares with `normalized_text` (the

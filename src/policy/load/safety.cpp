@@ -106,10 +106,7 @@ void Loader::compile_safety() {
     }
     if (auto deny = name["deny"]) {
       if (auto words = expand(deny, "deny", r)) {
-        for (const auto& word : *words) {
-          std::string folded = text::normalize(word);
-          if (!folded.empty()) s.name.deny.push_back(std::move(folded));
-        }
+        for (const auto& word : *words) text::deny_word(s.name, word);
       }
     }
   }
