@@ -40,7 +40,8 @@ class Daemon::Impl {
         store_(std::move(store)),
         dispatcher_(io_, clock_, deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_}),
                     delivery_log_, retry_policy(config_.delivery), observer()),
-        services_{io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
+        services_{
+            io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         router_(router_options()),
         config_path_(std::move(startup.config_path)) {
     state_.policy = std::move(startup.policy);
@@ -131,8 +132,8 @@ class Daemon::Impl {
         metrics_.replies.with({"failed"}).inc();
         state_.reply_arrivals.erase(item.id);
       }
-      spdlog::error("delivery {} {} to {} given up: {}", item.complaint_id, item.kind,
-                    item.sink, a.error);
+      spdlog::error("delivery {} {} to {} given up: {}", item.complaint_id, item.kind, item.sink,
+                    a.error);
     };
     return o;
   }

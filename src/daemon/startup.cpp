@@ -5,9 +5,9 @@
 
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/policy/load.hpp"
+#include "ackd/service/systemd.hpp"
 #include "ackd/source/registry.hpp"
 #include "ackd/yaml/files.hpp"
-#include "ackd/service/systemd.hpp"
 
 namespace ackd::daemon {
 namespace {
@@ -78,7 +78,8 @@ std::string all_lines(const policy::Diagnostics& diagnostics) {
 
 PolicyLoad load_policy(const config::Config& config, const std::string& config_path) {
   policy::LoadResult result;
-  if (auto files = yaml::read_sources(resolve_path(config.policy, config_path), result.diagnostics)) {
+  if (auto files =
+          yaml::read_sources(resolve_path(config.policy, config_path), result.diagnostics)) {
     result = policy::load_policy(*files);
   }
   return {std::move(result.policy), std::move(result.diagnostics)};

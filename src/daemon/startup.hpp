@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "ackd/config/config.hpp"
-#include "ackd/policy/diagnostic.hpp"
 #include "ackd/policy/policy.hpp"
+#include "ackd/yaml/diagnostic.hpp"
 
 namespace ackd::daemon {
 

@@ -9,6 +9,7 @@
 
 #include "ackd/api/api.hpp"
 #include "ackd/api/auth.hpp"
+#include "ackd/time/clock.hpp"
 #include "policy_fixture.hpp"
 
 using namespace ackd;
@@ -149,12 +150,21 @@ rules:
     handoff: {team: support, within: 4h, calendar: always}
 )";
 
+// Deliveries are not what these tests are about: their outcomes are dropped.
+struct NoDeliveryLog final : deliver::DeliveryLog {
+  void delivered(std::int64_t, time::Instant) override {}
+  void attempt_failed(std::int64_t, int, time::Instant, std::string) override {}
+  void failed(std::int64_t, int, std::string) override {}
+};
+
 // The whole API over a real store in a temporary directory, run by one io_context.
 struct Api {
   fs::path dir;
   boost::asio::io_context io{1};
   config::Config config;
   std::unique_ptr<store::Store> store;
+  time::ManualClock clock;
+  NoDeliveryLog delivery_log;
   metrics::Metrics metrics;
   api::ServingState state;
   std::optional<deliver::Dispatcher> dispatcher;
@@ -168,7 +178,7 @@ struct Api {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     // No sinks: nothing owed is delivered while a test runs.
-    dispatcher.emplace(io, config.sinks, *store, deliver::RetryPolicy{});
+    dispatcher.emplace(io, clock, deliver::Sinks{}, delivery_log, deliver::RetryPolicy{});
     state.policy = ackd::testing::compile_policy(kPolicy);
     config.channels["x"] = {"x", "x-reply", {}};
     services.emplace(api::Services{io, config, *store, *dispatcher, metrics, state,

@@ -179,7 +179,7 @@ OutboxItem item(std::int64_t id, const std::string& sink, ackd::time::Instant du
   OutboxItem out;
   out.id = id;
   out.complaint_id = "c" + std::to_string(id);
-  out.kind = ackd::plan::Kind::reply;
+  out.kind = "reply";
   out.sink = sink;
   out.idempotency_key = "key-" + std::to_string(id);
   out.payload = R"({"id":)" + std::to_string(id) + "}";

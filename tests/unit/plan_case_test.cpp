@@ -171,8 +171,9 @@ TEST_CASE("plan: shadow mode decides and records but owes nothing, not even a fo
   const auto p = plan_for(mode, {}, &storm);
   CHECK(p.shadow);
   CHECK(p.outbox.empty());
+  // The follow-up after resolution is recorded with the rest, never scheduled.
   CHECK(kinds(p.would_send) ==
-        std::vector<std::string>{"reply", "handoff", "escalation", "breach"});
+        std::vector<std::string>{"reply", "handoff", "escalation", "breach", "followup"});
   REQUIRE(p.handoff);
   CHECK_FALSE(p.handoff->followup_after);
   CHECK_FALSE(p.handoff->followup);
@@ -180,7 +181,7 @@ TEST_CASE("plan: shadow mode decides and records but owes nothing, not even a fo
   CHECK(p.storm_count->started);  // counted, but the incident notice is not owed either
   const auto decision = plan::decision_json(p);
   CHECK(decision["shadow"] == true);
-  REQUIRE(decision["would_send"].size() == 4);
+  REQUIRE(decision["would_send"].size() == 5);
   CHECK(decision["would_send"][0] == nlohmann::json{{"kind", "reply"}, {"sink", "x-reply"}});
 }
 

@@ -45,28 +45,37 @@ t::Instant now() {
 }
 
 // A complaint with a reply and a handoff notice owed, as intake plans one.
-CaseRecord plan_case(const std::string& ext) {
-  CaseRecord r;
+ackd::plan::CasePlan plan_case(const std::string& ext) {
+  using ackd::plan::Kind;
+  ackd::plan::CasePlan r;
   r.id = "c-" + ext;
   r.channel = "x";
   r.external_id = ext;
   r.author_id = "a-" + ext;
   r.received_at = r.accepted_at = now();
   r.complaint = {{"external_id", ext}, {"text", "注文した商品がまだ届きません。"}};
-  r.rule = "default";
   r.policy_version = "v1";
-  r.reply_status = "queued";
-  r.reason = "matched";
-  r.decision = json::object();
-  r.response = {{"id", r.id}};
-  HandoffRecord h;
+  r.decision.rule_id = "default";
+  r.decision.priority = "P3";
+  r.decision.reply_status = ackd::policy::ReplyStatus::queued;
+  r.decision.reason = "matched";
+  ackd::plan::Handoff h;
   h.team = "support";
   h.priority = "P3";
   h.deadline = r.accepted_at + std::chrono::hours(4);
   h.deadline_text = "4h";
   r.handoff = h;
-  r.outbox.push_back({0, r.id, "reply", 0, "x-reply", r.id + ":reply", "{}", r.accepted_at});
-  r.outbox.push_back({0, r.id, "handoff", 0, "support", r.id + ":handoff", "{}", r.accepted_at});
+  for (auto [kind, sink] :
+       {std::pair{Kind::reply, "x-reply"}, std::pair{Kind::handoff, "support"}}) {
+    OutboxItem item;
+    item.complaint_id = r.id;
+    item.kind = kind;
+    item.sink = sink;
+    item.idempotency_key = ackd::plan::idempotency_key(r.id, kind, 0);
+    item.payload = "{}";
+    item.due_at = r.accepted_at;
+    r.outbox.push_back(std::move(item));
+  }
   return r;
 }
 
@@ -398,7 +407,7 @@ TEST_CASE("store durability: the store's connection runs synchronous=FULL in WAL
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
     std::promise<absl::StatusOr<IngestResult>> stored;
     (*store)->ingest(
-        "x", "1", "a-1",
+        "x", "1", "a-1", now(),
         [](const ackd::AuthorHistory&, const std::optional<Pause>&) { return plan_case("1"); },
         [&stored](absl::StatusOr<IngestResult> r) { stored.set_value(std::move(r)); });
     REQUIRE(stored.get_future().get().ok());
@@ -426,7 +435,7 @@ TEST_CASE("store durability: every acknowledged complaint survives a power cut")
     for (int i = 0; i < kComplaints; ++i) {
       const auto ext = std::to_string(i);
       (*store)->ingest(
-          "x", ext, "a-" + ext,
+          "x", ext, "a-" + ext, now(),
           [ext](const ackd::AuthorHistory&, const std::optional<Pause>&) { return plan_case(ext); },
           [&, ext](absl::StatusOr<IngestResult> r) {
             // The commit's sync came before this call, on this thread: if the power is on
