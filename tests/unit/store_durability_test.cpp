@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ackd/store/store.hpp"
+#include "temp_dir.hpp"
 
 using namespace ackd::store;
 using nlohmann::json;
@@ -25,19 +26,8 @@ namespace t = ackd::time;
 
 namespace {
 
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("ackd-durability-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
+struct ScratchDir : ackd::testing::TempDir {
+  ScratchDir() : TempDir("ackd-durability-test-") {}
 };
 
 t::Instant now() {

@@ -15,6 +15,7 @@
 
 #include "api/case_json.hpp"
 #include "store/schema.hpp"
+#include "temp_dir.hpp"
 
 using namespace ackd::store;
 using ackd::AuthorHistory;
@@ -25,19 +26,8 @@ namespace t = ackd::time;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("ackd-store-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+struct TempDir : ackd::testing::TempDir {
+  TempDir() : ackd::testing::TempDir("ackd-store-test-") {}
 };
 
 t::Instant now() {
