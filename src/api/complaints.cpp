@@ -13,6 +13,7 @@ namespace ackd::api {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using IntakeDone = std::function<void(source::IntakeAnswer)>;
 
 // A complaint past the overload limits gets 503 at once: the client retries later, rather
 // than every client waiting on a backlog.
@@ -37,22 +38,29 @@ plan::Mode mode_for(const config::Config& config, const Complaint& c) {
   return mode;
 }
 
-void accepted(Services& s, const http::Request& req, const http::Respond& respond,
-              const Complaint& c, SteadyClock::time_point arrived,
-              absl::StatusOr<store::IngestResult> result) {
+// The intake's answers, as POST /v1/complaints gives them and sources pass them on.
+source::IntakeAnswer answer(unsigned status, std::string body) {
+  return {status, std::move(body)};
+}
+source::IntakeAnswer refusal(unsigned status, std::string_view code, std::string_view message) {
+  return {status, http::error_body(code, message)};
+}
+
+void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
+              absl::StatusOr<store::IngestResult> result, const IntakeDone& done) {
   --s.state.pending;
   if (!result.ok()) {
     s.state.store_healthy = false;
     s.metrics.rejected.with({"store_unavailable"}).inc();
     spdlog::error("complaint {}/{} not stored: {}", c.channel, c.external_id,
                   std::string(result.status().message()));
-    return respond(unavailable(req, s, "store_unavailable",
-                               "the complaint could not be stored durably; retry later"));
+    return done(refusal(503, "store_unavailable",
+                        "the complaint could not be stored durably; retry later"));
   }
   s.state.store_healthy = true;
   if (result->duplicate) {
     s.metrics.duplicates.with({}).inc();
-    return respond(http::json_response(req, bhttp::status::ok, result->response.dump()));
+    return done(answer(200, result->response.dump()));
   }
   auto& planned = *result->plan;
   ++s.state.accepted;
@@ -70,24 +78,17 @@ void accepted(Services& s, const http::Request& req, const http::Respond& respon
   for (const auto& item : planned.outbox) {
     if (item.kind == plan::Kind::reply) s.state.reply_arrivals[item.id] = arrived;
   }
-  respond(http::json_response(req, bhttp::status::accepted, result->response.dump()));
+  done(answer(202, result->response.dump()));
   std::erase_if(planned.outbox, [](const plan::OutboxItem& item) { return item.held; });
   s.deliver(std::move(planned.outbox));
 }
 
-void ingest(Services& s, http::Request&& req, const http::Respond& respond) {
-  const auto arrived = SteadyClock::now();
+void take_in(Services& s, Complaint parsed, SteadyClock::time_point arrived, IntakeDone done) {
   if (auto reason = overloaded(s)) {
     s.metrics.rejected.with({"overloaded"}).inc();
-    return respond(unavailable(req, s, "overloaded", *reason + "; retry later"));
+    return done(refusal(503, "overloaded", *reason + "; retry later"));
   }
-  auto parsed = parse_complaint(req.body());
-  if (!parsed.ok()) {
-    s.metrics.rejected.with({"invalid"}).inc();
-    return respond(http::error_response(req, bhttp::status::bad_request, "invalid_complaint",
-                                        std::string(parsed.status().message())));
-  }
-  auto complaint = std::make_shared<const Complaint>(std::move(*parsed));
+  auto complaint = std::make_shared<const Complaint>(std::move(parsed));
   const auto now = s.now();
   // The pause is the store's, read in the transaction: one switched on a moment ago
   // already holds this complaint's reply. The storm count is taken back if the
@@ -102,20 +103,46 @@ void ingest(Services& s, http::Request&& req, const http::Respond& respond) {
       [storm = s.state.storm](const plan::StormCount& count) {
         if (storm) storm->forget(count.rule, count.at, count.started);
       });
-  auto request = std::make_shared<http::Request>(std::move(req));
   ++s.state.pending;
   s.store.ingest(
       complaint->channel, complaint->external_id, complaint->author.id, now, std::move(planner),
-      [&s, request, respond, complaint, arrived](absl::StatusOr<store::IngestResult> r) {
-        boost::asio::post(s.io,
-                          [&s, request, respond, complaint, arrived, r = std::move(r)]() mutable {
-                            accepted(s, *request, respond, *complaint, arrived, std::move(r));
-                          });
+      [&s, complaint, arrived, done = std::move(done)](absl::StatusOr<store::IngestResult> r) {
+        boost::asio::post(s.io, [&s, complaint, arrived, done, r = std::move(r)]() mutable {
+          accepted(s, *complaint, arrived, std::move(r), done);
+        });
       },
       store::Store::LoopKeys{complaint->thread_id, text::fingerprint(complaint->text)});
 }
 
+void ingest(Services& s, http::Request&& req, const http::Respond& respond) {
+  const auto arrived = SteadyClock::now();
+  auto parsed = parse_complaint(req.body());
+  if (!parsed.ok()) {
+    s.metrics.rejected.with({"invalid"}).inc();
+    return respond(http::error_response(req, bhttp::status::bad_request, "invalid_complaint",
+                                        std::string(parsed.status().message())));
+  }
+  take_in(s, std::move(*parsed), arrived,
+          [&s, version = req.version(), keep_alive = req.keep_alive(),
+           respond](source::IntakeAnswer answer) {
+            auto res = http::json_response(version, keep_alive,
+                                           static_cast<bhttp::status>(answer.status),
+                                           std::move(answer.body));
+            if (answer.status == 503) {
+              res.set(bhttp::field::retry_after,
+                      std::to_string(s.config.overload.retry_after.count()));
+            }
+            respond(std::move(res));
+          });
+}
+
 }  // namespace
+
+source::Intake intake(Services& services) {
+  return [&services](Complaint complaint, IntakeDone done) {
+    take_in(services, std::move(complaint), SteadyClock::now(), std::move(done));
+  };
+}
 
 void add_complaint_routes(Router& router, Services& services) {
   router.add(bhttp::verb::post, "/v1/complaints",

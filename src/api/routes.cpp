@@ -2,12 +2,12 @@
 
 namespace ackd::api {
 
-void add_routes(Router& router, Services& services, bool has_tokens) {
+void add_routes(Router& router, Services& services, bool has_tokens, source::Sources& sources) {
   add_health_routes(router, services);
   add_complaint_routes(router, services);
   add_case_routes(router, services);
   add_admin_routes(router, services, has_tokens);
-  add_source_routes(router, services);
+  add_source_routes(router, sources);
 }
 
 }  // namespace ackd::api

@@ -42,6 +42,7 @@ class Daemon::Impl {
                     delivery_log_, retry_policy(config_.delivery), observer()),
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
+        sources_(source::builtin_sources(), config_.sources, {io_, clock_, api::intake(services_)}),
         router_(router_options()),
         config_path_(std::move(startup.config_path)) {
     state_.policy = std::move(startup.policy);
@@ -52,7 +53,7 @@ class Daemon::Impl {
                    state_.pause->by, state_.pause->reason);
     }
     add_gauges();
-    api::add_routes(router_, services_, !tokens_.empty());
+    api::add_routes(router_, services_, !tokens_.empty(), sources_);
   }
 
   absl::Status listen(const asio::ip::tcp::endpoint& endpoint) {
@@ -108,8 +109,8 @@ class Daemon::Impl {
     deliver::DeliveryObserver o;
     o.delivered = [this](const deliver::Delivery& item, std::chrono::steady_clock::duration) {
       metrics_.attempts.with({item.sink, "delivered"}).inc();
-      if (item.kind != kReply) {
-        metrics_.notices.with({item.kind}).inc();
+      if (item.kind != plan::Kind::reply) {
+        metrics_.notices.with({std::string(plan::to_string(item.kind))}).inc();
         return;
       }
       metrics_.replies.with({"sent"}).inc();
@@ -122,18 +123,18 @@ class Daemon::Impl {
     };
     o.attempt_failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
-      spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id, item.kind, item.sink,
-                   a.error);
+      spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id,
+                   plan::to_string(item.kind), item.sink, a.error);
     };
     o.failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
       metrics_.failures.with({item.sink}).inc();
-      if (item.kind == kReply) {
+      if (item.kind == plan::Kind::reply) {
         metrics_.replies.with({"failed"}).inc();
         state_.reply_arrivals.erase(item.id);
       }
-      spdlog::error("delivery {} {} to {} given up: {}", item.complaint_id, item.kind, item.sink,
-                    a.error);
+      spdlog::error("delivery {} {} to {} given up: {}", item.complaint_id,
+                    plan::to_string(item.kind), item.sink, a.error);
     };
     return o;
   }
@@ -164,7 +165,6 @@ class Daemon::Impl {
     });
   }
 
-  inline static const std::string_view kReply = plan::to_string(plan::Kind::reply);
 
   asio::io_context io_{1};
   time::SystemClock clock_{io_};
@@ -176,6 +176,7 @@ class Daemon::Impl {
   StoreDeliveryLog delivery_log_{*store_};
   deliver::Dispatcher dispatcher_;
   api::Services services_;
+  source::Sources sources_;
   api::Router router_;
   std::string config_path_;
   std::optional<http::Server> server_;

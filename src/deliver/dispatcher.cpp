@@ -228,7 +228,7 @@ class Dispatcher::Impl {
         pause(sink);
         auto next = std::chrono::ceil<time::Seconds>(clock_.wall() + sink.backoff);
         entry.item.attempts = attempts;
-        log_.attempt_failed(id, attempts, next, attempt.error);
+        log_.attempt_failed(id, attempts, clock_.now(), next, attempt.error);
         if (observer_.attempt_failed) observer_.attempt_failed(entry.item, attempt);
         // The store keeps it pending when stopping; a cancelled one is no longer owed.
         if (!cancelled && !stopping_) {
@@ -271,7 +271,7 @@ class Dispatcher::Impl {
   }
 
   void give_up(const Delivery& item, const Attempt& attempt, int attempts) {
-    log_.failed(item.id, attempts, attempt.error);
+    log_.failed(item.id, attempts, clock_.now(), attempt.error);
     if (observer_.failed) observer_.failed(item, attempt);
   }
 

@@ -17,10 +17,15 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 Response json_response(const Request& request, bhttp::status status, std::string body) {
-  Response res{status, request.version()};
+  return json_response(request.version(), request.keep_alive(), status, std::move(body));
+}
+
+Response json_response(unsigned version, bool keep_alive, bhttp::status status,
+                       std::string body) {
+  Response res{status, version};
   res.set(bhttp::field::server, "ackd");
   res.set(bhttp::field::content_type, "application/json");
-  res.keep_alive(request.keep_alive());
+  res.keep_alive(keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
@@ -28,11 +33,14 @@ Response json_response(const Request& request, bhttp::status status, std::string
 
 Response error_response(const Request& request, bhttp::status status, std::string_view code,
                         std::string_view message) {
+  return json_response(request, status, error_body(code, message));
+}
+
+std::string error_body(std::string_view code, std::string_view message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
   // Messages quote what the client sent (a path, a query); bytes that are not UTF-8 are
   // replaced rather than thrown on.
-  return json_response(request, status,
-                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 class Server::Impl : public std::enable_shared_from_this<Server::Impl> {

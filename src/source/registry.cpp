@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 
 namespace ackd::source {
 
@@ -17,11 +16,8 @@ bool same_name(std::string_view a, std::string_view b) {
   });
 }
 
-Response error(unsigned status, std::string_view code, std::string message) {
-  nlohmann::json body = {{"error", {{"code", code}, {"message", std::move(message)}}}};
-  // The name is the client's: bytes that are not UTF-8 are replaced rather than thrown on.
-  return {status, "application/json",
-          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+Response error(unsigned status, std::string_view code, const std::string& message) {
+  return {status, "application/json", http::error_body(code, message)};
 }
 
 }  // namespace

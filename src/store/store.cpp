@@ -35,9 +35,6 @@ std::int64_t to_unix(time::Instant t) {
 time::Instant from_unix(std::int64_t s) {
   return time::Instant(time::Seconds(s));
 }
-time::Instant wall_now() {
-  return std::chrono::floor<time::Seconds>(std::chrono::system_clock::now());
-}
 
 // A job's own failure (unknown id, planner exception, constraint): only that job fails.
 struct JobFailure {
@@ -636,8 +633,8 @@ void do_mark_delivered(Tx& tx, std::int64_t outbox_id, time::Instant at) {
   // (every row written here costs ingest throughput).
 }
 
-void do_mark_attempt_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant next,
-                            const std::string& error) {
+void do_mark_attempt_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant at,
+                            time::Instant next, const std::string& error) {
   auto row = outbox_row(tx, outbox_id);
   if (!row || row->state == "delivered" || row->state == "failed") return;
   tx.db.query("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
@@ -646,10 +643,11 @@ void do_mark_attempt_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::
   auto detail = delivery_detail(outbox_id, *row, attempts);
   detail["error"] = error;
   if (row->state == "pending") detail["next_attempt_at"] = time::format_rfc3339_utc(next);
-  tx.event(row->complaint_id, wall_now(), "attempt_failed", detail);
+  tx.event(row->complaint_id, at, "attempt_failed", detail);
 }
 
-void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, const std::string& error) {
+void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant at,
+                    const std::string& error) {
   auto row = outbox_row(tx, outbox_id);
   if (!row || row->state == "delivered" || row->state == "failed") return;
   // A cancelled notice stays cancelled; its last attempt's outcome is still recorded.
@@ -662,7 +660,7 @@ void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, const std::str
   if (row->state == "pending") --tx.depth_delta;
   auto detail = delivery_detail(outbox_id, *row, attempts);
   detail["error"] = error;
-  tx.event(row->complaint_id, wall_now(), "delivery_failed", detail);
+  tx.event(row->complaint_id, at, "delivery_failed", detail);
 }
 
 // What an OutboxItem is read from, then its due time and `attempts`.
@@ -897,18 +895,18 @@ void Store::mark_delivered(std::int64_t outbox_id, time::Instant at) {
                          [outbox_id, at](Tx& tx) { do_mark_delivered(tx, outbox_id, at); });
 }
 
-void Store::mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
-                                std::string error) {
+void Store::mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
+                                time::Instant next_attempt, std::string error) {
   impl_->submit_detached("failed attempt on outbox row " + std::to_string(outbox_id),
-                         [outbox_id, attempts, next_attempt, error = std::move(error)](Tx& tx) {
-                           do_mark_attempt_failed(tx, outbox_id, attempts, next_attempt, error);
+                         [outbox_id, attempts, at, next_attempt, error = std::move(error)](Tx& tx) {
+                           do_mark_attempt_failed(tx, outbox_id, attempts, at, next_attempt, error);
                          });
 }
 
-void Store::mark_failed(std::int64_t outbox_id, int attempts, std::string error) {
+void Store::mark_failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error) {
   impl_->submit_detached("failure of outbox row " + std::to_string(outbox_id),
-                         [outbox_id, attempts, error = std::move(error)](Tx& tx) {
-                           do_mark_failed(tx, outbox_id, attempts, error);
+                         [outbox_id, attempts, at, error = std::move(error)](Tx& tx) {
+                           do_mark_failed(tx, outbox_id, attempts, at, error);
                          });
 }
 

@@ -153,9 +153,51 @@ rules:
 // Deliveries are not what these tests are about: their outcomes are dropped.
 struct NoDeliveryLog final : deliver::DeliveryLog {
   void delivered(std::int64_t, time::Instant) override {}
-  void attempt_failed(std::int64_t, int, time::Instant, std::string) override {}
-  void failed(std::int64_t, int, std::string) override {}
+  void attempt_failed(std::int64_t, int, time::Instant, time::Instant, std::string) override {}
+  void failed(std::int64_t, int, time::Instant, std::string) override {}
 };
+
+// A source type of the test's own: a POST body is one complaint as POST /v1/complaints takes
+// it, answered 200 once stored; a GET is the platform's handshake.
+class RelaySource final : public source::Source {
+ public:
+  explicit RelaySource(source::Intake intake) : intake_(std::move(intake)) {}
+
+  void handle(source::Request request, source::Respond respond) override {
+    if (request.method == "GET") return respond({200, "text/plain", "hello"});
+    auto complaint = parse_complaint(request.body);
+    if (!complaint.ok()) return respond({400, "text/plain", "not a complaint"});
+    intake_(std::move(*complaint), [respond](source::IntakeAnswer answer) {
+      respond({answer.status == 202 ? 200u : answer.status, "application/json", answer.body});
+    });
+  }
+
+ private:
+  source::Intake intake_;
+};
+
+const source::SourceRegistry& test_sources() {
+  static const source::SourceRegistry registry = [] {
+    source::SourceRegistry r("source");
+    r.add({"relay", [](config::SectionReader&) {},
+           [](config::SectionReader&, const source::SourceContext& context)
+               -> source::SourceRegistry::MadeOrError {
+             return std::make_unique<RelaySource>(context.intake);
+           }});
+    r.add({"broken", [](config::SectionReader&) {},
+           [](config::SectionReader&, const source::SourceContext&)
+               -> source::SourceRegistry::MadeOrError { return std::string("no secret"); }});
+    return r;
+  }();
+  return registry;
+}
+
+std::map<std::string, config::Section> source_sections() {
+  std::map<std::string, config::Section> sections;
+  sections["relay"] = {"relay", "relay", {}, {}};
+  sections["broken"] = {"broken", "broken", {}, {}};
+  return sections;
+}
 
 // The whole API over a real store in a temporary directory, run by one io_context.
 struct Api {
@@ -169,9 +211,14 @@ struct Api {
   api::ServingState state;
   std::optional<deliver::Dispatcher> dispatcher;
   std::optional<api::Services> services;
+  std::optional<source::Sources> sources;
   api::Router router;
 
-  explicit Api(bool has_tokens = false) {
+  explicit Api(bool has_tokens = false)
+      : router({.authorized =
+                    [has_tokens](const http::Request& r) {
+                      return !has_tokens || api::has_bearer_token(r, {"s3cret"});
+                    }}) {
     std::random_device rd;
     dir = fs::temp_directory_path() / ("ackd-api-test-" + std::to_string(rd()));
     auto opened = store::Store::open({dir.string()});
@@ -183,7 +230,9 @@ struct Api {
     config.channels["x"] = {"x", "x-reply", {}};
     services.emplace(api::Services{io, config, *store, *dispatcher, metrics, state,
                                    [] { return *time::parse_rfc3339("2026-11-24T10:00:00Z"); }});
-    api::add_routes(router, *services, has_tokens);
+    sources.emplace(test_sources(), source_sections(),
+                    source::SourceContext{io, clock, api::intake(*services)});
+    api::add_routes(router, *services, has_tokens, *sources);
   }
   ~Api() {
     dispatcher.reset();
@@ -292,14 +341,16 @@ TEST_CASE("api: the admin endpoints need tokens; with them a pause shows in /rea
     CHECK(res.result() == bhttp::status::forbidden);
   }
   Api api(/*has_tokens=*/true);
-  auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"reason": "x"})"));
+  auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"reason": "x"})", "s3cret"));
   CHECK(res.result() == bhttp::status::bad_request);
   CHECK(error_message(res) == "by: must be a non-empty string (who pauses the replies)");
-  res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": 1})"));
+  res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": 1})", "s3cret"));
   CHECK(error_message(res) == "reason: must be a string");
 
-  res = api.send(
-      request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": "flame"})"));
+  CHECK(api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato"})")).result() ==
+        bhttp::status::unauthorized);
+  res = api.send(request(bhttp::verb::post, "/v1/admin/pause",
+                         R"({"by": "sato", "reason": "flame"})", "s3cret"));
   REQUIRE(res.result() == bhttp::status::ok);
   CHECK(body_of(res)["paused"]["by"] == "sato");
   REQUIRE(api.state.pause);
@@ -308,13 +359,13 @@ TEST_CASE("api: the admin endpoints need tokens; with them a pause shows in /rea
   CHECK(body_of(res)["paused"]["reason"] == "flame");
   CHECK(body_of(res)["status"] == "ready");
 
-  res = api.send(request(bhttp::verb::post, "/v1/admin/resume"));
+  res = api.send(request(bhttp::verb::post, "/v1/admin/resume", "", "s3cret"));
   REQUIRE(res.result() == bhttp::status::ok);
   CHECK(body_of(res)["paused"] == false);
   CHECK_FALSE(api.state.pause);
 }
 
-TEST_CASE("api: health, metrics and sources") {
+TEST_CASE("api: health and metrics") {
   Api api;
   auto res = api.send(request(bhttp::verb::get, "/healthz"));
   CHECK(body_of(res) == json{{"status", "ok"}});
@@ -325,7 +376,56 @@ TEST_CASE("api: health, metrics and sources") {
   res = api.send(request(bhttp::verb::get, "/metrics"));
   CHECK(res.result() == bhttp::status::ok);
   CHECK(res.body().find("ackd_complaints_total") != std::string::npos);
+}
+
+TEST_CASE("api: a source's webhook takes complaints through the same intake, without a token") {
+  Api api(/*has_tokens=*/true);
+  const std::string complaint =
+      R"({"external_id": "s1", "channel": "x", "author": {"id": "42", "name": "山田"},
+          "text": "届きません", "received_at": "2026-11-24T10:00:00Z"})";
+  // The platform's handshake and its POST reach the source; the source answers.
+  auto res = api.send(request(bhttp::verb::get, "/v1/sources/relay?crc_token=abc"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(res.body() == "hello");
+  CHECK(res[bhttp::field::content_type] == "text/plain");
+
+  res = api.send(request(bhttp::verb::post, "/v1/sources/relay", complaint));
+  REQUIRE(res.result() == bhttp::status::ok);
+  const std::string id = body_of(res)["id"];
+  CHECK(body_of(res)["rule"] == "default");
+  CHECK(api.state.accepted == 1);
+  CHECK(api.metrics.complaints.with({"x", "default"}).value() == 1);
+  // Stored as if posted to /v1/complaints: the case is there, and a redelivery is a duplicate.
+  res = api.send(request(bhttp::verb::get, "/v1/complaints/" + id, "", "s3cret"));
+  REQUIRE(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["decision"]["rule"] == "default");
+  res = api.send(request(bhttp::verb::post, "/v1/complaints", complaint, "s3cret"));
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(body_of(res)["duplicate"] == true);
+  res = api.send(request(bhttp::verb::post, "/v1/sources/relay", complaint));
+  CHECK(body_of(res)["duplicate"] == true);
+  CHECK(api.state.accepted == 1);
+
+  // The intake refuses as POST /v1/complaints does, and the source passes that on.
+  api.state.pending = api.config.overload.max_pending;
+  res = api.send(request(bhttp::verb::post, "/v1/sources/relay",
+                         R"({"external_id": "s2", "channel": "x", "author": {"id": "42"},
+                             "text": "a", "received_at": "2026-11-24T10:00:00Z"})"));
+  CHECK(res.result() == bhttp::status::service_unavailable);
+  CHECK(body_of(res)["error"]["code"] == "overloaded");
+  res = api.send(request(bhttp::verb::post, "/v1/complaints", "{}", "s3cret"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  res = api.send(request(bhttp::verb::post, "/v1/complaints", complaint, "s3cret"));
+  CHECK(res.result() == bhttp::status::service_unavailable);
+  CHECK(res[bhttp::field::retry_after] == std::to_string(api.config.overload.retry_after.count()));
+  api.state.pending = 0;
+
   res = api.send(request(bhttp::verb::post, "/v1/sources/line", "{}"));
   CHECK(res.result() == bhttp::status::not_found);
-  CHECK(error_message(res) == "no such source: line");
+  CHECK(error_message(res) == "no such source: 'line'");
+  res = api.send(request(bhttp::verb::post, "/v1/sources/broken", "{}"));
+  CHECK(res.result() == bhttp::status::service_unavailable);
+  CHECK(error_message(res) == "source 'broken': no secret");
+  CHECK(api.send(request(bhttp::verb::delete_, "/v1/sources/relay", "", "s3cret")).result() ==
+        bhttp::status::method_not_allowed);
 }

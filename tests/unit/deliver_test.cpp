@@ -140,12 +140,12 @@ struct Recorder final : DeliveryLog {
     delivered_ids.push_back(id);
     delivered_at.push_back(at);
   }
-  void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant next,
-                      std::string error) override {
+  void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant,
+                      ackd::time::Instant next, std::string error) override {
     attempt_failures.push_back({id, attempts, std::move(error)});
     next_attempts.push_back(next);
   }
-  void failed(std::int64_t id, int attempts, std::string error) override {
+  void failed(std::int64_t id, int attempts, ackd::time::Instant, std::string error) override {
     failures.push_back({id, attempts, std::move(error)});
   }
 };
@@ -179,7 +179,7 @@ OutboxItem item(std::int64_t id, const std::string& sink, ackd::time::Instant du
   OutboxItem out;
   out.id = id;
   out.complaint_id = "c" + std::to_string(id);
-  out.kind = "reply";
+  out.kind = ackd::plan::Kind::reply;
   out.sink = sink;
   out.idempotency_key = "key-" + std::to_string(id);
   out.payload = R"({"id":)" + std::to_string(id) + "}";

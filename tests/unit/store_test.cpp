@@ -624,10 +624,10 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
     return std::int64_t{0};
   };
   auto retry_at = at + std::chrono::seconds(30);
-  s->mark_attempt_failed(id_of("reply"), 1, retry_at, "HTTP 500");
+  s->mark_attempt_failed(id_of("reply"), 1, at, retry_at, "HTTP 500");
   s->mark_delivered(id_of("reply"), at + std::chrono::seconds(31));
-  s->mark_attempt_failed(id_of("handoff"), 1, retry_at, "timeout");
-  s->mark_failed(id_of("escalation"), 8, "HTTP 404");
+  s->mark_attempt_failed(id_of("handoff"), 1, at + std::chrono::seconds(1), retry_at, "timeout");
+  s->mark_failed(id_of("escalation"), 8, at + std::chrono::seconds(2), "HTTP 404");
   s->flush();
   CHECK(s->outbox_depth() == 2);  // handoff (to retry) and breach
 
@@ -663,7 +663,9 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
   CHECK(first_failure["error"] == "HTTP 500");
   CHECK(first_failure["kind"] == "reply");
   CHECK(first_failure["next_attempt_at"] == t::format_rfc3339_utc(retry_at));
+  CHECK(first_failure["at"] == t::format_rfc3339_utc(at));
   CHECK((*tl)["timeline"][4]["error"] == "HTTP 404");
+  CHECK((*tl)["timeline"][4]["at"] == t::format_rfc3339_utc(at + std::chrono::seconds(2)));
   const auto& delivered = (*tl)["timeline"][5];
   CHECK(delivered["kind"] == "reply");
   CHECK(delivered["attempts"] == 2);

@@ -2,12 +2,15 @@
 
 #include "ackd/api/router.hpp"
 #include "ackd/api/services.hpp"
+#include "ackd/source/registry.hpp"
 
 namespace ackd::api {
 
 // The HTTP API (CONTRACT.md, "HTTP API"), one resource a file:
 // POST /v1/complaints (complaints.cpp);
 void add_complaint_routes(Router& router, Services& services);
+// The same intake for sources: a complaint in, the answer POST /v1/complaints would give.
+source::Intake intake(Services& services);
 // GET /v1/complaints/{id}, POST .../claim, .../resolve, GET /v1/handoffs (cases.cpp);
 void add_case_routes(Router& router, Services& services);
 // POST /v1/admin/pause, /v1/admin/resume (admin.cpp); `has_tokens`: without tokens
@@ -15,11 +18,11 @@ void add_case_routes(Router& router, Services& services);
 void add_admin_routes(Router& router, Services& services, bool has_tokens);
 // GET /healthz, /readyz, /metrics (health.cpp);
 void add_health_routes(Router& router, Services& services);
-// POST /v1/sources/{name}: a platform's webhook, handed to the source of that name
-// (sources.cpp).
-void add_source_routes(Router& router, Services& services);
+// GET and POST /v1/sources/{name}: a platform's handshake and webhook, handed to the source
+// of that name, which checks the platform's signature (sources.cpp);
+void add_source_routes(Router& router, source::Sources& sources);
 
 // All of the above.
-void add_routes(Router& router, Services& services, bool has_tokens);
+void add_routes(Router& router, Services& services, bool has_tokens, source::Sources& sources);
 
 }  // namespace ackd::api

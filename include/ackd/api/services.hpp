@@ -48,8 +48,4 @@ struct Services {
   void deliver(std::vector<store::OutboxItem> items) const;
 };
 
-// What delivery needs of an outbox row: the one place a stored item becomes a delivery.
-deliver::Delivery to_delivery(store::OutboxItem item);
-std::vector<deliver::Delivery> to_deliveries(std::vector<store::OutboxItem> items);
-
 }  // namespace ackd::api

@@ -41,10 +41,12 @@ struct DeliveryObserver {
 class DeliveryLog {
  public:
   virtual ~DeliveryLog() = default;
+  // Each outcome with the time `at` it happened, on the dispatcher's clock.
   virtual void delivered(std::int64_t outbox_id, time::Instant at) = 0;
-  virtual void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
-                              std::string error) = 0;
-  virtual void failed(std::int64_t outbox_id, int attempts, std::string error) = 0;
+  virtual void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
+                              time::Instant next_attempt, std::string error) = 0;
+  virtual void failed(std::int64_t outbox_id, int attempts, time::Instant at,
+                      std::string error) = 0;
 };
 
 // One sink's state, for metrics and /readyz.

@@ -8,23 +8,14 @@
 #include <string>
 #include <variant>
 
+#include "ackd/plan/outbox.hpp"
 #include "ackd/time/instant.hpp"
 
 namespace ackd::deliver {
 
-// One delivery as delivery sees it: what to send, where, when. The store's outbox rows
-// become this in one place on the daemon's side (daemon/delivery_log.hpp, to_delivery).
-struct Delivery {
-  std::int64_t id = 0;  // the outbox row, for DeliveryLog
-  std::string complaint_id;
-  std::string kind;  // reply, handoff, escalation, breach, followup, incident: for metrics and logs
-  int level = 0;     // escalation level; 0 otherwise
-  std::string sink;
-  std::string idempotency_key;  // the same on every attempt
-  std::string payload;          // the JSON body to send
-  time::Instant due_at;
-  int attempts = 0;  // attempts already made
-};
+// One delivery: an outbox row as the case plan made it and the store keeps it (its id is
+// the row's, for DeliveryLog).
+using Delivery = plan::OutboxItem;
 
 // What happened to one delivery attempt.
 struct Attempt {

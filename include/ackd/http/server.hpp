@@ -50,9 +50,12 @@ class Server {
   std::shared_ptr<Impl> impl_;
 };
 
-// A JSON response with the given status.
+// A JSON response with the given status, in the request's HTTP version and keep-alive.
 Response json_response(const Request& request, boost::beast::http::status status, std::string body);
+Response json_response(unsigned version, bool keep_alive, boost::beast::http::status status,
+                       std::string body);
 // The contract's error shape: {"error": {"code": ..., "message": ...}}.
+std::string error_body(std::string_view code, std::string_view message);
 Response error_response(const Request& request, boost::beast::http::status status,
                         std::string_view code, std::string_view message);
 

@@ -182,11 +182,12 @@ class Store {
   void resolve(std::string complaint_id, std::string agent, std::string note, time::Instant now,
                std::function<void(absl::StatusOr<ResolveResult>)> done);
 
-  // Delivery bookkeeping; each also appends to the complaint's timeline.
+  // Delivery bookkeeping, each outcome at the time `at` it happened; each also appends to
+  // the complaint's timeline.
   void mark_delivered(std::int64_t outbox_id, time::Instant at);
-  void mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant next_attempt,
-                           std::string error);
-  void mark_failed(std::int64_t outbox_id, int attempts, std::string error);
+  void mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
+                           time::Instant next_attempt, std::string error);
+  void mark_failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error);
 
   // Pauses replies (holds every pending one) or, with no pause, resumes them. Idempotent:
   // pausing again keeps the first pause; resuming when not paused changes nothing.
