@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "ackd/api/api.hpp"
 #include "ackd/log/log.hpp"
 #include "ackd/plan/case_plan.hpp"
@@ -26,6 +28,22 @@ std::optional<std::string> overloaded(const Services& s) {
     return std::to_string(backlog) + " deliveries are due and not yet made (overload.max_backlog)";
   }
   return std::nullopt;
+}
+
+// A channel nobody configured would get no reply and no reply sink: refused, naming those
+// the policy and ackd.yaml know.
+std::optional<std::string> unknown_channel(const Services& s, const std::string& channel) {
+  const auto& policy_channels = s.state.policy->channels;
+  if (policy_channels.contains(channel) || s.config.channels.contains(channel)) {
+    return std::nullopt;
+  }
+  std::set<std::string> known;
+  for (const auto& [name, limit] : policy_channels) known.insert(name);
+  for (const auto& [name, route] : s.config.channels) known.insert(name);
+  std::string list;
+  for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+  return "channel: unknown channel '" + channel + "' (known: " + (list.empty() ? "none" : list) +
+         ")";
 }
 
 plan::Mode mode_for(const config::Config& config, const Complaint& c) {
@@ -66,7 +84,7 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
   ++s.state.accepted;
   s.metrics.count_accepted(planned);
   const auto& rule = planned.decision.rule_id;
-  const auto reply = policy::to_string(planned.decision.reply_status);
+  const auto reply = plan::reply_outcome(planned);
   const std::string team = planned.handoff ? planned.handoff->team : "-";
   log::Fields fields{{"COMPLAINT_ID", result->id},
                      {"CHANNEL", c.channel},
@@ -84,6 +102,10 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
 }
 
 void take_in(Services& s, Complaint parsed, SteadyClock::time_point arrived, IntakeDone done) {
+  if (auto reason = unknown_channel(s, parsed.channel)) {
+    s.metrics.rejected.with({"invalid"}).inc();
+    return done(refusal(400, "invalid_complaint", *reason));
+  }
   if (auto reason = overloaded(s)) {
     s.metrics.rejected.with({"overloaded"}).inc();
     return done(refusal(503, "overloaded", *reason + "; retry later"));

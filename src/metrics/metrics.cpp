@@ -5,7 +5,7 @@ namespace ackd::metrics {
 void Metrics::count_accepted(const plan::CasePlan& plan) {
   complaints.with({plan.channel, plan.decision.rule_id}).inc();
   if (plan.decision.reply_status != policy::ReplyStatus::none) {
-    replies.with({std::string(policy::to_string(plan.decision.reply_status))}).inc();
+    replies.with({std::string(plan::reply_outcome(plan))}).inc();
   }
   for (const auto& item : plan.outbox) {
     if (item.held) replies.with({"held"}).inc();

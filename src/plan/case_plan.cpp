@@ -174,8 +174,16 @@ CasePlan plan_case(const policy::Policy& policy, const Complaint& c, const Autho
   return plan;
 }
 
+std::string_view reply_outcome(const CasePlan& plan) {
+  if (plan.shadow && plan.decision.reply_status == policy::ReplyStatus::queued) {
+    return "would_send";
+  }
+  return policy::to_string(plan.decision.reply_status);
+}
+
 nlohmann::json decision_json(const CasePlan& plan) {
   auto out = policy::to_json(plan.decision);
+  out["reply"] = reply_outcome(plan);
   out["shadow"] = plan.shadow;
   if (plan.shadow) {
     auto& would = out["would_send"] = nlohmann::json::array();
@@ -191,7 +199,7 @@ nlohmann::json response_json(const CasePlan& plan) {
   nlohmann::json out = {{"id", plan.id},
                         {"duplicate", false},
                         {"rule", d.rule_id},
-                        {"reply", to_string(d.reply_status)},
+                        {"reply", reply_outcome(plan)},
                         {"handoff", nullptr}};
   if (!d.reason.empty()) out["reason"] = d.reason;
   if (plan.handoff) {

@@ -279,10 +279,12 @@ class ShadowModeTest(unittest.TestCase):
             status, body, _ = daemon.post_complaint(complaint(60, text="至急対応してください", author="60"))
             self.assertEqual(status, 202, body)
             self.assertEqual(body["rule"], "urgent")
-            self.assertEqual(body["reply"], "queued")
+            # Nobody may read the answer as a reply sent.
+            self.assertEqual(body["reply"], "would_send")
             cid = body["id"]
             timeline = daemon.timeline(cid)
             self.assertTrue(timeline["decision"]["shadow"])
+            self.assertEqual(timeline["decision"]["reply"], "would_send")
             would = {w["kind"] for w in timeline["decision"]["would_send"]}
             self.assertLessEqual({"reply", "handoff", "escalation", "breach"}, would)
             self.assertEqual(timeline["outbox"], [])

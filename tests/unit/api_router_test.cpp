@@ -282,6 +282,25 @@ TEST_CASE("api: a bad body is refused with the field it got wrong, before the st
   CHECK(api.metrics.rejected.with({"invalid"}).value() == 2);
 }
 
+TEST_CASE("api: a channel is named in any case; one nobody configured is refused") {
+  Api api;
+  auto res = api.send(request(bhttp::verb::post, "/v1/complaints",
+                              R"({"external_id": "c1", "channel": "X", "author": {"id": "42"},
+                                  "text": "届きません"})"));
+  REQUIRE(res.result() == bhttp::status::accepted);
+  CHECK(body_of(res)["reply"] == "queued");
+  CHECK(api.metrics.complaints.with({"x", "default"}).value() == 1);
+
+  api.config.channels["chat"] = {"chat", "chat-reply", {}};
+  res = api.send(request(bhttp::verb::post, "/v1/complaints",
+                         R"({"external_id": "c2", "channel": "tiktok", "author": {"id": "42"},
+                             "text": "届きません"})"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(body_of(res)["error"]["code"] == "invalid_complaint");
+  CHECK(error_message(res) == "channel: unknown channel 'tiktok' (known: chat, x)");
+  CHECK(api.state.accepted == 1);
+}
+
 TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and resolved") {
   Api api;
   const std::string complaint =

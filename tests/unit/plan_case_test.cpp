@@ -181,6 +181,9 @@ TEST_CASE("plan: shadow mode decides and records but owes nothing, not even a fo
   CHECK(p.storm_count->started);  // counted, but the incident notice is not owed either
   const auto decision = plan::decision_json(p);
   CHECK(decision["shadow"] == true);
+  CHECK(decision["reply"] == "would_send");
+  CHECK(plan::response_json(p)["reply"] == "would_send");
+  CHECK(plan::response_json(plan_for(live(), {}, nullptr))["reply"] == "queued");
   REQUIRE(decision["would_send"].size() == 5);
   CHECK(decision["would_send"][0] == nlohmann::json{{"kind", "reply"}, {"sink", "x-reply"}});
 }

@@ -252,6 +252,19 @@ TEST_CASE("policy: the version hash follows the content") {
   REQUIRE(c.policy);
   CHECK(a.policy->version == b.policy->version);
   CHECK(a.policy->version != c.policy->version);
+
+  // The same files however the root is written; another name or order is another policy.
+  const std::string rules = "rules:\n  - {id: d, reply: none, handoff: none}\n";
+  auto version_of = [&](std::vector<ackd::policy::SourceFile> files) {
+    auto r = load_policy(files);
+    REQUIRE(r.policy);
+    return r.policy->version;
+  };
+  const auto v = version_of({{"rules/00-base.yaml", kHeader}, {"rules/50-rules.yaml", rules}});
+  CHECK(version_of({{"./rules//00-base.yaml", kHeader}, {"./rules//50-rules.yaml", rules}}) == v);
+  CHECK(version_of({{"/etc/ackd/rules.d/00-base.yaml", kHeader},
+                    {"/etc/ackd/rules.d/50-rules.yaml", rules}}) == v);
+  CHECK(version_of({{"rules/00-base.yaml", kHeader}, {"rules/60-rules.yaml", rules}}) != v);
 }
 
 TEST_CASE("policy: safety.name.deny is normalized, may name a list, and must hold texts") {

@@ -84,6 +84,10 @@ CasePlan plan_case(const policy::Policy& policy, const Complaint& complaint,
                    const std::optional<Pause>& pause, const Mode& mode, storm::Detector* storm,
                    std::string case_id);
 
+// What became of the reply: none, queued, suppressed, or in shadow mode would_send (a reply
+// was decided and nothing goes out), so nobody reads "queued" as sent.
+std::string_view reply_outcome(const CasePlan& plan);
+
 // The decision as stored with the case (and shown in its timeline).
 nlohmann::json decision_json(const CasePlan& plan);
 // The body answered to the connector (stored too: a duplicate gets the first one).

@@ -10,6 +10,14 @@ namespace ackd::policy {
 
 namespace {
 
+// A policy's files are the root's direct children (or the one file): the name alone is its
+// path relative to the root, the same however the root was written.
+std::string_view name_in_root(std::string_view path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Of the names and bytes in load order, not of where the files were read from.
 std::string version_hash(const std::vector<SourceFile>& files) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across runs and builds
   auto mix = [&h](std::string_view s) {
@@ -21,7 +29,7 @@ std::string version_hash(const std::vector<SourceFile>& files) {
     h *= 1099511628211ULL;
   };
   for (const auto& f : files) {
-    mix(f.path);
+    mix(name_in_root(f.path));
     mix(f.content);
   }
   char out[17];
