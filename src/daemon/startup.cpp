@@ -82,6 +82,10 @@ PolicyLoad load_policy(const config::Config& config, const std::string& config_p
           yaml::read_sources(resolve_path(config.policy, config_path), result.diagnostics)) {
     result = policy::load_policy(*files);
   }
+  if (result.policy) {
+    config::check_references(config, *result.policy, result.diagnostics);
+    if (!result.diagnostics.empty()) result.policy.reset();
+  }
   return {std::move(result.policy), std::move(result.diagnostics)};
 }
 
@@ -106,9 +110,6 @@ absl::StatusOr<Startup> read_startup(const std::string& config_path) {
         "invalid policy: " + first_line(policy.diagnostics, " (and more; run ackd check)"));
   }
   s.policy = std::move(policy.policy);
-  policy::Diagnostics references;
-  config::check_references(s.config, *s.policy, references);
-  if (!references.empty()) return absl::InvalidArgumentError(first_line(references, ""));
   if (!s.config.tokens_file.empty()) {
     auto tokens = load_tokens(resolve_path(s.config.tokens_file, config_path));
     if (!tokens.ok()) return tokens.status();

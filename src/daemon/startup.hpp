@@ -27,7 +27,8 @@ struct Startup {
 // exits with.
 absl::StatusOr<Startup> read_startup(const std::string& config_path);
 
-// The policy at the path ackd.yaml names, or every problem found in it.
+// The policy at the path ackd.yaml names, or every problem found in it, including the
+// sinks its teams name that ackd.yaml does not have (as `ackd check --config` reports).
 struct PolicyLoad {
   std::shared_ptr<const policy::Policy> policy;  // null when there were errors
   policy::Diagnostics diagnostics;

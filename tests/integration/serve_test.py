@@ -222,6 +222,28 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(body["rule"], "urgent")
         self.assertIn("policy reload refused", self.daemon.read_log())
 
+    def test_reload_refuses_a_team_sink_that_ackd_yaml_lacks(self):
+        """A raw kill -HUP checks what `ackd check --config` checks: a policy whose team
+        notifies a sink ackd.yaml does not define would have every handoff given up."""
+        path = os.path.join(self.daemon.policy, "policy.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("notify: team-chat", "notify: team-chta", 1))
+        self.daemon.signal(signal.SIGHUP)
+        metrics = lambda: self.daemon.request("GET", "/metrics")[1]
+        self.assertTrue(wait_until(lambda: 'ackd_policy_reloads_total{result="failure"} 1' in metrics()))
+        log = self.daemon.read_log()
+        self.assertIn("policy reload refused", log)
+        self.assertIn("names sink 'team-chta', which ackd.yaml does not define "
+                      "(did you mean 'team-chat'?)", log)
+        status, body, _ = self.daemon.post_complaint(complaint(43, text="至急"))
+        self.assertEqual(status, 202)
+        self.assertEqual(body["handoff"]["team"], "fast")
+        wait_until(lambda: self.receiver.messages("/team", complaint_id=body["id"]))
+        self.assertTrue(self.receiver.messages("/team", complaint_id=body["id"]),
+                        "the handoff did not reach the old policy's sink")
+
     def test_reload_with_valid_policy_takes_effect(self):
         path = os.path.join(self.daemon.policy, "policy.yaml")
         with open(path) as f:
