@@ -12,6 +12,7 @@ std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& p
     result = policy::load_policy(*files);
   }
   for (const auto& d : result.diagnostics.sorted()) std::cerr << d.to_string() << "\n";
+  for (const auto& d : result.diagnostics.warnings()) std::cerr << d.to_string() << "\n";
   if (!result.policy) {
     std::cerr << result.diagnostics.size() << " error"
               << (result.diagnostics.size() == 1 ? "" : "s") << " in " << path << "\n";

@@ -86,6 +86,7 @@ PolicyLoad load_policy(const config::Config& config, const std::string& config_p
     config::check_references(config, *result.policy, result.diagnostics);
     if (!result.diagnostics.empty()) result.policy.reset();
   }
+  for (const auto& d : result.diagnostics.warnings()) spdlog::warn("policy: {}", d.to_string());
   return {std::move(result.policy), std::move(result.diagnostics)};
 }
 

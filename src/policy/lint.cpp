@@ -1,7 +1,9 @@
 #include "lint.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "ackd/complaint/complaint.hpp"
 #include "ackd/text/normalize.hpp"
@@ -115,11 +117,51 @@ void lint_rules(const Policy& p, Diagnostics& d) {
   }
 }
 
+// The least number of complaints in a window a rule requires of the author (its `repeat`,
+// at the top of `when` or in its all_of), with that window.
+std::optional<std::pair<std::int64_t, time::Seconds>> required_repeat(const Rule& rule) {
+  std::optional<std::pair<std::int64_t, time::Seconds>> out;
+  auto look = [&out](const Condition& c) {
+    if (c.kind != Condition::Kind::repeat) return;
+    std::int64_t least = 0;
+    if (c.comparison == Comparison::gte || c.comparison == Comparison::eq) least = c.number;
+    if (c.comparison == Comparison::gt) least = c.number + 1;
+    if (!out || least > out->first) out = {least, c.window};
+  };
+  if (!rule.when) return out;
+  look(*rule.when);
+  if (rule.when->kind == Condition::Kind::all_of) {
+    for (const auto& child : rule.when->children) look(child);
+  }
+  return out;
+}
+
+// A rule that only matches an author's Nth complaint in a window replies, under
+// replies_per_author, only if the earlier ones went unanswered: normally never.
+void lint_suppressed_replies(const Policy& p, Diagnostics& d) {
+  const auto& limit = p.safety.replies_per_author;
+  if (!limit) return;
+  for (const auto& rule : p.rules) {
+    if (!rule.reply) continue;
+    const auto repeat = required_repeat(rule);
+    if (!repeat || repeat->second > limit->per || repeat->first - 1 < limit->max) continue;
+    d.warn(rule.where,
+           "rule '" + rule.id + "' replies only to an author's complaint number " +
+               std::to_string(repeat->first) + " within " + time::format_duration(repeat->second) +
+               ", but safety.replies_per_author allows " + std::to_string(limit->max) +
+               " automatic repl" + (limit->max == 1 ? "y" : "ies") + " per " +
+               time::format_duration(limit->per) +
+               ": its reply is suppressed whenever the earlier complaints were answered (use "
+               "`reply: none`, or raise the limit)");
+  }
+}
+
 }  // namespace
 
 void lint_policy(const Policy& policy, Diagnostics& diagnostics) {
   lint_templates(policy, diagnostics);
   lint_rules(policy, diagnostics);
+  lint_suppressed_replies(policy, diagnostics);
 }
 
 }  // namespace ackd::policy

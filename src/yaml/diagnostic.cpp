@@ -10,7 +10,7 @@ std::string Diagnostic::to_string() const {
   if (where.line > 0) {
     out += ':' + std::to_string(where.line) + ':' + std::to_string(std::max(where.column, 1));
   }
-  out += ": error: ";
+  out += warning ? ": warning: " : ": error: ";
   out += message;
   return out;
 }
@@ -19,13 +19,28 @@ void Diagnostics::error(const SourceLocation& where, std::string message) {
   items_.push_back({where, std::move(message)});
 }
 
-std::vector<Diagnostic> Diagnostics::sorted() const {
-  std::vector<Diagnostic> out = items_;
+void Diagnostics::warn(const SourceLocation& where, std::string message) {
+  warnings_.push_back({where, std::move(message), true});
+}
+
+namespace {
+
+std::vector<Diagnostic> by_place(std::vector<Diagnostic> out) {
   std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.where.file, a.where.line, a.where.column) <
            std::tie(b.where.file, b.where.line, b.where.column);
   });
   return out;
+}
+
+}  // namespace
+
+std::vector<Diagnostic> Diagnostics::sorted() const {
+  return by_place(items_);
+}
+
+std::vector<Diagnostic> Diagnostics::warnings() const {
+  return by_place(warnings_);
 }
 
 namespace {

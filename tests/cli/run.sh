@@ -23,6 +23,7 @@ expect_line() { # description fixed-string
 
 expect_status 0 "check accepts the bundled policy" "$ackd" check "$rules"
 expect_line "check summary" "ok:"
+! grep -q "warning:" "$out" || { fail "check warns about the bundled policy"; cat "$out"; }
 
 expect_status 1 "check refuses a broken policy" "$ackd" check "$here/broken"
 b="$here/broken/policy.yaml"

@@ -22,24 +22,30 @@ struct SourceFile {
 struct Diagnostic {
   SourceLocation where;
   std::string message;
+  bool warning = false;  // worth fixing, but the source loads
 
   // "rules/10-safety.yaml:12:7: error: unknown list '$safty' (did you mean '$safety'?)"
   std::string to_string() const;
 };
 
 // Every problem found while loading a source; loading goes on after an error so an
-// author sees all of them at once.
+// author sees all of them at once. Errors refuse the source; warnings are only reported.
 class Diagnostics {
  public:
   void error(const SourceLocation& where, std::string message);
+  void warn(const SourceLocation& where, std::string message);
+  // The errors.
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
   const std::vector<Diagnostic>& items() const { return items_; }
-  // Sorted by file, line, column, for stable output.
+  // The errors sorted by file, line, column, for stable output.
   std::vector<Diagnostic> sorted() const;
+  // The warnings, sorted the same way.
+  std::vector<Diagnostic> warnings() const;
 
  private:
   std::vector<Diagnostic> items_;
+  std::vector<Diagnostic> warnings_;
 };
 
 // The closest of `candidates` to `word` when it is a plausible typo, else "".
