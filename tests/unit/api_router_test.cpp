@@ -282,6 +282,27 @@ TEST_CASE("api: a bad body is refused with the field it got wrong, before the st
   CHECK(api.metrics.rejected.with({"invalid"}).value() == 2);
 }
 
+TEST_CASE("api: a first post without thread_id is its own thread, so answers to it get no reply") {
+  Api api;
+  auto res = api.send(request(bhttp::verb::post, "/v1/complaints",
+                              R"({"external_id": "p1", "channel": "x", "author": {"id": "1"},
+                                  "text": "届きません"})"));
+  REQUIRE(res.result() == bhttp::status::accepted);
+  CHECK(body_of(res)["reply"] == "queued");
+  // Another customer answers in that thread: the thread already had its automatic reply.
+  res = api.send(request(bhttp::verb::post, "/v1/complaints",
+                         R"({"external_id": "p2", "channel": "x", "author": {"id": "2"},
+                             "thread_id": "p1", "text": "私も届きません"})"));
+  REQUIRE(res.result() == bhttp::status::accepted);
+  CHECK(body_of(res)["reply"] == "suppressed");
+  CHECK(body_of(res)["reason"] == "loop guard: this thread already had its automatic reply");
+  // A post in another thread is answered.
+  res = api.send(request(bhttp::verb::post, "/v1/complaints",
+                         R"({"external_id": "p3", "channel": "x", "author": {"id": "3"},
+                             "text": "届きません"})"));
+  CHECK(body_of(res)["reply"] == "queued");
+}
+
 TEST_CASE("api: a channel is named in any case; one nobody configured is refused") {
   Api api;
   auto res = api.send(request(bhttp::verb::post, "/v1/complaints",
