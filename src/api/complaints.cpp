@@ -46,6 +46,15 @@ std::optional<std::string> unknown_channel(const Services& s, const std::string&
          ")";
 }
 
+// Clocks disagree a little; a complaint from further in the future has a broken time.
+constexpr time::Seconds kFutureSkew{5 * 60};
+
+std::optional<std::string> from_the_future(const Complaint& c, time::Instant now) {
+  if (!c.received_at || *c.received_at <= now + kFutureSkew) return std::nullopt;
+  return "received_at: " + time::format_rfc3339_utc(*c.received_at) +
+         " is in the future (ackd's clock says " + time::format_rfc3339_utc(now) + ")";
+}
+
 plan::Mode mode_for(const config::Config& config, const Complaint& c) {
   plan::Mode mode;
   if (auto route = config.channels.find(c.channel); route != config.channels.end()) {
@@ -102,16 +111,18 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
 }
 
 void take_in(Services& s, Complaint parsed, SteadyClock::time_point arrived, IntakeDone done) {
-  if (auto reason = unknown_channel(s, parsed.channel)) {
+  const auto now = s.now();
+  auto invalid = unknown_channel(s, parsed.channel);
+  if (!invalid) invalid = from_the_future(parsed, now);
+  if (invalid) {
     s.metrics.rejected.with({"invalid"}).inc();
-    return done(refusal(400, "invalid_complaint", *reason));
+    return done(refusal(400, "invalid_complaint", *invalid));
   }
   if (auto reason = overloaded(s)) {
     s.metrics.rejected.with({"overloaded"}).inc();
     return done(refusal(503, "overloaded", *reason + "; retry later"));
   }
   auto complaint = std::make_shared<const Complaint>(std::move(parsed));
-  const auto now = s.now();
   // The pause is the store's, read in the transaction: one switched on a moment ago
   // already holds this complaint's reply. The storm count is taken back if the
   // transaction does not commit.
@@ -144,18 +155,17 @@ void ingest(Services& s, http::Request&& req, const http::Respond& respond) {
     return respond(http::error_response(req, bhttp::status::bad_request, "invalid_complaint",
                                         std::string(parsed.status().message())));
   }
-  take_in(s, std::move(*parsed), arrived,
-          [&s, version = req.version(), keep_alive = req.keep_alive(),
-           respond](source::IntakeAnswer answer) {
-            auto res = http::json_response(version, keep_alive,
-                                           static_cast<bhttp::status>(answer.status),
-                                           std::move(answer.body));
-            if (answer.status == 503) {
-              res.set(bhttp::field::retry_after,
-                      std::to_string(s.config.overload.retry_after.count()));
-            }
-            respond(std::move(res));
-          });
+  take_in(
+      s, std::move(*parsed), arrived,
+      [&s, version = req.version(), keep_alive = req.keep_alive(),
+       respond](source::IntakeAnswer answer) {
+        auto res = http::json_response(
+            version, keep_alive, static_cast<bhttp::status>(answer.status), std::move(answer.body));
+        if (answer.status == 503) {
+          res.set(bhttp::field::retry_after, std::to_string(s.config.overload.retry_after.count()));
+        }
+        respond(std::move(res));
+      });
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ class Replayer {
   policy::Decision decide(const Complaint& c, time::Instant now) {
     auto& history = histories_[c.channel + '\n' + c.author.id];
     auto d = policy::evaluate(policy_, c, history, now);
-    history.complaints.push_back(d.started);
-    if (d.reply_status == policy::ReplyStatus::queued) history.replies.push_back(d.started);
+    history.complaints.push_back(d.received);
+    if (d.reply_status == policy::ReplyStatus::queued) history.replies.push_back(d.received);
     return d;
   }
 

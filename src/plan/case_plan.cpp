@@ -131,7 +131,7 @@ CasePlan plan_case(const policy::Policy& policy, const Complaint& c, const Autho
   plan.channel = c.channel;
   plan.external_id = c.external_id;
   plan.author_id = c.author.id;
-  plan.received_at = d.started;
+  plan.received_at = d.received;
   plan.accepted_at = now;
   plan.complaint = to_json(c);
   plan.policy_version = policy.version;

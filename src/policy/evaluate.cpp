@@ -32,7 +32,8 @@ struct Facts {
   std::string_view lang_source;  // how the reader's language was found; "" for the default
   const Complaint* complaint = nullptr;
   const AuthorHistory* history = nullptr;
-  time::Instant at;
+  time::Instant at;   // when the customer posted it (received_at, at most now)
+  time::Instant now;  // when it reached ackd
 };
 
 // The language to answer in: the one given with the complaint, else the one its text is
@@ -307,8 +308,7 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
   values.handle = text::sanitize_handle(c.author.handle);
   values.ref = case_reference(c.channel, c.external_id);
   if (d.handoff) {
-    const auto& zone = p.calendars[rule.handoff->calendar].calendar.zone();
-    values.handoff_by = zone.format_for_reader(d.handoff->deadline, d.lang);
+    values.handoff_by = p.timezone.format_for_reader(d.handoff->deadline, d.lang, f.now);
     values.team = d.handoff->team;
   }
   reply.text = text->second.render(values);
@@ -317,7 +317,12 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
 
   // Loop guards first: an automatic reply to a bot, to ourselves or twice in one thread is
   // how two bots end up answering each other forever.
-  if (auto own = own_account(p, c)) {
+  if (f.now - f.at > p.safety.stale_after) {
+    d.reply_status = ReplyStatus::suppressed;
+    d.reason = "stale: posted " + time::format_duration(f.now - f.at) +
+               " before it reached ackd (safety.stale_after " +
+               time::format_duration(p.safety.stale_after) + "): no automatic reply";
+  } else if (auto own = own_account(p, c)) {
     d.reply_status = ReplyStatus::suppressed;
     d.reason = "loop guard: '" + *own + "' is one of our own accounts (safety.own_accounts)";
   } else if (c.author.bot) {
@@ -356,11 +361,13 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   f.complaint = &c;
   f.history = &history;
   f.at = c.received_at && *c.received_at < now ? *c.received_at : now;
+  f.now = now;
   gather_facts(p, c, f);
 
   Decision d;
   d.lang = reader_lang(p, c, f.lang_source);
   f.text[static_cast<std::size_t>(Field::lang)] = d.lang;
+  d.received = f.at;
   d.started = f.at;
   if (f.pii) d.pii_kind = std::string(*f.pii);
 
@@ -391,7 +398,19 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   d.rule_id = chosen->id;
   d.priority = chosen->priority;
   d.followup = chosen->followup;
-  if (chosen->handoff) d.handoff = plan_handoff(p, *chosen->handoff, f.at);
+  if (chosen->handoff) {
+    d.handoff = plan_handoff(p, *chosen->handoff, d.started);
+    // A complaint that reaches ackd after its deadline had passed (a connector catching up,
+    // a backlog replayed) has its clock start on arrival: otherwise its escalations and
+    // breach would all page at once, for time nobody at ackd could have used.
+    if (d.handoff->deadline <= now && f.at < now) {
+      d.started = now;
+      d.handoff = plan_handoff(p, *chosen->handoff, d.started);
+      d.notes.push_back("posted " + time::format_duration(now - f.at) +
+                        " before it reached ackd, past its deadline: the handoff clock starts "
+                        "at its arrival");
+    }
+  }
   if (chosen->reply) {
     const bool storming =
         p.safety.storm && std::find(options.storming.begin(), options.storming.end(), chosen->id) !=

@@ -70,7 +70,7 @@ render::Values widest_values(const Policy& p, const Rule& rule, std::string_view
   v.name = repeat(widest, name_chars);
   v.handle = repeat(widest, 30);
   v.ref = repeat(widest, case_reference("x", "0").size());
-  v.handoff_by = repeat(widest, time::Zone::max_reader_length(lang));
+  v.handoff_by = time::Zone::widest_reader_text(lang);
   if (rule.handoff) v.team = p.teams[rule.handoff->team].name;
   return v;
 }

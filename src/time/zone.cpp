@@ -60,6 +60,11 @@ ReaderStyle reader_style(std::string_view lang) {
 // about -292277022657 to 292277026596).
 constexpr std::size_t kMaxYearChars = 13;
 
+constexpr Seconds kWeek{7 * 24 * 3600};
+// Japan has kept +09:00 all year since 1951: a Japanese reader takes a time without a zone
+// to be in it.
+constexpr int kJapanOffset = 9 * 3600;
+
 std::string offset_text(int offset_seconds, bool colon) {
   const char sign = offset_seconds < 0 ? '-' : '+';
   const int magnitude = std::abs(offset_seconds);
@@ -114,20 +119,30 @@ std::string Zone::format_rfc3339(Instant t) const {
   return buf + offset_text(info.offset, /*colon=*/true);
 }
 
-std::string Zone::format_for_reader(Instant t, std::string_view lang) const {
+std::string Zone::format_for_reader(Instant t, std::string_view lang, Instant now) const {
   const absl::TimeZone::CivilInfo info = zone_.At(to_absl(t));
   const absl::CivilSecond& cs = info.cs;
   const int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(cs)));
-  char buf[96];
+  const auto year = static_cast<long long>(cs.year());
+  // Within a week either way the reader knows which year; beyond it "Jan 1" is ambiguous.
+  const bool with_year = (t - now > kWeek || now - t > kWeek) && year >= 1 && year <= 9999;
+  char buf[128];
   switch (reader_style(lang)) {
-    case ReaderStyle::ja:
-      std::snprintf(buf, sizeof buf, "%d月%d日(%s) %d:%02d", cs.month(), cs.day(),
-                    kJaWeekdays[weekday], cs.hour(), cs.minute());
+    case ReaderStyle::ja: {
+      int n = with_year ? std::snprintf(buf, sizeof buf, "%lld年", year) : 0;
+      n += std::snprintf(buf + n, sizeof buf - n, "%d月%d日(%s) %d:%02d", cs.month(), cs.day(),
+                         kJaWeekdays[weekday], cs.hour(), cs.minute());
+      if (info.offset != kJapanOffset) {
+        std::snprintf(buf + n, sizeof buf - n, " %s", abbreviation(info).c_str());
+      }
       return buf;
+    }
     case ReaderStyle::en: {
       const int hour12 = cs.hour() % 12 == 0 ? 12 : cs.hour() % 12;
-      std::snprintf(buf, sizeof buf, "%s, %s %d, %d:%02d %s %s", kEnWeekdays[weekday],
-                    kEnMonths[cs.month() - 1], cs.day(), hour12, cs.minute(),
+      int n = std::snprintf(buf, sizeof buf, "%s, %s %d, ", kEnWeekdays[weekday],
+                            kEnMonths[cs.month() - 1], cs.day());
+      if (with_year) n += std::snprintf(buf + n, sizeof buf - n, "%lld, ", year);
+      std::snprintf(buf + n, sizeof buf - n, "%d:%02d %s %s", hour12, cs.minute(),
                     cs.hour() < 12 ? "AM" : "PM", abbreviation(info).c_str());
       return buf;
     }
@@ -139,16 +154,24 @@ std::string Zone::format_for_reader(Instant t, std::string_view lang) const {
   return buf;
 }
 
-std::size_t Zone::max_reader_length(std::string_view lang) {
+std::string Zone::widest_reader_text(std::string_view lang) {
+  const std::string zone(kMaxAbbreviation, 'A');
   switch (reader_style(lang)) {
     case ReaderStyle::ja:
-      return 15;  // "12月31日(水) 23:59"
+      return "9999年12月31日(水) 23:59 " + zone;
     case ReaderStyle::en:
-      return std::string_view("Wed, Dec 31, 12:59 PM ").size() + kMaxAbbreviation;  // all ASCII
+      return "Wed, Sep 30, 9999, 12:59 PM " + zone;
     case ReaderStyle::iso:
       break;
   }
-  return kMaxYearChars + std::string_view("-12-31 23:59 ").size() + kMaxAbbreviation;
+  return std::string(kMaxYearChars, '9') + "-12-31 23:59 " + zone;
+}
+
+std::size_t Zone::max_reader_length(std::string_view lang) {
+  const std::string text = widest_reader_text(lang);
+  // Every byte of it is ASCII but the few kanji, three bytes each.
+  const std::size_t kanji = reader_style(lang) == ReaderStyle::ja ? 4 : 0;
+  return text.size() - 2 * kanji;
 }
 
 Instant to_instant(absl::Time t) {

@@ -181,7 +181,7 @@ std::string quoted_run(std::string_view name, std::string_view complaint_text) {
 // The name the reply shows: the reply must be its template with the values ackd fills in
 // itself, and only the name left to vary. Empty with `problems` told when it is not.
 std::string shown_name(const policy::Policy& p, const Complaint& c, const policy::Decision& d,
-                       std::vector<std::string>& problems) {
+                       time::Instant now, std::vector<std::string>& problems) {
   const policy::Reply& reply = *d.reply;
   const policy::ReplyTemplate* tmpl = p.reply_template(reply.template_name);
   if (tmpl == nullptr || tmpl->by_lang.count(reply.lang) == 0) {
@@ -194,9 +194,7 @@ std::string shown_name(const policy::Policy& p, const Complaint& c, const policy
   values.handle = text::sanitize_handle(c.author.handle);
   values.ref = case_reference(c.channel, c.external_id);
   if (d.handoff) {
-    values.handoff_by = p.calendar(d.handoff->calendar)
-                            ->calendar.zone()
-                            .format_for_reader(d.handoff->deadline, reply.lang);
+    values.handoff_by = p.timezone.format_for_reader(d.handoff->deadline, reply.lang, now);
     values.team = d.handoff->team;
   }
   const std::string shape = tmpl->by_lang.at(reply.lang).render(values);
@@ -243,7 +241,8 @@ bool holds_phrase(std::string_view text, const std::vector<std::string>& normali
 
 // What is wrong with the reply; `name` is set to the customer's name when it shows one.
 std::vector<std::string> problems_with_reply(const policy::Policy& p, const Complaint& c,
-                                             const policy::Decision& d, std::string& name) {
+                                             const policy::Decision& d, time::Instant now,
+                                             std::string& name) {
   std::vector<std::string> problems;
   const std::string& reply = d.reply->text;
   if (text::find_invalid_utf8(reply)) return {"the reply is not valid UTF-8"};
@@ -289,7 +288,7 @@ std::vector<std::string> problems_with_reply(const policy::Policy& p, const Comp
     }
   }
 
-  name = shown_name(p, c, d, problems);
+  name = shown_name(p, c, d, now, problems);
   const auto fallback = p.safety.name_fallback.find(d.reply->lang);
   if (fallback != p.safety.name_fallback.end() && name == fallback->second) name.clear();
   if (name.empty()) return problems;
@@ -345,7 +344,7 @@ TEST_CASE("adversarial: no automatic reply to a hostile complaint embarrasses th
     ++replies;
 
     std::string name;
-    const std::vector<std::string> problems = problems_with_reply(p, c, d, name);
+    const std::vector<std::string> problems = problems_with_reply(p, c, d, now, name);
     std::string message = where + " (" + category_of(c) + ", rule " + d.rule_id + "):";
     for (const auto& problem : problems) message += "\n  " + problem;
     message += "\n  reply: " + d.reply->text;

@@ -180,8 +180,8 @@ const source::SourceRegistry& test_sources() {
   static const source::SourceRegistry registry = [] {
     source::SourceRegistry r("source");
     r.add({"relay", [](config::SectionReader&) {},
-           [](config::SectionReader&, const source::SourceContext& context)
-               -> source::SourceRegistry::MadeOrError {
+           [](config::SectionReader&,
+              const source::SourceContext& context) -> source::SourceRegistry::MadeOrError {
              return std::make_unique<RelaySource>(context.intake);
            }});
     r.add({"broken", [](config::SectionReader&) {},
@@ -215,10 +215,9 @@ struct Api {
   api::Router router;
 
   explicit Api(bool has_tokens = false)
-      : router({.authorized =
-                    [has_tokens](const http::Request& r) {
-                      return !has_tokens || api::has_bearer_token(r, {"s3cret"});
-                    }}) {
+      : router({.authorized = [has_tokens](const http::Request& r) {
+          return !has_tokens || api::has_bearer_token(r, {"s3cret"});
+        }}) {
     std::random_device rd;
     dir = fs::temp_directory_path() / ("ackd-api-test-" + std::to_string(rd()));
     auto opened = store::Store::open({dir.string()});
@@ -322,6 +321,24 @@ TEST_CASE("api: a channel is named in any case; one nobody configured is refused
   CHECK(api.state.accepted == 1);
 }
 
+TEST_CASE("api: a received_at beyond a few minutes in the future is refused") {
+  Api api;  // its clock says 2026-11-24T10:00:00Z
+  auto posted_at = [&](const std::string& id, const std::string& when) {
+    return api.send(request(bhttp::verb::post, "/v1/complaints",
+                            R"({"external_id": ")" + id +
+                                R"(", "channel": "x", "author": {"id": "42"}, "text": "a",
+                                    "received_at": ")" +
+                                when + R"("})"));
+  };
+  auto res = posted_at("f1", "2026-11-24T10:05:01Z");
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(error_message(res) ==
+        "received_at: 2026-11-24T10:05:01Z is in the future (ackd's clock "
+        "says 2026-11-24T10:00:00Z)");
+  CHECK(posted_at("f2", "2026-11-24T10:05:00Z").result() == bhttp::status::accepted);
+  CHECK(posted_at("f3", "2020-01-01T00:00:00Z").result() == bhttp::status::accepted);
+}
+
 TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and resolved") {
   Api api;
   const std::string complaint =
@@ -381,10 +398,12 @@ TEST_CASE("api: the admin endpoints need tokens; with them a pause shows in /rea
     CHECK(res.result() == bhttp::status::forbidden);
   }
   Api api(/*has_tokens=*/true);
-  auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"reason": "x"})", "s3cret"));
+  auto res =
+      api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"reason": "x"})", "s3cret"));
   CHECK(res.result() == bhttp::status::bad_request);
   CHECK(error_message(res) == "by: must be a non-empty string (who pauses the replies)");
-  res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": 1})", "s3cret"));
+  res = api.send(
+      request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato", "reason": 1})", "s3cret"));
   CHECK(error_message(res) == "reason: must be a string");
 
   CHECK(api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato"})")).result() ==

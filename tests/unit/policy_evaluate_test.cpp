@@ -151,6 +151,96 @@ TEST_CASE("evaluate: the clock starts when the customer posted") {
         at("2026-11-24T14:00:00+09:00"));
 }
 
+TEST_CASE("evaluate: a complaint that arrives past its deadline starts the clock on arrival") {
+  auto c = complaint("届きません");
+  // Posted on a Saturday; with office hours the 4 h deadline was Monday 13:00.
+  c.received_at = at("2026-11-21T10:00:00+09:00");
+  auto d = decide(c, "2026-11-30T16:00:00+09:00");
+  REQUIRE(d.handoff);
+  CHECK(d.received == at("2026-11-21T10:00:00+09:00"));
+  CHECK(d.started == at("2026-11-30T16:00:00+09:00"));
+  CHECK(d.handoff->deadline == at("2026-12-01T11:00:00+09:00"));
+  CHECK(d.handoff->escalations.at(0).at > at("2026-11-30T16:00:00+09:00"));
+  CHECK(std::count(d.notes.begin(), d.notes.end(),
+                   "posted 1w2d6h before it reached ackd, past its deadline: the handoff clock "
+                   "starts at its arrival") == 1);
+  // Not past its deadline: the clock stays the customer's.
+  c.received_at = at("2026-11-30T13:00:00+09:00");
+  d = decide(c, "2026-11-30T16:00:00+09:00");
+  CHECK(d.started == at("2026-11-30T13:00:00+09:00"));
+  CHECK(d.notes.empty());
+}
+
+TEST_CASE("evaluate: past safety.stale_after a complaint gets no automatic reply") {
+  auto c = complaint("届きません");
+  c.received_at = at("2020-01-01T09:00:00+09:00");
+  auto d = decide(c, "2026-11-24T10:00:00+09:00");
+  CHECK(d.rule_id == "default");
+  CHECK(d.reply_status == ReplyStatus::suppressed);
+  CHECK(d.reason.rfind("stale: posted ", 0) == 0);
+  CHECK(d.reason.find("(safety.stale_after 1d): no automatic reply") != std::string::npos);
+  REQUIRE(d.handoff);  // a person still takes it, from now
+  CHECK(d.handoff->deadline == at("2026-11-24T14:00:00+09:00"));
+  // Just within the default day it is answered.
+  c.received_at = at("2026-11-23T10:00:01+09:00");
+  CHECK(decide(c, "2026-11-24T10:00:00+09:00").reply_status == ReplyStatus::queued);
+
+  auto strict = ackd::policy::load_policy(
+      {{"p.yaml", std::string(kPolicy).replace(std::string(kPolicy).find("safety:\n  replies"), 8,
+                                               "safety:\n  stale_after: 1h\n")}});
+  REQUIRE(strict.policy);
+  CHECK(strict.policy->safety.stale_after == time::Seconds(3600));
+  c.received_at = at("2026-11-24T08:30:00+09:00");
+  CHECK(policy::evaluate(*strict.policy, c, {}, at("2026-11-24T10:00:00+09:00")).reply_status ==
+        ReplyStatus::suppressed);
+}
+
+TEST_CASE("evaluate: {{handoff_by}} is written in the policy's time zone, with the year when far") {
+  // The first calendar's zone by default: a 24/7 deadline still reads in Tokyo time.
+  CHECK(the_policy().timezone.name() == "Asia/Tokyo");
+  auto d = decide(complaint("届きません", "山田"), "2026-11-24T10:00:00+09:00");
+  REQUIRE(d.reply);
+  CHECK(d.reply->text == "山田様、11月24日(火) 14:00までにご連絡いたします。");
+
+  auto utc_only = ackd::policy::load_policy({{"p.yaml", R"(version: 1
+default_lang: ja
+templates:
+  ack: {ja: "{{handoff_by}}まで", en: "by {{handoff_by}}"}
+teams:
+  support: {notify: chat}
+rules:
+  - {id: d, reply: {template: ack}, handoff: {team: support, within: 9d}}
+)"}});
+  REQUIRE(utc_only.policy);
+  CHECK(utc_only.policy->timezone.name() == "UTC");
+  auto c = complaint("届きません");
+  const auto now = at("2026-11-26T19:43:00+09:00");
+  // More than a week away: the year; not Japan's time: the zone.
+  CHECK(policy::evaluate(*utc_only.policy, c, {}, now).reply->text ==
+        "2026年12月5日(土) 10:43 UTCまで");
+
+  auto tokyo = ackd::policy::load_policy({{"p.yaml", R"(version: 1
+default_lang: ja
+timezone: Asia/Tokyo
+templates:
+  ack: {ja: "{{handoff_by}}まで"}
+teams:
+  support: {notify: chat}
+rules:
+  - {id: d, reply: {template: ack}, handoff: {team: support, within: 1h, calendar: always}}
+)"}});
+  REQUIRE(tokyo.policy);
+  CHECK(policy::evaluate(*tokyo.policy, c, {}, now).reply->text == "11月26日(木) 20:43まで");
+
+  auto bad = ackd::policy::load_policy({{"p.yaml",
+                                         "version: 1\ntimezone: Asia/Tokio\nrules:\n"
+                                         "  - {id: d, reply: none, handoff: none}\n"}});
+  CHECK_FALSE(bad.policy);
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics.items()[0].to_string() ==
+        "p.yaml:2:11: error: unknown time zone 'Asia/Tokio' (use an IANA name like Asia/Tokyo)");
+}
+
 TEST_CASE("evaluate: any_of, in lists and numeric comparisons") {
   auto c = complaint("届きません");
   c.author.id = "101";

@@ -92,31 +92,51 @@ TEST_CASE("time: Zone::format_rfc3339 writes the zone's offset at that instant")
 TEST_CASE("time: Zone::format_for_reader in Japanese, English and other languages") {
   const Instant t = at("2026-11-24T04:30:00Z");
   const Zone tokyo = zone("Asia/Tokyo");
-  CHECK(tokyo.format_for_reader(t, "ja") == "11月24日(火) 13:30");
-  CHECK(tokyo.format_for_reader(t, "ja-JP") == "11月24日(火) 13:30");
-  CHECK(tokyo.format_for_reader(t, "en") == "Tue, Nov 24, 1:30 PM JST");
-  CHECK(tokyo.format_for_reader(t, "en-US") == "Tue, Nov 24, 1:30 PM JST");
-  CHECK(tokyo.format_for_reader(t, "fr") == "2026-11-24 13:30 JST");
-  CHECK(tokyo.format_for_reader(t, "") == "2026-11-24 13:30 JST");
+  CHECK(tokyo.format_for_reader(t, "ja", t) == "11月24日(火) 13:30");
+  CHECK(tokyo.format_for_reader(t, "ja-JP", t) == "11月24日(火) 13:30");
+  CHECK(tokyo.format_for_reader(t, "en", t) == "Tue, Nov 24, 1:30 PM JST");
+  CHECK(tokyo.format_for_reader(t, "en-US", t) == "Tue, Nov 24, 1:30 PM JST");
+  CHECK(tokyo.format_for_reader(t, "fr", t) == "2026-11-24 13:30 JST");
+  CHECK(tokyo.format_for_reader(t, "", t) == "2026-11-24 13:30 JST");
 
   const Zone new_york = zone("America/New_York");
-  CHECK(new_york.format_for_reader(t, "ja") == "11月23日(月) 23:30");
-  CHECK(new_york.format_for_reader(t, "en") == "Mon, Nov 23, 11:30 PM EST");
-  CHECK(new_york.format_for_reader(at("2026-07-04T16:05:00Z"), "en") == "Sat, Jul 4, 12:05 PM EDT");
-  CHECK(new_york.format_for_reader(at("2026-07-04T04:05:00Z"), "en") == "Sat, Jul 4, 12:05 AM EDT");
-  CHECK(new_york.format_for_reader(at("2026-07-04T13:05:00Z"), "ja") == "7月4日(土) 9:05");
-  CHECK(new_york.format_for_reader(at("2026-03-01T05:00:00Z"), "ja") == "3月1日(日) 0:00");
+  auto same_time = [](const Zone& z, Instant i, const char* lang) {
+    return z.format_for_reader(i, lang, i);
+  };
+  // A Japanese reader is told the zone when it is not Japan's.
+  CHECK(new_york.format_for_reader(t, "ja", t) == "11月23日(月) 23:30 EST");
+  CHECK(zone("Asia/Seoul").format_for_reader(t, "ja", t) == "11月24日(火) 13:30");
+  CHECK(Zone::utc().format_for_reader(t, "ja", t) == "11月24日(火) 4:30 UTC");
+  CHECK(new_york.format_for_reader(t, "en", t) == "Mon, Nov 23, 11:30 PM EST");
+  CHECK(same_time(new_york, at("2026-07-04T16:05:00Z"), "en") == "Sat, Jul 4, 12:05 PM EDT");
+  CHECK(same_time(new_york, at("2026-07-04T04:05:00Z"), "en") == "Sat, Jul 4, 12:05 AM EDT");
+  CHECK(same_time(new_york, at("2026-07-04T13:05:00Z"), "ja") == "7月4日(土) 9:05 EDT");
+  CHECK(same_time(new_york, at("2026-03-01T05:00:00Z"), "ja") == "3月1日(日) 0:00 EST");
 
   // Zones without a lettered abbreviation keep the numeric one.
-  CHECK(zone("Asia/Kathmandu").format_for_reader(t, "en") == "Tue, Nov 24, 10:15 AM +0545");
-  CHECK(zone("America/Sao_Paulo").format_for_reader(t, "en") == "Tue, Nov 24, 1:30 AM -03");
-  CHECK(Zone::utc().format_for_reader(t, "en") == "Tue, Nov 24, 4:30 AM UTC");
+  CHECK(zone("Asia/Kathmandu").format_for_reader(t, "en", t) == "Tue, Nov 24, 10:15 AM +0545");
+  CHECK(zone("America/Sao_Paulo").format_for_reader(t, "en", t) == "Tue, Nov 24, 1:30 AM -03");
+  CHECK(Zone::utc().format_for_reader(t, "en", t) == "Tue, Nov 24, 4:30 AM UTC");
+}
+
+TEST_CASE("time: a deadline more than a week away carries its year") {
+  const Zone tokyo = zone("Asia/Tokyo");
+  const Instant now = at("2026-11-24T04:30:00Z");
+  const Instant week = now + Seconds{7 * 86400};
+  CHECK(tokyo.format_for_reader(week, "ja", now) == "12月1日(火) 13:30");
+  CHECK(tokyo.format_for_reader(week + Seconds{60}, "ja", now) == "2026年12月1日(火) 13:31");
+  CHECK(tokyo.format_for_reader(at("2020-01-01T00:00:00Z"), "ja", now) == "2020年1月1日(水) 9:00");
+  CHECK(tokyo.format_for_reader(at("2020-01-01T00:00:00Z"), "en", now) ==
+        "Wed, Jan 1, 2020, 9:00 AM JST");
+  CHECK(tokyo.format_for_reader(at("2027-01-05T01:00:00Z"), "en", now) ==
+        "Tue, Jan 5, 2027, 10:00 AM JST");
+  CHECK(tokyo.format_for_reader(at("2027-01-05T01:00:00Z"), "fr", now) == "2027-01-05 10:00 JST");
 }
 
 TEST_CASE("time: Zone::max_reader_length bounds format_for_reader") {
   const std::string langs[] = {"ja", "en", "fr", ""};
-  CHECK(Zone::max_reader_length("ja") >= code_points("12月31日(水) 23:59"));
-  CHECK(Zone::max_reader_length("en") >= code_points("Wed, Dec 31, 12:59 PM +0545"));
+  CHECK(Zone::max_reader_length("ja") >= code_points("2027年12月31日(水) 23:59 +0545"));
+  CHECK(Zone::max_reader_length("en") >= code_points("Wed, Dec 31, 2027, 12:59 PM +0545"));
 
   for (const std::string name :
        {"Asia/Tokyo", "America/New_York", "Europe/London", "Asia/Kathmandu", "America/Sao_Paulo",
@@ -124,12 +144,14 @@ TEST_CASE("time: Zone::max_reader_length bounds format_for_reader") {
         "UTC"}) {
     const Zone z = zone(name);
     std::size_t longest[4] = {0, 0, 0, 0};
-    // Every ~hour of a year, drifting through the minutes.
+    // Every ~hour of a year, drifting through the minutes, seen from then and a year off.
     for (Instant i = at("2026-01-01T00:00:00Z"); i < at("2027-01-01T00:00:00Z");
          i += Seconds{3600 + 7 * 60}) {
       for (std::size_t l = 0; l < 4; ++l) {
-        const std::size_t n = code_points(z.format_for_reader(i, langs[l]));
-        if (n > longest[l]) longest[l] = n;
+        for (const Instant now : {i, i - Seconds{366 * 86400}}) {
+          const std::size_t n = code_points(z.format_for_reader(i, langs[l], now));
+          if (n > longest[l]) longest[l] = n;
+        }
       }
     }
     for (std::size_t l = 0; l < 4; ++l) {
@@ -144,13 +166,16 @@ TEST_CASE("time: Zone::max_reader_length bounds format_for_reader") {
   for (const Instant i : {Instant::min(), Instant::max(), at("1800-01-01T00:00:00Z")}) {
     for (const std::string& lang : langs) {
       CAPTURE(lang);
-      CHECK(code_points(tokyo.format_for_reader(i, lang)) <= Zone::max_reader_length(lang));
-      CHECK(code_points(honolulu.format_for_reader(i, lang)) <= Zone::max_reader_length(lang));
+      CHECK(code_points(tokyo.format_for_reader(i, lang, Instant{})) <=
+            Zone::max_reader_length(lang));
+      CHECK(code_points(honolulu.format_for_reader(i, lang, Instant{})) <=
+            Zone::max_reader_length(lang));
     }
   }
   // The bound is tight for the languages replies are written in.
-  CHECK(Zone::max_reader_length("ja") == 15);
-  CHECK(Zone::max_reader_length("en") == 28);
+  CHECK(Zone::max_reader_length("ja") == 27);
+  CHECK(Zone::max_reader_length("en") == 34);
+  CHECK(code_points(Zone::widest_reader_text("ja")) == 27);
 }
 
 TEST_CASE("time: to_instant and to_absl convert both ways") {

@@ -47,8 +47,9 @@ struct RuleTrace {
 struct Decision {
   std::string rule_id;
   std::string priority;
-  std::string lang;       // the language the customer is answered in
-  time::Instant started;  // when the handoff clock started
+  std::string lang;        // the language the customer is answered in
+  time::Instant received;  // when the customer posted it (received_at, at most now)
+  time::Instant started;   // when the handoff clock started: then, or now if that was too late
   ReplyStatus reply_status = ReplyStatus::none;
   std::string reason;  // why the reply is suppressed or changed, "" otherwise
   std::optional<Reply> reply;
@@ -66,7 +67,8 @@ struct EvaluateOptions {
 };
 
 // The whole decision for one complaint, as a pure function of its inputs. The handoff
-// clock starts at the complaint's received_at, or `now` when that is absent or later.
+// clock starts at the complaint's received_at, or `now` when that is absent or later, or when
+// the deadline counted from received_at has already passed (a late arrival).
 Decision evaluate(const Policy& policy, const Complaint& complaint, const AuthorHistory& history,
                   time::Instant now, const EvaluateOptions& options = {});
 

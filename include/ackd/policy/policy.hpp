@@ -172,6 +172,9 @@ struct Safety {
   // The company's own accounts (handles or author ids, as account_key): never answered, so
   // ackd cannot reply to itself or to a colleague's post.
   std::vector<std::string> own_accounts;
+  // A complaint that reaches ackd longer than this after it was posted gets no automatic
+  // reply: the customer has moved on, and a backlog must not be answered in bulk.
+  time::Seconds stale_after{24 * 3600};
   std::optional<StormMode> storm;
   text::NameRules name;
   std::map<std::string, std::string> name_fallback;  // by language
@@ -183,6 +186,9 @@ struct Policy {
   std::string version;               // a hash of the sources
   std::vector<std::string> sources;  // file names, in load order
   std::string default_lang = "ja";
+  // The customers' time zone: {{handoff_by}} is written in it (`timezone`, else the first
+  // calendar's, else UTC).
+  time::Zone timezone = time::Zone::utc();
   std::map<std::string, ChannelLimit> channels;
   std::vector<NamedCalendar> calendars;  // [0] is the built-in "always"
   std::map<std::string, std::vector<std::string>> lists;

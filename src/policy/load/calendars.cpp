@@ -97,4 +97,22 @@ void Loader::compile_calendars() {
   }
 }
 
+void Loader::compile_timezone() {
+  Policy& p = *policy_;
+  if (!timezone_) {
+    // [0] is the built-in "always" (UTC); [1] the first the policy defines.
+    if (p.calendars.size() > 1) p.timezone = p.calendars[1].calendar.zone();
+    return;
+  }
+  yaml::Reader& r = *timezone_->reader;
+  if (auto name = r.string(timezone_->value, "timezone")) {
+    if (auto zone = time::Zone::load(*name)) {
+      p.timezone = *zone;
+    } else {
+      r.error(timezone_->value,
+              "unknown time zone '" + *name + "' (use an IANA name like Asia/Tokyo)");
+    }
+  }
+}
+
 }  // namespace ackd::policy

@@ -48,6 +48,7 @@ std::shared_ptr<Policy> Loader::build() {
   compile_lists();
   compile_channels();
   compile_calendars();
+  compile_timezone();
   compile_safety();
   compile_templates();
   compile_storm();

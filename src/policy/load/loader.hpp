@@ -60,6 +60,7 @@ class Loader {
   void compile_lists();
   void compile_channels();
   void compile_calendars();
+  void compile_timezone();
   void compile_safety();
   void compile_templates();
   void compile_storm();
@@ -102,7 +103,7 @@ class Loader {
   std::vector<std::unique_ptr<yaml::Reader>> readers_;
   std::vector<YAML::Node> roots_;
   std::map<std::string, std::vector<Entry>> named_;
-  std::optional<Entry> version_, default_lang_, safety_;
+  std::optional<Entry> version_, default_lang_, timezone_, safety_;
   std::vector<std::pair<YAML::Node, yaml::Reader*>> rule_nodes_;
   std::shared_ptr<Policy> policy_ = std::make_shared<Policy>();
   bool unreadable_ = false;  // a file did not parse: its rules are unknown, not missing

@@ -5,9 +5,9 @@
 
 namespace ackd::policy {
 
-const std::vector<std::string> kSections = {"version",   "default_lang", "channels",
-                                            "calendars", "lists",        "teams",
-                                            "templates", "safety",       "rules"};
+const std::vector<std::string> kSections = {"version",   "default_lang", "timezone", "channels",
+                                            "calendars", "lists",        "teams",    "templates",
+                                            "safety",    "rules"};
 
 void Loader::read(const SourceFile& file) {
   readers_.push_back(std::make_unique<yaml::Reader>(file.path, diagnostics_));
@@ -31,6 +31,8 @@ void Loader::read(const SourceFile& file) {
       add_single(section, entry.first, value, r, version_);
     } else if (section == "default_lang") {
       add_single(section, entry.first, value, r, default_lang_);
+    } else if (section == "timezone") {
+      add_single(section, entry.first, value, r, timezone_);
     } else if (section == "safety") {
       add_single(section, entry.first, value, r, safety_);
     } else if (section == "rules") {

@@ -56,8 +56,18 @@ void Loader::compile_safety() {
   yaml::Reader& r = *safety_->reader;
   const YAML::Node& node = safety_->value;
   if (!r.is_map(node, "safety")) return;
-  r.check_keys(node, {"banned", "replies_per_author", "name", "pii", "own_accounts", "storm"},
-               "safety");
+  r.check_keys(
+      node, {"banned", "replies_per_author", "name", "pii", "own_accounts", "storm", "stale_after"},
+      "safety");
+  if (auto stale = node["stale_after"]) {
+    if (auto after = r.duration(stale, "stale_after")) {
+      if (after->count() <= 0) {
+        r.error(stale, "stale_after must be above 0");
+      } else {
+        s.stale_after = *after;
+      }
+    }
+  }
   if (auto own = node["own_accounts"]) {
     if (auto accounts = expand(own, "own_accounts", r)) {
       for (const auto& account : *accounts) {
