@@ -3,6 +3,9 @@
 # upgrades, removes and purges it, and checks that the purge leaves nothing behind. Needs root
 # (or sudo) for dpkg. Refuses to run where ackd is already installed: the purge would delete
 # that installation's database.
+#
+# usage: check-package.sh [BUILD_DIR]   package an existing build instead (CI packages the
+#                                       tested build/ rather than compiling ackd once more)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -20,12 +23,16 @@ state=$(package_state)
 [ "$state" = not-installed ] ||
   fail "ackd is already on this machine ($state); remove it first: dpkg --purge ackd"
 
-cmake -S . -B build-pkg -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_TESTS=OFF \
-  -DCMAKE_INSTALL_PREFIX=/usr
-rm -f build-pkg/ackd_*.deb
-cmake --build build-pkg -j "$(nproc)" --target package
-debs=(build-pkg/ackd_*.deb)
-if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then fail "expected one package in build-pkg/"; fi
+build=${1:-build-pkg}
+if [ "$build" = build-pkg ]; then
+  cmake -S . -B build-pkg -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_TESTS=OFF \
+    -DCMAKE_INSTALL_PREFIX=/usr
+fi
+[ -f "$build/CMakeCache.txt" ] || fail "$build is not a configured build directory"
+rm -f "$build"/ackd_*.deb
+cmake --build "$build" -j "$(nproc)" --target package
+debs=("$build"/ackd_*.deb)
+if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then fail "expected one package in $build/"; fi
 deb=${debs[0]}
 
 trap '$sudo_cmd dpkg --purge ackd >/dev/null 2>&1 || true' EXIT

@@ -13,8 +13,10 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACKD_BUILD_TEST
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee build/ctest.log
 
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DACKD_SANITIZE=ON -DACKD_BUILD_TESTS=ON \
-  -DACKD_CI="$ci"
+# -O1 -g1: what AddressSanitizer recommends, with line tables for its reports; it builds and
+# runs faster than -O0.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+  -DACKD_SANITIZE=ON -DACKD_BUILD_TESTS=ON -DACKD_CI="$ci"
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" 2>&1 | tee build-asan/ctest.log
