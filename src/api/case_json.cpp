@@ -31,17 +31,19 @@ json parse_stored(const std::string& text, json fallback) {
 
 json case_json(const store::CaseView& v) {
   json decision = parse_stored(v.decision, json::object());
+  // The store keeps "queued" in shadow mode too; nobody may read it as a reply sent.
+  const bool shadow = decision.is_object() && decision.value("shadow", false);
+  const std::string reply = shadow && v.reply_status == "queued" ? "would_send" : v.reply_status;
   decision["rule"] = v.rule;
   decision["policy_version"] = v.policy_version;
-  decision["reply"] = v.reply_status;
+  decision["reply"] = reply;
   decision["reason"] = v.reason;
   json received = {{"at", rfc3339(v.received_at)},
                    {"event", "received"},
                    {"channel", v.channel},
                    {"external_id", v.external_id}};
-  json decided = {
-      {"at", rfc3339(v.accepted_at)},       {"event", "decided"},      {"rule", v.rule},
-      {"policy_version", v.policy_version}, {"reply", v.reply_status}, {"reason", v.reason}};
+  json decided = {{"at", rfc3339(v.accepted_at)},       {"event", "decided"}, {"rule", v.rule},
+                  {"policy_version", v.policy_version}, {"reply", reply},     {"reason", v.reason}};
   json out = {{"id", v.id},
               {"channel", v.channel},
               {"external_id", v.external_id},

@@ -123,8 +123,8 @@ class Daemon::Impl {
     };
     o.attempt_failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
-      spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id,
-                   plan::to_string(item.kind), item.sink, a.error);
+      spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id, plan::to_string(item.kind),
+                   item.sink, a.error);
     };
     o.failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
@@ -164,7 +164,6 @@ class Daemon::Impl {
         }),
     });
   }
-
 
   asio::io_context io_{1};
   time::SystemClock clock_{io_};

@@ -14,8 +14,7 @@ class StoreDeliveryLog final : public deliver::DeliveryLog {
   void delivered(std::int64_t outbox_id, time::Instant at) override;
   void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
                       time::Instant next_attempt, std::string error) override;
-  void failed(std::int64_t outbox_id, int attempts, time::Instant at,
-              std::string error) override;
+  void failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error) override;
 
  private:
   store::Store& store_;

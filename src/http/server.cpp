@@ -20,8 +20,7 @@ Response json_response(const Request& request, bhttp::status status, std::string
   return json_response(request.version(), request.keep_alive(), status, std::move(body));
 }
 
-Response json_response(unsigned version, bool keep_alive, bhttp::status status,
-                       std::string body) {
+Response json_response(unsigned version, bool keep_alive, bhttp::status status, std::string body) {
   Response res{status, version};
   res.set(bhttp::field::server, "ackd");
   res.set(bhttp::field::content_type, "application/json");

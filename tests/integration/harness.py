@@ -256,6 +256,12 @@ class Daemon:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def rfc3339_ago(seconds):
+    """The time `seconds` ago, as a complaint's received_at (UTC)."""
+    at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds)
+    return at.isoformat(timespec="seconds")
+
+
 def complaint(external_id, text="注文した商品がまだ届きません。", author="42", name="山田太郎",
               channel="x", **extra):
     body = {"external_id": str(external_id), "channel": channel,

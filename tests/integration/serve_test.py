@@ -13,7 +13,7 @@ import time
 import unittest
 
 import harness
-from harness import Daemon, Receiver, complaint, unix_time, wait_for, wait_until
+from harness import Daemon, Receiver, complaint, rfc3339_ago, unix_time, wait_for, wait_until
 
 ACKD = None
 
@@ -28,7 +28,7 @@ class ServeTest(unittest.TestCase):
         self.receiver.close()
 
     def test_reply_and_handoff_arrive(self):
-        status, body, _ = self.daemon.post_complaint(complaint(1, received_at="2026-11-24T10:00:00+09:00"))
+        status, body, _ = self.daemon.post_complaint(complaint(1, received_at=rfc3339_ago(60)))
         self.assertEqual(status, 202, body)
         self.assertFalse(body["duplicate"])
         self.assertEqual(body["rule"], "default")

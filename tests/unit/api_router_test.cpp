@@ -215,9 +215,11 @@ struct Api {
   api::Router router;
 
   explicit Api(bool has_tokens = false)
-      : router({.authorized = [has_tokens](const http::Request& r) {
-          return !has_tokens || api::has_bearer_token(r, {"s3cret"});
-        }}) {
+      : router({.authorized =
+                    [has_tokens](const http::Request& r) {
+                      return !has_tokens || api::has_bearer_token(r, {"s3cret"});
+                    },
+                .on_unauthorized = {}}) {
     std::random_device rd;
     dir = fs::temp_directory_path() / ("ackd-api-test-" + std::to_string(rd()));
     auto opened = store::Store::open({dir.string()});
@@ -254,6 +256,11 @@ struct Api {
     REQUIRE_MESSAGE(answer, "no answer after 1000 turns of the io loop");
     return std::move(*answer);
   }
+
+  // POST /v1/complaints without a token.
+  http::Response post_complaint(std::string body) {
+    return send(request(bhttp::verb::post, "/v1/complaints", std::move(body)));
+  }
 };
 
 }  // namespace
@@ -283,38 +290,33 @@ TEST_CASE("api: a bad body is refused with the field it got wrong, before the st
 
 TEST_CASE("api: a first post without thread_id is its own thread, so answers to it get no reply") {
   Api api;
-  auto res = api.send(request(bhttp::verb::post, "/v1/complaints",
-                              R"({"external_id": "p1", "channel": "x", "author": {"id": "1"},
-                                  "text": "届きません"})"));
+  auto res = api.post_complaint(R"({"external_id": "p1", "channel": "x", "author": {"id": "1"},
+                                  "text": "届きません"})");
   REQUIRE(res.result() == bhttp::status::accepted);
   CHECK(body_of(res)["reply"] == "queued");
   // Another customer answers in that thread: the thread already had its automatic reply.
-  res = api.send(request(bhttp::verb::post, "/v1/complaints",
-                         R"({"external_id": "p2", "channel": "x", "author": {"id": "2"},
-                             "thread_id": "p1", "text": "私も届きません"})"));
+  res = api.post_complaint(R"({"external_id": "p2", "channel": "x", "author": {"id": "2"},
+                             "thread_id": "p1", "text": "私も届きません"})");
   REQUIRE(res.result() == bhttp::status::accepted);
   CHECK(body_of(res)["reply"] == "suppressed");
   CHECK(body_of(res)["reason"] == "loop guard: this thread already had its automatic reply");
   // A post in another thread is answered.
-  res = api.send(request(bhttp::verb::post, "/v1/complaints",
-                         R"({"external_id": "p3", "channel": "x", "author": {"id": "3"},
-                             "text": "届きません"})"));
+  res = api.post_complaint(R"({"external_id": "p3", "channel": "x", "author": {"id": "3"},
+                             "text": "届きません"})");
   CHECK(body_of(res)["reply"] == "queued");
 }
 
 TEST_CASE("api: a channel is named in any case; one nobody configured is refused") {
   Api api;
-  auto res = api.send(request(bhttp::verb::post, "/v1/complaints",
-                              R"({"external_id": "c1", "channel": "X", "author": {"id": "42"},
-                                  "text": "届きません"})"));
+  auto res = api.post_complaint(R"({"external_id": "c1", "channel": "X", "author": {"id": "42"},
+                                  "text": "届きません"})");
   REQUIRE(res.result() == bhttp::status::accepted);
   CHECK(body_of(res)["reply"] == "queued");
   CHECK(api.metrics.complaints.with({"x", "default"}).value() == 1);
 
   api.config.channels["chat"] = {"chat", "chat-reply", {}};
-  res = api.send(request(bhttp::verb::post, "/v1/complaints",
-                         R"({"external_id": "c2", "channel": "tiktok", "author": {"id": "42"},
-                             "text": "届きません"})"));
+  res = api.post_complaint(R"({"external_id": "c2", "channel": "tiktok", "author": {"id": "42"},
+                             "text": "届きません"})");
   CHECK(res.result() == bhttp::status::bad_request);
   CHECK(body_of(res)["error"]["code"] == "invalid_complaint");
   CHECK(error_message(res) == "channel: unknown channel 'tiktok' (known: chat, x)");
@@ -324,11 +326,10 @@ TEST_CASE("api: a channel is named in any case; one nobody configured is refused
 TEST_CASE("api: a received_at beyond a few minutes in the future is refused") {
   Api api;  // its clock says 2026-11-24T10:00:00Z
   auto posted_at = [&](const std::string& id, const std::string& when) {
-    return api.send(request(bhttp::verb::post, "/v1/complaints",
-                            R"({"external_id": ")" + id +
-                                R"(", "channel": "x", "author": {"id": "42"}, "text": "a",
+    return api.post_complaint(R"({"external_id": ")" + id +
+                              R"(", "channel": "x", "author": {"id": "42"}, "text": "a",
                                     "received_at": ")" +
-                                when + R"("})"));
+                              when + R"("})");
   };
   auto res = posted_at("f1", "2026-11-24T10:05:01Z");
   CHECK(res.result() == bhttp::status::bad_request);

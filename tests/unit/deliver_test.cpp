@@ -140,8 +140,8 @@ struct Recorder final : DeliveryLog {
     delivered_ids.push_back(id);
     delivered_at.push_back(at);
   }
-  void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant,
-                      ackd::time::Instant next, std::string error) override {
+  void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant, ackd::time::Instant next,
+                      std::string error) override {
     attempt_failures.push_back({id, attempts, std::move(error)});
     next_attempts.push_back(next);
   }

@@ -245,37 +245,42 @@ TEST_CASE("policy: invalid UTF-8 in a file is refused") {
 
 TEST_CASE("policy: a warning for a reply that replies_per_author always suppresses") {
   auto policy_with = [](const std::string& limit, const std::string& rule) {
-    return load(std::string(kHeader) + "safety:\n  replies_per_author: " + limit +
-                "\nrules:\n" + rule + "  - {id: d, reply: none, handoff: none}\n");
+    return load(std::string(kHeader) + "safety:\n  replies_per_author: " + limit + "\nrules:\n" +
+                rule + "  - {id: d, reply: none, handoff: none}\n");
   };
-  const std::string third = "  - {id: third, when: {repeat: {gte: 3, within: 24h}}, "
-                            "reply: {template: ack}, handoff: none}\n";
+  const std::string third =
+      "  - {id: third, when: {repeat: {gte: 3, within: 24h}}, "
+      "reply: {template: ack}, handoff: none}\n";
   auto r = policy_with("{max: 1, per: 24h}", third);
   REQUIRE(r.policy);  // a warning: the policy still loads
   CHECK(r.diagnostics.empty());
   const auto warnings = r.diagnostics.warnings();
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].to_string() ==
-        "p.yaml:17:5: warning: rule 'third' replies only to an author's complaint number 3 "
-        "within 24h, but safety.replies_per_author allows 1 automatic reply per 24h: its reply "
+        "p.yaml:14:5: warning: rule 'third' replies only to an author's complaint number 3 "
+        "within 1d, but safety.replies_per_author allows 1 automatic reply per 1d: its reply "
         "is suppressed whenever the earlier complaints were answered (use `reply: none`, or "
         "raise the limit)");
   // Two earlier replies already reach a limit of 2.
   CHECK(policy_with("{max: 2, per: 24h}", third).diagnostics.warnings().size() == 1);
-  CHECK(policy_with("{max: 2, per: 48h}", "  - {id: t, when: {repeat: {gt: 2, within: 1d}}, "
-                                          "reply: {template: ack}, handoff: none}\n")
+  CHECK(policy_with("{max: 2, per: 48h}",
+                    "  - {id: t, when: {repeat: {gt: 2, within: 1d}}, "
+                    "reply: {template: ack}, handoff: none}\n")
             .diagnostics.warnings()
             .size() == 1);
   // A limit it fits under, a window longer than the limit's, no reply, no repeat: no warning.
   for (const auto& [limit, rule] : std::vector<std::pair<std::string, std::string>>{
            {"{max: 3, per: 24h}", third},
            {"{max: 1, per: 1h}", third},
-           {"{max: 1, per: 24h}", "  - {id: t, when: {repeat: {gte: 3, within: 24h}}, reply: none, "
-                                  "handoff: none}\n"},
-           {"{max: 1, per: 24h}", "  - {id: t, when: {repeat: {lte: 3, within: 24h}}, "
-                                  "reply: {template: ack}, handoff: none}\n"},
-           {"{max: 1, per: 24h}", "  - {id: t, when: {channel: x}, reply: {template: ack}, "
-                                  "handoff: none}\n"}}) {
+           {"{max: 1, per: 24h}",
+            "  - {id: t, when: {repeat: {gte: 3, within: 24h}}, reply: none, "
+            "handoff: none}\n"},
+           {"{max: 1, per: 24h}",
+            "  - {id: t, when: {repeat: {lte: 3, within: 24h}}, "
+            "reply: {template: ack}, handoff: none}\n"},
+           {"{max: 1, per: 24h}",
+            "  - {id: t, when: {channel: x}, reply: {template: ack}, "
+            "handoff: none}\n"}}) {
     CAPTURE(rule);
     auto ok = policy_with(limit, rule);
     REQUIRE(ok.policy);
