@@ -1,4 +1,4 @@
-// A case after acceptance: its timeline, the handoff queue, claim and resolve.
+// A case after acceptance: its timeline, the handoff queue, claim, unclaim and resolve.
 
 #include <spdlog/spdlog.h>
 
@@ -11,10 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-// {"agent": "...", "note": "..."}: the agent who claims or resolves, or a 400 answered.
+// {"agent": "...", "note": "...", "force": true}: the agent who claims, unclaims or resolves,
+// or a 400 answered.
 struct AgentAction {
   std::string agent;
   std::string note;
+  bool force = false;  // resolve a case another agent holds
 };
 std::optional<AgentAction> agent_action(const http::Request& req, const http::Respond& respond) {
   auto body = object_body(req, respond);
@@ -23,7 +25,19 @@ std::optional<AgentAction> agent_action(const http::Request& req, const http::Re
   if (!agent) return std::nullopt;
   auto note = string_field(*body, "note", false, req, respond, "must be a string");
   if (!note) return std::nullopt;
-  return AgentAction{std::move(*agent), std::move(*note)};
+  AgentAction action{std::move(*agent), std::move(*note)};
+  if (auto force = body->find("force"); force != body->end()) {
+    if (!force->is_boolean()) {
+      invalid_body(req, respond, "force: must be true or false");
+      return std::nullopt;
+    }
+    action.force = force->get<bool>();
+  }
+  return action;
+}
+
+http::Response conflict(const http::Request& req, std::string message) {
+  return http::error_response(req, bhttp::status::conflict, "conflict", message);
 }
 
 http::Response no_complaint(const http::Request& req, const std::string& id) {
@@ -68,15 +82,42 @@ void claim(Services& s, const http::Request& req, const std::string& id,
         s.dispatcher.cancel(r.cancelled);
         using O = store::ClaimOutcome;
         if (r.outcome == O::not_found) return rs(no_complaint(rq, id));
-        if (r.outcome == O::held_by_other || r.outcome == O::resolved) {
-          return rs(http::error_response(rq, bhttp::status::conflict, "conflict",
-                                         r.outcome == O::resolved
-                                             ? "the case is already resolved"
-                                             : "the case is held by " + r.agent));
+        if (r.outcome == O::resolved) return rs(conflict(rq, "the case is already resolved"));
+        if (r.outcome == O::held_by_other) {
+          return rs(conflict(rq, "the case is held by " + r.agent));
         }
         spdlog::info("complaint {} claimed by {}", id, r.agent);
         rs(http::json_response(rq, bhttp::status::ok,
                                json{{"id", id}, {"state", "claimed"}, {"agent", r.agent}}.dump()));
+      });
+}
+
+void unclaim(Services& s, const http::Request& req, const std::string& id,
+             const http::Respond& respond) {
+  auto action = agent_action(req, respond);
+  if (!action) return;
+  from_store<store::UnclaimResult>(
+      s, req, respond,
+      [&s, id, agent = action->agent](auto done) {
+        s.store.unclaim(id, agent, s.now(), std::move(done));
+      },
+      [id](const http::Request& rq, const http::Respond& rs, store::UnclaimResult r) {
+        using O = store::UnclaimOutcome;
+        switch (r.outcome) {
+          case O::not_found:
+            return rs(no_complaint(rq, id));
+          case O::resolved:
+            return rs(conflict(rq, "the case is already resolved"));
+          case O::not_claimed:
+            return rs(conflict(rq, "the case is not claimed"));
+          case O::held_by_other:
+            return rs(conflict(rq, "the case is held by " + r.agent + "; only they can release it"));
+          case O::released:
+            break;
+        }
+        spdlog::info("complaint {} released by {}", id, r.agent);
+        rs(http::json_response(rq, bhttp::status::ok,
+                               json{{"id", id}, {"state", "open"}, {"agent", nullptr}}.dump()));
       });
 }
 
@@ -87,11 +128,15 @@ void resolve(Services& s, const http::Request& req, const std::string& id,
   from_store<store::ResolveResult>(
       s, req, respond,
       [&s, id, action = std::move(*action)](auto done) {
-        s.store.resolve(id, action.agent, action.note, s.now(), std::move(done));
+        s.store.resolve(id, action.agent, action.note, action.force, s.now(), std::move(done));
       },
       [&s, id](const http::Request& rq, const http::Respond& rs, store::ResolveResult r) {
         s.dispatcher.cancel(r.cancelled);
         if (r.outcome == store::ResolveOutcome::not_found) return rs(no_complaint(rq, id));
+        if (r.outcome == store::ResolveOutcome::held_by_other) {
+          return rs(conflict(rq, "the case is held by " + r.agent +
+                                     "; resolve with \"force\": true to close it anyway"));
+        }
         json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
         if (r.followup) {
           out["followup"] = time::format_rfc3339_utc(r.followup->due_at);
@@ -112,6 +157,10 @@ void add_case_routes(Router& router, Services& s) {
   router.add(bhttp::verb::post, "/v1/complaints/{id}/claim",
              [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
                claim(s, req, p["id"], respond);
+             });
+  router.add(bhttp::verb::post, "/v1/complaints/{id}/unclaim",
+             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+               unclaim(s, req, p["id"], respond);
              });
   router.add(bhttp::verb::post, "/v1/complaints/{id}/resolve",
              [&s](http::Request&& req, const Params& p, const http::Respond& respond) {

@@ -97,11 +97,15 @@ struct Tx {
         .run();
   }
 
-  std::vector<std::int64_t> cancel_timers(const std::string& complaint_id) {
+  // A claim stops the escalations; only resolving the case keeps the promise made to the
+  // customer, so the breach notice stays owed until then.
+  enum class Timers { escalations, all };
+  std::vector<std::int64_t> cancel_timers(const std::string& complaint_id, Timers which) {
     std::vector<std::int64_t> ids;
     auto q = db.query(
-        "UPDATE outbox SET state = 'cancelled' WHERE complaint_id = ? AND state = 'pending' "
-        "AND kind IN ('escalation', 'breach') RETURNING id");
+        std::string("UPDATE outbox SET state = 'cancelled' WHERE complaint_id = ? AND state = "
+                    "'pending' AND kind IN ") +
+        (which == Timers::all ? "('escalation', 'breach')" : "('escalation')") + " RETURNING id");
     q.bind_all(complaint_id);
     while (q.step()) ids.push_back(q.integer(0));
     depth_delta -= static_cast<std::int64_t>(ids.size());
@@ -537,20 +541,51 @@ ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, ti
   r.outcome = ClaimOutcome::claimed;
   r.agent = agent;
   --tx.open_delta;
-  r.cancelled = tx.cancel_timers(id);
+  r.cancelled = tx.cancel_timers(id, Tx::Timers::escalations);
   tx.event(id, now, "claimed", {{"agent", agent}, {"cancelled", r.cancelled.size()}});
   return r;
 }
 
-ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent,
-                         const std::string& note, time::Instant now) {
-  ResolveResult r;
+UnclaimResult do_unclaim(Tx& tx, const std::string& id, const std::string& agent,
+                         time::Instant now) {
+  UnclaimResult r;
   std::string state;
+  {
+    auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
+    q.bind_all(id);
+    if (!q.step()) return r;  // not_found
+    state = q.text(0);
+    r.agent = q.text(1);
+  }
+  if (state == "resolved") {
+    r.outcome = UnclaimOutcome::resolved;
+  } else if (state != "claimed") {
+    r.outcome = UnclaimOutcome::not_claimed;
+  } else if (r.agent != agent) {
+    r.outcome = UnclaimOutcome::held_by_other;
+  } else {
+    tx.db
+        .query(
+            "UPDATE handoffs SET state = 'open', agent = NULL, claimed_at = NULL "
+            "WHERE complaint_id = ?")
+        .bind_all(id)
+        .run();
+    ++tx.open_delta;
+    r.outcome = UnclaimOutcome::released;
+    tx.event(id, now, "unclaimed", {{"agent", agent}});
+  }
+  return r;
+}
+
+ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent,
+                         const std::string& note, bool force, time::Instant now) {
+  ResolveResult r;
+  std::string state, holder;
   std::optional<std::int64_t> followup_after;
   std::string followup_sink, followup_payload;
   {
     auto q = tx.db.query(
-        "SELECT state, followup_after, followup_sink, followup_payload FROM handoffs "
+        "SELECT state, followup_after, followup_sink, followup_payload, agent FROM handoffs "
         "WHERE complaint_id = ?");
     q.bind_all(id);
     if (!q.step()) return r;  // not_found
@@ -558,9 +593,17 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
     followup_after = q.optional_integer(1);
     followup_sink = q.text(2);
     followup_payload = q.text(3);
+    holder = q.text(4);
   }
   if (state == "resolved") {
     r.outcome = ResolveOutcome::already_resolved;
+    return r;
+  }
+  // Another agent's case is theirs to close, unless someone deliberately takes it over.
+  const bool taken_over = state == "claimed" && holder != agent;
+  if (taken_over && !force) {
+    r.outcome = ResolveOutcome::held_by_other;
+    r.agent = holder;
     return r;
   }
   tx.db
@@ -570,9 +613,14 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
       .bind_all(agent, to_unix(now), note, id)
       .run();
   r.outcome = ResolveOutcome::resolved;
+  r.agent = agent;
   if (state == "open") --tx.open_delta;
-  r.cancelled = tx.cancel_timers(id);
+  r.cancelled = tx.cancel_timers(id, Tx::Timers::all);
   json detail = {{"agent", agent}, {"note", note}, {"cancelled", r.cancelled.size()}};
+  if (taken_over) {
+    detail["forced"] = true;
+    detail["claimed_by"] = holder;
+  }
   if (followup_after) {
     OutboxItem item;
     item.complaint_id = id;
@@ -820,7 +868,8 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const std::string& state, time::Inst
   if (state == "open") {
     where = "h.state = 'open' AND h.deadline > ?1";
   } else if (state == "breached") {
-    where = "h.state = 'open' AND h.deadline <= ?1";
+    // Past the deadline and not resolved: claimed or not, the promise was not kept.
+    where = "h.state IN ('open', 'claimed') AND h.deadline <= ?1";
   } else if (state == "claimed" || state == "resolved") {
     where = "h.state = ?2";
   } else {
@@ -882,11 +931,18 @@ void Store::claim(std::string complaint_id, std::string agent, time::Instant now
                              std::move(done));
 }
 
-void Store::resolve(std::string complaint_id, std::string agent, std::string note,
+void Store::unclaim(std::string complaint_id, std::string agent, time::Instant now,
+                    std::function<void(absl::StatusOr<UnclaimResult>)> done) {
+  impl_->submit<UnclaimResult>([id = std::move(complaint_id), agent = std::move(agent),
+                                now](Tx& tx) { return do_unclaim(tx, id, agent, now); },
+                               std::move(done));
+}
+
+void Store::resolve(std::string complaint_id, std::string agent, std::string note, bool force,
                     time::Instant now, std::function<void(absl::StatusOr<ResolveResult>)> done) {
   impl_->submit<ResolveResult>(
-      [id = std::move(complaint_id), agent = std::move(agent), note = std::move(note),
-       now](Tx& tx) { return do_resolve(tx, id, agent, note, now); },
+      [id = std::move(complaint_id), agent = std::move(agent), note = std::move(note), force,
+       now](Tx& tx) { return do_resolve(tx, id, agent, note, force, now); },
       std::move(done));
 }
 

@@ -95,6 +95,29 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(cid, [h["id"] for h in listed["handoffs"]])
 
+    def test_a_claimed_case_unresolved_at_its_deadline_breaches_its_promise(self):
+        """The deadline is a promise to the customer: a claim stops the escalations, but a
+        case still unresolved when the deadline passes pages the lead all the same."""
+        status, body, _ = self.daemon.post_complaint(complaint(4, text="至急です", author="11"))
+        self.assertEqual(status, 202, body)
+        cid = body["id"]
+        status, claimed, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "sato"})
+        self.assertEqual(status, 200, claimed)
+        breach = wait_until(lambda: self.receiver.messages("/lead", kind="breach", complaint_id=cid), 6)
+        self.assertEqual(len(breach), 1)
+        self.assertEqual(breach[0]["headers"]["idempotency-key"], f"{cid}:breach")
+        _, listed, _ = self.daemon.request("GET", "/v1/handoffs?state=breached")
+        self.assertIn(cid, [h["id"] for h in listed["handoffs"]])
+        # Released, the case is back in the queue; resolving it then needs nobody's leave.
+        status, released, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/unclaim", {"agent": "sato"})
+        self.assertEqual(status, 200, released)
+        self.assertEqual(released["state"], "open")
+        status, resolved, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/resolve", {"agent": "kato"})
+        self.assertEqual(status, 200, resolved)
+        events = [e["event"] for e in self.daemon.timeline(cid)["timeline"]]
+        self.assertEqual([e for e in events if e in ("claimed", "unclaimed", "resolved")],
+                         ["claimed", "unclaimed", "resolved"])
+
     def test_claim_stops_escalation_and_resolve_schedules_followup(self):
         # Times are whole seconds: "after 1s" can come due 10 ms after the 202. Escalation
         # after 3 s and the deadline after 4 s leave the claim time to come first on a
@@ -115,16 +138,22 @@ class ServeTest(unittest.TestCase):
         status, other, _ = self.daemon.request("POST", f"/v1/complaints/{cid}/claim", {"agent": "suzuki"})
         self.assertEqual(status, 409, other)
         self.assertIn("sato", other["error"]["message"])
-        # The claim cancelled the escalation (due after 3 s) and the breach notice (4 s); their
-        # due times pass with nothing sent.
+        # The claim cancelled the escalation (due after 3 s); the breach notice (4 s) stays
+        # owed until the case is resolved, which cancels it. Their due times pass with nothing
+        # sent.
+        self.assertEqual([t["state"] for t in self.daemon.outbox(cid, "escalation")], ["cancelled"])
+        self.assertEqual([t["state"] for t in self.daemon.outbox(cid, "breach")], ["pending"])
+        status, other, _ = self.daemon.request(
+            "POST", f"/v1/complaints/{cid}/resolve", {"agent": "suzuki"})
+        self.assertEqual(status, 409, other)
+        status, resolved, _ = self.daemon.request(
+            "POST", f"/v1/complaints/{cid}/resolve", {"agent": "sato", "note": "交換済み"})
+        self.assertEqual(status, 200, resolved)
         timers = self.daemon.outbox(cid, "escalation") + self.daemon.outbox(cid, "breach")
         self.assertEqual([t["state"] for t in timers], ["cancelled", "cancelled"])
         last_due = max(unix_time(t["due_at"]) for t in timers)
         wait_for(lambda: time.time() > last_due + 1, "the escalation and breach due times to pass")
         self.assertEqual(self.receiver.messages("/lead", complaint_id=cid, delivered_only=False), [])
-        status, resolved, _ = self.daemon.request(
-            "POST", f"/v1/complaints/{cid}/resolve", {"agent": "sato", "note": "交換済み"})
-        self.assertEqual(status, 200, resolved)
         followup = wait_until(lambda: self.receiver.messages("/team", kind="followup", complaint_id=cid), 5)
         self.assertEqual(len(followup), 1)
         self.assertEqual(self.daemon.request("POST", "/v1/complaints/nope/claim", {"agent": "a"})[0], 404)

@@ -380,9 +380,25 @@ TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and r
       request(bhttp::verb::post, "/v1/complaints/" + id + "/claim", R"({"agent": "kato"})"));
   CHECK(res.result() == bhttp::status::conflict);
   CHECK(error_message(res) == "the case is held by sato");
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/" + id + "/unclaim", R"({"agent": "kato"})"));
+  CHECK(res.result() == bhttp::status::conflict);
+  CHECK(error_message(res) == "the case is held by sato; only they can release it");
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/" + id + "/resolve", R"({"agent": "kato"})"));
+  CHECK(res.result() == bhttp::status::conflict);
+  CHECK(error_message(res) ==
+        R"(the case is held by sato; resolve with "force": true to close it anyway)");
+  res = api.send(request(bhttp::verb::post, "/v1/complaints/" + id + "/resolve",
+                         R"({"agent": "kato", "force": "yes"})"));
+  CHECK(res.result() == bhttp::status::bad_request);
+  CHECK(error_message(res) == "force: must be true or false");
   res = api.send(request(bhttp::verb::post, "/v1/complaints/" + id + "/resolve",
                          R"({"agent": "sato", "note": "sent"})"));
   CHECK(res.result() == bhttp::status::ok);
+  res = api.send(
+      request(bhttp::verb::post, "/v1/complaints/" + id + "/unclaim", R"({"agent": "sato"})"));
+  CHECK(error_message(res) == "the case is already resolved");
   CHECK(body_of(res)["followup"].is_null());
 
   res = api.send(request(bhttp::verb::post, "/v1/complaints/nope/claim", R"({"agent": "a"})"));

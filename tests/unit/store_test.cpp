@@ -496,17 +496,17 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   CHECK(seen_b.replies == std::vector<t::Instant>{t0, t1});
 }
 
-TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
+TEST_CASE("store: a claim stops the escalations; the breach stays owed until resolved") {
   TempDir tmp;
   auto s = open_store(tmp.path);
   auto at = now();
   auto r = ingest_case(*s, make_handoff_case("1", at));
   REQUIRE(r.ok());
-  std::set<std::int64_t> timers;
+  std::set<std::int64_t> escalations;
   for (const auto& item : r->plan->outbox) {
-    if (item.kind == Kind::escalation || item.kind == Kind::breach) timers.insert(item.id);
+    if (item.kind == Kind::escalation) escalations.insert(item.id);
   }
-  REQUIRE(timers.size() == 2);
+  REQUIRE(escalations.size() == 1);
   REQUIRE(ingest_case(*s, make_case("no-handoff")).ok());
   CHECK(s->outbox_depth() == 5);
   CHECK(s->open_handoffs() == 1);
@@ -519,8 +519,8 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   REQUIRE(c.ok());
   CHECK(c->outcome == ClaimOutcome::claimed);
   CHECK(c->agent == "sato");
-  CHECK(std::set<std::int64_t>(c->cancelled.begin(), c->cancelled.end()) == timers);
-  CHECK(s->outbox_depth() == 3);
+  CHECK(std::set<std::int64_t>(c->cancelled.begin(), c->cancelled.end()) == escalations);
+  CHECK(s->outbox_depth() == 4);  // the breach is still owed
   CHECK(s->open_handoffs() == 0);
 
   c = claim("c-1", "sato");
@@ -541,8 +541,11 @@ TEST_CASE("store: claim outcomes and cancellation of escalation and breach") {
   CHECK(c->outcome == ClaimOutcome::not_found);
 
   auto res = wait_for<ResolveResult>(
-      [&](auto done) { s->resolve("c-1", "sato", "refunded", at, std::move(done)); });
+      [&](auto done) { s->resolve("c-1", "sato", "refunded", false, at, std::move(done)); });
   REQUIRE(res.ok());
+  CHECK(res->outcome == ResolveOutcome::resolved);
+  CHECK(res->cancelled.size() == 1);  // the breach
+  CHECK(s->outbox_depth() == 3);
   c = claim("c-1", "suzuki");
   REQUIRE(c.ok());
   CHECK(c->outcome == ClaimOutcome::resolved);
@@ -573,7 +576,7 @@ TEST_CASE("store: resolve cancels timers, schedules the follow-up, and refuses a
 
   auto resolve = [&](const std::string& id) {
     return wait_for<ResolveResult>(
-        [&](auto done) { s->resolve(id, "sato", "sent a new one", at, std::move(done)); });
+        [&](auto done) { s->resolve(id, "sato", "sent a new one", false, at, std::move(done)); });
   };
   auto r = resolve("c-f");
   REQUIRE(r.ok());
@@ -700,6 +703,59 @@ TEST_CASE("store: pending outbox survives reopening") {
   CHECK(again->duplicate);
 }
 
+TEST_CASE("store: unclaim gives the case back; another agent resolves it only with force") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  REQUIRE(ingest_case(*s, make_handoff_case("u", at)).ok());
+  auto unclaim = [&](const std::string& agent) {
+    return wait_for<UnclaimResult>(
+        [&](auto done) { s->unclaim("c-u", agent, at, std::move(done)); });
+  };
+  auto resolve = [&](const std::string& agent, bool force) {
+    return wait_for<ResolveResult>(
+        [&](auto done) { s->resolve("c-u", agent, "done", force, at, std::move(done)); });
+  };
+  CHECK(unclaim("sato")->outcome == UnclaimOutcome::not_claimed);
+  REQUIRE(wait_for<ClaimResult>([&](auto done) {
+            s->claim("c-u", "sato", at, std::move(done));
+          })->outcome == ClaimOutcome::claimed);
+  CHECK(s->open_handoffs() == 0);
+  auto u = unclaim("suzuki");
+  CHECK(u->outcome == UnclaimOutcome::held_by_other);
+  CHECK(u->agent == "sato");
+  CHECK(unclaim("sato")->outcome == UnclaimOutcome::released);
+  CHECK(s->open_handoffs() == 1);
+  REQUIRE(wait_for<ClaimResult>([&](auto done) {
+            s->claim("c-u", "suzuki", at, std::move(done));
+          })->outcome == ClaimOutcome::claimed);
+
+  auto r = resolve("sato", false);
+  CHECK(r->outcome == ResolveOutcome::held_by_other);
+  CHECK(r->agent == "suzuki");
+  CHECK(r->cancelled.empty());
+  r = resolve("sato", true);
+  CHECK(r->outcome == ResolveOutcome::resolved);
+  CHECK(unclaim("suzuki")->outcome == UnclaimOutcome::resolved);
+  CHECK(wait_for<UnclaimResult>([&](auto done) {
+          s->unclaim("nope", "a", at, std::move(done));
+        })->outcome == UnclaimOutcome::not_found);
+
+  auto tl = timeline_of(*s, "c-u");
+  REQUIRE(tl.ok());
+  CHECK((*tl)["handoff"]["agent"] == "sato");
+  std::vector<std::string> events;
+  json resolved;
+  for (const auto& e : (*tl)["timeline"]) {
+    events.push_back(e["event"]);
+    if (e["event"] == "resolved") resolved = e;
+  }
+  CHECK(events == std::vector<std::string>{"received", "decided", "claimed", "unclaimed",
+                                           "claimed", "resolved"});
+  CHECK(resolved["forced"] == true);
+  CHECK(resolved["claimed_by"] == "suzuki");
+}
+
 TEST_CASE("store: handoffs by state, soonest deadline first") {
   TempDir tmp;
   auto s = open_store(tmp.path);
@@ -722,6 +778,12 @@ TEST_CASE("store: handoffs by state, soonest deadline first") {
   CHECK(list("open") == std::vector<std::string>{"c-soon", "c-later"});
   CHECK(list("breached") == std::vector<std::string>{"c-late"});
   CHECK(list("claimed") == std::vector<std::string>{"c-mine"});
+  // Claimed and past its deadline: the promise to the customer was not kept either.
+  REQUIRE(wait_for<ClaimResult>([&](auto done) {
+            s->claim("c-late", "kato", at, std::move(done));
+          }).ok());
+  CHECK(list("breached") == std::vector<std::string>{"c-late"});
+  CHECK(list("claimed") == std::vector<std::string>{"c-late", "c-mine"});
   CHECK(list("resolved").empty());
 
   auto open = handoffs_of(*s, "open", at);

@@ -58,10 +58,18 @@ struct ClaimResult {
   std::vector<std::int64_t> cancelled;  // escalation and breach notices no longer owed
 };
 
-enum class ResolveOutcome { resolved, already_resolved, not_found };
+enum class UnclaimOutcome { released, not_claimed, held_by_other, resolved, not_found };
+
+struct UnclaimResult {
+  UnclaimOutcome outcome = UnclaimOutcome::not_found;
+  std::string agent;  // who held the case
+};
+
+enum class ResolveOutcome { resolved, already_resolved, held_by_other, not_found };
 
 struct ResolveResult {
   ResolveOutcome outcome = ResolveOutcome::not_found;
+  std::string agent;  // who resolved it, or (held_by_other) who holds it
   std::vector<std::int64_t> cancelled;
   std::optional<OutboxItem> followup;  // scheduled after resolution
 };
@@ -179,8 +187,13 @@ class Store {
 
   void claim(std::string complaint_id, std::string agent, time::Instant now,
              std::function<void(absl::StatusOr<ClaimResult>)> done);
-  void resolve(std::string complaint_id, std::string agent, std::string note, time::Instant now,
-               std::function<void(absl::StatusOr<ResolveResult>)> done);
+  // Gives a claimed case back to the queue; only its holder may. Escalations already
+  // cancelled by the claim stay cancelled; the breach notice is still owed.
+  void unclaim(std::string complaint_id, std::string agent, time::Instant now,
+               std::function<void(absl::StatusOr<UnclaimResult>)> done);
+  // A case claimed by another agent is resolved only with `force` (recorded as such).
+  void resolve(std::string complaint_id, std::string agent, std::string note, bool force,
+               time::Instant now, std::function<void(absl::StatusOr<ResolveResult>)> done);
 
   // Delivery bookkeeping, each outcome at the time `at` it happened; each also appends to
   // the complaint's timeline.
