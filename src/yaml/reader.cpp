@@ -50,19 +50,34 @@ struct TooComplex {
   std::string message;
 };
 
+// A key written twice in one mapping: yaml-cpp keeps both, lookups see the first and
+// loops see both, so the second would be silently ignored or silently merged.
+struct DuplicateKey {
+  YAML::Mark mark;
+  std::string key;
+  int first_line;  // 1-based
+};
+
 // Sees the first document's events as yaml-cpp parses it, and throws TooComplex past the
 // limits. Sizes count nodes as the document is walked: an alias counts the whole of what
-// it stands for.
+// it stands for. Also notes the keys each mapping repeats.
 class ComplexityGuard : public YAML::EventHandler {
  public:
+  const std::vector<DuplicateKey>& duplicates() const { return duplicates_; }
+
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor, 1); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
-                const std::string&) override {
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    arrive(mark, nullptr);
+    leaf(anchor, 1);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    arrive(mark, &value);
     leaf(anchor, 1);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    arrive(mark, nullptr);
     // yaml-cpp knows every anchor an alias names, so one without a size is still open: the
     // alias is inside what it stands for, and walking the document would never end.
     auto found = sizes_.find(anchor);
@@ -80,12 +95,14 @@ class ComplexityGuard : public YAML::EventHandler {
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    open(mark, anchor);
+    arrive(mark, nullptr);
+    open(mark, anchor, false);
   }
   void OnSequenceEnd() override { close(); }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    open(mark, anchor);
+    arrive(mark, nullptr);
+    open(mark, anchor, true);
   }
   void OnMapEnd() override { close(); }
 
@@ -93,6 +110,9 @@ class ComplexityGuard : public YAML::EventHandler {
   struct Open {
     YAML::anchor_t anchor;
     std::uint64_t size;
+    bool is_map;
+    bool next_is_key;                 // in a mapping, children alternate key and value
+    std::map<std::string, int> keys;  // the text keys seen, with their 1-based lines
   };
 
   static std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
@@ -104,32 +124,45 @@ class ComplexityGuard : public YAML::EventHandler {
     if (!open_.empty()) open_.back().size = saturating_add(open_.back().size, size);
   }
 
-  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+  // A node starts inside the innermost open collection; `text` is its text if a scalar.
+  void arrive(const YAML::Mark& mark, const std::string* text) {
+    if (open_.empty() || !open_.back().is_map) return;
+    Open& map = open_.back();
+    if (map.next_is_key && text) {
+      auto [first, fresh] = map.keys.emplace(*text, mark.line + 1);
+      if (!fresh) duplicates_.push_back({mark, *text, first->second});
+    }
+    map.next_is_key = !map.next_is_key;
+  }
+
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool is_map) {
     if (static_cast<int>(open_.size()) >= kMaxDepth) {
       throw TooComplex{
           mark, "lists and mappings nested deeper than " + std::to_string(kMaxDepth) + " levels"};
     }
-    open_.push_back({anchor, 1});
+    open_.push_back({anchor, 1, is_map, true, {}});
   }
 
   void close() {
-    const Open done = open_.back();
+    const YAML::anchor_t anchor = open_.back().anchor;
+    const std::uint64_t size = open_.back().size;
     open_.pop_back();
-    leaf(done.anchor, done.size);
+    leaf(anchor, size);
   }
 
   std::vector<Open> open_;
   std::map<YAML::anchor_t, std::uint64_t> sizes_;
   std::uint64_t aliased_ = 0;
+  std::vector<DuplicateKey> duplicates_;
 };
 
 }  // namespace
 
 YAML::Node Reader::parse(const std::string& content) {
+  ComplexityGuard guard;
   try {
     std::istringstream in(content);
     YAML::Parser parser(in);
-    ComplexityGuard guard;
     parser.HandleNextDocument(guard);
   } catch (const TooComplex& e) {
     diagnostics_.error({file_, e.mark.line + 1, e.mark.column + 1}, e.message);
@@ -138,7 +171,13 @@ YAML::Node Reader::parse(const std::string& content) {
     // Reported, with its place, by the parse below.
   }
   try {
-    return YAML::Load(content);
+    YAML::Node root = YAML::Load(content);
+    for (const auto& d : guard.duplicates()) {
+      diagnostics_.error(
+          {file_, d.mark.line + 1, d.mark.column + 1},
+          "duplicate key '" + d.key + "' (first at line " + std::to_string(d.first_line) + ")");
+    }
+    return root;
   } catch (const YAML::Exception& e) {
     SourceLocation where{file_, 0, 0};
     if (!e.mark.is_null()) where = {file_, e.mark.line + 1, e.mark.column + 1};

@@ -65,3 +65,21 @@ TEST_CASE("config: delivery retry") {
   auto zero = parse_config({"ackd.yaml", kBase + "delivery: {max_attempts: 0}\n"});
   CHECK(first_error(zero) == "ackd.yaml:4:26: error: max_attempts must be between 1 and 1000000");
 }
+
+TEST_CASE("config: a key given twice is an error at the second, naming the first") {
+  auto twice = parse_config({"ackd.yaml", kBase + "mode: live\nmode: shadow\n"});
+  CHECK_FALSE(twice.config);
+  CHECK(twice.diagnostics.size() == 1);
+  CHECK(first_error(twice) == "ackd.yaml:5:1: error: duplicate key 'mode' (first at line 4)");
+
+  auto nested = parse_config({"ackd.yaml", kBase + "http:\n  body_limit: 10\n  body_limit: 20\n"});
+  CHECK_FALSE(nested.config);
+  CHECK(first_error(nested) ==
+        "ackd.yaml:6:3: error: duplicate key 'body_limit' (first at line 5)");
+
+  // The same key in two mappings is no repeat.
+  auto apart = parse_config(
+      {"ackd.yaml",
+       kBase + "sinks:\n  a: {type: file, path: a.log}\n  b: {type: file, path: b.log}\n"});
+  CHECK_MESSAGE(apart.config, first_error(apart));
+}

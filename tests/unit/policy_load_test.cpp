@@ -330,3 +330,45 @@ rules:
   CHECK_FALSE(bad.policy);
   CHECK(has(errors(bad), "deny items must be texts"));
 }
+
+TEST_CASE("policy: a key given twice in one mapping is an error at the second, naming the first") {
+  // The first was read and the second ignored, or two sections merged, without a word.
+  auto reply = load(std::string(kHeader) + R"(rules:
+  - id: d
+    reply: none
+    handoff: none
+    reply: {template: ack}
+)");
+  CHECK_FALSE(reply.policy);
+  CHECK(errors(reply) ==
+        std::vector<std::string>{"15:5: duplicate key 'reply' (first at line 13)"});
+
+  auto teams = load(std::string(kHeader) + R"(teams:
+  billing: {notify: billing-chat}
+rules:
+  - {id: d, reply: none, handoff: {team: billing, within: 1h}}
+)");
+  CHECK_FALSE(teams.policy);
+  CHECK(errors(teams) == std::vector<std::string>{"11:1: duplicate key 'teams' (first at line 7)"});
+
+  auto version =
+      load(std::string(kHeader) + "version: 1\nrules:\n  - {id: d, reply: none, handoff: none}\n");
+  CHECK(errors(version) ==
+        std::vector<std::string>{"11:1: duplicate key 'version' (first at line 1)"});
+
+  auto flow = load(std::string(kHeader) +
+                   "rules:\n  - {id: d, reply: none, handoff: none, when: {text: a, text: b}}\n");
+  CHECK(has(errors(flow), "12:57: duplicate key 'text' (first at line 12)"));
+}
+
+TEST_CASE("policy: a key in two mappings, or a section in two files, is no duplicate") {
+  auto r = load_policy({{"a.yaml", std::string(kHeader) + R"(rules:
+  - {id: first, when: {text: fire}, reply: none, handoff: none}
+  - {id: second, when: {text: smoke}, reply: none, handoff: none}
+)"},
+                        {"b.yaml",
+                         "teams:\n  billing: {notify: billing-chat}\nrules:\n"
+                         "  - {id: d, reply: none, handoff: {team: billing, within: 1h}}\n"}});
+  CHECK(errors(r).empty());
+  CHECK(r.policy);
+}

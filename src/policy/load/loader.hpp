@@ -6,7 +6,8 @@
 //              when.cpp       one file per section, in the order of Loader::build
 //   resolving  resolve.cpp    names one section gives to what another defines
 //   indexing   index.cpp      what evaluation needs, once the policy is valid
-// A new section is a file here, a line in kSections (read.cpp) and one in Loader::build.
+// A new section is a file here, its compile_ method below, a line in kSections (read.cpp)
+// and one in Loader::build (load.cpp).
 
 #include <yaml-cpp/yaml.h>
 

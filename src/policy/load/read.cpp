@@ -49,6 +49,8 @@ void Loader::read(const SourceFile& file) {
 void Loader::add_single(const std::string& section, const YAML::Node& key, const YAML::Node& value,
                         yaml::Reader& reader, std::optional<Entry>& slot) {
   if (slot) {
+    // Twice in one file is a duplicate key, which the reader reports.
+    if (slot->reader == &reader) return;
     auto first = slot->reader->at(slot->key);
     reader.error(key, "'" + section + "' is already set at " + first.file + ":" +
                           std::to_string(first.line));
