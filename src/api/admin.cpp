@@ -8,6 +8,19 @@
 namespace ackd::api {
 namespace {
 
+// A held reply whose promise has passed is decided again with the policy in force.
+store::ReplyRefresher refresher(const Services& s) {
+  return [policy = s.state.policy](const std::string& stored, const store::OutboxItem& held,
+                                   time::Instant now) -> plan::ReplyRefresh {
+    auto complaint = parse_complaint(stored);
+    if (!complaint.ok()) {
+      return {std::nullopt, "the stored complaint could not be read: " +
+                                std::string(complaint.status().message())};
+    }
+    return plan::refresh_reply(*policy, *complaint, held, now);
+  };
+}
+
 void set_pause(Services& s, const http::Request& req, bool pause, const http::Respond& respond) {
   std::optional<store::Pause> wanted;
   if (pause) {
@@ -26,7 +39,7 @@ void set_pause(Services& s, const http::Request& req, bool pause, const http::Re
   from_store<store::PauseResult>(
       s, req, respond,
       [&s, wanted, on_resume](auto done) {
-        s.store.set_pause(wanted, on_resume, s.now(), std::move(done));
+        s.store.set_pause(wanted, on_resume, s.now(), std::move(done), refresher(s));
       },
       [&s, pause](const http::Request& rq, const http::Respond& rs, store::PauseResult r) {
         s.dispatcher.cancel(r.held);

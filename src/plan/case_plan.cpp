@@ -40,6 +40,21 @@ OutboxItem team_notice(const Complaint& c, const std::string& id, const policy::
   return out;
 }
 
+std::string reply_payload(const Complaint& c, const std::string& id, const policy::Decision& d,
+                          const std::string& key) {
+  return nlohmann::json{{"kind", "reply"},
+                        {"complaint_id", id},
+                        {"external_id", c.external_id},
+                        {"channel", c.channel},
+                        {"thread_id", c.thread_id.empty() ? c.external_id : c.thread_id},
+                        {"author_id", c.author.id},
+                        {"visibility", d.reply->direct_message ? "dm" : "public"},
+                        {"text", d.reply->text},
+                        {"rule", d.rule_id},
+                        {"idempotency_key", key}}
+      .dump();
+}
+
 // Everything the decision owes, in the order it falls due: the reply (when queued and the
 // channel has a reply sink), the handoff notice, each escalation, the breach.
 std::vector<OutboxItem> owed(const Complaint& c, const std::string& id, const policy::Decision& d,
@@ -47,17 +62,7 @@ std::vector<OutboxItem> owed(const Complaint& c, const std::string& id, const po
   std::vector<OutboxItem> out;
   if (d.reply && d.reply_status == ReplyStatus::queued && !reply_sink.empty()) {
     auto reply = item(id, Kind::reply, 0, reply_sink, now);
-    reply.payload = nlohmann::json{{"kind", "reply"},
-                                   {"complaint_id", id},
-                                   {"external_id", c.external_id},
-                                   {"channel", c.channel},
-                                   {"thread_id", c.thread_id.empty() ? c.external_id : c.thread_id},
-                                   {"author_id", c.author.id},
-                                   {"visibility", d.reply->direct_message ? "dm" : "public"},
-                                   {"text", d.reply->text},
-                                   {"rule", d.rule_id},
-                                   {"idempotency_key", reply.idempotency_key}}
-                        .dump();
+    reply.payload = reply_payload(c, id, d, reply.idempotency_key);
     out.push_back(std::move(reply));
   }
   if (!d.handoff) return out;
@@ -172,6 +177,19 @@ CasePlan plan_case(const policy::Policy& policy, const Complaint& c, const Autho
   }
   plan.decision = std::move(d);
   return plan;
+}
+
+ReplyRefresh refresh_reply(const policy::Policy& policy, const Complaint& complaint,
+                           const OutboxItem& held, time::Instant now) {
+  // Decided afresh as if it arrived now: its deadline has passed, so the clock restarts
+  // (a late arrival), and the loop guards already had their say when it was first decided.
+  const auto d = policy::evaluate(policy, complaint, AuthorHistory{}, now);
+  if (!d.reply || d.reply_status != ReplyStatus::queued) {
+    return {std::nullopt, d.reason.empty()
+                              ? "decided afresh at release, rule '" + d.rule_id + "' has no reply"
+                              : "decided afresh at release: " + d.reason};
+  }
+  return {reply_payload(complaint, held.complaint_id, d, held.idempotency_key), {}};
 }
 
 std::string_view reply_outcome(const CasePlan& plan) {

@@ -744,8 +744,69 @@ std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
   return items;
 }
 
+std::optional<time::Instant> optional_instant(const std::optional<std::int64_t>& t) {
+  if (!t) return std::nullopt;
+  return from_unix(*t);
+}
+
+// A held reply goes out at resume unless its case was resolved meanwhile; one whose case's
+// deadline has passed is re-rendered (or dropped) by `refresh`, so that it does not promise
+// a time already missed. Released in order of age.
+void release_held(Tx& tx, time::Instant now, const ReplyRefresher& refresh, PauseResult& r) {
+  struct Held {
+    OutboxItem item;
+    std::optional<std::string> case_state;
+    std::optional<time::Instant> deadline;
+    std::string complaint;
+  };
+  std::vector<Held> held;
+  {
+    auto q = tx.db.query(
+        "SELECT o.id, o.complaint_id, o.kind, o.level, o.sink, o.idempotency_key, o.payload, "
+        "o.due_at, o.attempts, h.state, h.deadline, c.complaint FROM outbox o "
+        "JOIN complaints c ON c.id = o.complaint_id "
+        "LEFT JOIN handoffs h ON h.complaint_id = o.complaint_id "
+        "WHERE o.held = 1 AND o.state = 'pending' ORDER BY o.due_at, o.id");
+    while (q.step()) {
+      held.push_back({outbox_item(q), q.optional_text(9), optional_instant(q.optional_integer(10)),
+                      q.text(11)});
+    }
+  }
+  auto drop = [&](const OutboxItem& item, const std::string& reason) {
+    tx.db.query("UPDATE outbox SET held = 0, state = 'cancelled' WHERE id = ?")
+        .bind_all(item.id)
+        .run();
+    --tx.depth_delta;
+    ++r.dropped;
+    tx.event(item.complaint_id, now, "reply_suppressed",
+             {{"outbox_id", item.id}, {"reason", reason}});
+  };
+  for (auto& [item, case_state, deadline, complaint] : held) {
+    if (case_state == "resolved") {
+      drop(item, "held during a pause; the case was resolved before the pause ended");
+      continue;
+    }
+    json detail = {{"outbox_id", item.id}};
+    if (deadline && *deadline <= now && refresh) {
+      auto fresh = refresh(complaint, item, now);
+      if (!fresh.payload) {
+        drop(item, "held during a pause past the case's deadline; " + fresh.dropped_because);
+        continue;
+      }
+      item.payload = std::move(*fresh.payload);
+      tx.db.query("UPDATE outbox SET payload = ? WHERE id = ?")
+          .bind_all(item.payload, item.id)
+          .run();
+      detail["refreshed"] = "the deadline it promised had passed: written again with a new one";
+    }
+    tx.db.query("UPDATE outbox SET held = 0 WHERE id = ?").bind_all(item.id).run();
+    tx.event(item.complaint_id, now, "reply_released", detail);
+    r.released.push_back(std::move(item));
+  }
+}
+
 PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies on_resume,
-                         time::Instant now) {
+                         const ReplyRefresher& refresh, time::Instant now) {
   PauseResult r;
   const auto current = tx.pause;
   if (pause && current) {  // the first pause stands
@@ -775,16 +836,7 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
   tx.db.query("DELETE FROM settings WHERE name = 'pause'").run();
   tx.pause.reset();
   if (on_resume == HeldReplies::send) {
-    auto q = tx.db.query(
-        std::string("UPDATE outbox SET held = 0 WHERE held = 1 AND state = 'pending' RETURNING ") +
-        kOutboxItemColumns + ", due_at, attempts");  // released in order of age
-    while (q.step()) r.released.push_back(outbox_item(q));
-    for (const auto& item : r.released) {
-      tx.event(item.complaint_id, now, "reply_released", {{"outbox_id", item.id}});
-    }
-    std::sort(r.released.begin(), r.released.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.due_at, a.id) < std::tie(b.due_at, b.id);
-    });
+    release_held(tx, now, refresh, r);
   } else {
     auto q = tx.db.query(
         "UPDATE outbox SET held = 0, state = 'cancelled' WHERE held = 1 AND state = 'pending' "
@@ -799,11 +851,6 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
     tx.depth_delta -= r.dropped;
   }
   return r;
-}
-
-std::optional<time::Instant> optional_instant(const std::optional<std::int64_t>& t) {
-  if (!t) return std::nullopt;
-  return from_unix(*t);
 }
 
 CaseView do_timeline(Tx& tx, const std::string& id) {
@@ -973,10 +1020,13 @@ void Store::prune_reply_fingerprints(time::Instant before) {
 }
 
 void Store::set_pause(std::optional<Pause> pause, HeldReplies on_resume, time::Instant now,
-                      std::function<void(absl::StatusOr<PauseResult>)> done) {
-  impl_->submit<PauseResult>([pause = std::move(pause), on_resume,
-                              now](Tx& tx) { return do_set_pause(tx, pause, on_resume, now); },
-                             std::move(done));
+                      std::function<void(absl::StatusOr<PauseResult>)> done,
+                      ReplyRefresher refresh) {
+  impl_->submit<PauseResult>(
+      [pause = std::move(pause), on_resume, now, refresh = std::move(refresh)](Tx& tx) {
+        return do_set_pause(tx, pause, on_resume, refresh, now);
+      },
+      std::move(done));
 }
 
 std::optional<Pause> Store::pause_at_open() const {

@@ -243,3 +243,26 @@ TEST_CASE("plan: without a detector nothing is counted") {
   CHECK_FALSE(p.storm_count);
   CHECK(p.decision.reply->template_name == "ack");
 }
+
+TEST_CASE("plan: a held reply whose deadline passed is written again with a fresh one") {
+  auto c = complaint();
+  c.received_at = kNow;
+  const auto p = plan_for(live(), kPause);  // the reply held, promising 14:00
+  REQUIRE(p.outbox.at(0).kind == Kind::reply);
+  const auto& held = p.outbox[0];
+  CHECK(nlohmann::json::parse(held.payload)["text"] ==
+        "山田様、11月24日(火) 14:00までにご連絡いたします。");
+
+  // Released at 15:00: the promise is restarted from the release.
+  const auto fresh = plan::refresh_reply(the_policy(), c, held, at("2026-11-24T15:00:00+09:00"));
+  REQUIRE(fresh.payload);
+  const auto payload = nlohmann::json::parse(*fresh.payload);
+  CHECK(payload["text"] == "山田様、11月24日(火) 19:00までにご連絡いたします。");
+  CHECK(payload["idempotency_key"] == held.idempotency_key);
+  CHECK(payload["complaint_id"] == "case-1");
+
+  // Days later the complaint is stale: nothing is sent, and the reason says why.
+  const auto stale = plan::refresh_reply(the_policy(), c, held, at("2026-11-27T15:00:00+09:00"));
+  CHECK_FALSE(stale.payload);
+  CHECK(stale.dropped_because.rfind("decided afresh at release: stale: posted 3d5h", 0) == 0);
+}

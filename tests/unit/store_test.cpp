@@ -750,8 +750,8 @@ TEST_CASE("store: unclaim gives the case back; another agent resolves it only wi
     events.push_back(e["event"]);
     if (e["event"] == "resolved") resolved = e;
   }
-  CHECK(events == std::vector<std::string>{"received", "decided", "claimed", "unclaimed",
-                                           "claimed", "resolved"});
+  CHECK(events == std::vector<std::string>{"received", "decided", "claimed", "unclaimed", "claimed",
+                                           "resolved"});
   CHECK(resolved["forced"] == true);
   CHECK(resolved["claimed_by"] == "suzuki");
 }
@@ -866,6 +866,71 @@ TEST_CASE("store: a pause holds pending replies, survives a restart, and resume 
   for (const auto& e : (*tl)["timeline"]) events.push_back(e["event"]);
   CHECK(std::find(events.begin(), events.end(), "reply_held") != events.end());
   CHECK(std::find(events.begin(), events.end(), "reply_released") != events.end());
+}
+
+TEST_CASE("store: at resume a resolved case's reply is dropped and a missed promise rewritten") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  // Deadlines at +4 h; the pause ends 5 h later for all but "fresh".
+  for (const auto* ext : {"resolved", "missed", "gone"}) {
+    REQUIRE(ingest_case(*s, make_handoff_case(ext, at)).ok());
+  }
+  REQUIRE(ingest_case(*s, make_handoff_case("fresh", at + std::chrono::hours(4))).ok());
+  REQUIRE(wait_for<PauseResult>([&](auto done) {
+            s->set_pause(Pause{"sato", "", at}, HeldReplies::send, at, std::move(done));
+          })->held.size() == 4);
+  REQUIRE(wait_for<ResolveResult>([&](auto done) {
+            s->resolve("c-resolved", "kato", "", false, at, std::move(done));
+          })->outcome == ResolveOutcome::resolved);
+
+  std::vector<std::string> refreshed;
+  auto refresh = [&](const std::string& complaint, const OutboxItem& held,
+                     t::Instant when) -> ackd::plan::ReplyRefresh {
+    refreshed.push_back(held.complaint_id);
+    CHECK(json::parse(complaint)["text"] == "注文した商品がまだ届きません。");
+    CHECK(when == at + std::chrono::hours(5));
+    if (held.complaint_id == "c-gone") return {std::nullopt, "the rule has no reply"};
+    return {R"({"kind":"reply","text":"new deadline"})", {}};
+  };
+  const auto end = at + std::chrono::hours(5);
+  auto resumed = wait_for<PauseResult>([&](auto done) {
+    s->set_pause(std::nullopt, HeldReplies::send, end, std::move(done), refresh);
+  });
+  REQUIRE(resumed.ok());
+  CHECK(refreshed == std::vector<std::string>{"c-missed", "c-gone"});  // not "fresh"
+  CHECK(resumed->dropped == 2);
+  REQUIRE(resumed->released.size() == 2);
+  CHECK(resumed->released[0].complaint_id == "c-missed");
+  CHECK(resumed->released[0].payload == R"({"kind":"reply","text":"new deadline"})");
+  CHECK(resumed->released[0].idempotency_key == "c-missed:reply");
+  CHECK(resumed->released[1].complaint_id == "c-fresh");
+  CHECK(resumed->released[1].payload == R"({"kind":"reply"})");
+
+  auto reason_of = [&](const std::string& id) {
+    auto tl = timeline_of(*s, id);
+    REQUIRE(tl.ok());
+    for (const auto& e : (*tl)["timeline"]) {
+      if (e["event"] == "reply_suppressed") return e["reason"].get<std::string>();
+      if (e["event"] == "reply_released") return std::string(e.value("refreshed", "released"));
+    }
+    return std::string("none");
+  };
+  CHECK(reason_of("c-resolved") ==
+        "held during a pause; the case was resolved before the pause ended");
+  CHECK(reason_of("c-gone") ==
+        "held during a pause past the case's deadline; the rule has no reply");
+  CHECK(reason_of("c-missed") ==
+        "the deadline it promised had passed: written again with a new one");
+  CHECK(reason_of("c-fresh") == "released");
+  auto pending =
+      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  REQUIRE(pending.ok());
+  for (const auto& item : *pending) {
+    if (item.complaint_id == "c-missed" && item.kind == Kind::reply) {
+      CHECK(item.payload == R"({"kind":"reply","text":"new deadline"})");  // stored, too
+    }
+  }
 }
 
 TEST_CASE("store: resuming with drop cancels what the pause held") {

@@ -84,6 +84,16 @@ CasePlan plan_case(const policy::Policy& policy, const Complaint& complaint,
                    const std::optional<Pause>& pause, const Mode& mode, storm::Detector* storm,
                    std::string case_id);
 
+// A held reply released after its case's deadline would promise a time already missed: it
+// is decided again at `now` under `policy` and re-rendered with a fresh deadline (the same
+// idempotency key), or, when the fresh decision has no reply, dropped with why.
+struct ReplyRefresh {
+  std::optional<std::string> payload;  // the reply to send; none: drop it
+  std::string dropped_because;
+};
+ReplyRefresh refresh_reply(const policy::Policy& policy, const Complaint& complaint,
+                           const OutboxItem& held, time::Instant now);
+
 // What became of the reply: none, queued, suppressed, or in shadow mode would_send (a reply
 // was decided and nothing goes out), so nobody reads "queued" as sent.
 std::string_view reply_outcome(const CasePlan& plan);

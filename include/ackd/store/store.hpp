@@ -140,6 +140,11 @@ struct HandoffRow {
 // What happens to the replies held during a pause when it ends.
 enum class HeldReplies { send, drop };
 
+// Re-renders a held reply whose promise has passed (the stored complaint, as JSON, and the
+// reply), or says why it is dropped: plan::refresh_reply with the policy in force.
+using ReplyRefresher = std::function<plan::ReplyRefresh(const std::string& complaint,
+                                                        const OutboxItem& held, time::Instant now)>;
+
 struct PauseResult {
   std::optional<Pause> pause;        // in force after the call
   std::vector<std::int64_t> held;    // replies newly held: take them off the queues
@@ -203,9 +208,12 @@ class Store {
   void mark_failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error);
 
   // Pauses replies (holds every pending one) or, with no pause, resumes them. Idempotent:
-  // pausing again keeps the first pause; resuming when not paused changes nothing.
+  // pausing again keeps the first pause; resuming when not paused changes nothing. At a
+  // resume that sends the held replies, those of cases resolved meanwhile are dropped, and
+  // those whose case's deadline has passed go through `refresh` (on the writer thread).
   void set_pause(std::optional<Pause> pause, HeldReplies on_resume, time::Instant now,
-                 std::function<void(absl::StatusOr<PauseResult>)> done);
+                 std::function<void(absl::StatusOr<PauseResult>)> done,
+                 ReplyRefresher refresh = {});
   // The pause in force when the store was opened (it survives restarts).
   std::optional<Pause> pause_at_open() const;
 
