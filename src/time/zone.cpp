@@ -125,7 +125,8 @@ std::string Zone::format_for_reader(Instant t, std::string_view lang, Instant no
   const int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(cs)));
   const auto year = static_cast<long long>(cs.year());
   // Within a week either way the reader knows which year; beyond it "Jan 1" is ambiguous.
-  const bool with_year = (t - now > kWeek || now - t > kWeek) && year >= 1 && year <= 9999;
+  // (Compared without subtracting `t`, which may be any instant: `now` is a clock's.)
+  const bool with_year = (t > now + kWeek || t < now - kWeek) && year >= 1 && year <= 9999;
   char buf[128];
   switch (reader_style(lang)) {
     case ReaderStyle::ja: {
