@@ -306,7 +306,7 @@ TEST_CASE("api: a first post without thread_id is its own thread, so answers to 
   CHECK(body_of(res)["reply"] == "queued");
 }
 
-TEST_CASE("api: a channel is named in any case; one nobody configured is refused") {
+TEST_CASE("api: a channel is named in any case: one nobody configured is refused") {
   Api api;
   auto res = api.post_complaint(R"({"external_id": "c1", "channel": "X", "author": {"id": "42"},
                                   "text": "届きません"})");
@@ -408,7 +408,7 @@ TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and r
   CHECK(res.result() == bhttp::status::not_found);
 }
 
-TEST_CASE("api: the admin endpoints need tokens; with them a pause shows in /readyz") {
+TEST_CASE("api: the admin endpoints need tokens: with them a pause shows in /readyz") {
   {
     Api api(/*has_tokens=*/false);
     auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato"})"));

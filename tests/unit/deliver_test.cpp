@@ -500,7 +500,7 @@ TEST_CASE("deliver: a failing sink pauses, probes with its oldest, then sends in
   CHECK(health[0].backlog == 0);
 }
 
-TEST_CASE("deliver: a paused sink reports its backlog and backoff; others are not held") {
+TEST_CASE("deliver: a paused sink reports its backlog and backoff: others are not held") {
   net::io_context io;
   ManualClock clock(kStart);
   Receiver healthy(io, {});
@@ -571,7 +571,7 @@ TEST_CASE("deliver: an item due in the future is sent when the clock reaches its
   CHECK(latencies == std::vector<steady::duration>{0s, 2s});  // from submission
 }
 
-TEST_CASE("deliver: cancel drops scheduled and queued items; one under way still counts") {
+TEST_CASE("deliver: cancel drops scheduled and queued items: one under way still counts") {
   net::io_context io;
   ManualClock clock(kStart);
   Receiver receiver(io, {});

@@ -136,7 +136,7 @@ TEST_CASE("plan: a channel without a reply sink gets no reply") {
   CHECK(kinds(p.outbox) == std::vector<std::string>{"handoff", "escalation", "breach"});
 }
 
-TEST_CASE("plan: a pause holds the reply, or suppresses it; notices go on") {
+TEST_CASE("plan: a pause holds the reply, or suppresses it: notices go on") {
   SUBCASE("hold") {
     const auto p = plan_for(live(), kPause);
     CHECK(p.decision.reply_status == ReplyStatus::queued);

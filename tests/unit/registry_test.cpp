@@ -159,7 +159,7 @@ TEST_CASE("sinks: without a registry (a tool that does not deliver) types are no
   CHECK(r.config->sinks.at("b").type == "carrier-pigeon");
 }
 
-TEST_CASE("sources: ackd is built with no source type yet; a section of another type is refused") {
+TEST_CASE("sources: ackd is built with no source type yet: a section of another type is refused") {
   CHECK(ackd::source::builtin_sources().names().empty());
   auto r = parse("sources:\n  x-dm: {type: x, secret_file: /etc/ackd/x}\n");
   CHECK(!r.config);

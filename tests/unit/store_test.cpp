@@ -496,7 +496,7 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   CHECK(seen_b.replies == std::vector<t::Instant>{t0, t1});
 }
 
-TEST_CASE("store: a claim stops the escalations; the breach stays owed until resolved") {
+TEST_CASE("store: a claim stops the escalations: the breach stays owed until resolved") {
   TempDir tmp;
   auto s = open_store(tmp.path);
   auto at = now();
@@ -703,7 +703,7 @@ TEST_CASE("store: pending outbox survives reopening") {
   CHECK(again->duplicate);
 }
 
-TEST_CASE("store: unclaim gives the case back; another agent resolves it only with force") {
+TEST_CASE("store: unclaim gives the case back: another agent resolves it only with force") {
   TempDir tmp;
   auto s = open_store(tmp.path);
   auto at = now();
