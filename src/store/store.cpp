@@ -515,16 +515,23 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
   return r;
 }
 
+// A case's handoff state and who holds it ("" when nobody), or nullopt without a handoff.
+struct Holder {
+  std::string state, agent;
+};
+std::optional<Holder> holder_of(Tx& tx, const std::string& id) {
+  auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
+  q.bind_all(id);
+  if (!q.step()) return std::nullopt;
+  return Holder{q.text(0), q.text(1)};
+}
+
 ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, time::Instant now) {
   ClaimResult r;
-  std::string state;
-  {
-    auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
-    q.bind_all(id);
-    if (!q.step()) return r;  // not_found
-    state = q.text(0);
-    r.agent = q.text(1);
-  }
+  auto holder = holder_of(tx, id);
+  if (!holder) return r;  // not_found
+  const std::string& state = holder->state;
+  r.agent = holder->agent;
   if (state == "resolved") {
     r.outcome = ClaimOutcome::resolved;
     return r;
@@ -549,14 +556,10 @@ ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, ti
 UnclaimResult do_unclaim(Tx& tx, const std::string& id, const std::string& agent,
                          time::Instant now) {
   UnclaimResult r;
-  std::string state;
-  {
-    auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
-    q.bind_all(id);
-    if (!q.step()) return r;  // not_found
-    state = q.text(0);
-    r.agent = q.text(1);
-  }
+  auto holder = holder_of(tx, id);
+  if (!holder) return r;  // not_found
+  const std::string& state = holder->state;
+  r.agent = holder->agent;
   if (state == "resolved") {
     r.outcome = UnclaimOutcome::resolved;
   } else if (state != "claimed") {
