@@ -111,7 +111,8 @@ void unclaim(Services& s, const http::Request& req, const std::string& id,
           case O::not_claimed:
             return rs(conflict(rq, "the case is not claimed"));
           case O::held_by_other:
-            return rs(conflict(rq, "the case is held by " + r.agent + "; only they can release it"));
+            return rs(
+                conflict(rq, "the case is held by " + r.agent + "; only they can release it"));
           case O::released:
             break;
         }

@@ -247,17 +247,18 @@ TEST_CASE("plan: without a detector nothing is counted") {
 TEST_CASE("plan: a held reply whose deadline passed is written again with a fresh one") {
   auto c = complaint();
   c.received_at = kNow;
-  const auto p = plan_for(live(), kPause);  // the reply held, promising 14:00
+  // The reply held, promising 14:00 JST (the policy has no time zone: written in UTC).
+  const auto p = plan_for(live(), kPause);
   REQUIRE(p.outbox.at(0).kind == Kind::reply);
   const auto& held = p.outbox[0];
   CHECK(nlohmann::json::parse(held.payload)["text"] ==
-        "山田様、11月24日(火) 14:00までにご連絡いたします。");
+        "山田様、11月24日(火) 5:00 UTCまでにご連絡いたします。");
 
   // Released at 15:00: the promise is restarted from the release.
   const auto fresh = plan::refresh_reply(the_policy(), c, held, at("2026-11-24T15:00:00+09:00"));
   REQUIRE(fresh.payload);
   const auto payload = nlohmann::json::parse(*fresh.payload);
-  CHECK(payload["text"] == "山田様、11月24日(火) 19:00までにご連絡いたします。");
+  CHECK(payload["text"] == "山田様、11月24日(火) 10:00 UTCまでにご連絡いたします。");
   CHECK(payload["idempotency_key"] == held.idempotency_key);
   CHECK(payload["complaint_id"] == "case-1");
 
