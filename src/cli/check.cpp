@@ -48,10 +48,11 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
 
 int check(const std::vector<std::string>& args) {
   const std::string usage = "usage: ackd check [--config FILE] [POLICY]";
-  auto parsed = parse_arguments(args, {"--config"}, usage);
-  if (!parsed) return kUsage;
-  const auto& positional = parsed->positional;
-  const auto config = parsed->option("--config");
+  auto parse = parse_arguments(args, {"--config"}, usage);
+  if (!parse.arguments) return parse.exit_status;
+  const Arguments& arguments = *parse.arguments;
+  const auto& positional = arguments.positional;
+  const auto config = arguments.option("--config");
   if (positional.size() > 1 || (positional.empty() && !config)) return usage_error(usage);
   std::optional<std::string> policy_path;
   if (!positional.empty()) policy_path = positional[0];

@@ -37,10 +37,16 @@ struct Arguments {
   }
 };
 
+// The arguments to run with, or, when there are none, the exit status the command ends
+// with: 0 after `--help` (the usage printed on stdout), 2 after a usage error (reported).
+struct Parsed {
+  std::optional<Arguments> arguments;
+  int exit_status = kOk;
+};
+
 // Every option takes a value (`--at TIME`); an unknown option or a missing value is a
-// usage error, reported and returned as nullopt.
-std::optional<Arguments> parse_arguments(const std::vector<std::string>& args,
-                                         const std::vector<std::string>& options,
-                                         const std::string& usage);
+// usage error. `--help` or `-h` anywhere asks for the usage.
+Parsed parse_arguments(const std::vector<std::string>& args,
+                       const std::vector<std::string>& options, const std::string& usage);
 
 }  // namespace ackd::cli

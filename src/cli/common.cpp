@@ -25,9 +25,13 @@ int usage_error(const std::string& message) {
   return kUsage;
 }
 
-std::optional<Arguments> parse_arguments(const std::vector<std::string>& args,
-                                         const std::vector<std::string>& options,
-                                         const std::string& usage) {
+Parsed parse_arguments(const std::vector<std::string>& args,
+                       const std::vector<std::string>& options, const std::string& usage) {
+  if (std::find_if(args.begin(), args.end(),
+                   [](const std::string& a) { return a == "--help" || a == "-h"; }) != args.end()) {
+    std::cout << usage << "\n";
+    return {std::nullopt, kOk};
+  }
   Arguments out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i].rfind("--", 0) != 0) {
@@ -35,17 +39,15 @@ std::optional<Arguments> parse_arguments(const std::vector<std::string>& args,
       continue;
     }
     if (std::find(options.begin(), options.end(), args[i]) == options.end()) {
-      usage_error("unknown option " + args[i] + "\n" + usage);
-      return std::nullopt;
+      return {std::nullopt, usage_error("unknown option " + args[i] + "\n" + usage)};
     }
     if (i + 1 >= args.size()) {
-      usage_error(args[i] + " needs a value\n" + usage);
-      return std::nullopt;
+      return {std::nullopt, usage_error(args[i] + " needs a value\n" + usage)};
     }
     out.options[args[i]] = args[i + 1];
     ++i;
   }
-  return out;
+  return {std::move(out), kOk};
 }
 
 }  // namespace ackd::cli

@@ -7,28 +7,50 @@
 
 namespace ackd::cli {
 
+namespace {
+
+// The complaint to explain: read from its file, or made of `--text` (a public post on
+// `--channel`, x by default, by an author "explain").
+absl::StatusOr<Complaint> complaint_to_explain(const Arguments& arguments) {
+  if (auto text = arguments.option("--text")) {
+    nlohmann::json body = {{"external_id", "explain"},
+                           {"channel", arguments.option("--channel").value_or("x")},
+                           {"author", {{"id", "explain"}}},
+                           {"text", *text}};
+    return parse_complaint(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  const std::string& path = arguments.positional[1];
+  std::string error;
+  auto body = yaml::read_file(path, error);
+  if (!body) return absl::NotFoundError(error);
+  auto complaint = parse_complaint(*body);
+  if (!complaint.ok())
+    return absl::InvalidArgumentError(path + ": " + std::string(complaint.status().message()));
+  return complaint;
+}
+
+}  // namespace
+
 int explain(const std::vector<std::string>& args) {
-  const std::string usage = "usage: ackd explain POLICY COMPLAINT.json [--at TIME]";
-  auto parsed = parse_arguments(args, {"--at"}, usage);
-  if (!parsed) return kUsage;
-  const auto& positional = parsed->positional;
-  if (positional.size() != 2) return usage_error(usage);
+  const std::string usage =
+      "usage: ackd explain POLICY (COMPLAINT.json | --text TEXT [--channel CHANNEL]) [--at TIME]";
+  auto parse = parse_arguments(args, {"--at", "--text", "--channel"}, usage);
+  if (!parse.arguments) return parse.exit_status;
+  const Arguments& arguments = *parse.arguments;
+  const auto& positional = arguments.positional;
+  const bool from_text = arguments.option("--text").has_value();
+  if (positional.size() != (from_text ? 1u : 2u)) return usage_error(usage);
+  if (!from_text && arguments.option("--channel")) return usage_error(usage);
   std::optional<time::Instant> at;
-  if (auto text = parsed->option("--at")) {
+  if (auto text = arguments.option("--at")) {
     at = time::parse_rfc3339(*text);
     if (!at) return usage_error("--at: '" + *text + "' is not an RFC 3339 time");
   }
   auto policy = load_policy_or_report(positional[0]);
   if (!policy) return kFailed;
-  std::string error;
-  auto body = yaml::read_file(positional[1], error);
-  if (!body) {
-    std::cerr << "ackd: " << error << "\n";
-    return kFailed;
-  }
-  auto complaint = parse_complaint(*body);
+  auto complaint = complaint_to_explain(arguments);
   if (!complaint.ok()) {
-    std::cerr << positional[1] << ": " << complaint.status().message() << "\n";
+    std::cerr << "ackd: " << complaint.status().message() << "\n";
     return kFailed;
   }
   // Without --at, the complaint is explained as of when it was received.
@@ -70,7 +92,7 @@ int explain(const std::vector<std::string>& args) {
       std::cout << "    escalation " << e.level << " at " << zone.format_rfc3339(e.at) << " to "
                 << e.sink << " if unclaimed\n";
     }
-    std::cout << "    breach at the deadline to " << d.handoff->breach_sink << " if unclaimed\n";
+    std::cout << "    breach at the deadline to " << d.handoff->breach_sink << " if unresolved\n";
   } else {
     std::cout << "handoff: none\n";
   }

@@ -36,11 +36,12 @@ std::string outcome(const nlohmann::json& d) {
 
 int replay(const std::vector<std::string>& args) {
   const std::string usage = "usage: ackd replay POLICY FILE.ndjson [--compare POLICY2]";
-  auto parsed = parse_arguments(args, {"--compare"}, usage);
-  if (!parsed) return kUsage;
-  const auto& positional = parsed->positional;
+  auto parse = parse_arguments(args, {"--compare"}, usage);
+  if (!parse.arguments) return parse.exit_status;
+  const Arguments& arguments = *parse.arguments;
+  const auto& positional = arguments.positional;
   if (positional.size() != 2) return usage_error(usage);
-  const auto compare_path = parsed->option("--compare");
+  const auto compare_path = arguments.option("--compare");
   auto before = load_policy_or_report(positional[0]);
   if (!before) return kFailed;
   std::shared_ptr<const policy::Policy> after;

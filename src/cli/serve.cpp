@@ -8,10 +8,11 @@ namespace ackd::cli {
 
 int serve(const std::vector<std::string>& args) {
   const std::string usage = "usage: ackd serve --config FILE";
-  auto parsed = parse_arguments(args, {"--config"}, usage);
-  if (!parsed) return kUsage;
-  const auto config = parsed->option("--config");
-  if (!config || !parsed->positional.empty()) return usage_error(usage);
+  auto parse = parse_arguments(args, {"--config"}, usage);
+  if (!parse.arguments) return parse.exit_status;
+  const Arguments& arguments = *parse.arguments;
+  const auto config = arguments.option("--config");
+  if (!config || !arguments.positional.empty()) return usage_error(usage);
   log::setup("info");  // ackd.yaml's log_level applies once it is read
   auto daemon = daemon::Daemon::create(*config);
   if (!daemon.ok()) {

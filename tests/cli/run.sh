@@ -84,6 +84,16 @@ expect_status 1 "a failing policy test fails" "$ackd" test "$rules" "$out.cases.
 expect_line "failure shows expected and actual" "rule: expected 'billing', got 'default'"
 expect_line "deadline failure" "handoff.deadline: expected '2026-11-24T11:00:00+09:00', got '2026-11-24T14:00:00+09:00'"
 expect_line "summary line" "1 passed, 1 failed"
+# A problem in a test file fails the run, counted apart from the cases.
+cat >>"$out.cases.yaml" <<'CASES'
+  - name: a typo in a key
+    at: "2026-11-24T10:00:00+09:00"
+    complaint: {channel: x, author: {id: "1", name: "山田"}, text: "届きません"}
+    expext: {rule: default}
+CASES
+expect_status 1 "a problem in a test file fails the run" "$ackd" test "$rules" "$out.cases.yaml"
+expect_line "the problem is counted apart" "1 problem in the test files"
+[ "$(tail -n 1 "$out")" = "1 passed, 2 failed" ] || { fail "cases are counted: $(tail -n 1 "$out")"; cat "$out"; }
 rm -f "$out.cases.yaml"
 
 expect_status 0 "explain a sample complaint" "$ackd" explain "$rules" "$rules/samples/complaint.json"
@@ -91,6 +101,17 @@ expect_line "explain names the failed keyword condition" "no   text any \$safety
 expect_line "explain shows the decision" "decision: rule default, priority P3"
 expect_line "explain shows the reply" "山田太郎様、ご連絡ありがとうございます"
 expect_line "explain shows the deadline" "deadline 2026-11-30T12:30:00+09:00"
+expect_status 0 "explain a text" "$ackd" explain "$rules" --text "充電器から煙が出ました" --at 2026-11-24T10:00:00+09:00
+expect_line "explain --text decides" "decision: rule safety-incident, priority P1"
+expect_status 0 "explain a text on a channel" "$ackd" explain "$rules" --text "届きません" --channel email
+expect_line "explain --channel" "complaint email/explain"
+expect_status 2 "explain --channel needs --text" "$ackd" explain "$rules" "$rules/samples/complaint.json" --channel x
+expect_status 1 "explain an unreadable complaint" "$ackd" explain "$rules" "$here/nope.json"
+
+for command in serve check test explain replay; do
+  expect_status 0 "$command --help" "$ackd" "$command" --help
+  expect_line "$command --help prints its usage" "usage: ackd $command"
+done
 
 expect_status 0 "replay recorded complaints" "$ackd" replay "$rules" "$here/complaints.ndjson"
 expect_line "replay reports bad lines" "complaints.ndjson:5: error: body: malformed JSON"
