@@ -92,8 +92,8 @@ cat >>"$out.cases.yaml" <<'CASES'
     expext: {rule: default}
 CASES
 expect_status 1 "a problem in a test file fails the run" "$ackd" test "$rules" "$out.cases.yaml"
-expect_line "the problem is counted apart" "1 problem in the test files"
-[ "$(tail -n 1 "$out")" = "1 passed, 2 failed" ] || { fail "cases are counted: $(tail -n 1 "$out")"; cat "$out"; }
+expect_line "the problems are counted apart" "2 problems in the test files"
+[ "$(tail -n 1 "$out")" = "1 passed, 1 failed" ] || { fail "cases are counted: $(tail -n 1 "$out")"; cat "$out"; }
 rm -f "$out.cases.yaml"
 
 expect_status 0 "explain a sample complaint" "$ackd" explain "$rules" "$rules/samples/complaint.json"
