@@ -33,6 +33,7 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
   if (!policy) return kFailed;
   yaml::Diagnostics references;
   config::check_references(*parsed.config, *policy, references);
+  for (const auto& d : references.warnings()) std::cerr << d.to_string() << "\n";
   if (!references.empty()) {
     print(references);
     std::cerr << references.size() << " error(s) between " << config_path << " and " << *policy_path

@@ -189,13 +189,27 @@ void check_references(const Config& config, const policy::Policy& policy,
     }
     diagnostics.error(where, message);
   };
+  std::set<std::string> used;
+  for (const auto& [name, route] : config.channels) used.insert(route.reply_sink);
   for (const auto& team : policy.teams) {
     const std::string who = "team '" + team.name + "'";
     check_sink(team.notify, team.notify_where, who);
-    for (const auto& e : team.escalate) check_sink(e.sink, e.where, who);
+    used.insert(team.notify);
+    for (const auto& e : team.escalate) {
+      check_sink(e.sink, e.where, who);
+      used.insert(e.sink);
+    }
   }
   if (const auto& storm = policy.safety.storm; storm && !storm->notify.empty()) {
     check_sink(storm->notify, storm->notify_where, "safety.storm");
+    used.insert(storm->notify);
+  }
+  for (const auto& [name, sink] : config.sinks) {
+    if (!used.contains(name)) {
+      diagnostics.warn(sink.where, "sink '" + name +
+                                       "' is used by no team, escalation, storm notice or "
+                                       "channel of this policy");
+    }
   }
   bool replies = false;
   for (const auto& rule : policy.rules) replies = replies || rule.reply.has_value();

@@ -35,6 +35,10 @@ void Reader::error(const YAML::Node& node, std::string message) {
   diagnostics_.error(at(node), std::move(message));
 }
 
+void Reader::warn(const YAML::Node& node, std::string message) {
+  diagnostics_.warn(at(node), std::move(message));
+}
+
 namespace {
 
 // Refused before yaml-cpp builds the document. Depth: yaml-cpp parses nested collections by

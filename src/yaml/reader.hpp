@@ -25,6 +25,7 @@ class Reader {
 
   SourceLocation at(const YAML::Node& node) const;
   void error(const YAML::Node& node, std::string message);
+  void warn(const YAML::Node& node, std::string message);
 
   // Parses `content`; a syntax error is reported and an undefined node returned.
   YAML::Node parse(const std::string& content);

@@ -4,6 +4,10 @@
 
 #include <string>
 
+#include "ackd/deliver/sink_registry.hpp"
+#include "ackd/source/registry.hpp"
+#include "policy_fixture.hpp"
+
 using namespace ackd::config;
 
 namespace {
@@ -82,4 +86,35 @@ TEST_CASE("config: a key given twice is an error at the second, naming the first
       {"ackd.yaml",
        kBase + "sinks:\n  a: {type: file, path: a.log}\n  b: {type: file, path: b.log}\n"});
   CHECK_MESSAGE(apart.config, first_error(apart));
+}
+
+TEST_CASE("config: a sink no team, escalation or channel uses is a warning") {
+  auto config = parse_config({"ackd.yaml", kBase + R"(sinks:
+  team-chat: {type: webhook, url: "http://127.0.0.1:9/team"}
+  lead-chat: {type: webhook, url: "http://127.0.0.1:9/lead"}
+  x-reply: {type: webhook, url: "http://127.0.0.1:9/x"}
+  audit: {type: file, path: /tmp/sent.ndjson}
+channels:
+  x: {reply_sink: x-reply}
+)"},
+                             {&ackd::deliver::builtin_sinks(), &ackd::source::builtin_sources()});
+  REQUIRE(config.config);
+  const auto policy = ackd::testing::compile_policy(R"(version: 1
+channels:
+  x: {}
+teams:
+  support: {notify: team-chat, escalate: [{after: 1h, notify: lead-chat}]}
+templates:
+  ack: {en: "Thanks."}
+rules:
+  - {id: d, reply: {template: ack}, handoff: {team: support, within: 1h}}
+)");
+  ackd::yaml::Diagnostics diagnostics;
+  check_references(*config.config, *policy, diagnostics);
+  CHECK(diagnostics.empty());
+  const auto warnings = diagnostics.warnings();
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].to_string() ==
+        "ackd.yaml:8:3: warning: sink 'audit' is used by no team, "
+        "escalation, storm notice or channel of this policy");
 }

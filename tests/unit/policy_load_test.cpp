@@ -288,6 +288,22 @@ TEST_CASE("policy: a warning for a reply that replies_per_author always suppress
   }
 }
 
+TEST_CASE("policy: a one-character keyword is a warning") {
+  auto r = load(std::string(kHeader) + R"(rules:
+  - {id: late, when: {text: {any: [遅, 遅延]}}, reply: none, handoff: none}
+  - {id: d, reply: none, handoff: none}
+)");
+  REQUIRE(r.policy);
+  const auto warnings = r.diagnostics.warnings();
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].message ==
+        "keyword '遅' is one character: it matches inside every word that holds it; use a word "
+        "of two or more characters");
+  CHECK(load(std::string(kHeader) + "rules:\n  - {id: d, reply: none, handoff: none}\n")
+            .diagnostics.warnings()
+            .empty());
+}
+
 TEST_CASE("policy: the version hash follows the content") {
   std::string base = std::string(kHeader) + "rules:\n  - {id: d, reply: none, handoff: none}\n";
   auto a = load(base);

@@ -84,7 +84,7 @@ struct SectionRegistries {
 ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries& registries = {});
 
 // Every sink the policy names exists, and every channel the policy replies on has a
-// reply sink.
+// reply sink (errors); a sink that neither the policy nor a channel uses is a warning.
 void check_references(const Config& config, const policy::Policy& policy,
                       yaml::Diagnostics& diagnostics);
 

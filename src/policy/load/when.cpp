@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ackd/text/normalize.hpp"
+#include "ackd/text/utf8.hpp"
 #include "loader.hpp"
 
 namespace ackd::policy {
@@ -262,6 +263,11 @@ std::optional<Condition> Loader::compile_text_field(Field field, const std::stri
         if (folded.empty()) {
           r.error(item.second, "keyword '" + w + "' is empty once normalized");
           return std::nullopt;
+        }
+        if (text::code_point_count(folded) == 1) {
+          r.warn(item.second, "keyword '" + w +
+                                  "' is one character: it matches inside every word that holds "
+                                  "it; use a word of two or more characters");
         }
         c->keyword_ids.push_back(set.add(folded));
       }
