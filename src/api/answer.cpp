@@ -29,11 +29,4 @@ std::optional<std::string> string_field(const nlohmann::json& body, const std::s
   return it->get<std::string>();
 }
 
-http::Response unavailable(const http::Request& request, const Services& services,
-                           std::string_view code, std::string_view message) {
-  auto res = http::error_response(request, bhttp::status::service_unavailable, code, message);
-  res.set(bhttp::field::retry_after, std::to_string(services.config.overload.retry_after.count()));
-  return res;
-}
-
 }  // namespace ackd::api

@@ -30,10 +30,6 @@ std::optional<std::string> string_field(const nlohmann::json& body, const std::s
                                         const http::Respond& respond,
                                         std::string_view what = "must be a non-empty string");
 
-// 503 with Retry-After: the client should try again later.
-http::Response unavailable(const http::Request& request, const Services& services,
-                           std::string_view code, std::string_view message);
-
 // The pause as /readyz and the admin endpoints show it: false, or who, why and since when.
 nlohmann::json pause_json(const std::optional<store::Pause>& pause);
 

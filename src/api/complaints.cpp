@@ -65,10 +65,7 @@ plan::Mode mode_for(const config::Config& config, const Complaint& c) {
   return mode;
 }
 
-// The intake's answers, as POST /v1/complaints gives them and sources pass them on.
-source::IntakeAnswer answer(unsigned status, std::string body) {
-  return {status, std::move(body)};
-}
+// The intake's refusals, as POST /v1/complaints gives them and sources pass them on.
 source::IntakeAnswer refusal(unsigned status, std::string_view code, std::string_view message) {
   return {status, http::error_body(code, message)};
 }
@@ -87,7 +84,7 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
   s.state.store_healthy = true;
   if (result->duplicate) {
     s.metrics.duplicates.with({}).inc();
-    return done(answer(200, result->response.dump()));
+    return done({200, result->response.dump()});
   }
   auto& planned = *result->plan;
   ++s.state.accepted;
@@ -105,7 +102,7 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
   for (const auto& item : planned.outbox) {
     if (item.kind == plan::Kind::reply) s.state.reply_arrivals[item.id] = arrived;
   }
-  done(answer(202, result->response.dump()));
+  done({202, result->response.dump()});
   std::erase_if(planned.outbox, [](const plan::OutboxItem& item) { return item.held; });
   s.deliver(std::move(planned.outbox));
 }
@@ -161,6 +158,7 @@ void ingest(Services& s, http::Request&& req, const http::Respond& respond) {
        respond](source::IntakeAnswer answer) {
         auto res = http::json_response(
             version, keep_alive, static_cast<bhttp::status>(answer.status), std::move(answer.body));
+        // A refusal for now (overloaded, the store failing): the client retries later.
         if (answer.status == 503) {
           res.set(bhttp::field::retry_after, std::to_string(s.config.overload.retry_after.count()));
         }

@@ -9,10 +9,6 @@
 namespace ackd::cli {
 namespace {
 
-void print(const yaml::Diagnostics& diagnostics) {
-  for (const auto& d : diagnostics.sorted()) std::cerr << d.to_string() << "\n";
-}
-
 // With --config, the policy is the config's unless named, relative to the config's folder.
 int check_with_config(const std::string& config_path, std::optional<std::string> policy_path) {
   std::string error;
@@ -24,7 +20,7 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
   auto parsed = config::parse_config({config_path, *content},
                                      {&deliver::builtin_sinks(), &source::builtin_sources()});
   if (!parsed.config) {
-    print(parsed.diagnostics);
+    print_diagnostics(parsed.diagnostics);
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";
     return kFailed;
   }
@@ -33,9 +29,8 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
   if (!policy) return kFailed;
   yaml::Diagnostics references;
   config::check_references(*parsed.config, *policy, references);
-  for (const auto& d : references.warnings()) std::cerr << d.to_string() << "\n";
+  print_diagnostics(references);
   if (!references.empty()) {
-    print(references);
     std::cerr << references.size() << " error(s) between " << config_path << " and " << *policy_path
               << "\n";
     return kFailed;

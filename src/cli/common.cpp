@@ -6,13 +6,17 @@
 
 namespace ackd::cli {
 
+void print_diagnostics(const yaml::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.sorted()) std::cerr << d.to_string() << "\n";
+  for (const auto& d : diagnostics.warnings()) std::cerr << d.to_string() << "\n";
+}
+
 std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path) {
   policy::LoadResult result;
   if (auto files = yaml::read_sources(path, result.diagnostics)) {
     result = policy::load_policy(*files);
   }
-  for (const auto& d : result.diagnostics.sorted()) std::cerr << d.to_string() << "\n";
-  for (const auto& d : result.diagnostics.warnings()) std::cerr << d.to_string() << "\n";
+  print_diagnostics(result.diagnostics);
   if (!result.policy) {
     std::cerr << result.diagnostics.size() << " error"
               << (result.diagnostics.size() == 1 ? "" : "s") << " in " << path << "\n";

@@ -6,6 +6,18 @@
 #include "loader.hpp"
 
 namespace ackd::policy {
+namespace {
+
+// A `timezone` value: an IANA name, else reported.
+std::optional<time::Zone> read_zone(const YAML::Node& node, yaml::Reader& r) {
+  auto name = r.string(node, "timezone");
+  if (!name) return std::nullopt;
+  auto zone = time::Zone::load(*name);
+  if (!zone) r.error(node, "unknown time zone '" + *name + "' (use an IANA name like Asia/Tokyo)");
+  return zone;
+}
+
+}  // namespace
 
 void Loader::compile_calendars() {
   static const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -20,11 +32,7 @@ void Loader::compile_calendars() {
     r.check_keys(e.value, {"timezone", "hours", "holidays"}, what);
     std::optional<time::Zone> zone;
     if (auto tz = e.value["timezone"]) {
-      if (auto name = r.string(tz, "timezone")) {
-        zone = time::Zone::load(*name);
-        if (!zone)
-          r.error(tz, "unknown time zone '" + *name + "' (use an IANA name like Asia/Tokyo)");
-      }
+      zone = read_zone(tz, r);
     } else {
       r.error(e.key, what + " needs a timezone");
     }
@@ -104,15 +112,7 @@ void Loader::compile_timezone() {
     if (p.calendars.size() > 1) p.timezone = p.calendars[1].calendar.zone();
     return;
   }
-  yaml::Reader& r = *timezone_->reader;
-  if (auto name = r.string(timezone_->value, "timezone")) {
-    if (auto zone = time::Zone::load(*name)) {
-      p.timezone = *zone;
-    } else {
-      r.error(timezone_->value,
-              "unknown time zone '" + *name + "' (use an IANA name like Asia/Tokyo)");
-    }
-  }
+  if (auto zone = read_zone(timezone_->value, *timezone_->reader)) p.timezone = *zone;
 }
 
 }  // namespace ackd::policy
