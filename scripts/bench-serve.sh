@@ -3,7 +3,9 @@
 # throwaway config and state directory, and runs bench/load/loadgen.cpp against it
 # (ingest throughput, received-to-reply-delivered latency, static-202 ceiling).
 # Prints a table and writes build-bench/bench-serve.json. Extra arguments go to the load
-# tool, e.g. `--seconds 5 --rates 1000,2000 --connections 32`.
+# tool, e.g. `--seconds 5 --rates 1000,2000 --connections 32`; `--memory 100000,1000000`
+# instead takes that many complaints and reads ackd's memory at each count.
+# ACKD_BENCH_ACKD=path runs another ackd binary (an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -60,12 +62,13 @@ base="http://127.0.0.1:$receiver_port"
   echo "  email: {reply_sink: mail-replies}"
 } >"$dir/ackd.yaml"
 
-./build-bench/ackd check --config "$dir/ackd.yaml" rules >/dev/null
-${ACKD_BENCH_PRELOAD:+env LD_PRELOAD=$ACKD_BENCH_PRELOAD} ./build-bench/ackd serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
+ackd=${ACKD_BENCH_ACKD:-./build-bench/ackd}
+"$ackd" check --config "$dir/ackd.yaml" rules >/dev/null
+${ACKD_BENCH_PRELOAD:+env LD_PRELOAD=$ACKD_BENCH_PRELOAD} "$ackd" serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
 ackd_pid=$!
 
 # The load tool starts the receiver, waits for /readyz, runs every phase; each phase and
 # each wait in it is bounded, and `timeout` bounds the whole.
-timeout 600 ./build-bench/bench/ackd_bench_load --ackd-port "$ackd_port" \
+timeout 3600 ./build-bench/bench/ackd_bench_load --ackd-port "$ackd_port" --ackd-pid "$ackd_pid" \
   --receiver-port "$receiver_port" --json build-bench/bench-serve.json "$@"
 echo "wrote build-bench/bench-serve.json"

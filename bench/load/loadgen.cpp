@@ -192,7 +192,8 @@ struct Phase {
   double rate = 0;  // open loop: requests per second
   std::chrono::milliseconds duration{10000};
   std::size_t connections = 64;
-  bool stamp = false;  // record send times for reply matching
+  bool stamp = false;       // record send times for reply matching
+  std::uint64_t limit = 0;  // closed loop: stop after this many requests (0: at the deadline)
 };
 
 struct PhaseResult {
@@ -270,7 +271,9 @@ class Load {
       tick_timer_.emplace(io_);
       tick();
     }
-    while (Clock::now() < deadline_) io_.run_for(std::chrono::milliseconds(20));
+    while (Clock::now() < deadline_ && !(limit_reached() && idle_.size() == conns_.size())) {
+      io_.run_for(std::chrono::milliseconds(20));
+    }
     running_ = false;
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     // Let requests in flight finish (bounded); they are counted but not as throughput.
@@ -290,6 +293,10 @@ class Load {
     return std::move(result_);
   }
 
+  bool limit_reached() const {
+    return phase_.limit != 0 && next_seq_ - result_.first_seq >= phase_.limit;
+  }
+
   // --- called by Conn ---
   const Phase& phase() const { return phase_; }
   bool running() const { return running_; }
@@ -303,7 +310,8 @@ class Load {
       return;
     }
     if (phase_.closed_loop) {
-      if (Clock::now() < deadline_) return c->send(next_seq_++);
+      if (Clock::now() < deadline_ && !limit_reached()) return c->send(next_seq_++);
+      idle_.push_back(c);
       return;
     }
     if (result_.sent < due()) return send_open(c);
@@ -550,12 +558,15 @@ struct Options {
   std::vector<double> rates{1000, 5000};
   std::string json_path;
   bool receiver_only = false;
+  int ackd_pid = 0;                      // for --memory
+  std::vector<std::uint64_t> memory_at;  // complaints taken at which to read ackd's memory
 };
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: ackd_bench_load --ackd-port P --receiver-port P [--connections N]\n"
-               "                       [--seconds S] [--rates R1,R2] [--json FILE]\n");
+               "                       [--seconds S] [--rates R1,R2] [--json FILE]\n"
+               "                       [--ackd-pid PID --memory N1,N2]\n");
   std::exit(2);
 }
 
@@ -584,6 +595,16 @@ Options parse(int argc, char** argv) {
         o.rates.push_back(std::stod(list.substr(p, q - p)));
         p = q + 1;
       }
+    } else if (a == "--ackd-pid") {
+      o.ackd_pid = std::stoi(value());
+    } else if (a == "--memory") {
+      std::string list = value();
+      for (std::size_t p = 0; p < list.size();) {
+        std::size_t q = list.find(',', p);
+        if (q == std::string::npos) q = list.size();
+        o.memory_at.push_back(std::stoull(list.substr(p, q - p)));
+        p = q + 1;
+      }
     } else if (a == "--json") {
       o.json_path = value();
     } else {
@@ -591,7 +612,85 @@ Options parse(int argc, char** argv) {
     }
   }
   if (o.ackd_port == 0 || o.receiver_port == 0 || o.connections == 0 || o.seconds <= 0) usage();
+  if (!o.memory_at.empty() && o.ackd_pid == 0) usage();
   return o;
+}
+
+// ackd's memory as the kernel counts it (/proc/PID/status), in KiB.
+struct Memory {
+  long rss = 0;   // VmRSS: resident, the SQLite mmap of the database included
+  long anon = 0;  // RssAnon: the heap and stacks
+  long peak = 0;  // VmHWM: the most resident so far
+};
+
+Memory memory_of(int pid) {
+  Memory m;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long value = 0;
+  std::string unit;
+  while (status >> key >> value >> unit) {
+    if (key == "VmRSS:") m.rss = value;
+    if (key == "RssAnon:") m.anon = value;
+    if (key == "VmHWM:") m.peak = value;
+  }
+  return m;
+}
+
+// Waits (bounded) until replies stop arriving for two seconds: the backlog is delivered.
+void wait_quiet(const Receiver& receiver) {
+  const auto end = Clock::now() + std::chrono::seconds(300);
+  auto last = receiver.replies() + receiver.notices();
+  auto quiet_since = Clock::now();
+  while (Clock::now() < end && Clock::now() - quiet_since < std::chrono::seconds(2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto now = receiver.replies() + receiver.notices();
+    if (now != last) {
+      last = now;
+      quiet_since = Clock::now();
+    }
+  }
+}
+
+// Takes complaints in a closed loop up to each of `memory_at`, reading ackd's memory once
+// its replies are delivered at each, and again after a minute idle.
+int run_memory(const Options& opt, Load& load, const Receiver& receiver) {
+  json rows = json::array();
+  std::uint64_t taken = 0;
+  auto sample = [&](const std::string& when) {
+    auto m = memory_of(opt.ackd_pid);
+    std::printf("%-40s %10llu %9.1f %9.1f %9.1f\n", when.c_str(),
+                static_cast<unsigned long long>(taken), m.anon / 1024.0, m.rss / 1024.0,
+                m.peak / 1024.0);
+    std::fflush(stdout);
+    rows.push_back({{"when", when},
+                    {"complaints", taken},
+                    {"rss_anon_mib", m.anon / 1024.0},
+                    {"rss_mib", m.rss / 1024.0},
+                    {"peak_rss_mib", m.peak / 1024.0}});
+  };
+  std::printf("\nackd memory (%zu connections, closed loop)\n\n%-40s %10s %9s %9s %9s\n",
+              opt.connections, "when", "taken", "anon MiB", "RSS MiB", "peak MiB");
+  sample("after the warm-up");
+  const auto started = Clock::now();
+  for (auto target : opt.memory_at) {
+    if (target <= taken) continue;
+    Phase p{"memory",        opt.ackd_port, true,          0, std::chrono::hours(1),
+            opt.connections, false,         target - taken};
+    auto r = load.run(p);
+    taken += count_202(r);
+    wait_quiet(receiver);
+    sample("after " + std::to_string(target) + " sent, replies delivered");
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  sample("a minute idle later");
+  json out = {{"connections", opt.connections}, {"seconds", seconds}, {"memory", rows}};
+  if (!opt.json_path.empty()) {
+    std::ofstream f(opt.json_path);
+    f << out.dump(2) << "\n";
+  }
+  return 0;
 }
 
 int run(const Options& opt) {
@@ -623,6 +722,7 @@ int run(const Options& opt) {
     double drain = 0;
     collect_replies(stamps, r.first_seq, r.end_seq, std::chrono::seconds(10), missing, drain);
   }
+  if (!opt.memory_at.empty()) return run_memory(opt, load, receiver);
 
   // Open loop first: a backlog of replies left by the saturating phase would skew latency.
   json open = json::array();

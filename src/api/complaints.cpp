@@ -100,7 +100,8 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
   spdlog::info("complaint {} channel={} rule={} reply={} team={}", result->id, c.channel, rule,
                reply, team);
   for (const auto& item : planned.outbox) {
-    if (item.kind == plan::Kind::reply) s.state.reply_arrivals[item.id] = arrived;
+    // A held reply is sent at the resume, if ever: its wait is not a latency.
+    if (item.kind == plan::Kind::reply && !item.held) s.state.reply_arrivals[item.id] = arrived;
   }
   done({202, result->response.dump()});
   std::erase_if(planned.outbox, [](const plan::OutboxItem& item) { return item.held; });

@@ -122,7 +122,7 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
     }
   }
   if (auto d = root["delivery"]; d && r.is_map(d, "delivery")) {
-    r.check_keys(d, {"max_attempts", "initial_backoff", "max_backoff"}, "delivery");
+    r.check_keys(d, {"max_attempts", "initial_backoff", "max_backoff", "lookahead"}, "delivery");
     if (auto n = d["max_attempts"]) {
       auto attempts = r.integer(n, "max_attempts");
       if (attempts && (*attempts < 1 || *attempts > 1000000)) {
@@ -137,6 +137,9 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
     }
     if (d["max_backoff"]) {
       if (auto v = r.duration(d["max_backoff"], "max_backoff")) c.delivery.max_backoff = *v;
+    }
+    if (d["lookahead"]) {
+      if (auto v = r.duration(d["lookahead"], "lookahead")) c.delivery.lookahead = *v;
     }
     if (c.delivery.max_backoff < c.delivery.initial_backoff) {
       r.error(d, "delivery: max_backoff must not be below initial_backoff");

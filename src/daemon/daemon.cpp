@@ -3,16 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 
 #include "ackd/api/api.hpp"
 #include "ackd/api/auth.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/time/system_clock.hpp"
 #include "ackd/yaml/files.hpp"
-#include "delivery_log.hpp"
 #include "lifecycle.hpp"
 #include "startup.hpp"
+#include "store_outbox.hpp"
 
 namespace ackd::daemon {
 
@@ -20,7 +19,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-deliver::RetryPolicy retry_policy(const config::DeliveryRetry& d) {
+deliver::RetryPolicy retry_policy(const config::DeliverySettings& d) {
   deliver::RetryPolicy retry;
   retry.max_attempts = d.max_attempts;
   retry.initial = d.initial_backoff;
@@ -39,7 +38,8 @@ class Daemon::Impl {
         tokens_(std::move(startup.tokens)),
         store_(std::move(store)),
         dispatcher_(io_, clock_, deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_}),
-                    delivery_log_, retry_policy(config_.delivery), observer()),
+                    outbox_, retry_policy(config_.delivery), observer(),
+                    {.horizon = config_.delivery.lookahead}),
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         sources_(source::builtin_sources(), config_.sources, {io_, clock_, api::intake(services_)}),
@@ -76,16 +76,8 @@ class Daemon::Impl {
 
   int run() {
     server_->start();
-    store_->pending_outbox([this](absl::StatusOr<std::vector<store::OutboxItem>> items) {
-      asio::post(io_, [this, items = std::move(items)]() mutable {
-        if (!items.ok()) {
-          spdlog::error("cannot read the outbox: {}", std::string(items.status().message()));
-          return;
-        }
-        if (!items->empty()) spdlog::info("resuming {} owed deliveries", items->size());
-        services_.deliver(std::move(*items));
-      });
-    });
+    // The dispatcher has been reading what is owed since it was made.
+    if (auto owed = store_->outbox_depth(); owed > 0) spdlog::info("{} deliveries owed", owed);
     lifecycle_->start();
     io_.run();
     store_->flush();
@@ -172,7 +164,7 @@ class Daemon::Impl {
   std::unique_ptr<store::Store> store_;
   metrics::Metrics metrics_;
   api::ServingState state_;
-  StoreDeliveryLog delivery_log_{*store_};
+  StoreOutbox outbox_{io_, *store_};
   deliver::Dispatcher dispatcher_;
   api::Services services_;
   source::Sources sources_;

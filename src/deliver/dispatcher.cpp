@@ -23,7 +23,7 @@ struct Entry {
 
 // Oldest first, so after an outage a sink gets its backlog in order of age; retries keep
 // their original due time and so keep their place.
-using QueueKey = std::pair<time::Instant, std::int64_t>;
+using QueueKey = plan::DueOrder;
 
 struct SinkState {
   std::unique_ptr<Sink> channel;    // null when the sink cannot be used
@@ -44,14 +44,16 @@ struct SinkState {
 
 class Dispatcher::Impl {
  public:
-  Impl(net::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log, RetryPolicy retry,
-       DeliveryObserver observer)
+  Impl(net::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox, RetryPolicy retry,
+       DeliveryObserver observer, Lookahead lookahead)
       : io_(io),
         clock_(clock),
-        log_(log),
+        outbox_(outbox),
         retry_(retry),
         observer_(std::move(observer)),
+        lookahead_(lookahead),
         random_(std::random_device{}()),
+        read_timer_(clock.timer()),
         grace_timer_(clock.timer()) {
     for (auto& [name, sink] : sinks) {
       SinkState& state = sinks_[name];
@@ -62,6 +64,7 @@ class Dispatcher::Impl {
       }
       state.channel = std::get<std::unique_ptr<Sink>>(std::move(sink));
     }
+    read_every_quarter();
   }
 
   ~Impl() {
@@ -73,43 +76,23 @@ class Dispatcher::Impl {
 
   void submit(std::vector<Delivery> items) {
     if (stopping_) return;  // still pending in the store, for the next start
-    std::set<SinkState*> touched;
-    auto now = clock_.wall();
-    for (auto& item : items) {
-      if (live_.contains(item.id)) continue;  // already ours
-      auto found = sinks_.find(item.sink);
-      if (found == sinks_.end()) {
-        give_up(item, final_error("unknown sink '" + item.sink + "'"), item.attempts);
-        continue;
-      }
-      SinkState& sink = found->second;
-      if (!sink.channel) {
-        give_up(item, final_error(sink.error), item.attempts);
-        continue;
-      }
-      live_.insert(item.id);
-      auto delay = item.due_at - now;
-      Entry entry{std::move(item), clock_.steady()};
-      if (delay > decltype(delay)::zero()) {
-        wait(std::move(entry), std::chrono::ceil<std::chrono::milliseconds>(delay));
-      } else {
-        // Queue the whole batch before sending any, so its oldest item goes first.
-        enqueue(sink, std::move(entry));
-        touched.insert(&sink);
-      }
-    }
-    for (SinkState* sink : touched) pump(*sink);
+    const auto now = clock_.wall();
+    // What is due later than the outbox has been read stays there until a read reaches it.
+    std::erase_if(items, [&](const Delivery& item) {
+      return item.due_at > now && plan::due_order(item) > read_;
+    });
+    take(std::move(items));
   }
 
   void cancel(const std::vector<std::int64_t>& ids) {
     std::unordered_set<std::int64_t> drop(ids.begin(), ids.end());
     for (auto id : ids) {
-      if (waiting_.erase(id) > 0) live_.erase(id);
+      if (waiting_.erase(id) > 0) finish(id);
     }
     for (auto& [name, sink] : sinks_) {
       std::erase_if(sink.queue, [&](const auto& queued) {
-        if (!drop.contains(queued.first.second)) return false;
-        live_.erase(queued.first.second);
+        if (!drop.contains(queued.first.id)) return false;
+        finish(queued.first.id);
         return true;
       });
     }
@@ -126,10 +109,11 @@ class Dispatcher::Impl {
       return;
     }
     stopping_ = true;
+    read_timer_->cancel();
     waiting_.clear();  // destroying the timers cancels them
     for (auto& [name, sink] : sinks_) {
       if (sink.resume) sink.resume->cancel();
-      for (const auto& [key, entry] : sink.queue) live_.erase(key.second);
+      for (const auto& [key, entry] : sink.queue) live_.erase(key.id);
       sink.queue.clear();
     }
     if (in_flight_ == 0) return finish_shutdown();
@@ -176,6 +160,77 @@ class Dispatcher::Impl {
     std::unique_ptr<time::Timer> timer;  // dropping it (cancel) means it never fires
   };
 
+  // Holds each delivery until its time or queues it on its sink, ignoring those already
+  // held; those to an unknown or unusable sink fail at once.
+  void take(std::vector<Delivery> items) {
+    std::set<SinkState*> touched;
+    const auto now = clock_.wall();
+    for (auto& item : items) {
+      if (live_.contains(item.id)) continue;  // already ours
+      auto found = sinks_.find(item.sink);
+      if (found == sinks_.end()) {
+        give_up(item, final_error("unknown sink '" + item.sink + "'"), item.attempts);
+        continue;
+      }
+      SinkState& sink = found->second;
+      if (!sink.channel) {
+        give_up(item, final_error(sink.error), item.attempts);
+        continue;
+      }
+      live_.insert(item.id);
+      auto delay = item.due_at - now;
+      Entry entry{std::move(item), clock_.steady()};
+      if (delay > decltype(delay)::zero()) {
+        wait(std::move(entry), std::chrono::ceil<std::chrono::milliseconds>(delay));
+      } else {
+        // Queue the whole batch before sending any, so its oldest item goes first.
+        enqueue(sink, std::move(entry));
+        touched.insert(&sink);
+      }
+    }
+    for (SinkState* sink : touched) pump(*sink);
+  }
+
+  void read_every_quarter() {
+    read_ahead();
+    const auto period =
+        std::max<std::chrono::milliseconds>(lookahead_.horizon / 4, std::chrono::milliseconds(100));
+    read_timer_->start(period, [this] { read_every_quarter(); });
+  }
+
+  // Reads what is owed next within the horizon, as much as fills a page of deliveries
+  // waiting for their time. One read at a time, and none until half a page has come due.
+  void read_ahead() {
+    if (reading_ || stopping_ || waiting_.size() > lookahead_.page / 2) return;
+    const auto until = std::chrono::floor<time::Seconds>(clock_.wall() + lookahead_.horizon);
+    if (read_ >= plan::DueOrder::through(until)) return;  // read that far already
+    reading_ = true;
+    const auto limit = lookahead_.page - waiting_.size();
+    outbox_.owed(read_, until, limit,
+                 [this, until, limit, alive = std::weak_ptr<char>(life_)](Outbox::Rows rows) {
+                   if (alive.expired()) return;
+                   on_read(until, limit, std::move(rows));
+                 });
+  }
+
+  void on_read(time::Instant until, std::size_t limit, Outbox::Rows rows) {
+    reading_ = false;
+    // A row that finished while the read was under way may have been read still pending.
+    auto finished = std::exchange(finished_while_reading_, {});
+    if (stopping_ || !rows) return;  // a failed read is tried again at the next period
+    const bool full = rows->size() >= limit;
+    read_ = std::max(read_, full ? plan::due_order(rows->back()) : plan::DueOrder::through(until));
+    std::erase_if(*rows, [&](const Delivery& item) { return finished.contains(item.id); });
+    take(std::move(*rows));
+    if (full) read_ahead();
+  }
+
+  // A delivery leaves the dispatcher for good: delivered, failed or cancelled.
+  void finish(std::int64_t id) {
+    live_.erase(id);
+    if (reading_) finished_while_reading_.insert(id);
+  }
+
   void wait(Entry entry, std::chrono::milliseconds delay) {
     auto id = entry.item.id;
     auto timer = clock_.timer();
@@ -187,12 +242,13 @@ class Dispatcher::Impl {
       SinkState& sink = sinks_.at(due.item.sink);
       enqueue(sink, std::move(due));
       pump(sink);
+      read_ahead();  // room for more of a page that did not fit
     });
     waiting_.insert_or_assign(id, Waiting{std::move(entry), std::move(timer)});
   }
 
   void enqueue(SinkState& sink, Entry entry) {
-    QueueKey key{entry.item.due_at, entry.item.id};
+    auto key = plan::due_order(entry.item);
     sink.queue.emplace(key, std::move(entry));
   }
 
@@ -217,10 +273,10 @@ class Dispatcher::Impl {
     --in_flight_;
     auto id = entry.item.id;
     bool cancelled = cancelled_in_flight_.erase(id) > 0;
-    live_.erase(id);
     if (attempt.delivered) {
+      finish(id);
       sink.failures = 0;
-      log_.delivered(id, clock_.now());
+      outbox_.delivered(id, clock_.now());
       if (observer_.delivered) observer_.delivered(entry.item, clock_.steady() - entry.submitted);
     } else {
       int attempts = entry.item.attempts + 1;
@@ -228,12 +284,13 @@ class Dispatcher::Impl {
         pause(sink);
         auto next = std::chrono::ceil<time::Seconds>(clock_.wall() + sink.backoff);
         entry.item.attempts = attempts;
-        log_.attempt_failed(id, attempts, clock_.now(), next, attempt.error);
+        outbox_.attempt_failed(id, attempts, clock_.now(), next, attempt.error);
         if (observer_.attempt_failed) observer_.attempt_failed(entry.item, attempt);
         // The store keeps it pending when stopping; a cancelled one is no longer owed.
         if (!cancelled && !stopping_) {
-          live_.insert(id);
           enqueue(sink, std::move(entry));  // back at its place by age
+        } else {
+          finish(id);
         }
       } else {
         entry.item.attempts = attempts;
@@ -271,7 +328,8 @@ class Dispatcher::Impl {
   }
 
   void give_up(const Delivery& item, const Attempt& attempt, int attempts) {
-    log_.failed(item.id, attempts, clock_.now(), attempt.error);
+    finish(item.id);
+    outbox_.failed(item.id, attempts, clock_.now(), attempt.error);
     if (observer_.failed) observer_.failed(item, attempt);
   }
 
@@ -284,9 +342,10 @@ class Dispatcher::Impl {
 
   net::io_context& io_;
   time::Clock& clock_;
-  DeliveryLog& log_;
+  Outbox& outbox_;
   RetryPolicy retry_;
   DeliveryObserver observer_;
+  Lookahead lookahead_;
   std::mt19937_64 random_;
   std::uniform_real_distribution<double> unit_{0.0, 1.0};
 
@@ -296,6 +355,12 @@ class Dispatcher::Impl {
   std::unordered_set<std::int64_t> cancelled_in_flight_;
   std::size_t in_flight_ = 0;
 
+  // Everything pending in the outbox up to here is held (or was, and is done).
+  plan::DueOrder read_;
+  bool reading_ = false;
+  std::unordered_set<std::int64_t> finished_while_reading_;
+  std::unique_ptr<time::Timer> read_timer_;
+
   bool stopping_ = false;
   bool stopped_ = false;
   std::unique_ptr<time::Timer> grace_timer_;
@@ -304,9 +369,10 @@ class Dispatcher::Impl {
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 
-Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log,
-                       RetryPolicy retry, DeliveryObserver observer)
-    : impl_(std::make_unique<Impl>(io, clock, std::move(sinks), log, retry, std::move(observer))) {}
+Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox,
+                       RetryPolicy retry, DeliveryObserver observer, Lookahead lookahead)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(sinks), outbox, retry, std::move(observer),
+                                   lookahead)) {}
 
 Dispatcher::~Dispatcher() = default;
 

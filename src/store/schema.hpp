@@ -160,6 +160,12 @@ CREATE TABLE reply_fingerprints (
   at          INTEGER NOT NULL
 );
 )sql"},
+    // The dispatcher reads the outbox ahead of time in order of (due, id), where a row
+    // being retried is due at its next attempt.
+    {7, R"sql(
+DROP INDEX outbox_pending;
+CREATE INDEX outbox_owed ON outbox (coalesce(next_attempt_at, due_at)) WHERE state = 'pending';
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

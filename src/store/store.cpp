@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -738,11 +739,18 @@ OutboxItem outbox_item(const sqlite::Query& q) {
   return item;
 }
 
-std::vector<OutboxItem> do_pending_outbox(Tx& tx) {
+std::vector<OutboxItem> do_owed(Tx& tx, plan::DueOrder after, time::Instant until,
+                                std::size_t limit) {
   std::vector<OutboxItem> items;
+  // The expression and the WHERE are outbox_owed's, so that the index serves the read.
   auto q = tx.db.query(std::string("SELECT ") + kOutboxItemColumns +
-                       ", coalesce(next_attempt_at, due_at) AS due, attempts FROM outbox "
-                       "WHERE state = 'pending' AND held = 0 ORDER BY due, id");
+                       ", coalesce(next_attempt_at, due_at), attempts FROM outbox "
+                       "WHERE state = 'pending' AND held = 0 "
+                       "AND (coalesce(next_attempt_at, due_at), id) > (?, ?) "
+                       "AND coalesce(next_attempt_at, due_at) <= ? "
+                       "ORDER BY coalesce(next_attempt_at, due_at), id LIMIT ?");
+  const auto most = std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max());
+  q.bind_all(to_unix(after.due), after.id, to_unix(until), static_cast<std::int64_t>(most));
   while (q.step()) items.push_back(outbox_item(q));
   return items;
 }
@@ -1036,9 +1044,11 @@ std::optional<Pause> Store::pause_at_open() const {
   return impl_->pause_at_open();
 }
 
-void Store::pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done) {
-  impl_->submit<std::vector<OutboxItem>>([](Tx& tx) { return do_pending_outbox(tx); },
-                                         std::move(done), /*writes=*/false);
+void Store::owed(plan::DueOrder after, time::Instant until, std::size_t limit,
+                 std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done) {
+  impl_->submit<std::vector<OutboxItem>>(
+      [after, until, limit](Tx& tx) { return do_owed(tx, after, until, limit); }, std::move(done),
+      /*writes=*/false);
 }
 
 void Store::timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done) {

@@ -8,16 +8,16 @@ Detector::Detector(std::int64_t threshold, time::Seconds within)
     : threshold_(threshold), within_(within) {}
 
 void Detector::drop_old(RuleState& state, time::Instant now) const {
-  while (!state.arrivals.empty() && state.arrivals.front() <= now - within_) {
+  while (!state.arrivals.empty() && state.arrivals.front().first <= now - within_) {
+    state.count -= state.arrivals.front().second;
     state.arrivals.pop_front();
   }
 }
 
 void Detector::maybe_end(const std::string& rule, RuleState& state, time::Instant now) {
-  const auto count = static_cast<std::int64_t>(state.arrivals.size());
-  if (state.storming && count <= threshold_ / 2) {
+  if (state.storming && state.count <= threshold_ / 2) {
     state.storming = false;
-    events_.push_back({rule, false, count, now});
+    events_.push_back({rule, false, state.count, now});
   }
 }
 
@@ -25,8 +25,15 @@ Detector::State Detector::record(const std::string& rule, time::Instant at) {
   std::lock_guard lock(mu_);
   RuleState& state = rules_[rule];
   drop_old(state, at);
-  state.arrivals.push_back(at);
-  const auto count = static_cast<std::int64_t>(state.arrivals.size());
+  // Records come nearly in time order: the bucket is at the back, or close to it.
+  auto later = std::find_if(state.arrivals.rbegin(), state.arrivals.rend(),
+                            [at](const auto& bucket) { return bucket.first <= at; });
+  if (later != state.arrivals.rend() && later->first == at) {
+    ++later->second;
+  } else {
+    state.arrivals.insert(later.base(), {at, 1});
+  }
+  const auto count = ++state.count;
   if (!state.storming && count > threshold_) {
     state.storming = true;
     events_.push_back({rule, true, count, at});
@@ -40,14 +47,13 @@ void Detector::forget(const std::string& rule, time::Instant at, bool started) {
   auto it = rules_.find(rule);
   if (it == rules_.end()) return;
   RuleState& state = it->second;
-  // The latest arrival at that time: records come in time order.
-  for (auto a = state.arrivals.rbegin(); a != state.arrivals.rend(); ++a) {
-    if (*a == at) {
-      state.arrivals.erase(std::next(a).base());
-      break;
-    }
+  auto bucket = std::find_if(state.arrivals.rbegin(), state.arrivals.rend(),
+                             [at](const auto& b) { return b.first == at; });
+  if (bucket != state.arrivals.rend()) {
+    --state.count;
+    if (--bucket->second == 0) state.arrivals.erase(std::next(bucket).base());
   }
-  const auto count = static_cast<std::int64_t>(state.arrivals.size());
+  const auto count = state.count;
   if (started && state.storming && count <= threshold_) {
     state.storming = false;
     // Unreported, the start never happened; reported, it ends here.

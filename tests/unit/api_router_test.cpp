@@ -150,8 +150,11 @@ rules:
     handoff: {team: support, within: 4h, calendar: always}
 )";
 
-// Deliveries are not what these tests are about: their outcomes are dropped.
-struct NoDeliveryLog final : deliver::DeliveryLog {
+// Deliveries are not what these tests are about: nothing is read and outcomes are dropped.
+struct NoOutbox final : deliver::Outbox {
+  void owed(plan::DueOrder, time::Instant, std::size_t, std::function<void(Rows)> done) override {
+    done(std::vector<deliver::Delivery>{});
+  }
   void delivered(std::int64_t, time::Instant) override {}
   void attempt_failed(std::int64_t, int, time::Instant, time::Instant, std::string) override {}
   void failed(std::int64_t, int, time::Instant, std::string) override {}
@@ -206,7 +209,7 @@ struct Api {
   config::Config config;
   std::unique_ptr<store::Store> store;
   time::ManualClock clock;
-  NoDeliveryLog delivery_log;
+  NoOutbox outbox;
   metrics::Metrics metrics;
   api::ServingState state;
   std::optional<deliver::Dispatcher> dispatcher;
@@ -226,7 +229,7 @@ struct Api {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     // No sinks: nothing owed is delivered while a test runs.
-    dispatcher.emplace(io, clock, deliver::Sinks{}, delivery_log, deliver::RetryPolicy{});
+    dispatcher.emplace(io, clock, deliver::Sinks{}, outbox, deliver::RetryPolicy{});
     state.policy = ackd::testing::compile_policy(kPolicy);
     config.channels["x"] = {"x", "x-reply", {}};
     services.emplace(api::Services{io, config, *store, *dispatcher, metrics, state,

@@ -70,6 +70,18 @@ TEST_CASE("config: delivery retry") {
   CHECK(first_error(zero) == "ackd.yaml:4:26: error: max_attempts must be between 1 and 1000000");
 }
 
+TEST_CASE("config: delivery lookahead, a minute unless set") {
+  auto unset = parse_config({"ackd.yaml", kBase});
+  REQUIRE_MESSAGE(unset.config, first_error(unset));
+  CHECK(unset.config->delivery.lookahead == std::chrono::minutes(1));
+  auto set = parse_config({"ackd.yaml", kBase + "delivery: {lookahead: 5m}\n"});
+  REQUIRE_MESSAGE(set.config, first_error(set));
+  CHECK(set.config->delivery.lookahead == std::chrono::minutes(5));
+  auto none = parse_config({"ackd.yaml", kBase + "delivery: {lookahead: 0s}\n"});
+  CHECK(first_error(none) ==
+        "ackd.yaml:4:23: error: lookahead must be a duration like 15m, 4h or 3d, got '0s'");
+}
+
 TEST_CASE("config: a key given twice is an error at the second, naming the first") {
   auto twice = parse_config({"ackd.yaml", kBase + "mode: live\nmode: shadow\n"});
   CHECK_FALSE(twice.config);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -32,9 +34,10 @@ using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 using ackd::deliver::Attempt;
 using ackd::deliver::backoff;
-using ackd::deliver::DeliveryLog;
 using ackd::deliver::DeliveryObserver;
 using ackd::deliver::Dispatcher;
+using ackd::deliver::Lookahead;
+using ackd::deliver::Outbox;
 using ackd::deliver::RetryPolicy;
 using OutboxItem = ackd::deliver::Delivery;
 using ackd::time::ManualClock;
@@ -124,7 +127,35 @@ class Receiver {
   std::vector<std::shared_ptr<Session>> hung_;
 };
 
-struct Recorder final : DeliveryLog {
+// The store's outbox as the dispatcher sees it: `rows` are what a read can find pending (a
+// test puts them there; an outcome updates them as the store would), reads answer at once
+// unless `deferred`, and every outcome is recorded.
+struct Recorder final : Outbox {
+  struct Read {
+    ackd::plan::DueOrder after;
+    ackd::time::Instant until;
+  };
+  std::vector<OutboxItem> rows;
+  std::vector<Read> reads;
+  bool deferred = false;
+  std::vector<std::function<void()>> unanswered;
+
+  void owed(ackd::plan::DueOrder after, ackd::time::Instant until, std::size_t limit,
+            std::function<void(Rows)> done) override {
+    reads.push_back({after, until});
+    std::vector<OutboxItem> found;
+    for (const auto& row : rows) {
+      auto at = ackd::plan::due_order(row);
+      if (at > after && at <= ackd::plan::DueOrder::through(until)) found.push_back(row);
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return ackd::plan::due_order(a) < ackd::plan::due_order(b);
+    });
+    if (found.size() > limit) found.resize(limit);
+    if (!deferred) return done(std::move(found));
+    unanswered.push_back([done, found] { done(found); });
+  }
+
   struct Failure {
     std::int64_t id;
     int attempts;
@@ -139,14 +170,19 @@ struct Recorder final : DeliveryLog {
   void delivered(std::int64_t id, ackd::time::Instant at) override {
     delivered_ids.push_back(id);
     delivered_at.push_back(at);
+    std::erase_if(rows, [id](const OutboxItem& row) { return row.id == id; });
   }
   void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant, ackd::time::Instant next,
                       std::string error) override {
     attempt_failures.push_back({id, attempts, std::move(error)});
     next_attempts.push_back(next);
+    for (auto& row : rows) {
+      if (row.id == id) row.due_at = next;
+    }
   }
   void failed(std::int64_t id, int attempts, ackd::time::Instant, std::string error) override {
     failures.push_back({id, attempts, std::move(error)});
+    std::erase_if(rows, [id](const OutboxItem& row) { return row.id == id; });
   }
 };
 
@@ -211,6 +247,12 @@ bool run_until(net::io_context& io, Pred done, steady::duration cap = 20s) {
 unsigned short closed_port(net::io_context& io) {
   tcp::acceptor probe(io, tcp::endpoint(net::ip::address_v4::loopback(), 0));
   return probe.local_endpoint().port();  // closed again when `probe` goes
+}
+
+// The timers armed besides the dispatcher's own, which reads the outbox every quarter of
+// its lookahead until shutdown.
+std::size_t delivery_timers(const ManualClock& clock) {
+  return clock.armed_timers() - 1;
 }
 
 bool stop(net::io_context& io, ManualClock& clock, Dispatcher& dispatcher,
@@ -287,7 +329,7 @@ TEST_CASE("deliver: a 2xx delivers the payload with Idempotency-Key and Content-
   CHECK(log.failures.empty());
   CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);
-  CHECK(clock.armed_timers() == 0);  // the attempt's timeout went with it
+  CHECK(delivery_timers(clock) == 0);  // the attempt's timeout went with it
 }
 
 TEST_CASE("deliver: a 500 is retried with the same Idempotency-Key when the backoff ends") {
@@ -339,7 +381,7 @@ TEST_CASE("deliver: a 400 fails at once, without retry") {
   CHECK(log.failures[0].error.find("400") != std::string::npos);
   CHECK(log.attempt_failures.empty());
   // No retry is scheduled: an hour later nothing more has been tried.
-  CHECK(clock.armed_timers() == 0);
+  CHECK(delivery_timers(clock) == 0);
   clock.advance(1h);
   CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);
@@ -384,7 +426,7 @@ TEST_CASE("deliver: connection refused is retried, then failed after max_attempt
   CHECK(log.failures[0].error == "connection refused");
   CHECK(dispatcher.scheduled() == 0);
   CHECK(dispatcher.in_flight() == 0);
-  CHECK(clock.armed_timers() == 0);
+  CHECK(delivery_timers(clock) == 0);
 }
 
 TEST_CASE("deliver: a sink that never answers times out after its timeout on the clock") {
@@ -538,7 +580,7 @@ TEST_CASE("deliver: a paused sink reports its backlog and backoff: others are no
     CHECK(dispatcher.in_flight() == 0);
     CHECK(backoff_of(dispatcher, "dead") <= 400ms);
   }
-  CHECK(clock.armed_timers() == 1);  // the next probe, nothing else
+  CHECK(delivery_timers(clock) == 1);  // the next probe, nothing else
   CHECK(log.failures.empty());
   CHECK(stop(io, clock, dispatcher));
 }
@@ -571,6 +613,112 @@ TEST_CASE("deliver: an item due in the future is sent when the clock reaches its
   CHECK(latencies == std::vector<steady::duration>{0s, 2s});  // from submission
 }
 
+TEST_CASE("deliver: what the outbox owes at start is read and sent without a submit") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {});
+  Recorder log;
+  log.rows = {item(2, "hook", kStart - 1h), item(1, "hook", kStart - 2h),
+              item(3, "hook", kStart + 10s)};
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}, 1), log,
+                        quick_retry());
+  REQUIRE(log.reads.size() == 1);
+  CHECK(log.reads[0].after == ackd::plan::DueOrder{});
+  CHECK(log.reads[0].until == kStart + 60s);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2});  // oldest first
+  CHECK(dispatcher.scheduled() == 1);
+  clock.advance(10s);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
+  CHECK(log.delivered_at[2] == kStart + 10s);
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: a delivery due past the lookahead stays in the outbox until its time nears") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {});
+  Recorder log;
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
+                        quick_retry(), {}, Lookahead{.horizon = 10s, .page = 100});
+  auto later = item(1, "hook", kStart + 1h);
+  auto soon = item(2, "hook", kStart + 10s);
+  log.rows = {later, soon};  // stored before they are submitted, as the intake does
+  dispatcher.submit({later, soon});
+  CHECK(dispatcher.scheduled() == 1);  // only the one within the lookahead is held
+  CHECK(delivery_timers(clock) == 1);
+  clock.advance(10s);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  clock.advance(1h - 21s);             // reads every 2.5 s, the last 10 s ahead of 1h - 12.5s
+  CHECK(dispatcher.scheduled() == 0);  // still more than the lookahead away
+  clock.advance(1s);
+  CHECK(dispatcher.scheduled() == 1);  // read at 1h - 10s
+  CHECK(receiver.received.size() == 1);
+  clock.advance(10s);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{2, 1});
+  CHECK(log.delivered_at[1] == kStart + 1h);
+  // Every read went on from where the last one ended, in due order.
+  for (std::size_t i = 1; i < log.reads.size(); ++i) {
+    CHECK(log.reads[i].after == ackd::plan::DueOrder::through(log.reads[i - 1].until));
+    CHECK(log.reads[i].until > log.reads[i - 1].until);
+  }
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: the outbox is read a page at a time: no more than a page waits in memory") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {});
+  Recorder log;
+  for (int i = 1; i <= 10; ++i) log.rows.push_back(item(i, "hook", kStart + 1s * i));
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log,
+                        quick_retry(), {}, Lookahead{.horizon = 60s, .page = 3});
+  CHECK(dispatcher.scheduled() == 3);
+  std::size_t most = 0;
+  for (int second = 1; second <= 10; ++second) {
+    clock.advance(1s);
+    most = std::max(most, dispatcher.scheduled());
+    REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == std::size_t(second); }));
+  }
+  CHECK(most <= 3);
+  std::vector<std::int64_t> in_order(10);
+  std::iota(in_order.begin(), in_order.end(), 1);
+  CHECK(log.delivered_ids == in_order);
+  for (int i = 0; i < 10; ++i) CHECK(log.delivered_at[i] == kStart + 1s * (i + 1));
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: a retry delivered while a read was under way is not taken again") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {500});
+  Recorder log;
+  RetryPolicy retry;  // a retry later than the lookahead: a read finds it pending again
+  retry.initial = 8s;
+  retry.max = 8s;
+  retry.jitter = 0;
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("hook", receiver.port())}), log, retry,
+                        {}, Lookahead{.horizon = 4s, .page = 100});
+  log.rows = {item(1, "hook", kStart)};
+  dispatcher.submit(log.rows);
+  REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
+  REQUIRE(log.rows[0].due_at == kStart + 8s);
+  clock.advance(3s);
+  log.deferred = true;
+  clock.advance(1s);  // this read, 4 s ahead, finds the retry pending; its answer comes late
+  REQUIRE(log.unanswered.size() == 1);
+  clock.advance(4s);  // the retry goes and is delivered
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  log.unanswered[0]();
+  io.restart();
+  io.run_for(50ms);
+  CHECK(dispatcher.scheduled() == 0);
+  CHECK(dispatcher.in_flight() == 0);
+  CHECK(receiver.received.size() == 2);  // the failed attempt and the retry, no third
+  CHECK(stop(io, clock, dispatcher));
+}
+
 TEST_CASE("deliver: cancel drops scheduled and queued items: one under way still counts") {
   net::io_context io;
   ManualClock clock(kStart);
@@ -586,7 +734,7 @@ TEST_CASE("deliver: cancel drops scheduled and queued items: one under way still
   CHECK(dispatcher.scheduled() == 1);
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2});
-  CHECK(clock.armed_timers() == 0);  // item 4's wait went with it
+  CHECK(delivery_timers(clock) == 0);  // item 4's wait went with it
   clock.advance(1h);
   CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);
@@ -632,7 +780,7 @@ TEST_CASE("deliver: shutdown waits for attempts under way and leaves the rest pe
   REQUIRE(run_until(io, [&] { return stopped; }));
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1});
   CHECK(dispatcher.scheduled() == 0);
-  CHECK(clock.armed_timers() == 0);      // item 2's wait and the grace are gone
+  CHECK(clock.armed_timers() == 0);      // item 2's wait, the grace and the outbox reads are gone
   dispatcher.submit({item(3, "hook")});  // refused: stays pending in the store
   CHECK(dispatcher.in_flight() == 0);
   CHECK(dispatcher.scheduled() == 0);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <set>
@@ -148,6 +149,18 @@ absl::StatusOr<json> handoffs_of(Store& s, const std::string& state, t::Instant 
   return ackd::api::handoffs_json(*rows)["handoffs"];
 }
 
+// What the dispatcher's reads find in the outbox, `limit` rows at a time after `after`.
+absl::StatusOr<std::vector<OutboxItem>> owed_after(
+    Store& s, ackd::plan::DueOrder after, t::Instant until = t::Instant::max(),
+    std::size_t limit = std::numeric_limits<std::size_t>::max()) {
+  return wait_for<std::vector<OutboxItem>>(
+      [&](auto done) { s.owed(after, until, limit, std::move(done)); });
+}
+
+absl::StatusOr<std::vector<OutboxItem>> all_owed(Store& s) {
+  return owed_after(s, {});
+}
+
 // Holds the writer inside a transaction until release(), so that the jobs queued meanwhile
 // are all taken together as the next batch.
 class WriterGate {
@@ -226,8 +239,7 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   auto s = open_store(tmp.path);
   CHECK(query_int(tmp.path, "PRAGMA user_version") == schema::kLatestVersion);
   CHECK(s->outbox_depth() == 1);
-  auto pending =
-      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  auto pending = all_owed(*s);
   REQUIRE(pending.ok());
   REQUIRE(pending->size() == 1);
   CHECK((*pending)[0].idempotency_key == "c-old:escalation:1");
@@ -634,8 +646,7 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
   s->flush();
   CHECK(s->outbox_depth() == 2);  // handoff (to retry) and breach
 
-  auto pending =
-      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  auto pending = all_owed(*s);
   REQUIRE(pending.ok());
   REQUIRE(pending->size() == 2);
   CHECK((*pending)[0].kind == Kind::handoff);
@@ -685,8 +696,7 @@ TEST_CASE("store: pending outbox survives reopening") {
   }
   auto s = open_store(tmp.path);
   CHECK(s->outbox_depth() == 5);
-  auto pending =
-      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  auto pending = all_owed(*s);
   REQUIRE(pending.ok());
   REQUIRE(pending->size() == 5);
   std::vector<std::string> kinds;
@@ -701,6 +711,74 @@ TEST_CASE("store: pending outbox survives reopening") {
   auto again = ingest_case(*s, make_case("q", "9"));
   REQUIRE(again.ok());
   CHECK(again->duplicate);
+}
+
+TEST_CASE("store: the outbox is read ahead in due order, a page at a time, from an index") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  auto at = now();
+  REQUIRE(ingest_case(*s, make_handoff_case("a", at)).ok());                          // ids 1-4
+  REQUIRE(ingest_case(*s, make_handoff_case("b", at - std::chrono::hours(2))).ok());  // 5-8
+  auto all = all_owed(*s);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 8);
+  std::vector<std::int64_t> ids;
+  for (const auto& item : *all) ids.push_back(item.id);
+  // b's reply, handoff and escalation come due before a's; a's breach after b's.
+  CHECK(ids == std::vector<std::int64_t>{5, 6, 7, 1, 2, 3, 8, 4});
+
+  // Page by page, each going on after the last row of the one before.
+  std::vector<std::int64_t> paged;
+  ackd::plan::DueOrder after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = owed_after(*s, after, t::Instant::max(), 3);
+    REQUIRE(page.ok());
+    for (const auto& item : *page) paged.push_back(item.id);
+    if (page->size() < 3) break;
+    after = ackd::plan::due_order(page->back());
+  }
+  CHECK(paged == ids);
+
+  // Only what is due by `until`; a retried row is due at its next attempt.
+  auto soon = owed_after(*s, {}, at + std::chrono::minutes(5));
+  REQUIRE(soon.ok());
+  CHECK(soon->size() == 5);  // b's three, a's reply and handoff
+  s->mark_attempt_failed(1, 1, at, at + std::chrono::hours(3), "HTTP 500");
+  s->mark_delivered(2, at);
+  s->flush();
+  soon = owed_after(*s, {}, at + std::chrono::minutes(5));
+  REQUIRE(soon.ok());
+  CHECK(soon->size() == 3);
+  auto later = owed_after(*s, ackd::plan::DueOrder::through(at + std::chrono::hours(1)),
+                          at + std::chrono::hours(3));
+  REQUIRE(later.ok());
+  REQUIRE(later->size() == 2);
+  CHECK((*later)[0].id == 8);  // b's breach, 2 h from now
+  CHECK((*later)[1].id == 1);  // a's reply, retried 3 h from now
+
+  // The read is served by the index, not a scan of every row ever written.
+  std::string plan;
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((tmp.path / "ackd.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+            SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(
+                db,
+                "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE state = 'pending' AND held = 0 "
+                "AND (coalesce(next_attempt_at, due_at), id) > (?, ?) "
+                "AND coalesce(next_attempt_at, due_at) <= ? "
+                "ORDER BY coalesce(next_attempt_at, due_at), id LIMIT ?",
+                -1, &stmt, nullptr) == SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      plan += "\n";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  CHECK_MESSAGE(plan.find("USING INDEX outbox_owed") != std::string::npos, plan);
+  CHECK_MESSAGE(plan.find("TEMP B-TREE") == std::string::npos, plan);
 }
 
 TEST_CASE("store: unclaim gives the case back: another agent resolves it only with force") {
@@ -847,8 +925,7 @@ TEST_CASE("store: a pause holds pending replies, survives a restart, and resume 
   REQUIRE(s->pause_at_open());
   CHECK(s->pause_at_open()->by == "sato");
   CHECK(s->pause_at_open()->reason == "flame on X");
-  auto pending =
-      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  auto pending = all_owed(*s);
   REQUIRE(pending.ok());
   for (const auto& item : *pending) CHECK(item.kind != Kind::reply);  // notices go on
   CHECK(pending->size() == 3);
@@ -923,8 +1000,7 @@ TEST_CASE("store: at resume a resolved case's reply is dropped and a missed prom
   CHECK(reason_of("c-missed") ==
         "the deadline it promised had passed: written again with a new one");
   CHECK(reason_of("c-fresh") == "released");
-  auto pending =
-      wait_for<std::vector<OutboxItem>>([&](auto done) { s->pending_outbox(std::move(done)); });
+  auto pending = all_owed(*s);
   REQUIRE(pending.ok());
   for (const auto& item : *pending) {
     if (item.complaint_id == "c-missed" && item.kind == Kind::reply) {

@@ -75,3 +75,22 @@ TEST_CASE("storm: a complaint taken back no longer counts, and a reported start 
   CHECK(d.record("billing", t(4)) == State::calm);
   CHECK(d.record("billing", t(5)) == State::started);
 }
+
+TEST_CASE("storm: a burst at one second and arrivals a little out of order count exactly") {
+  Detector d(100'000, Seconds(60));
+  using State = Detector::State;
+  for (int i = 0; i < 100'000; ++i) REQUIRE(d.record("billing", t(10)) == State::calm);
+  CHECK(d.record("billing", t(9)) == State::started);  // an earlier second, recorded late
+  for (int i = 0; i < 10; ++i) d.forget("billing", t(10), false);
+  d.forget("billing", t(42), false);  // never recorded: nothing to take back
+  d.expire(t(69));                    // t(9) leaves the window: 99,990 left
+  CHECK(d.storming() == std::vector<std::string>{"billing"});
+  for (int i = 0; i < 49'990; ++i) d.forget("billing", t(10), false);
+  d.expire(t(69));  // 50,000: half the threshold
+  auto events = d.take_events();
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].count == 50'000);
+  CHECK_FALSE(events[1].started);
+  d.expire(t(70));  // the burst's second leaves the window: the rule is forgotten
+  CHECK(d.record("billing", t(71)) == State::calm);
+}

@@ -40,12 +40,16 @@ struct OverloadLimits {
   time::Seconds retry_after{5};
 };
 
-// How deliveries are retried. While a sink fails, only its oldest delivery is tried, once
-// per backoff period; the backoff doubles from `initial_backoff` up to `max_backoff`.
-struct DeliveryRetry {
+// How deliveries are retried and scheduled. While a sink fails, only its oldest delivery
+// is tried, once per backoff period; the backoff doubles from `initial_backoff` up to
+// `max_backoff`.
+struct DeliverySettings {
   int max_attempts = 50;  // per delivery, then it is marked failed
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{60000};
+  // Deliveries due within this are held in memory; later ones are read from the store
+  // as their time nears.
+  std::chrono::milliseconds lookahead{60000};
 };
 
 // What the kill switch does with the replies of complaints accepted while it is on.
@@ -64,7 +68,7 @@ struct Config {
   std::map<std::string, ChannelRoute> channels;
   HttpLimits http;
   OverloadLimits overload;
-  DeliveryRetry delivery;
+  DeliverySettings delivery;
   PausedReplies paused_replies = PausedReplies::hold;
   yaml::SourceLocation policy_where;
 };

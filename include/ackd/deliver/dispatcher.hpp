@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,18 +36,33 @@ struct DeliveryObserver {
   std::function<void(const Delivery&, const Attempt&)> failed;
 };
 
-// Where the dispatcher records outcomes: the store's delivery bookkeeping, as an interface
-// so delivery does not depend on the store (the daemon adapts the store to it). Called on
-// the io_context thread.
-class DeliveryLog {
+// The store's outbox as the dispatcher uses it, an interface so that delivery does not
+// depend on the store (the daemon adapts the store to it): it reads what is owed ahead of
+// time and records every outcome. Called on the io_context thread.
+class Outbox {
  public:
-  virtual ~DeliveryLog() = default;
+  using Rows = std::optional<std::vector<Delivery>>;  // empty: could not be read (logged)
+
+  virtual ~Outbox() = default;
+  // The pending deliveries after `after` in due order and due by `until`, at most `limit`
+  // of them, given to `done` on the io_context thread (or within this call). Held replies
+  // are not owed; a row that is being retried is due at its next attempt.
+  virtual void owed(plan::DueOrder after, time::Instant until, std::size_t limit,
+                    std::function<void(Rows)> done) = 0;
   // Each outcome with the time `at` it happened, on the dispatcher's clock.
   virtual void delivered(std::int64_t outbox_id, time::Instant at) = 0;
   virtual void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
                               time::Instant next_attempt, std::string error) = 0;
   virtual void failed(std::int64_t outbox_id, int attempts, time::Instant at,
                       std::string error) = 0;
+};
+
+// How far ahead the dispatcher holds deliveries in memory. The rest wait in the store,
+// read a page at a time as their time comes, so that memory follows what is due soon
+// rather than every open case's future escalations.
+struct Lookahead {
+  std::chrono::milliseconds horizon{60000};
+  std::size_t page = 5000;  // reads bring at most this many to wait in memory for their time
 };
 
 // One sink's state, for metrics and /readyz.
@@ -58,9 +74,10 @@ struct SinkHealth {
 };
 
 // Delivers each delivery to its sink at its due time, retrying with backoff and jitter,
-// and records every outcome in the DeliveryLog. Each sink has its own queue and
-// connections, so a slow or dead sink delays nobody else. The dispatcher knows sinks only
-// as the Sink interface; the sink registry builds them from ackd.yaml.
+// and records every outcome in the Outbox. From its construction on it reads what the
+// Outbox owes within the lookahead, and again every quarter of it. Each sink has its own
+// queue and connections, so a slow or dead sink delays nobody else. The dispatcher knows
+// sinks only as the Sink interface; the sink registry builds them from ackd.yaml.
 //
 // Threads: everything (submit, cancel, shutdown, the destructor, every callback) runs on
 // the one thread that runs `io`; nothing here is locked. The only other thread is each file
@@ -68,14 +85,16 @@ struct SinkHealth {
 class Dispatcher {
  public:
   // Due times, retries and backoff follow `clock`, whose timers run on `io`'s thread.
-  // A sink that is an error string marks its deliveries failed. `clock` and `log` must
+  // A sink that is an error string marks its deliveries failed. `clock` and `outbox` must
   // outlive the dispatcher.
-  Dispatcher(boost::asio::io_context& io, time::Clock& clock, Sinks sinks, DeliveryLog& log,
-             RetryPolicy retry, DeliveryObserver observer = {});
+  Dispatcher(boost::asio::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox,
+             RetryPolicy retry, DeliveryObserver observer = {}, Lookahead lookahead = {});
   ~Dispatcher();
 
-  // Sends what is due now at once and schedules the rest. Deliveries to unknown or
-  // unusable sinks are marked failed. Call on the io_context's thread.
+  // Sends what is due now at once and schedules what is due within what it has read of
+  // the outbox; later ones are left to the outbox, read when their time comes. Deliveries
+  // to unknown or unusable sinks are marked failed. Call on the io_context's thread, with
+  // rows already in the outbox.
   void submit(std::vector<Delivery> deliveries);
   // Forgets scheduled items (a claimed case's escalations); attempts under way finish.
   void cancel(const std::vector<std::int64_t>& outbox_ids);
@@ -85,6 +104,7 @@ class Dispatcher {
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
   std::size_t in_flight() const;
+  // Deliveries held in memory and not under way: waiting for their time, queued or retrying.
   std::size_t scheduled() const;
   // Deliveries due and not yet made (queued, retrying or under way), all sinks together.
   std::size_t backlog() const;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,5 +37,20 @@ struct OutboxItem {
   int attempts = 0;   // attempts already made
   bool held = false;  // a reply kept back while ackd is paused: stored, not sent
 };
+
+// Where a row stands in the order deliveries come due: by due time, then by id. The
+// dispatcher reads the store's outbox in this order, a page at a time.
+struct DueOrder {
+  time::Instant due = time::Instant::min();
+  std::int64_t id = 0;
+
+  // Everything due by `t`, whatever its id.
+  static DueOrder through(time::Instant t) { return {t, std::numeric_limits<std::int64_t>::max()}; }
+  friend auto operator<=>(const DueOrder&, const DueOrder&) = default;
+};
+
+inline DueOrder due_order(const OutboxItem& item) {
+  return {item.due_at, item.id};
+}
 
 }  // namespace ackd::plan

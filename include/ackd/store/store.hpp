@@ -217,9 +217,11 @@ class Store {
   // The pause in force when the store was opened (it survives restarts).
   std::optional<Pause> pause_at_open() const;
 
-  // Everything owed and not yet delivered, failed or cancelled, oldest first (for start-up);
-  // held replies are not in it.
-  void pending_outbox(std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done);
+  // What is owed (not yet delivered, failed or cancelled) after `after` in due order and
+  // due by `until`, at most `limit` rows: the dispatcher reads ahead with it. Held replies
+  // are not owed; a row being retried is due at its next attempt.
+  void owed(plan::DueOrder after, time::Instant until, std::size_t limit,
+            std::function<void(absl::StatusOr<std::vector<OutboxItem>>)> done);
 
   // The complaint, its decision and its timeline; NotFound if unknown.
   void timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done);

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ackd/time/instant.hpp"
@@ -41,8 +42,11 @@ class Detector {
   std::vector<std::string> storming() const;
 
  private:
+  // Arrivals are counted per second, so that a burst of a million costs no more memory
+  // than a trickle: one bucket per second of the window at most.
   struct RuleState {
-    std::deque<time::Instant> arrivals;
+    std::deque<std::pair<time::Instant, std::int64_t>> arrivals;  // (second, count), in order
+    std::int64_t count = 0;
     bool storming = false;
   };
   void drop_old(RuleState& state, time::Instant now) const;
