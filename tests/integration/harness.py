@@ -86,6 +86,7 @@ class Receiver:
                     "body": json.loads(body) if body else None,
                     "status": status,
                     "at": time.monotonic(),
+                    "wall": time.time(),
                 }
                 with receiver.lock:
                     receiver.received.append(message)

@@ -158,6 +158,33 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(len(followup), 1)
         self.assertEqual(self.daemon.request("POST", "/v1/complaints/nope/claim", {"agent": "a"})[0], 404)
 
+    def test_timers_beyond_the_lookahead_are_read_from_the_store_in_time(self):
+        # With a lookahead of 1 s, the escalation (4 s) and the breach (6 s) are not held in
+        # memory at intake: they stay in the store until a read ahead finds them, across a
+        # restart too.
+        daemon = Daemon(ACKD, self.receiver, extra_config="delivery: {lookahead: 1s}\n")
+        self.addCleanup(daemon.cleanup)
+        path = os.path.join(daemon.policy, "policy.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("{after: 1s, notify: lead-chat}", "{after: 4s, notify: lead-chat}")
+                    .replace("handoff: {team: fast, within: 2s}", "handoff: {team: fast, within: 6s}"))
+        daemon.start()
+        first = daemon.post_complaint(complaint(40, text="至急です", author="40"))[1]["id"]
+        daemon.stop()
+        daemon.start()
+        second = daemon.post_complaint(complaint(41, text="至急です", author="41"))[1]["id"]
+        for cid in (first, second):
+            due = {t["kind"]: unix_time(t["due_at"]) for t in
+                   daemon.outbox(cid, "escalation") + daemon.outbox(cid, "breach")}
+            for kind in ("escalation", "breach"):
+                notices = wait_until(
+                    lambda: self.receiver.messages("/lead", kind=kind, complaint_id=cid), 15)
+                self.assertEqual(len(notices), 1, f"{cid} {kind}")
+                self.assertGreaterEqual(notices[0]["wall"], due[kind] - 0.01, f"{cid} {kind} early")
+                self.assertLess(notices[0]["wall"], due[kind] + 3, f"{cid} {kind} late")
+
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))
         second = self.daemon.post_complaint(complaint(21, author="77"))
