@@ -618,16 +618,16 @@ Options parse(int argc, char** argv) {
 
 // ackd's memory as the kernel counts it (/proc/PID/status), in KiB.
 struct Memory {
-  long rss = 0;   // VmRSS: resident, the SQLite mmap of the database included
-  long anon = 0;  // RssAnon: the heap and stacks
-  long peak = 0;  // VmHWM: the most resident so far
+  double rss = 0;   // VmRSS: resident, the SQLite mmap of the database included
+  double anon = 0;  // RssAnon: the heap and stacks
+  double peak = 0;  // VmHWM: the most resident so far
 };
 
 Memory memory_of(int pid) {
   Memory m;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string key;
-  long value = 0;
+  double value = 0;
   std::string unit;
   while (status >> key >> value >> unit) {
     if (key == "VmRSS:") m.rss = value;
