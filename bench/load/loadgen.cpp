@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -626,13 +627,13 @@ struct Memory {
 Memory memory_of(int pid) {
   Memory m;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  double value = 0;
-  std::string unit;
-  while (status >> key >> value >> unit) {
-    if (key == "VmRSS:") m.rss = value;
-    if (key == "RssAnon:") m.anon = value;
-    if (key == "VmHWM:") m.peak = value;
+  for (std::string line; std::getline(status, line);) {
+    auto value = [&](const char* key, double& out) {
+      if (line.rfind(key, 0) == 0) out = std::strtod(line.c_str() + std::strlen(key), nullptr);
+    };
+    value("VmRSS:", m.rss);
+    value("RssAnon:", m.anon);
+    value("VmHWM:", m.peak);
   }
   return m;
 }
