@@ -10,6 +10,7 @@
 #include "ackd/time/system_clock.hpp"
 #include "ackd/yaml/files.hpp"
 #include "lifecycle.hpp"
+#include "notice_grouping.hpp"
 #include "startup.hpp"
 #include "store_outbox.hpp"
 
@@ -39,7 +40,7 @@ class Daemon::Impl {
         store_(std::move(store)),
         dispatcher_(io_, clock_, deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_}),
                     outbox_, retry_policy(config_.delivery), observer(),
-                    {.horizon = config_.delivery.lookahead}),
+                    {.horizon = config_.delivery.lookahead}, &grouping_),
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         sources_(source::builtin_sources(), config_.sources, {io_, clock_, api::intake(services_)}),
@@ -165,6 +166,7 @@ class Daemon::Impl {
   metrics::Metrics metrics_;
   api::ServingState state_;
   StoreOutbox outbox_{io_, *store_};
+  NoticeGrouping grouping_{state_};
   deliver::Dispatcher dispatcher_;
   api::Services services_;
   source::Sources sources_;

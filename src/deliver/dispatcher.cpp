@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <random>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -19,6 +20,18 @@ namespace {
 struct Entry {
   Delivery item;
   time::SteadyTime submitted;
+  std::vector<Delivery> members;  // a group's, whose outcome is theirs; empty: `item` alone
+
+  // The deliveries an attempt with this entry is for.
+  std::span<const Delivery> deliveries() const {
+    return members.empty() ? std::span<const Delivery>(&item, 1) : std::span(members);
+  }
+};
+
+// Deliveries of one group, due and waiting for the others.
+struct Forming {
+  std::vector<Entry> members;
+  std::unique_ptr<time::Timer> timer;
 };
 
 // Oldest first, so after an outage a sink gets its backlog in order of age; retries keep
@@ -26,9 +39,10 @@ struct Entry {
 using QueueKey = plan::DueOrder;
 
 struct SinkState {
-  std::unique_ptr<Sink> channel;    // null when the sink cannot be used
-  std::string error;                // why not
-  std::map<QueueKey, Entry> queue;  // due now (or retrying), oldest first
+  std::unique_ptr<Sink> channel;           // null when the sink cannot be used
+  std::string error;                       // why not
+  std::map<QueueKey, Entry> queue;         // due now (or retrying), oldest first
+  std::map<std::string, Forming> forming;  // by group key
   std::size_t in_flight = 0;
   // A sink that fails is paused as a whole, not retried item by item: its deliveries keep
   // their order of age, and a dead sink gets one probe per backoff period instead of one
@@ -45,13 +59,14 @@ struct SinkState {
 class Dispatcher::Impl {
  public:
   Impl(net::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox, RetryPolicy retry,
-       DeliveryObserver observer, Lookahead lookahead)
+       DeliveryObserver observer, Lookahead lookahead, Grouping* grouping)
       : io_(io),
         clock_(clock),
         outbox_(outbox),
         retry_(retry),
         observer_(std::move(observer)),
         lookahead_(lookahead),
+        grouping_(grouping),
         random_(std::random_device{}()),
         read_timer_(clock.timer()),
         grace_timer_(clock.timer()) {
@@ -89,10 +104,21 @@ class Dispatcher::Impl {
     for (auto id : ids) {
       if (waiting_.erase(id) > 0) finish(id);
     }
+    auto dropped = [&](const Delivery& d) { return drop.contains(d.id); };
     for (auto& [name, sink] : sinks_) {
+      for (auto group = sink.forming.begin(); group != sink.forming.end();) {
+        std::erase_if(group->second.members, [&](const Entry& e) {
+          if (!dropped(e.item)) return false;
+          finish(e.item.id);
+          return true;
+        });
+        // An emptied group goes, and its timer with it.
+        group = group->second.members.empty() ? sink.forming.erase(group) : std::next(group);
+      }
       std::erase_if(sink.queue, [&](const auto& queued) {
-        if (!drop.contains(queued.first.id)) return false;
-        finish(queued.first.id);
+        const auto deliveries = queued.second.deliveries();
+        if (!std::all_of(deliveries.begin(), deliveries.end(), dropped)) return false;
+        for (const auto& d : deliveries) finish(d.id);
         return true;
       });
     }
@@ -113,7 +139,13 @@ class Dispatcher::Impl {
     waiting_.clear();  // destroying the timers cancels them
     for (auto& [name, sink] : sinks_) {
       if (sink.resume) sink.resume->cancel();
-      for (const auto& [key, entry] : sink.queue) live_.erase(key.id);
+      for (const auto& [key, group] : sink.forming) {
+        for (const auto& e : group.members) live_.erase(e.item.id);
+      }
+      sink.forming.clear();
+      for (const auto& [key, entry] : sink.queue) {
+        for (const auto& d : entry.deliveries()) live_.erase(d.id);
+      }
       sink.queue.clear();
     }
     if (in_flight_ == 0) return finish_shutdown();
@@ -135,26 +167,33 @@ class Dispatcher::Impl {
 
   std::size_t scheduled() const {
     std::size_t n = waiting_.size();
-    for (const auto& [name, sink] : sinks_) n += sink.queue.size();
+    for (const auto& [name, sink] : sinks_) n += due_not_sent(sink);
     return n;
   }
 
   std::size_t backlog() const {
     std::size_t n = in_flight_;
-    for (const auto& [name, sink] : sinks_) n += sink.queue.size();
+    for (const auto& [name, sink] : sinks_) n += due_not_sent(sink);
     return n;
   }
 
   std::vector<SinkHealth> health() const {
     std::vector<SinkHealth> out;
     for (const auto& [name, sink] : sinks_) {
-      out.push_back({name, sink.queue.size() + sink.in_flight, sink.failures,
+      out.push_back({name, due_not_sent(sink) + sink.in_flight, sink.failures,
                      sink.failures > 0 ? sink.backoff : std::chrono::milliseconds(0)});
     }
     return out;
   }
 
  private:
+  // Queued, retrying, or waiting for the rest of its group.
+  static std::size_t due_not_sent(const SinkState& sink) {
+    std::size_t n = sink.queue.size();
+    for (const auto& [key, group] : sink.forming) n += group.members.size();
+    return n;
+  }
+
   struct Waiting {
     Entry entry;
     std::unique_ptr<time::Timer> timer;  // dropping it (cancel) means it never fires
@@ -179,12 +218,12 @@ class Dispatcher::Impl {
       }
       live_.insert(item.id);
       auto delay = item.due_at - now;
-      Entry entry{std::move(item), clock_.steady()};
+      Entry entry{std::move(item), clock_.steady(), {}};
       if (delay > decltype(delay)::zero()) {
         wait(std::move(entry), std::chrono::ceil<std::chrono::milliseconds>(delay));
       } else {
         // Queue the whole batch before sending any, so its oldest item goes first.
-        enqueue(sink, std::move(entry));
+        come_due(sink, std::move(entry));
         touched.insert(&sink);
       }
     }
@@ -240,11 +279,41 @@ class Dispatcher::Impl {
       Entry due = std::move(found->second.entry);
       waiting_.erase(found);  // destroys the timer running this; nothing below touches it
       SinkState& sink = sinks_.at(due.item.sink);
-      enqueue(sink, std::move(due));
+      come_due(sink, std::move(due));
       pump(sink);
       read_ahead();  // room for more of a page that did not fit
     });
     waiting_.insert_or_assign(id, Waiting{std::move(entry), std::move(timer)});
+  }
+
+  // A delivery has come due: it waits for the rest of its group, or joins its sink's queue.
+  void come_due(SinkState& sink, Entry entry) {
+    auto group = grouping_ ? grouping_->group_of(entry.item) : std::nullopt;
+    if (!group || group->wait <= std::chrono::milliseconds::zero()) {
+      return enqueue(sink, std::move(entry));
+    }
+    auto [forming, fresh] = sink.forming.try_emplace(group->key);
+    forming->second.members.push_back(std::move(entry));
+    if (!fresh) return;
+    forming->second.timer = clock_.timer();
+    forming->second.timer->start(group->wait,
+                                 [this, &sink, key = group->key] { send_group(sink, key); });
+  }
+
+  // The group's wait is over: one of a kind goes as it is, more as one delivery.
+  void send_group(SinkState& sink, std::string key) {  // a copy: the timer holding it goes
+    auto node = sink.forming.extract(key);
+    if (node.empty()) return;
+    auto members = std::move(node.mapped().members);
+    if (members.size() == 1) {
+      enqueue(sink, std::move(members.front()));
+    } else {
+      std::vector<Delivery> deliveries;
+      for (auto& m : members) deliveries.push_back(std::move(m.item));
+      auto one = grouping_->combine(deliveries);
+      enqueue(sink, Entry{std::move(one), members.front().submitted, std::move(deliveries)});
+    }
+    pump(sink);
   }
 
   void enqueue(SinkState& sink, Entry entry) {
@@ -271,30 +340,37 @@ class Dispatcher::Impl {
   void on_attempt(SinkState& sink, Entry entry, Attempt attempt) {
     --sink.in_flight;
     --in_flight_;
-    auto id = entry.item.id;
-    bool cancelled = cancelled_in_flight_.erase(id) > 0;
+    // Cancelled while under way: every one the attempt was for.
+    bool cancelled = true;
+    for (const auto& d : entry.deliveries()) {
+      const bool was = cancelled_in_flight_.erase(d.id) > 0;
+      cancelled = cancelled && was;
+    }
     if (attempt.delivered) {
-      finish(id);
       sink.failures = 0;
-      outbox_.delivered(id, clock_.now());
-      if (observer_.delivered) observer_.delivered(entry.item, clock_.steady() - entry.submitted);
+      for (const auto& d : entry.deliveries()) {
+        finish(d.id);
+        outbox_.delivered(d.id, clock_.now());
+        if (observer_.delivered) observer_.delivered(d, clock_.steady() - entry.submitted);
+      }
     } else {
       int attempts = entry.item.attempts + 1;
+      entry.item.attempts = attempts;
       if (attempt.retryable && attempts < retry_.max_attempts) {
         pause(sink);
         auto next = std::chrono::ceil<time::Seconds>(clock_.wall() + sink.backoff);
-        entry.item.attempts = attempts;
-        outbox_.attempt_failed(id, attempts, clock_.now(), next, attempt.error);
-        if (observer_.attempt_failed) observer_.attempt_failed(entry.item, attempt);
+        for (const auto& d : entry.deliveries()) {
+          outbox_.attempt_failed(d.id, attempts, clock_.now(), next, attempt.error);
+          if (observer_.attempt_failed) observer_.attempt_failed(d, attempt);
+        }
         // The store keeps it pending when stopping; a cancelled one is no longer owed.
         if (!cancelled && !stopping_) {
           enqueue(sink, std::move(entry));  // back at its place by age
         } else {
-          finish(id);
+          for (const auto& d : entry.deliveries()) finish(d.id);
         }
       } else {
-        entry.item.attempts = attempts;
-        give_up(entry.item, attempt, attempts);
+        for (const auto& d : entry.deliveries()) give_up(d, attempt, attempts);
       }
     }
     if (stopping_) {
@@ -346,6 +422,7 @@ class Dispatcher::Impl {
   RetryPolicy retry_;
   DeliveryObserver observer_;
   Lookahead lookahead_;
+  Grouping* grouping_;
   std::mt19937_64 random_;
   std::uniform_real_distribution<double> unit_{0.0, 1.0};
 
@@ -370,9 +447,10 @@ class Dispatcher::Impl {
 };
 
 Dispatcher::Dispatcher(net::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox,
-                       RetryPolicy retry, DeliveryObserver observer, Lookahead lookahead)
+                       RetryPolicy retry, DeliveryObserver observer, Lookahead lookahead,
+                       Grouping* grouping)
     : impl_(std::make_unique<Impl>(io, clock, std::move(sinks), outbox, retry, std::move(observer),
-                                   lookahead)) {}
+                                   lookahead, grouping)) {}
 
 Dispatcher::~Dispatcher() = default;
 

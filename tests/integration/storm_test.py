@@ -5,6 +5,7 @@ mode ends by itself when the rate falls. The real daemon and receiver on 127.0.0
 usage: storm_test.py ACKD_BINARY [unittest arguments]
 """
 import os
+import signal
 import sys
 import unittest
 
@@ -70,6 +71,41 @@ class StormTest(unittest.TestCase):
         self.assertIn("storm mode off for rule default", self.daemon.read_log())
         status, after, _ = self.daemon.post_complaint(complaint(99, author="later"))
         self.assertNotEqual(self.reply_text(after["id"])["text"], STORM_TEXT)
+
+    def test_in_a_storm_the_lead_gets_one_page_per_kind_listing_the_cases(self):
+        # Before grouping, six unclaimed urgent cases in a storm paged the lead six times for
+        # the escalation and six for the breach. With the storm's group_wait, notices of one
+        # team, kind and level that come due within 2 s go as one. The escalation (2 s) and
+        # the breach (3 s) come due well inside the storm (30 s).
+        path = os.path.join(self.daemon.policy, "policy.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("within: 3s, template: storm, notify: lead-chat}",
+                                 "within: 30s, template: storm, notify: lead-chat, group_wait: 2s}")
+                    .replace("{after: 1s, notify: lead-chat}", "{after: 2s, notify: lead-chat}")
+                    .replace("handoff: {team: fast, within: 2s}", "handoff: {team: fast, within: 3s}"))
+        self.daemon.signal(signal.SIGHUP)
+        self.assertTrue(wait_until(
+            lambda: self.daemon.metric("ackd_policy_reloads_total", 'result="success"') == 1))
+        ids = [self.daemon.post_complaint(complaint(60 + i, text="至急です", author=f"u{i}"))[1]["id"]
+               for i in range(6)]
+        for kind in ("escalation", "breach"):
+            for cid in ids:
+                self.daemon.wait_outbox(cid, kind, "delivered", timeout=15)
+            pages = self.receiver.messages("/lead", kind=kind)
+            counted = sum(p["body"].get("count", 1) for p in pages)
+            self.assertEqual(counted, 6, pages)
+            self.assertLessEqual(len(pages), 2, [p["body"] for p in pages])
+            group = max(pages, key=lambda p: p["body"].get("count", 1))["body"]
+            self.assertEqual(group["team"], "fast")
+            self.assertEqual(group["priority"], "P1")
+            self.assertTrue(set(group["complaint_ids"]) <= set(ids))
+            self.assertEqual(group["cases"][0]["complaint_id"], group["complaint_ids"][0])
+            self.assertEqual(group["cases"][0]["text"], "至急です")
+        # Each case's timeline shows its notices delivered, with the group's one attempt.
+        for cid in ids:
+            self.assertEqual([o["attempts"] for o in self.daemon.outbox(cid, "breach")], [1])
 
 
 if __name__ == "__main__":

@@ -719,6 +719,69 @@ TEST_CASE("deliver: a retry delivered while a read was under way is not taken ag
   CHECK(stop(io, clock, dispatcher));
 }
 
+// Escalations wait 30 s for others to the same sink; the group's delivery lists the ids.
+struct EscalationsTogether final : ackd::deliver::Grouping {
+  std::optional<Group> group_of(const OutboxItem& d) override {
+    if (d.kind != ackd::plan::Kind::escalation) return std::nullopt;
+    return Group{"escalations", 30s};
+  }
+  OutboxItem combine(const std::vector<OutboxItem>& members) override {
+    OutboxItem one = members.front();
+    one.idempotency_key += ":group";
+    one.payload = "[";
+    for (const auto& m : members) one.payload += (m.id == one.id ? "" : ",") + m.payload;
+    one.payload += "]";
+    return one;
+  }
+};
+
+OutboxItem escalation(std::int64_t id, ackd::time::Instant due) {
+  auto out = item(id, "lead", due);
+  out.kind = ackd::plan::Kind::escalation;
+  return out;
+}
+
+TEST_CASE("deliver: notices of a group due within its wait go as one, its outcome theirs") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {200, 500});
+  Recorder log;
+  EscalationsTogether grouping;
+  std::vector<std::int64_t> observed;
+  DeliveryObserver observer;
+  observer.delivered = [&](const OutboxItem& d, steady::duration) { observed.push_back(d.id); };
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {webhook("lead", receiver.port())}), log,
+                        quick_retry(), observer, {}, &grouping);
+  dispatcher.submit({escalation(1, kStart), escalation(2, kStart + 10s),
+                     escalation(3, kStart + 20s), item(4, "lead"), escalation(5, kStart + 40s)});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(log.delivered_ids[0] == 4);  // not a notice that waits: it went at once
+  dispatcher.cancel({2});            // claimed while its group waited
+  clock.advance(30s - 1ms);
+  CHECK(receiver.received.size() == 1);
+  CHECK(dispatcher.backlog() == 2);  // 1 and 3, waiting for the group's wait to end
+  clock.advance(1ms);
+  REQUIRE(run_until(io, [&] { return receiver.received.size() == 2; }));
+  CHECK(receiver.received[1].body == R"([{"id":1},{"id":3}])");
+  CHECK(receiver.received[1].idempotency_key == "key-1:group");
+  // The 500 failed both; the retry, one attempt again, delivers both.
+  REQUIRE(log.attempt_failures.size() == 2);
+  CHECK(log.attempt_failures[0].id == 1);
+  CHECK(log.attempt_failures[1].id == 3);
+  clock.advance(20ms);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
+  CHECK(receiver.received[2].body == receiver.received[1].body);
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{4, 1, 3});
+  CHECK(observed == std::vector<std::int64_t>{4, 1, 3});
+  // 5 came due after the group went: a group of its own, of one, sent as it is.
+  clock.advance(40s);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 4; }));
+  CHECK(receiver.received.back().body == R"({"id":5})");
+  CHECK(receiver.received.back().idempotency_key == "key-5");
+  CHECK(dispatcher.backlog() == 0);
+  CHECK(stop(io, clock, dispatcher));
+}
+
 TEST_CASE("deliver: cancel drops scheduled and queued items: one under way still counts") {
   net::io_context io;
   ManualClock clock(kStart);

@@ -57,6 +57,21 @@ class Outbox {
                       std::string error) = 0;
 };
 
+// Which deliveries, once due, wait a while to go out together as one, and the one delivery
+// a group becomes: the daemon's, from the policy (plan/notice_group.hpp). Called on the
+// io_context thread.
+class Grouping {
+ public:
+  struct Group {
+    std::string key;  // with the sink: deliveries of one key and sink go together
+    std::chrono::milliseconds wait{0};
+  };
+  virtual ~Grouping() = default;
+  virtual std::optional<Group> group_of(const Delivery& delivery) = 0;
+  // Two or more members, oldest first; the result has the first member's id.
+  virtual Delivery combine(const std::vector<Delivery>& members) = 0;
+};
+
 // How far ahead the dispatcher holds deliveries in memory. The rest wait in the store,
 // read a page at a time as their time comes, so that memory follows what is due soon
 // rather than every open case's future escalations.
@@ -85,10 +100,12 @@ struct SinkHealth {
 class Dispatcher {
  public:
   // Due times, retries and backoff follow `clock`, whose timers run on `io`'s thread.
-  // A sink that is an error string marks its deliveries failed. `clock` and `outbox` must
-  // outlive the dispatcher.
+  // A sink that is an error string marks its deliveries failed. A group that `grouping`
+  // forms is one attempt, whose outcome each member gets. `clock`, `outbox` and
+  // `grouping` (optional) must outlive the dispatcher.
   Dispatcher(boost::asio::io_context& io, time::Clock& clock, Sinks sinks, Outbox& outbox,
-             RetryPolicy retry, DeliveryObserver observer = {}, Lookahead lookahead = {});
+             RetryPolicy retry, DeliveryObserver observer = {}, Lookahead lookahead = {},
+             Grouping* grouping = nullptr);
   ~Dispatcher();
 
   // Sends what is due now at once and schedules what is due within what it has read of
@@ -96,7 +113,9 @@ class Dispatcher {
   // to unknown or unusable sinks are marked failed. Call on the io_context's thread, with
   // rows already in the outbox.
   void submit(std::vector<Delivery> deliveries);
-  // Forgets scheduled items (a claimed case's escalations); attempts under way finish.
+  // Forgets scheduled items (a claimed case's escalations), and takes them out of groups
+  // still waiting; a group already made goes unless all its members are forgotten.
+  // Attempts under way finish.
   void cancel(const std::vector<std::int64_t>& outbox_ids);
 
   // Stops taking items, lets attempts under way finish (at most `grace`), then calls

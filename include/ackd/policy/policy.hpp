@@ -103,6 +103,9 @@ struct Team {
   std::string notify;                   // a sink of ackd.yaml
   std::vector<Escalation> escalate;     // in increasing `after` order
   std::optional<std::size_t> calendar;  // the default for handoffs to this team
+  // Escalation and breach notices of one level that come due within this of the first go
+  // out as one notice; 0: each alone.
+  time::Seconds group_wait{0};
   SourceLocation where;
   SourceLocation notify_where;
 };
@@ -152,6 +155,9 @@ struct StormMode {
   std::optional<std::size_t> template_index;  // none: public replies stop during a storm
   std::string notify;                         // a sink of ackd.yaml; "" for none
   SourceLocation notify_where;
+  // While the storm is on, the notices of its rule's cases are grouped with at least this
+  // wait (Team::group_wait); 0: as the team says.
+  time::Seconds group_wait{0};
 };
 
 // How an account is compared: without a leading '@', in ASCII lower case, so that

@@ -15,7 +15,7 @@ void Loader::compile_storm() {
   yaml::Reader& r = *safety_->reader;
   const YAML::Node& storm = safety_->value["storm"];
   if (!storm || !r.is_map(storm, "safety.storm")) return;
-  r.check_keys(storm, {"threshold", "within", "template", "notify"}, "safety.storm");
+  r.check_keys(storm, {"threshold", "within", "template", "notify", "group_wait"}, "safety.storm");
   StormMode mode;
   bool ok = true;
   if (auto t = storm["threshold"]) {
@@ -44,6 +44,11 @@ void Loader::compile_storm() {
       mode.notify = *sink;
       mode.notify_where = r.at(n);
     }
+  }
+  if (auto g = storm["group_wait"]) {
+    auto d = r.duration(g, "group_wait");
+    ok = ok && d.has_value();
+    if (d) mode.group_wait = *d;
   }
   if (ok) policy_->safety.storm = mode;
 }

@@ -13,7 +13,7 @@ void Loader::compile_teams() {
     team.name = e.name;
     team.where = r.at(e.key);
     if (!r.is_map(e.value, what)) continue;
-    r.check_keys(e.value, {"notify", "escalate", "calendar"}, what);
+    r.check_keys(e.value, {"notify", "escalate", "calendar", "group_wait"}, what);
     if (auto n = e.value["notify"]) {
       if (auto sink = r.string(n, "notify")) team.notify = *sink;
       team.notify_where = r.at(n);
@@ -21,6 +21,8 @@ void Loader::compile_teams() {
       r.error(e.key, what + " needs notify: the sink its handoffs go to");
     }
     if (auto c = e.value["calendar"]) team.calendar = find_calendar(c, r);
+    if (auto g = e.value["group_wait"])
+      team.group_wait = r.duration(g, "group_wait").value_or(time::Seconds(0));
     if (auto esc = e.value["escalate"]; esc && r.is_sequence(esc, "escalate")) {
       for (const auto& step : esc) {
         if (!r.is_map(step, "an escalation step")) continue;
