@@ -68,7 +68,7 @@ const plan::OutboxItem& of_kind(const std::vector<plan::OutboxItem>& items, Kind
 
 }  // namespace
 
-TEST_CASE("notice group: a team's escalations and breaches wait group_wait; nothing else does") {
+TEST_CASE("notice group: a team's escalations and breaches wait group_wait, nothing else does") {
   const auto support = owed("1", "届きません");
   const std::vector<std::string> calm;
   for (auto kind : {Kind::reply, Kind::handoff}) {
