@@ -571,6 +571,17 @@ struct Options {
   std::exit(2);
 }
 
+std::vector<std::string> split_commas(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t p = 0; p < list.size();) {
+    std::size_t q = list.find(',', p);
+    if (q == std::string::npos) q = list.size();
+    out.push_back(list.substr(p, q - p));
+    p = q + 1;
+  }
+  return out;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -589,23 +600,11 @@ Options parse(int argc, char** argv) {
       o.seconds = std::stoi(value());
     } else if (a == "--rates") {
       o.rates.clear();
-      std::string list = value();
-      for (std::size_t p = 0; p < list.size();) {
-        std::size_t q = list.find(',', p);
-        if (q == std::string::npos) q = list.size();
-        o.rates.push_back(std::stod(list.substr(p, q - p)));
-        p = q + 1;
-      }
+      for (const auto& rate : split_commas(value())) o.rates.push_back(std::stod(rate));
     } else if (a == "--ackd-pid") {
       o.ackd_pid = std::stoi(value());
     } else if (a == "--memory") {
-      std::string list = value();
-      for (std::size_t p = 0; p < list.size();) {
-        std::size_t q = list.find(',', p);
-        if (q == std::string::npos) q = list.size();
-        o.memory_at.push_back(std::stoull(list.substr(p, q - p)));
-        p = q + 1;
-      }
+      for (const auto& n : split_commas(value())) o.memory_at.push_back(std::stoull(n));
     } else if (a == "--json") {
       o.json_path = value();
     } else {
