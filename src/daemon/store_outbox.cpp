@@ -9,17 +9,20 @@ namespace ackd::daemon {
 
 void StoreOutbox::owed(plan::DueOrder after, time::Instant until, std::size_t limit,
                        std::function<void(Rows)> done) {
-  store_.owed(after, until, limit,
-              [this, done = std::move(done)](absl::StatusOr<std::vector<plan::OutboxItem>> rows) {
-                Rows answer;
-                if (rows.ok()) {
-                  answer = std::move(*rows);
-                } else {
-                  spdlog::error("cannot read the outbox: {}", std::string(rows.status().message()));
-                }
-                boost::asio::post(
-                    io_, [done, answer = std::move(answer)]() mutable { done(std::move(answer)); });
-              });
+  // The io_context, not `this`: a read still queued when the daemon gives up at start
+  // completes as the store closes, after this adapter is gone.
+  store_.owed(
+      after, until, limit,
+      [&io = io_, done = std::move(done)](absl::StatusOr<std::vector<plan::OutboxItem>> rows) {
+        Rows answer;
+        if (rows.ok()) {
+          answer = std::move(*rows);
+        } else {
+          spdlog::error("cannot read the outbox: {}", std::string(rows.status().message()));
+        }
+        boost::asio::post(
+            io, [done, answer = std::move(answer)]() mutable { done(std::move(answer)); });
+      });
 }
 
 void StoreOutbox::delivered(std::int64_t outbox_id, time::Instant at) {
