@@ -30,6 +30,16 @@ void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
     for (const auto& entry : s) {
       const std::string key = entry.first.Scalar();
       if (key == "type") continue;
+      // A mapping one level down is kept as dotted keys: tls: {ca_file: x} is tls.ca_file.
+      if (entry.second.IsMap()) {
+        for (const auto& sub : entry.second) {
+          const std::string dotted = key + "." + sub.first.Scalar();
+          if (auto value = r.string(sub.second, dotted)) {
+            section.settings[dotted] = {*value, r.at(sub.second), r.at(sub.first)};
+          }
+        }
+        continue;
+      }
       if (auto value = r.string(entry.second, key)) {
         section.settings[key] = {*value, r.at(entry.second), r.at(entry.first)};
       }

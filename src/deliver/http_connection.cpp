@@ -1,7 +1,11 @@
 #include "deliver/http_connection.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -15,8 +19,18 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpConnection::HttpConnection(net::io_context& io, time::Clock& clock, const HttpUrl& url)
-    : url_(url), resolver_(io), stream_(io), deadline_(clock.timer()) {}
+HttpConnection::HttpConnection(net::io_context& io, time::Clock& clock, const HttpUrl& url,
+                               std::shared_ptr<TlsContext> tls)
+    : io_(io),
+      url_(url),
+      tls_(std::move(tls)),
+      resolver_(io),
+      plain_(io),
+      deadline_(clock.timer()) {}
+
+beast::tcp_stream& HttpConnection::tcp() {
+  return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : plain_;
+}
 
 void HttpConnection::run(std::shared_ptr<const HttpRequest> request,
                          std::chrono::milliseconds timeout, Done done) {
@@ -38,7 +52,7 @@ void HttpConnection::abort() {
   connected_ = false;
   resolver_.cancel();
   deadline_->cancel();
-  stream_.close();
+  tcp().close();
 }
 
 void HttpConnection::on_timeout() {
@@ -47,11 +61,13 @@ void HttpConnection::on_timeout() {
   // cancelling) also stops a connect from moving on to the host's next address.
   resolver_.cancel();
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  tcp().socket().close(ignored);
 }
 
 void HttpConnection::resolve() {
   reused_ = false;
+  // A TLS session cannot be taken up again on a new socket: each connection gets its own.
+  if (url_.tls) tls_stream_ = std::make_unique<TlsStream>(io_, *tls_);
   resolver_.async_resolve(
       url_.host, url_.port,
       [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
@@ -62,7 +78,7 @@ void HttpConnection::resolve() {
 void HttpConnection::on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
   if (!done_) return;
   if (ec || timed_out_) return fail("resolve", ec);
-  stream_.async_connect(
+  tcp().async_connect(
       results, [self = shared_from_this()](beast::error_code connect_ec, const tcp::endpoint&) {
         self->on_connect(connect_ec);
       });
@@ -71,24 +87,46 @@ void HttpConnection::on_resolve(beast::error_code ec, const tcp::resolver::resul
 void HttpConnection::on_connect(beast::error_code ec) {
   if (!done_) return;
   if (ec) return fail("connect", ec);
+  if (!tls_stream_) {
+    connected_ = true;
+    return write();
+  }
+  // SNI for a name (never for an address), and the certificate checked against the host.
+  beast::error_code not_an_address;
+  (void)net::ip::make_address(url_.host, not_an_address);
+  if (not_an_address) SSL_set_tlsext_host_name(tls_stream_->native_handle(), url_.host.c_str());
+  tls_stream_->set_verify_callback(net::ssl::host_name_verification(url_.host));
+  tls_stream_->async_handshake(net::ssl::stream_base::client,
+                               [self = shared_from_this()](beast::error_code handshake_ec) {
+                                 self->on_handshake(handshake_ec);
+                               });
+}
+
+void HttpConnection::on_handshake(beast::error_code ec) {
+  if (!done_) return;
+  if (ec) return fail("tls", ec);
   connected_ = true;
   write();
 }
 
 void HttpConnection::write() {
-  http::async_write(
-      stream_, *request_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  on_stream([this](auto& stream) {
+    http::async_write(
+        stream, *request_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  });
 }
 
 void HttpConnection::on_write(beast::error_code ec) {
   if (!done_) return;
   if (ec) return fail("write", ec);
   response_ = {};
-  http::async_read(stream_, buffer_, response_,
-                   [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
-                     self->on_read(read_ec);
-                   });
+  on_stream([this](auto& stream) {
+    http::async_read(stream, buffer_, response_,
+                     [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
+                       self->on_read(read_ec);
+                     });
+  });
 }
 
 void HttpConnection::on_read(beast::error_code ec) {
@@ -105,7 +143,7 @@ void HttpConnection::on_read(beast::error_code ec) {
   }
   if (!reusable) {
     connected_ = false;
-    stream_.close();
+    tcp().close();
   }
   finish(std::move(attempt), reusable);
 }
@@ -113,11 +151,12 @@ void HttpConnection::on_read(beast::error_code ec) {
 void HttpConnection::fail(const char* phase, beast::error_code ec) {
   connected_ = false;
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  tcp().socket().close(ignored);
   // A kept-alive connection the server closed while idle fails on first use: that says
   // nothing about the sink, so try once more on a fresh connection before the deadline.
   bool stale = ec == http::error::end_of_stream || ec == net::error::eof ||
-               ec == net::error::connection_reset || ec == net::error::broken_pipe;
+               ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+               ec == net::ssl::error::stream_truncated;
   if (reused_ && stale && !timed_out_) {
     buffer_.clear();
     resolve();

@@ -6,26 +6,31 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 
 #include "ackd/deliver/sink.hpp"
 #include "ackd/time/clock.hpp"
+#include "deliver/tls.hpp"
 #include "deliver/url.hpp"
 
 namespace ackd::deliver {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// One keep-alive HTTP/1.1 connection to a webhook: resolve and connect when not open,
-// then write one request and read its response, all within a timeout on the clock.
+// One keep-alive HTTP/1.1 connection to a webhook: resolve, connect (and for https, the TLS
+// handshake) when not open, then write one request and read its response, all within a
+// timeout on the clock.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   // `reusable`: the connection may carry another request.
   using Done = std::function<void(Attempt, bool reusable)>;
 
-  HttpConnection(boost::asio::io_context& io, time::Clock& clock, const HttpUrl& url);
+  // `tls` is needed for an https url, and shared by the sink's connections.
+  HttpConnection(boost::asio::io_context& io, time::Clock& clock, const HttpUrl& url,
+                 std::shared_ptr<TlsContext> tls = nullptr);
 
   void run(std::shared_ptr<const HttpRequest> request, std::chrono::milliseconds timeout,
            Done done);
@@ -37,16 +42,33 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_resolve(boost::beast::error_code ec,
                   const boost::asio::ip::tcp::resolver::results_type& results);
   void on_connect(boost::beast::error_code ec);
+  void on_handshake(boost::beast::error_code ec);
   void write();
   void on_write(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
   void on_timeout();
   void fail(const char* phase, boost::beast::error_code ec);
   void finish(Attempt attempt, bool reusable);
+  // The socket, under TLS or not.
+  boost::beast::tcp_stream& tcp();
+  // Runs `op` on the stream HTTP is written to and read from.
+  template <class Op>
+  void on_stream(Op&& op) {
+    if (tls_stream_) {
+      op(*tls_stream_);
+    } else {
+      op(plain_);
+    }
+  }
 
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+  boost::asio::io_context& io_;
   const HttpUrl url_;  // a copy: the connection can outlive its sink while closing
+  std::shared_ptr<TlsContext> tls_;
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::tcp_stream stream_;
+  boost::beast::tcp_stream plain_;
+  std::unique_ptr<TlsStream> tls_stream_;  // made afresh for each connection
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<const HttpRequest> request_;
   boost::beast::http::response<boost::beast::http::string_body> response_;

@@ -14,10 +14,12 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
              return std::tolower(static_cast<unsigned char>(a)) == b;
            });
   };
-  if (starts_with_nocase(https)) return std::string("https sinks are not supported yet");
-  if (!starts_with_nocase(http)) return "unsupported URL '" + std::string(url) + "': need http://";
+  const bool tls = starts_with_nocase(https);
+  if (!tls && !starts_with_nocase(http)) {
+    return "unsupported URL '" + std::string(url) + "': need http:// or https://";
+  }
 
-  std::string_view rest = url.substr(http.size());
+  std::string_view rest = url.substr(tls ? https.size() : http.size());
   auto slash = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, slash);
   std::string_view target = slash == std::string_view::npos ? "" : rest.substr(slash);
@@ -49,8 +51,10 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
         std::stoi(std::string(port)) == 0)
       return "invalid URL '" + std::string(url) + "': bad port";
   }
+  out.tls = tls;
   out.host = std::string(host);
-  out.port = port.empty() ? "80" : std::string(port);
+  const std::string default_port = tls ? "443" : "80";
+  out.port = port.empty() ? default_port : std::string(port);
   if (target.empty()) {
     out.target = "/";
   } else if (target.front() == '?') {
@@ -61,7 +65,7 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
   std::string bracketed = host.find(':') != std::string_view::npos
                               ? "[" + out.host + "]"
                               : out.host;  // IPv6 literals keep their brackets in Host
-  out.host_header = out.port == "80" ? bracketed : bracketed + ":" + out.port;
+  out.host_header = out.port == default_port ? bracketed : bracketed + ":" + out.port;
   return out;
 }
 

@@ -1,16 +1,18 @@
-// The `webhook` sink: an HTTP POST of each payload, over a small pool of keep-alive
+// The `webhook` sink: an HTTP(S) POST of each payload, over a small pool of keep-alive
 // connections.
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ackd/deliver/sink_registry.hpp"
 #include "deliver/http_connection.hpp"
+#include "deliver/tls.hpp"
 #include "deliver/url.hpp"
 
 namespace ackd::deliver {
@@ -27,10 +29,12 @@ constexpr const char* user_agent = "ackd/" ACKD_VERSION;
 class WebhookSink final : public Sink {
  public:
   WebhookSink(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
-              std::chrono::milliseconds timeout, std::size_t max_connections)
+              std::shared_ptr<TlsContext> tls, std::chrono::milliseconds timeout,
+              std::size_t max_connections)
       : io_(io),
         clock_(clock),
         url_(std::move(url)),
+        tls_(std::move(tls)),
         timeout_(timeout),
         max_connections_(std::max<std::size_t>(1, max_connections)) {}
 
@@ -54,7 +58,7 @@ class WebhookSink final : public Sink {
       connection = std::move(idle_.back());
       idle_.pop_back();
     } else {
-      connection = std::make_shared<HttpConnection>(io_, clock_, url_);
+      connection = std::make_shared<HttpConnection>(io_, clock_, url_, tls_);
     }
     busy_.push_back(connection);
     connection->run(std::move(request), timeout_,
@@ -80,6 +84,7 @@ class WebhookSink final : public Sink {
   boost::asio::io_context& io_;
   time::Clock& clock_;
   HttpUrl url_;
+  std::shared_ptr<TlsContext> tls_;  // https only
   std::chrono::milliseconds timeout_;
   std::size_t max_connections_;
   std::vector<std::shared_ptr<HttpConnection>> idle_;
@@ -88,19 +93,29 @@ class WebhookSink final : public Sink {
 
 struct Settings {
   std::string url;
+  TlsOptions tls;
   std::chrono::milliseconds timeout{5000};
   // Attempts at once; 1 delivers strictly in order of age, one at a time.
   std::size_t connections = 4;
 };
 
 std::optional<Settings> read_settings(config::SectionReader& section) {
-  section.allow({"url", "timeout", "connections"});
+  section.allow({"url", "timeout", "connections", "tls.ca_file"});
   Settings settings;
   if (auto url = section.required("url")) {
-    if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
-      section.error("url", section.what() + ": url must start with http:// or https://");
+    if (auto parsed = parse_http_url(*url); auto* error = std::get_if<std::string>(&parsed)) {
+      section.error("url", section.what() + ": " + *error);
+    } else if (section.text("tls.ca_file") && !std::get<HttpUrl>(parsed).tls) {
+      section.error("tls.ca_file", section.what() + ": tls.ca_file is for an https:// url");
     }
     settings.url = *url;
+  }
+  if (auto ca_file = section.text("tls.ca_file")) {
+    if (!std::ifstream(*ca_file)) {
+      section.error("tls.ca_file", section.what() + ": tls.ca_file '" + *ca_file +
+                                       "' cannot be read (an absolute path, readable by ackd)");
+    }
+    settings.tls.ca_file = *ca_file;
   }
   if (auto timeout = section.duration("timeout")) settings.timeout = *timeout;
   if (auto n = section.integer("connections", 1, 64)) {
@@ -114,11 +129,15 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 
 void register_webhook_sink(SinkRegistry& registry) {
   registry.add("webhook", read_settings, [](const Settings& settings, const SinkContext& context) {
-    // Checked only here, as before the registry: `ackd check` accepts an https url.
-    auto url = parse_http_url(settings.url);
-    if (auto* error = std::get_if<std::string>(&url)) return SinkOrError(*error);
+    auto url = std::get<HttpUrl>(parse_http_url(settings.url));  // read_settings checked it
+    std::shared_ptr<TlsContext> tls;
+    if (url.tls) {
+      auto made = client_tls(settings.tls);
+      if (auto* error = std::get_if<std::string>(&made)) return SinkOrError(*error);
+      tls = std::get<std::shared_ptr<TlsContext>>(std::move(made));
+    }
     return SinkOrError(std::make_unique<WebhookSink>(
-        context.io, context.clock, std::get<HttpUrl>(std::move(url)), settings.timeout,
+        context.io, context.clock, std::move(url), std::move(tls), settings.timeout,
         context.connections ? context.connections : settings.connections));
   });
 }

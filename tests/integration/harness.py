@@ -6,6 +6,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -62,11 +63,16 @@ def unix_time(rfc3339_utc):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+TLS_DATA = os.path.join(HERE, "..", "data", "tls")
+
+
 class Receiver:
     """Records every POST it gets; answers with `status` (a callable may decide per request).
-    `on_message`, if set, is called with each message once it is recorded."""
+    `on_message`, if set, is called with each message once it is recorded. With `tls`, it
+    serves HTTPS with the test certificate for 127.0.0.1 (tests/data/tls)."""
 
-    def __init__(self, port=0):
+    def __init__(self, port=0, tls=False):
+        self.tls = tls
         self.lock = threading.Lock()
         self.received = []
         self.status = 200
@@ -100,6 +106,11 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(os.path.join(TLS_DATA, "server.pem"),
+                                    os.path.join(TLS_DATA, "server-key.pem"))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         # ackd killed mid-delivery resets connections; that is expected, not worth a trace.
         self.server.handle_error = lambda request, address: None
@@ -132,7 +143,11 @@ class Daemon:
         shutil.copytree(policy_dir or os.path.join(HERE, "policy"), self.policy)
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "ackd.log")
-        base = f"http://127.0.0.1:{receiver.port}"
+        scheme = "https" if receiver.tls else "http"
+        base = f"{scheme}://127.0.0.1:{receiver.port}"
+        # Over HTTPS, every sink trusts the test CA.
+        tls = (f", tls: {{ca_file: {os.path.abspath(os.path.join(TLS_DATA, 'ca.pem'))}}}"
+               if receiver.tls else "")
         tokens_line = ""
         if tokens:
             with open(os.path.join(self.dir, "tokens"), "w") as f:
@@ -148,10 +163,10 @@ class Daemon:
                 + tokens_line +
                 "sinks:\n"
                 f"  x-replies: {{type: webhook, url: \"{base}/x/reply\", timeout: 2s"
-                f"{reply_sink_options}}}\n"
-                f"  chat-replies: {{type: webhook, url: \"{base}/chat/reply\", timeout: 2s}}\n"
-                f"  team-chat: {{type: webhook, url: \"{base}/team\", timeout: 2s}}\n"
-                f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s}}\n"
+                f"{reply_sink_options}{tls}}}\n"
+                f"  chat-replies: {{type: webhook, url: \"{base}/chat/reply\", timeout: 2s{tls}}}\n"
+                f"  team-chat: {{type: webhook, url: \"{base}/team\", timeout: 2s{tls}}}\n"
+                f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s{tls}}}\n"
                 "channels:\n"
                 "  x: {reply_sink: x-replies}\n"
                 "  chat: {reply_sink: chat-replies}\n"

@@ -185,6 +185,19 @@ class ServeTest(unittest.TestCase):
                 self.assertGreaterEqual(notices[0]["wall"], due[kind] - 0.01, f"{cid} {kind} early")
                 self.assertLess(notices[0]["wall"], due[kind] + 3, f"{cid} {kind} late")
 
+    def test_over_https_with_a_private_ca_replies_and_handoffs_arrive(self):
+        receiver = Receiver(tls=True)
+        self.addCleanup(receiver.close)
+        daemon = Daemon(ACKD, receiver).start()
+        self.addCleanup(daemon.cleanup)
+        ids = [daemon.post_complaint(complaint(70 + i, author=f"t{i}"))[1]["id"] for i in range(3)]
+        for cid in ids:
+            replies = wait_until(lambda: receiver.messages("/x/reply", complaint_id=cid))
+            self.assertEqual(len(replies), 1)
+            self.assertEqual(replies[0]["headers"]["idempotency-key"], f"{cid}:reply")
+            self.assertEqual(daemon.wait_outbox(cid, "handoff", "delivered")[0]["attempts"], 1)
+        self.assertEqual(daemon.metric("ackd_delivery_failures_total") or 0, 0)
+
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))
         second = self.daemon.post_complaint(complaint(21, author="77"))

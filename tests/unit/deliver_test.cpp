@@ -1,12 +1,15 @@
 #include <doctest/doctest.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -876,19 +879,21 @@ TEST_CASE("deliver: shutdown gives up on attempts still under way after the grac
   CHECK(log.failures.empty());
 }
 
-TEST_CASE("deliver: unknown and https sinks fail at once") {
+TEST_CASE("deliver: unknown and unusable sinks fail at once") {
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;
   std::vector<std::string> observed;
   DeliveryObserver observer;
   observer.failed = [&](const OutboxItem&, const Attempt& a) { observed.push_back(a.error); };
-  auto secure = section("secure", "webhook", {{"url", "https://example.com/hook"}});
+  auto secure = section("secure", "webhook",
+                        {{"url", "https://example.com/hook"}, {"tls.ca_file", "/nonexistent.pem"}});
   Dispatcher dispatcher(io, clock, sinks(io, clock, {secure}), log, quick_retry(), observer);
   dispatcher.submit({item(1, "nowhere"), item(2, "secure")});
   REQUIRE(log.failures.size() == 2);
   CHECK(log.failures[0].error == "unknown sink 'nowhere'");
-  CHECK(log.failures[1].error.find("https sinks are not supported yet") != std::string::npos);
+  CHECK(log.failures[1].error.find("tls.ca_file '/nonexistent.pem' cannot be read") !=
+        std::string::npos);
   CHECK(observed.size() == 2);
   CHECK(dispatcher.scheduled() == 0);
 }
@@ -1005,4 +1010,141 @@ TEST_CASE("deliver: a sink type added to a registry is made from its section and
   script.answer(true);
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2, 3});
   CHECK(dispatcher.backlog() == 0);
+}
+
+namespace {
+
+namespace ssl = net::ssl;
+
+// An HTTPS receiver on 127.0.0.1 serving `cert` (tests/data/tls), answering 200 on
+// keep-alive connections; it notes each request and the name the client asked for (SNI).
+class TlsReceiver {
+ public:
+  TlsReceiver(net::io_context& io, const std::string& cert)
+      : context_(ssl::context::tls_server),
+        acceptor_(io, tcp::endpoint(net::ip::address_v4::loopback(), 0)) {
+    context_.use_certificate_chain_file(std::string(ACKD_TEST_DATA "/tls/") + cert + ".pem");
+    context_.use_private_key_file(std::string(ACKD_TEST_DATA "/tls/") + cert + "-key.pem",
+                                  ssl::context::pem);
+    accept();
+  }
+
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+  std::vector<Received> received;
+  std::vector<std::string> server_names;  // per handshake, "" without SNI
+  int handshakes = 0;
+
+ private:
+  struct Session {
+    Session(tcp::socket s, ssl::context& c) : stream(std::move(s), c) {}
+    beast::ssl_stream<beast::tcp_stream> stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    http::response<http::string_body> response;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto s = std::make_shared<Session>(std::move(socket), context_);
+      s->stream.async_handshake(ssl::stream_base::server, [this, s](beast::error_code hec) {
+        if (hec) return;  // the client refused us: nothing to read
+        ++handshakes;
+        const char* name = SSL_get_servername(s->stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+        server_names.emplace_back(name ? name : "");
+        read(s);
+      });
+      accept();
+    });
+  }
+
+  void read(std::shared_ptr<Session> s) {
+    s->request = {};
+    http::async_read(s->stream, s->buffer, s->request, [this, s](beast::error_code ec, size_t) {
+      if (ec) return;
+      received.push_back({std::string(s->request.target()), s->request.body(),
+                          std::string(s->request["Idempotency-Key"]),
+                          std::string(s->request[http::field::content_type]),
+                          std::string(s->request[http::field::user_agent])});
+      s->response = {};
+      s->response.version(11);
+      s->response.result(200);
+      s->response.keep_alive(s->request.keep_alive());
+      s->response.body() = "ok";
+      s->response.prepare_payload();
+      http::async_write(s->stream, s->response, [this, s](beast::error_code wec, size_t) {
+        if (!wec) read(s);
+      });
+    });
+  }
+
+  ssl::context context_;
+  tcp::acceptor acceptor_;
+};
+
+ackd::config::Section https_webhook(const std::string& name, const std::string& host,
+                                    unsigned short port, bool test_ca = true) {
+  std::map<std::string, std::string> settings{
+      {"url", "https://" + host + ":" + std::to_string(port) + "/hook"}, {"timeout", "5s"}};
+  if (test_ca) settings["tls.ca_file"] = ACKD_TEST_DATA "/tls/ca.pem";
+  return section(name, "webhook", settings);
+}
+
+}  // namespace
+
+TEST_CASE("deliver: https verifies the server against the sink's CA and keeps the connection") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  TlsReceiver receiver(io, "server");
+  Recorder log;
+  Dispatcher dispatcher(io, clock,
+                        sinks(io, clock, {https_webhook("hook", "127.0.0.1", receiver.port())}, 1),
+                        log, quick_retry());
+  dispatcher.submit({item(1, "hook"), item(2, "hook"), item(3, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
+  CHECK(log.attempt_failures.empty());
+  REQUIRE(receiver.received.size() == 3);
+  CHECK(receiver.received[0].body == R"({"id":1})");
+  CHECK(receiver.received[2].idempotency_key == "key-3");
+  CHECK(receiver.handshakes == 1);                               // one connection, kept alive
+  CHECK(receiver.server_names == std::vector<std::string>{""});  // no SNI for an address
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: https sends the host name (SNI) and checks the certificate names it") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  TlsReceiver receiver(io, "server");
+  Recorder log;
+  Dispatcher dispatcher(io, clock,
+                        sinks(io, clock, {https_webhook("hook", "localhost", receiver.port())}),
+                        log, quick_retry());
+  dispatcher.submit({item(1, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 1; }));
+  CHECK(receiver.server_names == std::vector<std::string>{"localhost"});
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: https refuses a server the system store does not trust or that is misnamed") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  TlsReceiver test_ca(io, "server");
+  TlsReceiver misnamed(io, "other");  // the test CA's, but for other.example
+  Recorder log;
+  Dispatcher dispatcher(
+      io, clock,
+      sinks(io, clock,
+            {https_webhook("untrusted", "127.0.0.1", test_ca.port(), /*test_ca=*/false),
+             https_webhook("misnamed", "127.0.0.1", misnamed.port())}),
+      log, quick_retry(1));
+  dispatcher.submit({item(1, "untrusted"), item(2, "misnamed")});
+  REQUIRE(run_until(io, [&] { return log.failures.size() == 2; }));
+  for (const auto& failure : log.failures) {
+    CHECK_MESSAGE(failure.error.find("tls: certificate verify failed") == 0, failure.error);
+  }
+  CHECK(test_ca.received.empty());
+  CHECK(misnamed.received.empty());
+  CHECK(log.delivered_ids.empty());
+  CHECK(stop(io, clock, dispatcher));
 }

@@ -136,13 +136,35 @@ TEST_CASE("sinks: each type checks its own settings, with file:line:col") {
   CHECK(!r.config);
   CHECK(errors(r) ==
         std::vector<std::string>{
-            "ackd.yaml:5:27: error: sink 'h': url must start with http:// or https://",
+            "ackd.yaml:5:27: error: sink 'h': unsupported URL 'ftp://x': need http:// or "
+            "https://",
             "ackd.yaml:5:47: error: timeout must be a duration like 15m, 4h or 3d, got 'soon'",
             "ackd.yaml:5:66: error: sink 'h': connections must be between 1 and 64",
             "ackd.yaml:6:3: error: sink 'n' (webhook) needs a url",
             "ackd.yaml:7:3: error: sink 'f' (file) needs a path",
             "ackd.yaml:7:19: error: unknown key 'pth' in sink 'f' (did you mean 'path'?)",
             "ackd.yaml:8:33: error: unknown key 'url' in sink 'g' (expected one of: type, path)"});
+}
+
+TEST_CASE("sinks: an https webhook takes tls: {ca_file}, checked before it is needed") {
+  auto ok = parse(std::string("sinks:\n  h: {type: webhook, url: \"https://chat.example/hook\", "
+                              "tls: {ca_file: ") +
+                  ACKD_TEST_DATA + "/tls/ca.pem}}\n");
+  REQUIRE_MESSAGE(ok.config, errors(ok).front());
+  CHECK(ok.config->sinks.at("h").settings.at("tls.ca_file").value == ACKD_TEST_DATA "/tls/ca.pem");
+  auto bad = parse(
+      "sinks:\n"
+      "  a: {type: webhook, url: \"https://x.example\", tls: {ca_file: /nonexistent.pem}}\n"
+      "  b: {type: webhook, url: \"http://x.example\", tls: {ca_file: /etc/hostname}}\n"
+      "  c: {type: webhook, url: \"https://x.example\", tls: {ca_fil: /etc/hostname}}\n");
+  CHECK(!bad.config);
+  CHECK(errors(bad) ==
+        std::vector<std::string>{
+            "ackd.yaml:5:63: error: sink 'a': tls.ca_file '/nonexistent.pem' cannot be read (an "
+            "absolute path, readable by ackd)",
+            "ackd.yaml:6:62: error: sink 'b': tls.ca_file is for an https:// url",
+            "ackd.yaml:7:54: error: unknown key 'tls.ca_fil' in sink 'c' (did you mean "
+            "'tls.ca_file'?)"});
 }
 
 TEST_CASE("sinks: settings are single values") {
