@@ -1,8 +1,6 @@
 #include <iostream>
 
-#include "ackd/config/config.hpp"
-#include "ackd/deliver/sink_registry.hpp"
-#include "ackd/source/registry.hpp"
+#include "ackd/config/read.hpp"
 #include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
@@ -17,8 +15,7 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
     std::cerr << "ackd: " << error << "\n";
     return kFailed;
   }
-  auto parsed = config::parse_config({config_path, *content},
-                                     {&deliver::builtin_sinks(), &source::builtin_sources()});
+  auto parsed = config::read_config({config_path, *content});
   if (!parsed.config) {
     print_diagnostics(parsed.diagnostics);
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";

@@ -15,6 +15,17 @@ const std::vector<std::string> kKeys = {"listen",   "policy",   "state",     "mo
                                         "sinks",    "channels", "log_level", "http", "overload",
                                         "delivery", "pause",    "sources"};
 
+std::optional<SecretRef> secret_ref(const YAML::Node& node, Reader& r) {
+  if (!node.IsMap() || node.size() != 1) return std::nullopt;
+  const auto& only = *node.begin();
+  const std::string from = only.first.Scalar();
+  if (from != "credential" && from != "file" && from != "env") return std::nullopt;
+  auto name = r.string(only.second, from);
+  if (!name) return std::nullopt;
+  if (name->empty()) r.error(only.second, from + " must not be empty");
+  return SecretRef{from, *name};
+}
+
 // `sinks:` or `sources:`: name -> {type: ..., settings of that type}.
 void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
                    const SectionTypes* types, std::map<std::string, Section>& out) {
@@ -30,18 +41,23 @@ void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
     for (const auto& entry : s) {
       const std::string key = entry.first.Scalar();
       if (key == "type") continue;
+      // {credential: NAME}, {file: PATH} or {env: VAR}: where a secret is read from.
+      if (auto ref = secret_ref(entry.second, r)) {
+        section.settings[key] = {"", r.at(entry.second), r.at(entry.first), std::move(*ref)};
+        continue;
+      }
       // A mapping one level down is kept as dotted keys: tls: {ca_file: x} is tls.ca_file.
       if (entry.second.IsMap()) {
         for (const auto& sub : entry.second) {
           const std::string dotted = key + "." + sub.first.Scalar();
           if (auto value = r.string(sub.second, dotted)) {
-            section.settings[dotted] = {*value, r.at(sub.second), r.at(sub.first)};
+            section.settings[dotted] = {*value, r.at(sub.second), r.at(sub.first), {}};
           }
         }
         continue;
       }
       if (auto value = r.string(entry.second, key)) {
-        section.settings[key] = {*value, r.at(entry.second), r.at(entry.first)};
+        section.settings[key] = {*value, r.at(entry.second), r.at(entry.first), {}};
       }
     }
     if (!s["type"]) {

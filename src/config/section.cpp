@@ -66,6 +66,18 @@ std::optional<std::int64_t> SectionReader::integer(const std::string& key, std::
   return n;
 }
 
+std::optional<std::string> SectionReader::secret(const std::string& key) {
+  auto found = section_.settings.find(key);
+  if (found == section_.settings.end()) return std::nullopt;
+  if (!found->second.secret) {
+    error(key, what_ + ": " + key +
+                   " is a secret and is not written in ackd.yaml: give {credential: NAME} "
+                   "(systemd's LoadCredential=NAME:PATH), {file: PATH} or {env: VAR}");
+    return std::nullopt;
+  }
+  return found->second.value;
+}
+
 void SectionReader::error(const std::string& key, std::string message) {
   auto found = section_.settings.find(key);
   diagnostics_.error(found == section_.settings.end() ? section_.where : found->second.where,

@@ -3,10 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include "ackd/deliver/sink_registry.hpp"
+#include "ackd/config/read.hpp"
 #include "ackd/policy/load.hpp"
 #include "ackd/service/systemd.hpp"
-#include "ackd/source/registry.hpp"
 #include "ackd/yaml/files.hpp"
 
 namespace ackd::daemon {
@@ -94,8 +93,7 @@ absl::StatusOr<Startup> read_startup(const std::string& config_path) {
   std::string error;
   auto content = read_file(config_path, error);
   if (!content) return absl::InvalidArgumentError(error);
-  auto parsed = config::parse_config({config_path, *content},
-                                     {&deliver::builtin_sinks(), &source::builtin_sources()});
+  auto parsed = config::read_config({config_path, *content});
   if (!parsed.config) {
     const auto& d = parsed.diagnostics;
     return absl::InvalidArgumentError(

@@ -29,12 +29,13 @@ constexpr const char* user_agent = "ackd/" ACKD_VERSION;
 class WebhookSink final : public Sink {
  public:
   WebhookSink(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
-              std::shared_ptr<TlsContext> tls, std::chrono::milliseconds timeout,
-              std::size_t max_connections)
+              std::shared_ptr<TlsContext> tls, std::string authorization,
+              std::chrono::milliseconds timeout, std::size_t max_connections)
       : io_(io),
         clock_(clock),
         url_(std::move(url)),
         tls_(std::move(tls)),
+        authorization_(std::move(authorization)),
         timeout_(timeout),
         max_connections_(std::max<std::size_t>(1, max_connections)) {}
 
@@ -48,6 +49,7 @@ class WebhookSink final : public Sink {
     request->set(http::field::user_agent, user_agent);
     request->set(http::field::content_type, "application/json");
     request->set("Idempotency-Key", delivery.idempotency_key);
+    if (!authorization_.empty()) request->set(http::field::authorization, authorization_);
     request->keep_alive(true);
     request->body() = delivery.payload;
     request->prepare_payload();
@@ -85,6 +87,7 @@ class WebhookSink final : public Sink {
   time::Clock& clock_;
   HttpUrl url_;
   std::shared_ptr<TlsContext> tls_;  // https only
+  std::string authorization_;        // "Bearer <token>", or none
   std::chrono::milliseconds timeout_;
   std::size_t max_connections_;
   std::vector<std::shared_ptr<HttpConnection>> idle_;
@@ -94,13 +97,14 @@ class WebhookSink final : public Sink {
 struct Settings {
   std::string url;
   TlsOptions tls;
+  std::string token;  // a secret: sent as a bearer token
   std::chrono::milliseconds timeout{5000};
   // Attempts at once; 1 delivers strictly in order of age, one at a time.
   std::size_t connections = 4;
 };
 
 std::optional<Settings> read_settings(config::SectionReader& section) {
-  section.allow({"url", "timeout", "connections", "tls.ca_file"});
+  section.allow({"url", "timeout", "connections", "tls.ca_file", "token"});
   Settings settings;
   if (auto url = section.required("url")) {
     if (auto parsed = parse_http_url(*url); auto* error = std::get_if<std::string>(&parsed)) {
@@ -117,6 +121,7 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
     }
     settings.tls.ca_file = *ca_file;
   }
+  if (auto token = section.secret("token")) settings.token = *token;
   if (auto timeout = section.duration("timeout")) settings.timeout = *timeout;
   if (auto n = section.integer("connections", 1, 64)) {
     settings.connections = static_cast<std::size_t>(*n);
@@ -137,7 +142,8 @@ void register_webhook_sink(SinkRegistry& registry) {
       tls = std::get<std::shared_ptr<TlsContext>>(std::move(made));
     }
     return SinkOrError(std::make_unique<WebhookSink>(
-        context.io, context.clock, std::move(url), std::move(tls), settings.timeout,
+        context.io, context.clock, std::move(url), std::move(tls),
+        settings.token.empty() ? "" : "Bearer " + settings.token, settings.timeout,
         context.connections ? context.connections : settings.connections));
   });
 }

@@ -54,6 +54,7 @@ struct Received {
   std::string idempotency_key;
   std::string content_type;
   std::string user_agent;
+  std::string authorization;
 };
 
 // A webhook receiver on 127.0.0.1: answers the n-th request with statuses[n] (then `then`);
@@ -99,7 +100,8 @@ class Receiver {
       received.push_back({std::string(s->request.target()), s->request.body(),
                           std::string(s->request["Idempotency-Key"]),
                           std::string(s->request[http::field::content_type]),
-                          std::string(s->request[http::field::user_agent])});
+                          std::string(s->request[http::field::user_agent]),
+                          std::string(s->request[http::field::authorization])});
       unsigned status =
           received.size() <= statuses_.size() ? statuses_[received.size() - 1] : then_;
       if (status == 0) {
@@ -194,7 +196,7 @@ ackd::config::Section section(const std::string& name, const std::string& type,
   ackd::config::Section sink;
   sink.name = name;
   sink.type = type;
-  for (const auto& [key, value] : settings) sink.settings[key] = {value, {}, {}};
+  for (const auto& [key, value] : settings) sink.settings[key] = {value, {}, {}, {}};
   return sink;
 }
 
@@ -879,6 +881,25 @@ TEST_CASE("deliver: shutdown gives up on attempts still under way after the grac
   CHECK(log.failures.empty());
 }
 
+TEST_CASE("deliver: a webhook with a token sends it as a bearer token, one without sends none") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver receiver(io, {});
+  Recorder log;
+  auto with_token = webhook("with", receiver.port(), "/with");
+  with_token.settings["token"] = {"s3cret", {}, {}, ackd::config::SecretRef{"env", "T"}};
+  Dispatcher dispatcher(io, clock,
+                        sinks(io, clock, {with_token, webhook("without", receiver.port(), "/no")}),
+                        log, quick_retry());
+  dispatcher.submit({item(1, "with"), item(2, "without")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  std::map<std::string, std::string> authorization;
+  for (const auto& r : receiver.received) authorization[r.target] = r.authorization;
+  CHECK(authorization["/with"] == "Bearer s3cret");
+  CHECK(authorization["/no"] == "");
+  CHECK(stop(io, clock, dispatcher));
+}
+
 TEST_CASE("deliver: unknown and unusable sinks fail at once") {
   net::io_context io;
   ManualClock clock(kStart);
@@ -1066,7 +1087,8 @@ class TlsReceiver {
       received.push_back({std::string(s->request.target()), s->request.body(),
                           std::string(s->request["Idempotency-Key"]),
                           std::string(s->request[http::field::content_type]),
-                          std::string(s->request[http::field::user_agent])});
+                          std::string(s->request[http::field::user_agent]),
+                          std::string(s->request[http::field::authorization])});
       s->response = {};
       s->response.version(11);
       s->response.result(200);

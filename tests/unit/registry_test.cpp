@@ -246,7 +246,7 @@ TEST_CASE("sources: the HTTP server's request goes in and its response comes out
   std::map<std::string, ackd::config::Source> sections;
   sections["line-dm"].name = "line-dm";
   sections["line-dm"].type = "line";
-  sections["line-dm"].settings["channel"] = {"line", {}, {}};
+  sections["line-dm"].settings["channel"] = {"line", {}, {}, {}};
   sections["broken"].name = "broken";
   sections["broken"].type = "line";  // no channel: cannot be made
   boost::asio::io_context io;

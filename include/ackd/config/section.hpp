@@ -15,11 +15,20 @@
 
 namespace ackd::config {
 
+// Where a secret's value is read from, never written in ackd.yaml itself:
+// {credential: NAME} (systemd's LoadCredential=, under $CREDENTIALS_DIRECTORY),
+// {file: PATH} or {env: VAR}.
+struct SecretRef {
+  std::string from;  // credential | file | env
+  std::string name;
+};
+
 // One setting of a typed section, as written.
 struct Setting {
-  std::string value;           // the scalar's text
+  std::string value;           // the scalar's text; a secret's value once read (read_config)
   yaml::SourceLocation where;  // of the value
   yaml::SourceLocation key_where;
+  std::optional<SecretRef> secret;
 };
 
 // A named section of ackd.yaml whose keys depend on its type: a sink (where ackd sends
@@ -60,6 +69,8 @@ class SectionReader {
   std::optional<std::string> required(const std::string& key);
   std::optional<time::Seconds> duration(const std::string& key);
   std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max);
+  // A secret: refused when written as a literal; its value once read (empty before).
+  std::optional<std::string> secret(const std::string& key);
 
   // At the setting's value, or at the section's name when it has no such setting.
   void error(const std::string& key, std::string message);
