@@ -57,6 +57,15 @@ struct Received {
   std::string authorization;
 };
 
+Received what_arrived(const http::request<http::string_body>& request) {
+  return {std::string(request.target()),
+          request.body(),
+          std::string(request["Idempotency-Key"]),
+          std::string(request[http::field::content_type]),
+          std::string(request[http::field::user_agent]),
+          std::string(request[http::field::authorization])};
+}
+
 // A webhook receiver on 127.0.0.1: answers the n-th request with statuses[n] (then `then`);
 // a status of 0 means read the request and never answer.
 class Receiver {
@@ -97,11 +106,7 @@ class Receiver {
     s->request = {};
     http::async_read(s->socket, s->buffer, s->request, [this, s](beast::error_code ec, size_t) {
       if (ec) return;
-      received.push_back({std::string(s->request.target()), s->request.body(),
-                          std::string(s->request["Idempotency-Key"]),
-                          std::string(s->request[http::field::content_type]),
-                          std::string(s->request[http::field::user_agent]),
-                          std::string(s->request[http::field::authorization])});
+      received.push_back(what_arrived(s->request));
       unsigned status =
           received.size() <= statuses_.size() ? statuses_[received.size() - 1] : then_;
       if (status == 0) {
@@ -1084,11 +1089,7 @@ class TlsReceiver {
     s->request = {};
     http::async_read(s->stream, s->buffer, s->request, [this, s](beast::error_code ec, size_t) {
       if (ec) return;
-      received.push_back({std::string(s->request.target()), s->request.body(),
-                          std::string(s->request["Idempotency-Key"]),
-                          std::string(s->request[http::field::content_type]),
-                          std::string(s->request[http::field::user_agent]),
-                          std::string(s->request[http::field::authorization])});
+      received.push_back(what_arrived(s->request));
       s->response = {};
       s->response.version(11);
       s->response.result(200);
