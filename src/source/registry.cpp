@@ -30,7 +30,11 @@ std::string_view Request::header(std::string_view name) const {
 }
 
 const SourceRegistry& builtin_sources() {
-  static const SourceRegistry registry("source");
+  static const SourceRegistry registry = [] {
+    SourceRegistry r("source");
+    register_line_source(r);
+    return r;
+  }();
   return registry;
 }
 

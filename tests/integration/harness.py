@@ -199,11 +199,14 @@ class Daemon:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def request(self, method, path, body=None, token="default", raw=None, timeout=10):
+    def request(self, method, path, body=None, token="default", raw=None, timeout=10,
+                headers=None):
         """Returns (status, parsed JSON or text, headers)."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
         req.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         token = self.token if token == "default" else token
         if token:
             req.add_header("Authorization", f"Bearer {token}")

@@ -2,6 +2,10 @@
 
 usage: serve_test.py ACKD_BINARY [unittest arguments]
 """
+import base64
+import hashlib
+import hmac
+import json
 import os
 import shutil
 import signal
@@ -197,6 +201,45 @@ class ServeTest(unittest.TestCase):
             self.assertEqual(replies[0]["headers"]["idempotency-key"], f"{cid}:reply")
             self.assertEqual(daemon.wait_outbox(cid, "handoff", "delivered")[0]["attempts"], 1)
         self.assertEqual(daemon.metric("ackd_delivery_failures_total") or 0, 0)
+
+    def test_a_signed_line_webhook_becomes_a_complaint_answered_and_handed_off(self):
+        secret = "8c570fa6dd201bb328f1c1eac23a96d8"
+        daemon = Daemon(ACKD, self.receiver, extra_config=(
+            "  line: {reply_sink: chat-replies}\n"
+            "sources:\n"
+            "  line-dm: {type: line, channel_secret: {env: ACKD_TEST_LINE_SECRET}}\n"))
+        self.addCleanup(daemon.cleanup)
+        daemon.start(env={"ACKD_TEST_LINE_SECRET": secret})
+        event = {"type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+                 "webhookEventId": "01H810YECXQQZ37VAXPF6H9E6T",
+                 "deliveryContext": {"isRedelivery": False},
+                 "source": {"type": "user", "userId": "U4af4980629"},
+                 "replyToken": "38ef843bde154d9b91c21320ffd17a0f",
+                 "message": {"type": "text", "id": "468789577898262530",
+                             "text": "注文した商品がまだ届きません。"}}
+        raw = json.dumps({"destination": "Uxxx", "events": [event]}).encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+
+        def post(body, sig):
+            return daemon.request("POST", "/v1/sources/line-dm", raw=body, token=None,
+                                  headers={"X-Line-Signature": sig})[0]
+
+        self.assertEqual(post(raw, "bm90IHRoZSBzaWduYXR1cmU="), 401)
+        self.assertEqual(post(raw, signature), 200)
+        self.assertEqual(post(raw, signature), 200)  # LINE's redelivery: a duplicate
+        replies = wait_until(lambda: self.receiver.messages(
+            "/chat/reply", kind="reply") and [m for m in self.receiver.messages("/chat/reply")
+                                              if m["body"]["external_id"] == event["webhookEventId"]])
+        self.assertEqual(len(replies), 1)
+        reply = replies[0]["body"]
+        self.assertEqual(reply["channel"], "line")
+        self.assertEqual(reply["author_id"], "U4af4980629")
+        self.assertEqual(reply["visibility"], "dm")
+        handoffs = wait_until(lambda: self.receiver.messages(
+            "/team", kind="handoff", complaint_id=reply["complaint_id"]))
+        self.assertEqual(handoffs[0]["body"]["text"], "注文した商品がまだ届きません。")
+        # The redelivery was stored as a duplicate: it owes nothing more.
+        self.assertEqual(daemon.metric("ackd_complaints_duplicate_total"), 1)
 
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))

@@ -181,12 +181,25 @@ TEST_CASE("sinks: without a registry (a tool that does not deliver) types are no
   CHECK(r.config->sinks.at("b").type == "carrier-pigeon");
 }
 
-TEST_CASE("sources: ackd is built with no source type yet: a section of another type is refused") {
-  CHECK(ackd::source::builtin_sources().names().empty());
+TEST_CASE("sources: the built-in types, and a section of another type refused") {
+  CHECK(ackd::source::builtin_sources().names() == std::vector<std::string>{"line"});
   auto r = parse("sources:\n  x-dm: {type: x, secret_file: /etc/ackd/x}\n");
   CHECK(!r.config);
-  CHECK(errors(r) == std::vector<std::string>{"ackd.yaml:5:16: error: source 'x-dm': unknown "
-                                              "type 'x' (none is built in)"});
+  CHECK(errors(r) == std::vector<std::string>{
+                         "ackd.yaml:5:16: error: source 'x-dm': type must be line, got 'x'"});
+}
+
+TEST_CASE("sources: a line source needs its channel secret, as a secret") {
+  auto ok = parse("sources:\n  line-dm: {type: line, channel_secret: {credential: line-secret}}\n");
+  REQUIRE_MESSAGE(ok.config, errors(ok).front());
+  auto missing = parse("sources:\n  line-dm: {type: line}\n");
+  CHECK(errors(missing) == std::vector<std::string>{"ackd.yaml:5:3: error: source 'line-dm' "
+                                                    "(line) needs a channel_secret: {credential: "
+                                                    "NAME}"});
+  auto literal = parse("sources:\n  line-dm: {type: line, channel_secret: abc}\n");
+  REQUIRE(errors(literal).size() == 1);
+  CHECK(errors(literal)[0].find("channel_secret is a secret and is not written in ackd.yaml") !=
+        std::string::npos);
 }
 
 TEST_CASE("sources: a registered type checks its section, with did-you-mean and file:line:col") {

@@ -1,0 +1,137 @@
+// The `line` source: the LINE Messaging API's webhook. Each request is signed with the
+// channel secret (x-line-signature: base64(HMAC-SHA256(channel secret, raw body))); each text
+// message from a user becomes one complaint, its webhookEventId the external id (a
+// redelivery is then a duplicate), its replyToken kept for the reply.
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ackd/http/server.hpp"
+#include "ackd/source/registry.hpp"
+#include "source/signature.hpp"
+
+namespace ackd::source {
+namespace {
+
+using nlohmann::json;
+
+Response answer(unsigned status, std::string_view code, const std::string& message) {
+  return {status, "application/json", http::error_body(code, message)};
+}
+
+// The complaint a LINE event carries, if it is one: a text message from a user, not in
+// standby mode (another channel answers then).
+std::optional<Complaint> complaint_of(const json& event, const std::string& channel) {
+  if (!event.is_object() || event.value("type", "") != "message") return std::nullopt;
+  if (event.value("mode", "active") == "standby") return std::nullopt;
+  const auto& message = event.value("message", json::object());
+  const auto& from = event.value("source", json::object());
+  if (!message.is_object() || message.value("type", "") != "text") return std::nullopt;
+  if (!from.is_object() || !from.contains("userId")) return std::nullopt;
+  Complaint c;
+  c.channel = channel;
+  c.external_id = event.value("webhookEventId", message.value("id", ""));
+  c.author.id = from.value("userId", "");
+  c.text = message.value("text", "");
+  c.visibility = Visibility::private_message;
+  if (auto at = event.find("timestamp"); at != event.end() && at->is_number_integer()) {
+    c.received_at = time::Instant(time::Seconds(at->get<std::int64_t>() / 1000));
+  }
+  // What the reply needs: the token is good for about a minute from the event.
+  c.metadata["line"] = {{"reply_token", event.value("replyToken", "")},
+                        {"message_id", message.value("id", "")},
+                        {"timestamp", event.value("timestamp", std::int64_t{0})}};
+  if (c.external_id.empty() || c.author.id.empty()) return std::nullopt;
+  return c;
+}
+
+class LineSource final : public Source {
+ public:
+  LineSource(std::string secret, std::string channel, Intake intake)
+      : secret_(std::move(secret)), channel_(std::move(channel)), intake_(std::move(intake)) {}
+
+  void handle(Request request, Respond respond) override {
+    if (request.method != "POST") {
+      return respond(answer(405, "method_not_allowed", "LINE sends events with POST"));
+    }
+    const auto expected = base64(hmac_sha256(secret_, request.body));
+    if (!same_secret_text(request.header("x-line-signature"), expected)) {
+      spdlog::warn("line source: a request with a missing or wrong x-line-signature refused");
+      return respond(answer(401, "bad_signature", "x-line-signature does not match the body"));
+    }
+    auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
+      return respond(answer(400, "invalid_event", "a LINE webhook body has an events array"));
+    }
+    std::vector<Complaint> complaints;
+    std::size_t ignored = 0;
+    for (const auto& event : body["events"]) {
+      if (auto c = complaint_of(event, channel_)) {
+        complaints.push_back(std::move(*c));
+      } else {
+        ++ignored;
+      }
+    }
+    if (ignored > 0) spdlog::debug("line source: {} event(s) not a complaint", ignored);
+    take_all(std::move(complaints), std::move(respond));
+  }
+
+ private:
+  // Answers once every complaint is stored or refused: 503 when one could not be stored,
+  // so LINE delivers the request again; otherwise 200 (a refused one would be refused
+  // again, and a webhook that keeps failing gets switched off).
+  void take_all(std::vector<Complaint> complaints, Respond respond) {
+    struct Pending {
+      std::size_t left;
+      bool unavailable = false;
+      Respond respond;
+    };
+    if (complaints.empty()) return respond({200, "application/json", "{}"});
+    auto pending = std::make_shared<Pending>(Pending{complaints.size(), false, std::move(respond)});
+    for (auto& c : complaints) {
+      intake_(std::move(c), [pending](IntakeAnswer a) {
+        if (a.status == 503) pending->unavailable = true;
+        if (a.status == 400) spdlog::warn("line source: an event refused: {}", a.body);
+        if (--pending->left > 0) return;
+        pending->respond(pending->unavailable ? answer(503, "store_unavailable", "retry later")
+                                              : Response{200, "application/json", "{}"});
+      });
+    }
+  }
+
+  std::string secret_;
+  std::string channel_;
+  Intake intake_;
+};
+
+struct Settings {
+  std::string secret;
+  std::string channel = "line";
+};
+
+std::optional<Settings> read_settings(config::SectionReader& section) {
+  section.allow({"channel_secret", "channel"});
+  Settings settings;
+  if (!section.text("channel_secret")) {
+    section.error("channel_secret",
+                  section.what() + " (line) needs a channel_secret: {credential: NAME}");
+  }
+  if (auto secret = section.secret("channel_secret")) settings.secret = *secret;
+  if (auto channel = section.text("channel")) settings.channel = *channel;
+  if (!section.ok()) return std::nullopt;
+  return settings;
+}
+
+}  // namespace
+
+void register_line_source(SourceRegistry& registry) {
+  registry.add("line", read_settings, [](const Settings& settings, const SourceContext& context) {
+    return SourceRegistry::MadeOrError(
+        std::make_unique<LineSource>(settings.secret, settings.channel, context.intake));
+  });
+}
+
+}  // namespace ackd::source

@@ -1,0 +1,134 @@
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ackd/source/registry.hpp"
+#include "ackd/time/clock.hpp"
+#include "source/signature.hpp"
+
+// The LINE Messaging API's webhook as its documentation gives it: the body signed with
+// the channel secret (x-line-signature: base64(HMAC-SHA256(channel secret, body))), events
+// with a webhookEventId, a replyToken and the user's id.
+
+namespace {
+
+using namespace ackd;
+using nlohmann::json;
+
+constexpr const char* kSecret = "8c570fa6dd201bb328f1c1eac23a96d8";
+
+struct Line {
+  boost::asio::io_context io;
+  time::ManualClock clock;
+  std::vector<Complaint> taken;
+  unsigned intake_status = 202;
+  std::unique_ptr<source::Source> source;
+
+  Line() {
+    config::Section section{"line-dm", "line", {}, {}};
+    section.settings["channel_secret"] = {kSecret, {}, {}, config::SecretRef{"credential", "line"}};
+    source::SourceContext context{io, clock, [this](Complaint c, auto done) {
+                                    taken.push_back(std::move(c));
+                                    done({intake_status, "{}"});
+                                  }};
+    auto made = source::builtin_sources().make(section, context);
+    REQUIRE(std::holds_alternative<std::unique_ptr<source::Source>>(made));
+    source = std::get<std::unique_ptr<source::Source>>(std::move(made));
+  }
+
+  // The answer to a POST of `body` with `signature` (the right one unless given).
+  source::Response post(const std::string& body, std::optional<std::string> signature = {}) {
+    source::Request request{"POST", "/v1/sources/line-dm", {}, body};
+    request.headers.emplace_back(
+        "X-Line-Signature", signature.value_or(source::base64(source::hmac_sha256(kSecret, body))));
+    std::optional<source::Response> out;
+    source->handle(std::move(request), [&](source::Response r) { out = std::move(r); });
+    REQUIRE(out);
+    return *out;
+  }
+};
+
+json text_event(const std::string& id, const std::string& user, const std::string& text) {
+  return {{"type", "message"},
+          {"message", {{"type", "text"}, {"id", "4687895778982625" + id}, {"text", text}}},
+          {"webhookEventId", "01H810YECXQQZ37VAXPF6H9E" + id},
+          {"deliveryContext", {{"isRedelivery", false}}},
+          {"timestamp", 1692251666727},
+          {"source", {{"type", "user"}, {"userId", user}}},
+          {"replyToken", "38ef843bde154d9b91c21320ffd17a0f" + id},
+          {"mode", "active"}};
+}
+
+}  // namespace
+
+TEST_CASE("line: the signature is HMAC-SHA256 of the raw body with the channel secret, base64") {
+  // RFC 4231, test case 2.
+  CHECK(source::hex(source::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(source::base64("") == "");
+  CHECK(source::base64("f") == "Zg==");
+  CHECK(source::base64("foobar") == "Zm9vYmFy");
+}
+
+TEST_CASE("line: each text message from a user becomes one complaint with what its reply needs") {
+  Line line;
+  json body = {{"destination", "Uxxxxxxxx"},
+               {"events",
+                {text_event("01", "U4af4980629", "注文した商品が届きません"),
+                 {{"type", "follow"}, {"webhookEventId", "01F"}, {"source", {{"userId", "U1"}}}},
+                 {{"type", "message"},
+                  {"message", {{"type", "sticker"}, {"id", "1"}}},
+                  {"webhookEventId", "01S"},
+                  {"source", {{"type", "user"}, {"userId", "U1"}}}},
+                 [] {
+                   auto standby = text_event("02", "U1", "他のチャネルが応答中");
+                   standby["mode"] = "standby";
+                   return standby;
+                 }(),
+                 text_event("03", "U9", "返金してください")}}};
+  auto r = line.post(body.dump());
+  CHECK(r.status == 200);
+  REQUIRE(line.taken.size() == 2);
+  const auto& c = line.taken[0];
+  CHECK(c.channel == "line");
+  CHECK(c.external_id == "01H810YECXQQZ37VAXPF6H9E01");
+  CHECK(c.author.id == "U4af4980629");
+  CHECK(c.text == "注文した商品が届きません");
+  CHECK(c.visibility == Visibility::private_message);
+  CHECK(c.received_at == time::Instant(time::Seconds(1692251666)));
+  CHECK(c.metadata["line"]["reply_token"] == "38ef843bde154d9b91c21320ffd17a0f01");
+  CHECK(c.metadata["line"]["timestamp"] == 1692251666727);
+  CHECK(line.taken[1].author.id == "U9");
+  // LINE's check of the endpoint: a signed body with no events.
+  CHECK(line.post(R"({"destination":"U1","events":[]})").status == 200);
+  CHECK(line.taken.size() == 2);
+}
+
+TEST_CASE("line: a missing or wrong signature is 401 and nothing is taken") {
+  Line line;
+  const std::string body = json{{"events", {text_event("01", "U1", "届かない")}}}.dump();
+  CHECK(line.post(body, "").status == 401);
+  CHECK(line.post(body, source::base64(source::hmac_sha256("another secret", body))).status == 401);
+  // Signed over the same events serialised another way, or over a truncated body.
+  CHECK(line.post(body, source::base64(source::hmac_sha256(kSecret, json::parse(body).dump(2))))
+            .status == 401);
+  CHECK(
+      line.post(body.substr(0, body.size() - 5), source::base64(source::hmac_sha256(kSecret, body)))
+          .status == 401);
+  CHECK(line.taken.empty());
+}
+
+TEST_CASE("line: a signed body that is not an event list is 400; a store failure is 503") {
+  Line line;
+  CHECK(line.post("{\"events\": {}}").status == 400);
+  CHECK(line.post("not json").status == 400);
+  CHECK(line.taken.empty());
+  line.intake_status = 503;
+  CHECK(line.post(json{{"events", {text_event("01", "U1", "届かない")}}}.dump()).status == 503);
+  line.intake_status = 400;  // refused by the intake (say, an unknown channel): not retried
+  CHECK(line.post(json{{"events", {text_event("02", "U1", "届かない")}}}.dump()).status == 200);
+}
