@@ -122,7 +122,7 @@ TEST_CASE("line: a missing or wrong signature is 401 and nothing is taken") {
   CHECK(line.taken.empty());
 }
 
-TEST_CASE("line: a signed body that is not an event list is 400; a store failure is 503") {
+TEST_CASE("line: a signed body that is not an event list is 400, a store failure 503") {
   Line line;
   CHECK(line.post("{\"events\": {}}").status == 400);
   CHECK(line.post("not json").status == 400);
