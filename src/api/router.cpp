@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ackd/http/query.hpp"
+
 namespace ackd::api {
 namespace {
 
@@ -28,18 +30,7 @@ const std::string& Params::operator[](std::string_view name) const {
 }
 
 std::string Params::query_value(std::string_view name, std::string fallback) const {
-  std::string_view rest = query;
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    auto pair = rest.substr(0, amp);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return fallback;
+  return http::query_value(query, name).value_or(std::move(fallback));
 }
 
 Router::Router(Options options) : options_(std::move(options)) {}

@@ -9,18 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "ackd/http/server.hpp"
 #include "ackd/source/registry.hpp"
 #include "source/signature.hpp"
+#include "source/webhook.hpp"
 
 namespace ackd::source {
 namespace {
 
 using nlohmann::json;
-
-Response answer(unsigned status, std::string_view code, const std::string& message) {
-  return {status, "application/json", http::error_body(code, message)};
-}
 
 // The complaint a LINE event carries, if it is one: a text message from a user, not in
 // standby mode (another channel answers then).
@@ -55,16 +51,18 @@ class LineSource final : public Source {
 
   void handle(Request request, Respond respond) override {
     if (request.method != "POST") {
-      return respond(answer(405, "method_not_allowed", "LINE sends events with POST"));
+      return respond(error_response(405, "method_not_allowed", "LINE sends events with POST"));
     }
     const auto expected = base64(hmac_sha256(secret_, request.body));
     if (!same_secret_text(request.header("x-line-signature"), expected)) {
       spdlog::warn("line source: a request with a missing or wrong x-line-signature refused");
-      return respond(answer(401, "bad_signature", "x-line-signature does not match the body"));
+      return respond(
+          error_response(401, "bad_signature", "x-line-signature does not match the body"));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
-      return respond(answer(400, "invalid_event", "a LINE webhook body has an events array"));
+      return respond(
+          error_response(400, "invalid_event", "a LINE webhook body has an events array"));
     }
     std::vector<Complaint> complaints;
     std::size_t ignored = 0;
@@ -76,32 +74,10 @@ class LineSource final : public Source {
       }
     }
     if (ignored > 0) spdlog::debug("line source: {} event(s) not a complaint", ignored);
-    take_all(std::move(complaints), std::move(respond));
+    take_all(intake_, std::move(complaints), std::move(respond));
   }
 
  private:
-  // Answers once every complaint is stored or refused: 503 when one could not be stored,
-  // so LINE delivers the request again; otherwise 200 (a refused one would be refused
-  // again, and a webhook that keeps failing gets switched off).
-  void take_all(std::vector<Complaint> complaints, Respond respond) {
-    struct Pending {
-      std::size_t left;
-      bool unavailable = false;
-      Respond respond;
-    };
-    if (complaints.empty()) return respond({200, "application/json", "{}"});
-    auto pending = std::make_shared<Pending>(Pending{complaints.size(), false, std::move(respond)});
-    for (auto& c : complaints) {
-      intake_(std::move(c), [pending](IntakeAnswer a) {
-        if (a.status == 503) pending->unavailable = true;
-        if (a.status == 400) spdlog::warn("line source: an event refused: {}", a.body);
-        if (--pending->left > 0) return;
-        pending->respond(pending->unavailable ? answer(503, "store_unavailable", "retry later")
-                                              : Response{200, "application/json", "{}"});
-      });
-    }
-  }
-
   std::string secret_;
   std::string channel_;
   Intake intake_;

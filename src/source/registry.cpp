@@ -33,6 +33,7 @@ const SourceRegistry& builtin_sources() {
   static const SourceRegistry registry = [] {
     SourceRegistry r("source");
     register_line_source(r);
+    register_meta_source(r);
     return r;
   }();
   return registry;

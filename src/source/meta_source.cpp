@@ -1,0 +1,172 @@
+// The `meta` source: Meta's webhooks for an Instagram account and a Facebook Page. The
+// endpoint is verified once with a GET (hub.mode=subscribe, hub.verify_token, answered with
+// hub.challenge); each POST is signed with the app secret (X-Hub-Signature-256:
+// sha256=hex(HMAC-SHA256(app secret, raw body))). Comments are public complaints, messages
+// direct ones; the account's own posts and echoes are not complaints.
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ackd/http/query.hpp"
+#include "ackd/source/registry.hpp"
+#include "source/signature.hpp"
+#include "source/webhook.hpp"
+
+namespace ackd::source {
+namespace {
+
+using nlohmann::json;
+
+std::string text_of(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<time::Instant> from_millis(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return time::Instant(time::Seconds(it->get<std::int64_t>() / 1000));
+}
+
+// What one webhook body carries: a complaint per comment or message, for `platform`
+// ("instagram" or "facebook"); `account` is the Page or Instagram account the entry is for.
+void comments_and_messages(const json& entry, const std::string& platform,
+                           std::vector<Complaint>& out) {
+  const std::string account = text_of(entry, "id");
+  const json none = json::array();
+  for (const auto& change : entry.value("changes", none)) {
+    if (!change.is_object()) continue;
+    const auto& v = change.value("value", json::object());
+    if (!v.is_object()) continue;
+    const auto& from = v.value("from", json::object());
+    Complaint c;
+    c.channel = platform;
+    if (platform == "instagram" && text_of(change, "field") == "comments") {
+      c.external_id = text_of(v, "id");
+      c.text = text_of(v, "text");
+      c.author.id = text_of(from, "id");
+      c.author.handle = text_of(from, "username");
+      c.thread_id = text_of(v.value("media", json::object()), "id");
+      c.metadata["meta"] = {{"comment_id", c.external_id}, {"media_id", c.thread_id}};
+    } else if (platform == "facebook" && text_of(change, "field") == "feed" &&
+               text_of(v, "item") == "comment" && text_of(v, "verb") == "add") {
+      c.external_id = text_of(v, "comment_id");
+      c.text = text_of(v, "message");
+      c.author.id = text_of(from, "id");
+      c.author.name = text_of(from, "name");
+      c.thread_id = text_of(v, "post_id");
+      c.metadata["meta"] = {{"comment_id", c.external_id}, {"post_id", c.thread_id}};
+    } else {
+      continue;
+    }
+    if (c.external_id.empty() || c.author.id.empty() || c.author.id == account) continue;
+    c.metadata["meta"]["account_id"] = account;
+    out.push_back(std::move(c));
+  }
+  for (const auto& m : entry.value("messaging", none)) {
+    if (!m.is_object()) continue;
+    const auto& message = m.value("message", json::object());
+    if (!message.is_object() || message.value("is_echo", false)) continue;
+    Complaint c;
+    c.channel = platform;
+    c.visibility = Visibility::private_message;
+    c.external_id = text_of(message, "mid");
+    c.text = text_of(message, "text");
+    c.author.id = text_of(m.value("sender", json::object()), "id");
+    c.received_at = from_millis(m, "timestamp");
+    if (c.external_id.empty() || c.text.empty() || c.author.id.empty() || c.author.id == account) {
+      continue;
+    }
+    c.metadata["meta"] = {{"account_id", account}, {"sender_id", c.author.id}};
+    out.push_back(std::move(c));
+  }
+}
+
+class MetaSource final : public Source {
+ public:
+  MetaSource(std::string app_secret, std::string verify_token, Intake intake)
+      : app_secret_(std::move(app_secret)),
+        verify_token_(std::move(verify_token)),
+        intake_(std::move(intake)) {}
+
+  void handle(Request request, Respond respond) override {
+    if (request.method == "GET") return respond(verify(request));
+    if (request.method != "POST") {
+      return respond(error_response(405, "method_not_allowed", "Meta sends events with POST"));
+    }
+    const auto expected = "sha256=" + hex(hmac_sha256(app_secret_, request.body));
+    if (!same_secret_text(request.header("x-hub-signature-256"), expected)) {
+      spdlog::warn("meta source: a request with a missing or wrong X-Hub-Signature-256 refused");
+      return respond(
+          error_response(401, "bad_signature", "X-Hub-Signature-256 does not match the body"));
+    }
+    auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || !body.contains("entry") || !body["entry"].is_array()) {
+      return respond(
+          error_response(400, "invalid_event", "a Meta webhook body has an entry array"));
+    }
+    const auto object = text_of(body, "object");
+    std::vector<Complaint> complaints;
+    if (object == "instagram" || object == "page") {
+      for (const auto& entry : body["entry"]) {
+        if (entry.is_object()) {
+          comments_and_messages(entry, object == "page" ? "facebook" : "instagram", complaints);
+        }
+      }
+    }
+    take_all(intake_, std::move(complaints), std::move(respond));
+  }
+
+ private:
+  // Meta's check of the endpoint: the challenge back when the token is ours, else 403.
+  Response verify(const Request& request) const {
+    auto q = request.target.find('?');
+    std::string_view query = q == std::string::npos
+                                 ? std::string_view()
+                                 : std::string_view(request.target).substr(q + 1);
+    const auto mode = http::query_value(query, "hub.mode");
+    const auto token = http::query_value(query, "hub.verify_token");
+    const auto challenge = http::query_value(query, "hub.challenge");
+    if (mode == "subscribe" && token && same_secret_text(*token, verify_token_) && challenge) {
+      return {200, "text/plain", *challenge};
+    }
+    return error_response(403, "verification_failed", "hub.verify_token does not match");
+  }
+
+  std::string app_secret_;
+  std::string verify_token_;
+  Intake intake_;
+};
+
+struct Settings {
+  std::string app_secret;
+  std::string verify_token;
+};
+
+std::optional<Settings> read_settings(config::SectionReader& section) {
+  section.allow({"app_secret", "verify_token"});
+  Settings settings;
+  for (const char* key : {"app_secret", "verify_token"}) {
+    if (!section.text(key)) {
+      section.error(key, section.what() + " (meta) needs a " + key + ": {credential: NAME}");
+    }
+  }
+  if (auto secret = section.secret("app_secret")) settings.app_secret = *secret;
+  if (auto token = section.secret("verify_token")) settings.verify_token = *token;
+  if (!section.ok()) return std::nullopt;
+  return settings;
+}
+
+}  // namespace
+
+void register_meta_source(SourceRegistry& registry) {
+  registry.add("meta", read_settings, [](const Settings& settings, const SourceContext& context) {
+    return SourceRegistry::MadeOrError(
+        std::make_unique<MetaSource>(settings.app_secret, settings.verify_token, context.intake));
+  });
+}
+
+}  // namespace ackd::source

@@ -1,0 +1,36 @@
+#include "source/webhook.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "ackd/http/server.hpp"
+
+namespace ackd::source {
+
+Response error_response(unsigned status, std::string_view code, const std::string& message) {
+  return {status, "application/json", http::error_body(code, message)};
+}
+
+void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond respond) {
+  struct Pending {
+    std::size_t left;
+    bool unavailable = false;
+    Respond respond;
+  };
+  if (complaints.empty()) return respond({200, "application/json", "{}"});
+  auto pending = std::make_shared<Pending>(Pending{complaints.size(), false, std::move(respond)});
+  for (auto& c : complaints) {
+    const std::string channel = c.channel;
+    intake(std::move(c), [pending, channel](IntakeAnswer a) {
+      if (a.status == 503) pending->unavailable = true;
+      if (a.status == 400) spdlog::warn("{} source: an event refused: {}", channel, a.body);
+      if (--pending->left > 0) return;
+      pending->respond(pending->unavailable
+                           ? error_response(503, "store_unavailable", "retry later")
+                           : Response{200, "application/json", "{}"});
+    });
+  }
+}
+
+}  // namespace ackd::source

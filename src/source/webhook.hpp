@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ackd/source/source.hpp"
+
+namespace ackd::source {
+
+// What every platform's webhook source does once it has checked a request.
+
+// An error answer in the API's JSON shape.
+Response error_response(unsigned status, std::string_view code, const std::string& message);
+
+// Hands each complaint to the intake and answers once all are stored or refused: 503 when
+// one could not be stored, so the platform delivers the request again; otherwise 200 (a
+// refused one would be refused again, and a webhook that keeps failing gets switched off).
+void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond respond);
+
+}  // namespace ackd::source
