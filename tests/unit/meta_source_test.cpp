@@ -128,7 +128,7 @@ TEST_CASE("meta: Instagram comments and messages become complaints, our own and 
   CHECK(dm.received_at == time::Instant(time::Seconds(1700000000)));
 }
 
-TEST_CASE("meta: a Page's new comments are Facebook complaints; edits and the Page's own are not") {
+TEST_CASE("meta: a Page's new comments are Facebook complaints, edits and the Page's own are not") {
   Meta meta;
   auto feed = [](const std::string& id, const std::string& verb, const std::string& from) {
     return json{{"field", "feed"},
