@@ -34,6 +34,7 @@ const SourceRegistry& builtin_sources() {
     SourceRegistry r("source");
     register_line_source(r);
     register_meta_source(r);
+    register_x_source(r);
     return r;
   }();
   return registry;

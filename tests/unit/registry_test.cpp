@@ -182,12 +182,11 @@ TEST_CASE("sinks: without a registry (a tool that does not deliver) types are no
 }
 
 TEST_CASE("sources: the built-in types, and a section of another type refused") {
-  CHECK(ackd::source::builtin_sources().names() == std::vector<std::string>{"line", "meta"});
-  auto r = parse("sources:\n  x-dm: {type: x, secret_file: /etc/ackd/x}\n");
+  CHECK(ackd::source::builtin_sources().names() == std::vector<std::string>{"line", "meta", "x"});
+  auto r = parse("sources:\n  tw: {type: twitter, secret_file: /etc/ackd/x}\n");
   CHECK(!r.config);
-  CHECK(errors(r) ==
-        std::vector<std::string>{
-            "ackd.yaml:5:16: error: source 'x-dm': type must be line or meta, got 'x'"});
+  CHECK(errors(r) == std::vector<std::string>{"ackd.yaml:5:14: error: source 'tw': type must be "
+                                              "line, meta or x, got 'twitter'"});
 }
 
 TEST_CASE("sources: a line source needs its channel secret, as a secret") {

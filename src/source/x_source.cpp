@@ -1,0 +1,155 @@
+// The `x` source: X's Account Activity webhooks. X checks the endpoint with a GET carrying
+// crc_token (answered {"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret,
+// token))}) and signs each POST (x-twitter-webhooks-signature: sha256=base64(HMAC-SHA256(
+// consumer secret, raw body))). Mentions and replies (tweet_create_events) are public
+// complaints, direct messages (direct_message_events) direct ones; the account's own posts
+// and messages, and retweets, are not complaints.
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ackd/http/query.hpp"
+#include "ackd/source/registry.hpp"
+#include "source/signature.hpp"
+#include "source/webhook.hpp"
+
+namespace ackd::source {
+namespace {
+
+using nlohmann::json;
+
+std::string text_of(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// X gives milliseconds since the epoch as a string ("1692251666727").
+std::optional<time::Instant> from_millis_text(const std::string& millis) {
+  if (millis.empty() || millis.find_first_not_of("0123456789") != std::string::npos ||
+      millis.size() > 15) {
+    return std::nullopt;
+  }
+  return time::Instant(time::Seconds(std::stoll(millis) / 1000));
+}
+
+std::optional<Complaint> from_tweet(const json& tweet, const std::string& account) {
+  if (!tweet.is_object() || tweet.contains("retweeted_status")) return std::nullopt;
+  const auto& user = tweet.value("user", json::object());
+  Complaint c;
+  c.channel = "x";
+  c.external_id = text_of(tweet, "id_str");
+  c.author.id = text_of(user, "id_str");
+  if (c.external_id.empty() || c.author.id.empty() || c.author.id == account) return std::nullopt;
+  c.author.handle = text_of(user, "screen_name");
+  c.author.name = text_of(user, "name");
+  if (auto f = user.find("followers_count"); f != user.end() && f->is_number_integer()) {
+    c.author.followers = f->get<std::int64_t>();
+  }
+  c.author.verified = user.value("verified", false);
+  // A long post's whole text is in extended_tweet.
+  const auto& extended = tweet.value("extended_tweet", json::object());
+  c.text = extended.is_object() && extended.contains("full_text") ? text_of(extended, "full_text")
+                                                                  : text_of(tweet, "text");
+  const auto parent = text_of(tweet, "in_reply_to_status_id_str");
+  c.thread_id = parent.empty() ? c.external_id : parent;
+  c.received_at = from_millis_text(text_of(tweet, "timestamp_ms"));
+  c.metadata["x"] = {{"tweet_id", c.external_id}};
+  return c;
+}
+
+std::optional<Complaint> from_message(const json& event, const json& users,
+                                      const std::string& account) {
+  if (!event.is_object() || text_of(event, "type") != "message_create") return std::nullopt;
+  const auto& create = event.value("message_create", json::object());
+  if (!create.is_object()) return std::nullopt;
+  Complaint c;
+  c.channel = "x";
+  c.visibility = Visibility::private_message;
+  c.external_id = text_of(event, "id");
+  c.author.id = text_of(create, "sender_id");
+  c.text = text_of(create.value("message_data", json::object()), "text");
+  if (c.external_id.empty() || c.author.id.empty() || c.author.id == account || c.text.empty()) {
+    return std::nullopt;
+  }
+  if (users.is_object() && users.contains(c.author.id) && users[c.author.id].is_object()) {
+    c.author.handle = text_of(users[c.author.id], "screen_name");
+    c.author.name = text_of(users[c.author.id], "name");
+  }
+  c.received_at = from_millis_text(text_of(event, "created_timestamp"));
+  c.metadata["x"] = {{"participant_id", c.author.id}};
+  return c;
+}
+
+class XSource final : public Source {
+ public:
+  XSource(std::string consumer_secret, Intake intake)
+      : secret_(std::move(consumer_secret)), intake_(std::move(intake)) {}
+
+  void handle(Request request, Respond respond) override {
+    if (request.method == "GET") return respond(challenge_response(request));
+    if (request.method != "POST") {
+      return respond(error_response(405, "method_not_allowed", "X sends events with POST"));
+    }
+    const auto expected = "sha256=" + base64(hmac_sha256(secret_, request.body));
+    if (!same_secret_text(request.header("x-twitter-webhooks-signature"), expected)) {
+      spdlog::warn("x source: a request with a missing or wrong signature refused");
+      return respond(error_response(401, "bad_signature",
+                                    "x-twitter-webhooks-signature does not match the body"));
+    }
+    auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object()) {
+      return respond(error_response(400, "invalid_event", "an X webhook body is a JSON object"));
+    }
+    const auto account = text_of(body, "for_user_id");
+    const json none = json::array();
+    std::vector<Complaint> complaints;
+    for (const auto& tweet : body.value("tweet_create_events", none)) {
+      if (auto c = from_tweet(tweet, account)) complaints.push_back(std::move(*c));
+    }
+    const auto& users = body.value("users", json::object());
+    for (const auto& event : body.value("direct_message_events", none)) {
+      if (auto c = from_message(event, users, account)) complaints.push_back(std::move(*c));
+    }
+    take_all(intake_, std::move(complaints), std::move(respond));
+  }
+
+ private:
+  // The CRC check X makes of the endpoint, when it is registered and then hourly.
+  Response challenge_response(const Request& request) const {
+    auto q = request.target.find('?');
+    const auto token =
+        http::query_value(q == std::string::npos ? std::string_view()
+                                                 : std::string_view(request.target).substr(q + 1),
+                          "crc_token");
+    if (!token) return error_response(400, "invalid_request", "a GET needs crc_token");
+    return {200, "application/json",
+            json{{"response_token", "sha256=" + base64(hmac_sha256(secret_, *token))}}.dump()};
+  }
+
+  std::string secret_;
+  Intake intake_;
+};
+
+std::optional<std::string> read_settings(config::SectionReader& section) {
+  section.allow({"consumer_secret"});
+  if (!section.text("consumer_secret")) {
+    section.error("consumer_secret",
+                  section.what() + " (x) needs a consumer_secret: {credential: NAME}");
+  }
+  auto secret = section.secret("consumer_secret");
+  if (!section.ok()) return std::nullopt;
+  return secret;
+}
+
+}  // namespace
+
+void register_x_source(SourceRegistry& registry) {
+  registry.add("x", read_settings, [](const std::string& secret, const SourceContext& context) {
+    return SourceRegistry::MadeOrError(std::make_unique<XSource>(secret, context.intake));
+  });
+}
+
+}  // namespace ackd::source

@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ackd/source/registry.hpp"
+#include "ackd/time/clock.hpp"
+#include "source/signature.hpp"
+
+// X's Account Activity webhooks as their documentation gives them: the CRC check
+// (response_token = "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))), POSTs
+// signed the same way over the raw body, v1.1 tweet objects and message_create events.
+
+namespace {
+
+using namespace ackd;
+using nlohmann::json;
+
+constexpr const char* kSecret = "XcOnSuMeRsEcReT0123456789";
+constexpr const char* kAccount = "1190000000000000000";
+
+struct X {
+  boost::asio::io_context io;
+  time::ManualClock clock;
+  std::vector<Complaint> taken;
+  std::unique_ptr<source::Source> source;
+
+  X() {
+    config::Section section{"x", "x", {}, {}};
+    section.settings["consumer_secret"] = {kSecret, {}, {}, config::SecretRef{"env", "X"}};
+    source::SourceContext context{io, clock, [this](Complaint c, auto done) {
+                                    taken.push_back(std::move(c));
+                                    done({202, "{}"});
+                                  }};
+    auto made = source::builtin_sources().make(section, context);
+    REQUIRE(std::holds_alternative<std::unique_ptr<source::Source>>(made));
+    source = std::get<std::unique_ptr<source::Source>>(std::move(made));
+  }
+
+  source::Response call(source::Request request) {
+    std::optional<source::Response> out;
+    source->handle(std::move(request), [&](source::Response r) { out = std::move(r); });
+    REQUIRE(out);
+    return *out;
+  }
+
+  source::Response post(const std::string& raw, std::optional<std::string> signature = {}) {
+    source::Request request{"POST", "/v1/sources/x", {}, raw};
+    request.headers.emplace_back(
+        "x-twitter-webhooks-signature",
+        signature.value_or("sha256=" + source::base64(source::hmac_sha256(kSecret, raw))));
+    return call(std::move(request));
+  }
+};
+
+json tweet(const std::string& id, const std::string& user_id, const std::string& text) {
+  return {{"id_str", id},
+          {"text", text},
+          {"in_reply_to_status_id_str", "1700000000000000001"},
+          {"timestamp_ms", "1692251666727"},
+          {"user",
+           {{"id_str", user_id},
+            {"screen_name", "yamada_t"},
+            {"name", "山田太郎"},
+            {"followers_count", 120},
+            {"verified", false}}}};
+}
+
+}  // namespace
+
+TEST_CASE("x: the CRC check answers with the token signed by the consumer secret") {
+  X x;
+  auto r = x.call({"GET", "/v1/sources/x?crc_token=abc%2B123", {}, ""});
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["response_token"] ==
+        "sha256=" + source::base64(source::hmac_sha256(kSecret, "abc+123")));
+  CHECK(x.call({"GET", "/v1/sources/x", {}, ""}).status == 400);
+}
+
+TEST_CASE("x: mentions and direct messages become complaints, the account's own do not") {
+  X x;
+  auto long_post = tweet("1700000000000000010", "42", "short");
+  long_post["extended_tweet"] = {{"full_text", "注文した商品がまだ届きません。いつ届きますか？"}};
+  auto retweet = tweet("1700000000000000011", "43", "RT");
+  retweet["retweeted_status"] = tweet("1", kAccount, "ours");
+  json body = {
+      {"for_user_id", kAccount},
+      {"tweet_create_events",
+       {long_post, retweet,
+        tweet("1700000000000000012", kAccount, "お問い合わせありがとうございます")}},
+      {"direct_message_events",
+       {{{"type", "message_create"},
+         {"id", "1800000000000000001"},
+         {"created_timestamp", "1692251666999"},
+         {"message_create",
+          {{"target", {{"recipient_id", kAccount}}},
+           {"sender_id", "77"},
+           {"message_data", {{"text", "返金してください"}}}}}},
+        {{"type", "message_create"},
+         {"id", "1800000000000000002"},
+         {"message_create",
+          {{"target", {{"recipient_id", "77"}}},
+           {"sender_id", kAccount},
+           {"message_data", {{"text", "確認いたします"}}}}}}}},
+      {"users", {{"77", {{"id", "77"}, {"name", "佐藤花子"}, {"screen_name", "sato_h"}}}}}};
+  CHECK(x.post(body.dump()).status == 200);
+  REQUIRE(x.taken.size() == 2);
+  const auto& mention = x.taken[0];
+  CHECK(mention.channel == "x");
+  CHECK(mention.visibility == Visibility::public_post);
+  CHECK(mention.external_id == "1700000000000000010");
+  CHECK(mention.text == "注文した商品がまだ届きません。いつ届きますか？");
+  CHECK(mention.thread_id == "1700000000000000001");
+  CHECK(mention.author.handle == "yamada_t");
+  CHECK(mention.author.followers == 120);
+  CHECK(mention.received_at == time::Instant(time::Seconds(1692251666)));
+  CHECK(mention.metadata["x"]["tweet_id"] == "1700000000000000010");
+  const auto& dm = x.taken[1];
+  CHECK(dm.visibility == Visibility::private_message);
+  CHECK(dm.external_id == "1800000000000000001");
+  CHECK(dm.author.id == "77");
+  CHECK(dm.author.name == "佐藤花子");
+  CHECK(dm.text == "返金してください");
+  CHECK(dm.metadata["x"]["participant_id"] == "77");
+}
+
+TEST_CASE("x: an unsigned or re-signed body is 401, one that is not JSON 400") {
+  X x;
+  const auto raw = json{{"for_user_id", kAccount},
+                        {"tweet_create_events", {tweet("1700000000000000020", "42", "遅い")}}}
+                       .dump();
+  CHECK(x.post(raw, "").status == 401);
+  CHECK(x.post(raw, "sha256=" + source::base64(source::hmac_sha256("other", raw))).status == 401);
+  CHECK(x.post(raw, "sha256=" + source::hex(source::hmac_sha256(kSecret, raw))).status == 401);
+  CHECK(x.post(raw + " ", "sha256=" + source::base64(source::hmac_sha256(kSecret, raw))).status ==
+        401);
+  CHECK(x.post("[1, 2").status == 400);
+  CHECK(x.taken.empty());
+}
