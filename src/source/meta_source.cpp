@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "ackd/http/query.hpp"
 #include "ackd/source/registry.hpp"
 #include "source/signature.hpp"
 #include "source/webhook.hpp"
@@ -19,11 +18,6 @@ namespace ackd::source {
 namespace {
 
 using nlohmann::json;
-
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::optional<time::Instant> from_millis(const json& object, const char* key) {
   auto it = object.find(key);
@@ -35,7 +29,7 @@ std::optional<time::Instant> from_millis(const json& object, const char* key) {
 // ("instagram" or "facebook"); `account` is the Page or Instagram account the entry is for.
 void comments_and_messages(const json& entry, const std::string& platform,
                            std::vector<Complaint>& out) {
-  const std::string account = text_of(entry, "id");
+  const std::string account = json_text(entry, "id");
   const json none = json::array();
   for (const auto& change : entry.value("changes", none)) {
     if (!change.is_object()) continue;
@@ -44,20 +38,20 @@ void comments_and_messages(const json& entry, const std::string& platform,
     const auto& from = v.value("from", json::object());
     Complaint c;
     c.channel = platform;
-    if (platform == "instagram" && text_of(change, "field") == "comments") {
-      c.external_id = text_of(v, "id");
-      c.text = text_of(v, "text");
-      c.author.id = text_of(from, "id");
-      c.author.handle = text_of(from, "username");
-      c.thread_id = text_of(v.value("media", json::object()), "id");
+    if (platform == "instagram" && json_text(change, "field") == "comments") {
+      c.external_id = json_text(v, "id");
+      c.text = json_text(v, "text");
+      c.author.id = json_text(from, "id");
+      c.author.handle = json_text(from, "username");
+      c.thread_id = json_text(v.value("media", json::object()), "id");
       c.metadata["meta"] = {{"comment_id", c.external_id}, {"media_id", c.thread_id}};
-    } else if (platform == "facebook" && text_of(change, "field") == "feed" &&
-               text_of(v, "item") == "comment" && text_of(v, "verb") == "add") {
-      c.external_id = text_of(v, "comment_id");
-      c.text = text_of(v, "message");
-      c.author.id = text_of(from, "id");
-      c.author.name = text_of(from, "name");
-      c.thread_id = text_of(v, "post_id");
+    } else if (platform == "facebook" && json_text(change, "field") == "feed" &&
+               json_text(v, "item") == "comment" && json_text(v, "verb") == "add") {
+      c.external_id = json_text(v, "comment_id");
+      c.text = json_text(v, "message");
+      c.author.id = json_text(from, "id");
+      c.author.name = json_text(from, "name");
+      c.thread_id = json_text(v, "post_id");
       c.metadata["meta"] = {{"comment_id", c.external_id}, {"post_id", c.thread_id}};
     } else {
       continue;
@@ -73,9 +67,9 @@ void comments_and_messages(const json& entry, const std::string& platform,
     Complaint c;
     c.channel = platform;
     c.visibility = Visibility::private_message;
-    c.external_id = text_of(message, "mid");
-    c.text = text_of(message, "text");
-    c.author.id = text_of(m.value("sender", json::object()), "id");
+    c.external_id = json_text(message, "mid");
+    c.text = json_text(message, "text");
+    c.author.id = json_text(m.value("sender", json::object()), "id");
     c.received_at = from_millis(m, "timestamp");
     if (c.external_id.empty() || c.text.empty() || c.author.id.empty() || c.author.id == account) {
       continue;
@@ -108,7 +102,7 @@ class MetaSource final : public Source {
       return respond(
           error_response(400, "invalid_event", "a Meta webhook body has an entry array"));
     }
-    const auto object = text_of(body, "object");
+    const auto object = json_text(body, "object");
     std::vector<Complaint> complaints;
     if (object == "instagram" || object == "page") {
       for (const auto& entry : body["entry"]) {
@@ -123,13 +117,9 @@ class MetaSource final : public Source {
  private:
   // Meta's check of the endpoint: the challenge back when the token is ours, else 403.
   Response verify(const Request& request) const {
-    auto q = request.target.find('?');
-    std::string_view query = q == std::string::npos
-                                 ? std::string_view()
-                                 : std::string_view(request.target).substr(q + 1);
-    const auto mode = http::query_value(query, "hub.mode");
-    const auto token = http::query_value(query, "hub.verify_token");
-    const auto challenge = http::query_value(query, "hub.challenge");
+    const auto mode = request.query("hub.mode");
+    const auto token = request.query("hub.verify_token");
+    const auto challenge = request.query("hub.challenge");
     if (mode == "subscribe" && token && same_secret_text(*token, verify_token_) && challenge) {
       return {200, "text/plain", *challenge};
     }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ackd/http/query.hpp"
+
 namespace ackd::source {
 
 namespace {
@@ -27,6 +29,12 @@ std::string_view Request::header(std::string_view name) const {
     if (same_name(key, name)) return value;
   }
   return {};
+}
+
+std::optional<std::string> Request::query(std::string_view name) const {
+  const auto q = target.find('?');
+  if (q == std::string::npos) return std::nullopt;
+  return http::query_value(std::string_view(target).substr(q + 1), name);
 }
 
 const SourceRegistry& builtin_sources() {

@@ -8,6 +8,11 @@
 
 namespace ackd::source {
 
+std::string json_text(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Response error_response(unsigned status, std::string_view code, const std::string& message) {
   return {status, "application/json", http::error_body(code, message)};
 }

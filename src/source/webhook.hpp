@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,9 @@
 namespace ackd::source {
 
 // What every platform's webhook source does once it has checked a request.
+
+// A text member of a platform's JSON object, or "" when absent or not a text.
+std::string json_text(const nlohmann::json& object, const char* key);
 
 // An error answer in the API's JSON shape.
 Response error_response(unsigned status, std::string_view code, const std::string& message);

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "ackd/http/query.hpp"
 #include "ackd/source/registry.hpp"
 #include "source/signature.hpp"
 #include "source/webhook.hpp"
@@ -20,11 +19,6 @@ namespace ackd::source {
 namespace {
 
 using nlohmann::json;
-
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // X gives milliseconds since the epoch as a string ("1692251666727").
 std::optional<time::Instant> from_millis_text(const std::string& millis) {
@@ -40,45 +34,45 @@ std::optional<Complaint> from_tweet(const json& tweet, const std::string& accoun
   const auto& user = tweet.value("user", json::object());
   Complaint c;
   c.channel = "x";
-  c.external_id = text_of(tweet, "id_str");
-  c.author.id = text_of(user, "id_str");
+  c.external_id = json_text(tweet, "id_str");
+  c.author.id = json_text(user, "id_str");
   if (c.external_id.empty() || c.author.id.empty() || c.author.id == account) return std::nullopt;
-  c.author.handle = text_of(user, "screen_name");
-  c.author.name = text_of(user, "name");
+  c.author.handle = json_text(user, "screen_name");
+  c.author.name = json_text(user, "name");
   if (auto f = user.find("followers_count"); f != user.end() && f->is_number_integer()) {
     c.author.followers = f->get<std::int64_t>();
   }
   c.author.verified = user.value("verified", false);
   // A long post's whole text is in extended_tweet.
   const auto& extended = tweet.value("extended_tweet", json::object());
-  c.text = extended.is_object() && extended.contains("full_text") ? text_of(extended, "full_text")
-                                                                  : text_of(tweet, "text");
-  const auto parent = text_of(tweet, "in_reply_to_status_id_str");
+  c.text = extended.is_object() && extended.contains("full_text") ? json_text(extended, "full_text")
+                                                                  : json_text(tweet, "text");
+  const auto parent = json_text(tweet, "in_reply_to_status_id_str");
   c.thread_id = parent.empty() ? c.external_id : parent;
-  c.received_at = from_millis_text(text_of(tweet, "timestamp_ms"));
+  c.received_at = from_millis_text(json_text(tweet, "timestamp_ms"));
   c.metadata["x"] = {{"tweet_id", c.external_id}};
   return c;
 }
 
 std::optional<Complaint> from_message(const json& event, const json& users,
                                       const std::string& account) {
-  if (!event.is_object() || text_of(event, "type") != "message_create") return std::nullopt;
+  if (!event.is_object() || json_text(event, "type") != "message_create") return std::nullopt;
   const auto& create = event.value("message_create", json::object());
   if (!create.is_object()) return std::nullopt;
   Complaint c;
   c.channel = "x";
   c.visibility = Visibility::private_message;
-  c.external_id = text_of(event, "id");
-  c.author.id = text_of(create, "sender_id");
-  c.text = text_of(create.value("message_data", json::object()), "text");
+  c.external_id = json_text(event, "id");
+  c.author.id = json_text(create, "sender_id");
+  c.text = json_text(create.value("message_data", json::object()), "text");
   if (c.external_id.empty() || c.author.id.empty() || c.author.id == account || c.text.empty()) {
     return std::nullopt;
   }
   if (users.is_object() && users.contains(c.author.id) && users[c.author.id].is_object()) {
-    c.author.handle = text_of(users[c.author.id], "screen_name");
-    c.author.name = text_of(users[c.author.id], "name");
+    c.author.handle = json_text(users[c.author.id], "screen_name");
+    c.author.name = json_text(users[c.author.id], "name");
   }
-  c.received_at = from_millis_text(text_of(event, "created_timestamp"));
+  c.received_at = from_millis_text(json_text(event, "created_timestamp"));
   c.metadata["x"] = {{"participant_id", c.author.id}};
   return c;
 }
@@ -103,7 +97,7 @@ class XSource final : public Source {
     if (!body.is_object()) {
       return respond(error_response(400, "invalid_event", "an X webhook body is a JSON object"));
     }
-    const auto account = text_of(body, "for_user_id");
+    const auto account = json_text(body, "for_user_id");
     const json none = json::array();
     std::vector<Complaint> complaints;
     for (const auto& tweet : body.value("tweet_create_events", none)) {
@@ -119,11 +113,7 @@ class XSource final : public Source {
  private:
   // The CRC check X makes of the endpoint, when it is registered and then hourly.
   Response challenge_response(const Request& request) const {
-    auto q = request.target.find('?');
-    const auto token =
-        http::query_value(q == std::string::npos ? std::string_view()
-                                                 : std::string_view(request.target).substr(q + 1),
-                          "crc_token");
+    const auto token = request.query("crc_token");
     if (!token) return error_response(400, "invalid_request", "a GET needs crc_token");
     return {200, "application/json",
             json{{"response_token", "sha256=" + base64(hmac_sha256(secret_, *token))}}.dump()};

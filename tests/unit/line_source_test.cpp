@@ -1,14 +1,12 @@
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ackd/source/registry.hpp"
-#include "ackd/time/clock.hpp"
 #include "source/signature.hpp"
+#include "source_fixture.hpp"
 
 // The LINE Messaging API's webhook as its documentation gives it: the body signed with
 // the channel secret (x-line-signature: base64(HMAC-SHA256(channel secret, body))), events
@@ -21,34 +19,13 @@ using nlohmann::json;
 
 constexpr const char* kSecret = "8c570fa6dd201bb328f1c1eac23a96d8";
 
-struct Line {
-  boost::asio::io_context io;
-  time::ManualClock clock;
-  std::vector<Complaint> taken;
-  unsigned intake_status = 202;
-  std::unique_ptr<source::Source> source;
-
-  Line() {
-    config::Section section{"line-dm", "line", {}, {}};
-    section.settings["channel_secret"] = {kSecret, {}, {}, config::SecretRef{"credential", "line"}};
-    source::SourceContext context{io, clock, [this](Complaint c, auto done) {
-                                    taken.push_back(std::move(c));
-                                    done({intake_status, "{}"});
-                                  }};
-    auto made = source::builtin_sources().make(section, context);
-    REQUIRE(std::holds_alternative<std::unique_ptr<source::Source>>(made));
-    source = std::get<std::unique_ptr<source::Source>>(std::move(made));
-  }
+struct Line : ackd::testing::MadeSource {
+  Line() : MadeSource("line", {{"channel_secret", kSecret}}) {}
 
   // The answer to a POST of `body` with `signature` (the right one unless given).
   source::Response post(const std::string& body, std::optional<std::string> signature = {}) {
-    source::Request request{"POST", "/v1/sources/line-dm", {}, body};
-    request.headers.emplace_back(
-        "X-Line-Signature", signature.value_or(source::base64(source::hmac_sha256(kSecret, body))));
-    std::optional<source::Response> out;
-    source->handle(std::move(request), [&](source::Response r) { out = std::move(r); });
-    REQUIRE(out);
-    return *out;
+    return MadeSource::post(body, "X-Line-Signature",
+                            signature.value_or(source::base64(source::hmac_sha256(kSecret, body))));
   }
 };
 

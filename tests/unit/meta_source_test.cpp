@@ -1,15 +1,13 @@
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ackd/http/query.hpp"
-#include "ackd/source/registry.hpp"
-#include "ackd/time/clock.hpp"
 #include "source/signature.hpp"
+#include "source_fixture.hpp"
 
 // Meta's webhooks (Instagram and Facebook Pages) as their documentation gives them: a GET
 // to verify the endpoint (hub.mode, hub.verify_token, hub.challenge), then POSTs signed
@@ -22,39 +20,14 @@ using nlohmann::json;
 
 constexpr const char* kAppSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
-struct Meta {
-  boost::asio::io_context io;
-  time::ManualClock clock;
-  std::vector<Complaint> taken;
-  std::unique_ptr<source::Source> source;
-
-  Meta() {
-    config::Section section{"meta", "meta", {}, {}};
-    section.settings["app_secret"] = {kAppSecret, {}, {}, config::SecretRef{"credential", "a"}};
-    section.settings["verify_token"] = {"let me in", {}, {}, config::SecretRef{"credential", "v"}};
-    source::SourceContext context{io, clock, [this](Complaint c, auto done) {
-                                    taken.push_back(std::move(c));
-                                    done({202, "{}"});
-                                  }};
-    auto made = source::builtin_sources().make(section, context);
-    REQUIRE(std::holds_alternative<std::unique_ptr<source::Source>>(made));
-    source = std::get<std::unique_ptr<source::Source>>(std::move(made));
-  }
-
-  source::Response call(source::Request request) {
-    std::optional<source::Response> out;
-    source->handle(std::move(request), [&](source::Response r) { out = std::move(r); });
-    REQUIRE(out);
-    return *out;
-  }
+struct Meta : ackd::testing::MadeSource {
+  Meta() : MadeSource("meta", {{"app_secret", kAppSecret}, {"verify_token", "let me in"}}) {}
 
   source::Response post(const json& body, std::optional<std::string> signature = {}) {
     const auto raw = body.dump();
-    source::Request request{"POST", "/v1/sources/meta", {}, raw};
-    request.headers.emplace_back(
-        "X-Hub-Signature-256",
+    return MadeSource::post(
+        raw, "X-Hub-Signature-256",
         signature.value_or("sha256=" + source::hex(source::hmac_sha256(kAppSecret, raw))));
-    return call(std::move(request));
   }
 };
 

@@ -1,14 +1,12 @@
 #include <doctest/doctest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ackd/source/registry.hpp"
-#include "ackd/time/clock.hpp"
 #include "source/signature.hpp"
+#include "source_fixture.hpp"
 
 // X's Account Activity webhooks as their documentation gives them: the CRC check
 // (response_token = "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))), POSTs
@@ -22,37 +20,13 @@ using nlohmann::json;
 constexpr const char* kSecret = "XcOnSuMeRsEcReT0123456789";
 constexpr const char* kAccount = "1190000000000000000";
 
-struct X {
-  boost::asio::io_context io;
-  time::ManualClock clock;
-  std::vector<Complaint> taken;
-  std::unique_ptr<source::Source> source;
-
-  X() {
-    config::Section section{"x", "x", {}, {}};
-    section.settings["consumer_secret"] = {kSecret, {}, {}, config::SecretRef{"env", "X"}};
-    source::SourceContext context{io, clock, [this](Complaint c, auto done) {
-                                    taken.push_back(std::move(c));
-                                    done({202, "{}"});
-                                  }};
-    auto made = source::builtin_sources().make(section, context);
-    REQUIRE(std::holds_alternative<std::unique_ptr<source::Source>>(made));
-    source = std::get<std::unique_ptr<source::Source>>(std::move(made));
-  }
-
-  source::Response call(source::Request request) {
-    std::optional<source::Response> out;
-    source->handle(std::move(request), [&](source::Response r) { out = std::move(r); });
-    REQUIRE(out);
-    return *out;
-  }
+struct X : ackd::testing::MadeSource {
+  X() : MadeSource("x", {{"consumer_secret", kSecret}}) {}
 
   source::Response post(const std::string& raw, std::optional<std::string> signature = {}) {
-    source::Request request{"POST", "/v1/sources/x", {}, raw};
-    request.headers.emplace_back(
-        "x-twitter-webhooks-signature",
+    return MadeSource::post(
+        raw, "x-twitter-webhooks-signature",
         signature.value_or("sha256=" + source::base64(source::hmac_sha256(kSecret, raw))));
-    return call(std::move(request));
   }
 };
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,8 @@ struct Request {
 
   // The first header of that name (names compare case-insensitively), or "".
   std::string_view header(std::string_view name) const;
+  // A query parameter of the target, percent-decoded; nullopt when absent.
+  std::optional<std::string> query(std::string_view name) const;
 };
 
 struct Response {
