@@ -21,25 +21,27 @@ using nlohmann::json;
 // The complaint a LINE event carries, if it is one: a text message from a user, not in
 // standby mode (another channel answers then).
 std::optional<Complaint> complaint_of(const json& event, const std::string& channel) {
-  if (!event.is_object() || event.value("type", "") != "message") return std::nullopt;
-  if (event.value("mode", "active") == "standby") return std::nullopt;
+  if (!event.is_object() || json_text(event, "type") != "message") return std::nullopt;
+  if (json_text(event, "mode") == "standby") return std::nullopt;
   const auto& message = event.value("message", json::object());
   const auto& from = event.value("source", json::object());
-  if (!message.is_object() || message.value("type", "") != "text") return std::nullopt;
-  if (!from.is_object() || !from.contains("userId")) return std::nullopt;
+  if (!message.is_object() || json_text(message, "type") != "text") return std::nullopt;
+  if (!from.is_object()) return std::nullopt;
   Complaint c;
   c.channel = channel;
-  c.external_id = event.value("webhookEventId", message.value("id", ""));
-  c.author.id = from.value("userId", "");
-  c.text = message.value("text", "");
+  c.external_id = json_text(event, "webhookEventId");
+  c.author.id = json_text(from, "userId");
+  c.text = json_text(message, "text");
   c.visibility = Visibility::private_message;
+  std::int64_t millis = 0;
   if (auto at = event.find("timestamp"); at != event.end() && at->is_number_integer()) {
-    c.received_at = time::Instant(time::Seconds(at->get<std::int64_t>() / 1000));
+    millis = at->get<std::int64_t>();
+    c.received_at = time::Instant(time::Seconds(millis / 1000));
   }
   // What the reply needs: the token is good for about a minute from the event.
-  c.metadata["line"] = {{"reply_token", event.value("replyToken", "")},
-                        {"message_id", message.value("id", "")},
-                        {"timestamp", event.value("timestamp", std::int64_t{0})}};
+  c.metadata["line"] = {{"reply_token", json_text(event, "replyToken")},
+                        {"message_id", json_text(message, "id")},
+                        {"timestamp", millis}};
   if (c.external_id.empty() || c.author.id.empty()) return std::nullopt;
   return c;
 }

@@ -63,7 +63,7 @@ void comments_and_messages(const json& entry, const std::string& platform,
   for (const auto& m : entry.value("messaging", none)) {
     if (!m.is_object()) continue;
     const auto& message = m.value("message", json::object());
-    if (!message.is_object() || message.value("is_echo", false)) continue;
+    if (!message.is_object() || json_flag(message, "is_echo")) continue;
     Complaint c;
     c.channel = platform;
     c.visibility = Visibility::private_message;

@@ -42,7 +42,7 @@ std::optional<Complaint> from_tweet(const json& tweet, const std::string& accoun
   if (auto f = user.find("followers_count"); f != user.end() && f->is_number_integer()) {
     c.author.followers = f->get<std::int64_t>();
   }
-  c.author.verified = user.value("verified", false);
+  c.author.verified = json_flag(user, "verified");
   // A long post's whole text is in extended_tweet.
   const auto& extended = tweet.value("extended_tweet", json::object());
   c.text = extended.is_object() && extended.contains("full_text") ? json_text(extended, "full_text")

@@ -99,6 +99,24 @@ TEST_CASE("line: a missing or wrong signature is 401 and nothing is taken") {
   CHECK(line.taken.empty());
 }
 
+TEST_CASE("line: members of unexpected types in a signed body are skipped, never thrown on") {
+  Line line;
+  auto odd = text_event("01", "U1", "届かない");
+  odd["mode"] = 5;
+  odd["timestamp"] = "soon";
+  odd["replyToken"] = json::array();
+  auto no_user = text_event("02", "U2", "届かない");
+  no_user["source"]["userId"] = 42;
+  auto odd_text = text_event("03", "U3", "");
+  odd_text["message"]["text"] = json::object();
+  json body = {{"events", {odd, no_user, odd_text, 7, "text", json::array()}}};
+  CHECK(line.post(body.dump()).status == 200);
+  REQUIRE(line.taken.size() == 2);  // the first and third; the second has no user id
+  CHECK_FALSE(line.taken[0].received_at);
+  CHECK(line.taken[0].metadata["line"]["reply_token"] == "");
+  CHECK(line.taken[1].text == "");
+}
+
 TEST_CASE("line: a signed body that is not an event list is 400, a store failure 503") {
   Line line;
   CHECK(line.post("{\"events\": {}}").status == 400);

@@ -128,6 +128,22 @@ TEST_CASE("meta: a Page's new comments are Facebook complaints, edits and the Pa
   CHECK(meta.taken[0].metadata["meta"]["post_id"] == "1234_5678");
 }
 
+TEST_CASE("meta: members of unexpected types in a signed body are skipped, never thrown on") {
+  Meta meta;
+  json body = {{"object", "instagram"},
+               {"entry",
+                {{{"id", 17},
+                  {"changes", "comments"},
+                  {"messaging",
+                   {{{"sender", {{"id", "9"}}},
+                     {"message", {{"mid", "m1"}, {"text", "遅い"}, {"is_echo", "no"}}}},
+                    {{"sender", "9"}, {"message", {{"mid", "m2"}, {"text", "遅い"}}}}}}},
+                 "entry"}}};
+  CHECK(meta.post(body).status == 200);
+  REQUIRE(meta.taken.size() == 1);  // is_echo that is not true is not an echo
+  CHECK(meta.taken[0].external_id == "m1");
+}
+
 TEST_CASE("meta: an unsigned or re-serialised body is 401, an unknown object 200 and skipped") {
   Meta meta;
   json body = {{"object", "page"}, {"entry", json::array()}};
