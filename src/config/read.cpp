@@ -2,11 +2,10 @@
 #include "ackd/config/read.hpp"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/source/registry.hpp"
+#include "ackd/yaml/files.hpp"
 
 namespace ackd::config {
 namespace {
@@ -37,11 +36,10 @@ std::variant<std::string, std::string> read_one(const SecretRef& ref) {
     }
     path = std::string(dir) + "/" + ref.name;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error(ref.from + " '" + path + "' cannot be read");
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string value = content.str();
+  std::string ignored;  // its reason may quote the file; the message below never does
+  auto content = yaml::read_file(path, ignored);
+  if (!content) return error(ref.from + " '" + path + "' cannot be read");
+  std::string value = std::move(*content);
   if (!value.empty() && value.back() == '\n') value.pop_back();
   if (value.empty()) return error(ref.from + " '" + path + "' is empty");
   return Result(std::in_place_index<0>, std::move(value));

@@ -55,11 +55,9 @@ class LineSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "LINE sends events with POST"));
     }
-    const auto expected = base64(hmac_sha256(secret_, request.body));
-    if (!same_secret_text(request.header("x-line-signature"), expected)) {
-      spdlog::warn("line source: a request with a missing or wrong x-line-signature refused");
-      return respond(
-          error_response(401, "bad_signature", "x-line-signature does not match the body"));
+    if (auto refusal = signature_refusal(request, "x-line-signature",
+                                         base64(hmac_sha256(secret_, request.body)), "line")) {
+      return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {

@@ -3,8 +3,6 @@
 // hub.challenge); each POST is signed with the app secret (X-Hub-Signature-256:
 // sha256=hex(HMAC-SHA256(app secret, raw body))). Comments are public complaints, messages
 // direct ones; the account's own posts and echoes are not complaints.
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -91,11 +89,10 @@ class MetaSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "Meta sends events with POST"));
     }
-    const auto expected = "sha256=" + hex(hmac_sha256(app_secret_, request.body));
-    if (!same_secret_text(request.header("x-hub-signature-256"), expected)) {
-      spdlog::warn("meta source: a request with a missing or wrong X-Hub-Signature-256 refused");
-      return respond(
-          error_response(401, "bad_signature", "X-Hub-Signature-256 does not match the body"));
+    if (auto refusal =
+            signature_refusal(request, "X-Hub-Signature-256",
+                              "sha256=" + hex(hmac_sha256(app_secret_, request.body)), "meta")) {
+      return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("entry") || !body["entry"].is_array()) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "ackd/http/server.hpp"
+#include "source/signature.hpp"
 
 namespace ackd::source {
 
@@ -20,6 +21,13 @@ bool json_flag(const nlohmann::json& object, const char* key) {
 
 Response error_response(unsigned status, std::string_view code, const std::string& message) {
   return {status, "application/json", http::error_body(code, message)};
+}
+
+std::optional<Response> signature_refusal(const Request& request, std::string_view header,
+                                          const std::string& expected, std::string_view kind) {
+  if (same_secret_text(request.header(header), expected)) return std::nullopt;
+  spdlog::warn("{} source: a request with a missing or wrong {} refused", kind, header);
+  return error_response(401, "bad_signature", std::string(header) + " does not match the body");
 }
 
 void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond respond) {

@@ -4,8 +4,6 @@
 // consumer secret, raw body))). Mentions and replies (tweet_create_events) are public
 // complaints, direct messages (direct_message_events) direct ones; the account's own posts
 // and messages, and retweets, are not complaints.
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -87,11 +85,10 @@ class XSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "X sends events with POST"));
     }
-    const auto expected = "sha256=" + base64(hmac_sha256(secret_, request.body));
-    if (!same_secret_text(request.header("x-twitter-webhooks-signature"), expected)) {
-      spdlog::warn("x source: a request with a missing or wrong signature refused");
-      return respond(error_response(401, "bad_signature",
-                                    "x-twitter-webhooks-signature does not match the body"));
+    if (auto refusal =
+            signature_refusal(request, "x-twitter-webhooks-signature",
+                              "sha256=" + base64(hmac_sha256(secret_, request.body)), "x")) {
+      return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object()) {
