@@ -115,7 +115,13 @@ class Daemon::Impl {
       }
     };
     o.attempt_failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
-      metrics_.attempts.with({item.sink, "failed"}).inc();
+      metrics_.attempts.with({item.sink, a.wait ? "rate_limited" : "failed"}).inc();
+      if (a.wait) {
+        spdlog::warn("delivery {} {} to {} waits {}s for the sink's quota: {}", item.complaint_id,
+                     plan::to_string(item.kind), item.sink,
+                     std::chrono::ceil<std::chrono::seconds>(*a.wait).count(), a.error);
+        return;
+      }
       spdlog::warn("delivery {} {} to {} failed: {}", item.complaint_id, plan::to_string(item.kind),
                    item.sink, a.error);
     };

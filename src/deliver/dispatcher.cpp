@@ -324,7 +324,7 @@ class Dispatcher::Impl {
   void pump(SinkState& sink) {
     if (sink.paused) return;
     const std::size_t capacity = sink.failures > 0 ? 1 : sink.channel->capacity();
-    while (!stopping_ && !sink.queue.empty() && sink.in_flight < capacity) {
+    while (!stopping_ && !sink.paused && !sink.queue.empty() && sink.in_flight < capacity) {
       auto node = sink.queue.extract(sink.queue.begin());
       auto entry = std::make_shared<Entry>(std::move(node.mapped()));
       ++sink.in_flight;
@@ -353,6 +353,15 @@ class Dispatcher::Impl {
         outbox_.delivered(d.id, clock_.now());
         if (observer_.delivered) observer_.delivered(d, clock_.steady() - entry.submitted);
       }
+    } else if (attempt.wait) {
+      // Out of quota: the sink waits for it to come back; the delivery loses no attempt.
+      hold(sink, *attempt.wait);
+      auto next = std::chrono::ceil<time::Seconds>(clock_.wall() + *attempt.wait);
+      for (const auto& d : entry.deliveries()) {
+        outbox_.attempt_failed(d.id, entry.item.attempts, clock_.now(), next, attempt.error);
+        if (observer_.attempt_failed) observer_.attempt_failed(d, attempt);
+      }
+      requeue(sink, std::move(entry), cancelled);
     } else {
       int attempts = entry.item.attempts + 1;
       entry.item.attempts = attempts;
@@ -363,12 +372,7 @@ class Dispatcher::Impl {
           outbox_.attempt_failed(d.id, attempts, clock_.now(), next, attempt.error);
           if (observer_.attempt_failed) observer_.attempt_failed(d, attempt);
         }
-        // The store keeps it pending when stopping; a cancelled one is no longer owed.
-        if (!cancelled && !stopping_) {
-          enqueue(sink, std::move(entry));  // back at its place by age
-        } else {
-          for (const auto& d : entry.deliveries()) finish(d.id);
-        }
+        requeue(sink, std::move(entry), cancelled);
       } else {
         for (const auto& d : entry.deliveries()) give_up(d, attempt, attempts);
       }
@@ -381,6 +385,24 @@ class Dispatcher::Impl {
       return;
     }
     pump(sink);
+  }
+
+  // Back at its place by age for another attempt. The store keeps it pending when
+  // stopping; a cancelled one is no longer owed.
+  void requeue(SinkState& sink, Entry entry, bool cancelled) {
+    if (!cancelled && !stopping_) return enqueue(sink, std::move(entry));
+    for (const auto& d : entry.deliveries()) finish(d.id);
+  }
+
+  // A sink out of quota sends nothing until it comes back; that is not a failure.
+  void hold(SinkState& sink, std::chrono::milliseconds wait) {
+    if (stopping_) return;
+    sink.paused = true;
+    if (!sink.resume) sink.resume = clock_.timer();
+    sink.resume->start(wait, [this, &sink] {
+      sink.paused = false;
+      pump(sink);
+    });
   }
 
   // Attempts already under way when a sink starts failing all fail together: one pause.

@@ -132,20 +132,12 @@ void HttpConnection::on_write(beast::error_code ec) {
 void HttpConnection::on_read(beast::error_code ec) {
   if (!done_) return;
   if (ec) return fail("read", ec);
-  Attempt attempt;
-  unsigned status = response_.result_int();
-  bool reusable = response_.keep_alive();
-  if (status >= 200 && status < 300) {
-    attempt.delivered = true;
-  } else {
-    attempt.error = "HTTP " + std::to_string(status);
-    attempt.retryable = !(status >= 400 && status < 500) || status == 408 || status == 429;
-  }
+  const bool reusable = response_.keep_alive();
   if (!reusable) {
     connected_ = false;
     tcp().close();
   }
-  finish(std::move(attempt), reusable);
+  finish({{}, std::move(response_)}, reusable);
 }
 
 void HttpConnection::fail(const char* phase, beast::error_code ec) {
@@ -162,24 +154,24 @@ void HttpConnection::fail(const char* phase, beast::error_code ec) {
     resolve();
     return;
   }
-  Attempt attempt;
+  HttpOutcome outcome;
   if (timed_out_) {
-    attempt.error = "timeout";
+    outcome.error = "timeout";
   } else if (ec == net::error::connection_refused) {
-    attempt.error = "connection refused";
+    outcome.error = "connection refused";
   } else {
-    attempt.error = std::string(phase) + ": " + ec.message();
+    outcome.error = std::string(phase) + ": " + ec.message();
   }
-  finish(std::move(attempt), false);
+  finish(std::move(outcome), false);
 }
 
-void HttpConnection::finish(Attempt attempt, bool reusable) {
+void HttpConnection::finish(HttpOutcome outcome, bool reusable) {
   deadline_->cancel();
   request_.reset();
   buffer_.clear();
   auto done = std::move(done_);
   done_ = nullptr;
-  if (done) done(std::move(attempt), reusable && connected_);
+  if (done) done(std::move(outcome), reusable && connected_);
 }
 
 }  // namespace ackd::deliver

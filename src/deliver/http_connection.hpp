@@ -10,8 +10,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
-#include "ackd/deliver/sink.hpp"
 #include "ackd/time/clock.hpp"
 #include "deliver/tls.hpp"
 #include "deliver/url.hpp"
@@ -19,14 +19,21 @@
 namespace ackd::deliver {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
-// One keep-alive HTTP/1.1 connection to a webhook: resolve, connect (and for https, the TLS
+// What one call out came to: the server's response, or why there is none.
+struct HttpOutcome {
+  std::string error;      // "timeout", "connection refused", "tls: ...": no response
+  HttpResponse response;  // when `error` is empty
+};
+
+// One keep-alive HTTP/1.1 connection to a server: resolve, connect (and for https, the TLS
 // handshake) when not open, then write one request and read its response, all within a
 // timeout on the clock.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   // `reusable`: the connection may carry another request.
-  using Done = std::function<void(Attempt, bool reusable)>;
+  using Done = std::function<void(HttpOutcome, bool reusable)>;
 
   // `tls` is needed for an https url, and shared by the sink's connections.
   HttpConnection(boost::asio::io_context& io, time::Clock& clock, const HttpUrl& url,
@@ -48,7 +55,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_read(boost::beast::error_code ec);
   void on_timeout();
   void fail(const char* phase, boost::beast::error_code ec);
-  void finish(Attempt attempt, bool reusable);
+  void finish(HttpOutcome outcome, bool reusable);
   // The socket, under TLS or not.
   boost::beast::tcp_stream& tcp();
   // Runs `op` on the stream HTTP is written to and read from.
@@ -71,7 +78,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::unique_ptr<TlsStream> tls_stream_;  // made afresh for each connection
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<const HttpRequest> request_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
+  HttpResponse response_;
   // Closes the socket when the attempt's time is up, whatever step it is at.
   std::unique_ptr<time::Timer> deadline_;
   Done done_;

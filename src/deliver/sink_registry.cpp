@@ -7,6 +7,9 @@ const SinkRegistry& builtin_sinks() {
     SinkRegistry r("sink");
     register_webhook_sink(r);
     register_file_sink(r);
+    register_x_sink(r);
+    register_meta_sink(r);
+    register_line_sink(r);
     return r;
   }();
   return registry;

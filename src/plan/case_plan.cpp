@@ -42,17 +42,20 @@ OutboxItem team_notice(const Complaint& c, const std::string& id, const policy::
 
 std::string reply_payload(const Complaint& c, const std::string& id, const policy::Decision& d,
                           const std::string& key) {
-  return nlohmann::json{{"kind", "reply"},
-                        {"complaint_id", id},
-                        {"external_id", c.external_id},
-                        {"channel", c.channel},
-                        {"thread_id", c.thread_id.empty() ? c.external_id : c.thread_id},
-                        {"author_id", c.author.id},
-                        {"visibility", d.reply->direct_message ? "dm" : "public"},
-                        {"text", d.reply->text},
-                        {"rule", d.rule_id},
-                        {"idempotency_key", key}}
-      .dump();
+  nlohmann::json out{{"kind", "reply"},
+                     {"complaint_id", id},
+                     {"external_id", c.external_id},
+                     {"channel", c.channel},
+                     {"thread_id", c.thread_id.empty() ? c.external_id : c.thread_id},
+                     {"author_id", c.author.id},
+                     {"visibility", d.reply->direct_message ? "dm" : "public"},
+                     {"text", d.reply->text},
+                     {"rule", d.rule_id},
+                     {"idempotency_key", key}};
+  // What a platform's reply needs besides (a LINE reply token, a Page id), as the source
+  // or the poster put it.
+  if (!c.metadata.empty()) out["metadata"] = c.metadata;
+  return out.dump();
 }
 
 // Everything the decision owes, in the order it falls due: the reply (when queued and the

@@ -136,7 +136,8 @@ class Daemon:
     """One ackd serve process with its own config, policy copy and state directory."""
 
     def __init__(self, ackd, receiver, policy_dir=None, mode="live", tokens=True, extra_config="",
-                 http="{read_timeout: 1s, body_limit: 1048576}", state=None, reply_sink_options=""):
+                 http="{read_timeout: 1s, body_limit: 1048576}", state=None, reply_sink_options="",
+                 extra_sinks=""):
         self.ackd = ackd
         self.dir = tempfile.mkdtemp(prefix="ackd-it-")
         self.policy = os.path.join(self.dir, "policy")
@@ -167,6 +168,7 @@ class Daemon:
                 f"  chat-replies: {{type: webhook, url: \"{base}/chat/reply\", timeout: 2s{tls}}}\n"
                 f"  team-chat: {{type: webhook, url: \"{base}/team\", timeout: 2s{tls}}}\n"
                 f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s{tls}}}\n"
+                + extra_sinks +
                 "channels:\n"
                 "  x: {reply_sink: x-replies}\n"
                 "  chat: {reply_sink: chat-replies}\n"

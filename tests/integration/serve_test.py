@@ -17,7 +17,7 @@ import time
 import unittest
 
 import harness
-from harness import Daemon, Receiver, complaint, rfc3339_ago, unix_time, wait_for, wait_until
+from harness import TLS_DATA, Daemon, Receiver, complaint, rfc3339_ago, unix_time, wait_for, wait_until
 
 ACKD = None
 
@@ -202,14 +202,20 @@ class ServeTest(unittest.TestCase):
             self.assertEqual(daemon.wait_outbox(cid, "handoff", "delivered")[0]["attempts"], 1)
         self.assertEqual(daemon.metric("ackd_delivery_failures_total") or 0, 0)
 
-    def test_a_signed_line_webhook_becomes_a_complaint_answered_and_handed_off(self):
+    def test_a_signed_line_webhook_is_answered_on_line_and_handed_off(self):
+        """No glue: LINE's signed webhook in, LINE's reply API out (a local fake of it, over
+        HTTPS), the team's notice to its chat."""
         secret = "8c570fa6dd201bb328f1c1eac23a96d8"
-        daemon = Daemon(ACKD, self.receiver, extra_config=(
-            "  line: {reply_sink: chat-replies}\n"
+        line_api = Receiver(tls=True)
+        ca_file = os.path.abspath(os.path.join(TLS_DATA, "ca.pem"))
+        daemon = Daemon(ACKD, self.receiver, extra_sinks=(
+            f"  line-out: {{type: line, base_url: \"https://127.0.0.1:{line_api.port}\","
+            f" token: {{env: ACKD_TEST_LINE_TOKEN}}, tls: {{ca_file: {ca_file}}}}}\n"), extra_config=(
+            "  line: {reply_sink: line-out}\n"
             "sources:\n"
             "  line-dm: {type: line, channel_secret: {env: ACKD_TEST_LINE_SECRET}}\n"))
         self.addCleanup(daemon.cleanup)
-        daemon.start(env={"ACKD_TEST_LINE_SECRET": secret})
+        daemon.start(env={"ACKD_TEST_LINE_SECRET": secret, "ACKD_TEST_LINE_TOKEN": "line-tok"})
         event = {"type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
                  "webhookEventId": "01H810YECXQQZ37VAXPF6H9E6T",
                  "deliveryContext": {"isRedelivery": False},
@@ -227,19 +233,20 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(post(raw, "bm90IHRoZSBzaWduYXR1cmU="), 401)
         self.assertEqual(post(raw, signature), 200)
         self.assertEqual(post(raw, signature), 200)  # LINE's redelivery: a duplicate
-        replies = wait_until(lambda: self.receiver.messages(
-            "/chat/reply", kind="reply") and [m for m in self.receiver.messages("/chat/reply")
-                                              if m["body"]["external_id"] == event["webhookEventId"]])
+        replies = wait_until(lambda: line_api.messages("/v2/bot/message/reply"))
         self.assertEqual(len(replies), 1)
-        reply = replies[0]["body"]
-        self.assertEqual(reply["channel"], "line")
-        self.assertEqual(reply["author_id"], "U4af4980629")
-        self.assertEqual(reply["visibility"], "dm")
-        handoffs = wait_until(lambda: self.receiver.messages(
-            "/team", kind="handoff", complaint_id=reply["complaint_id"]))
+        self.assertEqual(replies[0]["headers"]["authorization"], "Bearer line-tok")
+        body = replies[0]["body"]
+        self.assertEqual(body["replyToken"], event["replyToken"])
+        self.assertEqual([m["type"] for m in body["messages"]], ["text"])
+        self.assertTrue(body["messages"][0]["text"])
+        handoffs = wait_until(lambda: [m for m in self.receiver.messages("/team", kind="handoff")
+                                       if m["body"]["channel"] == "line"])
         self.assertEqual(handoffs[0]["body"]["text"], "注文した商品がまだ届きません。")
+        self.assertEqual(handoffs[0]["body"]["author"]["id"], "U4af4980629")
         # The redelivery was stored as a duplicate: it owes nothing more.
         self.assertEqual(daemon.metric("ackd_complaints_duplicate_total"), 1)
+        self.assertEqual(line_api.messages(), replies)
 
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))

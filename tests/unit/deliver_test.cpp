@@ -965,12 +965,15 @@ struct Script {
 
   // Completes the oldest attempt under way.
   void answer(bool delivered) {
-    REQUIRE(!pending.empty());
-    auto [delivery, done] = std::move(pending.front());
-    pending.erase(pending.begin());
     Attempt attempt;
     attempt.delivered = delivered;
     if (!delivered) attempt.error = "scripted failure";
+    answer(std::move(attempt));
+  }
+  void answer(Attempt attempt) {
+    REQUIRE(!pending.empty());
+    auto [delivery, done] = std::move(pending.front());
+    pending.erase(pending.begin());
     done(std::move(attempt));
   }
 };
@@ -1170,4 +1173,46 @@ TEST_CASE("deliver: https refuses a server the system store does not trust or th
   CHECK(misnamed.received.empty());
   CHECK(log.delivered_ids.empty());
   CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: a sink out of quota waits as long as it says, and loses no attempt") {
+  Script script;
+  ackd::deliver::SinkRegistry registry("sink");
+  registry.add({"scripted", [](ackd::config::SectionReader&) {},
+                [&](ackd::config::SectionReader&,
+                    const ackd::deliver::SinkContext&) -> ackd::deliver::SinkOrError {
+                  return std::make_unique<ScriptedSink>(script, 2);
+                }});
+  net::io_context io;
+  ManualClock clock(kStart);
+  Recorder log;
+  Dispatcher dispatcher(io, clock,
+                        registry.make_all({{"one", section("one", "scripted", {})}}, {io, clock}),
+                        log, quick_retry(/*max_attempts=*/2));
+  dispatcher.submit({item(1, "one"), item(2, "one"), item(3, "one")});
+  REQUIRE(script.pending.size() == 2);
+  Attempt limited;
+  limited.error = "HTTP 429";
+  limited.wait = 30s;
+  // Three times out of quota, more than max_attempts: the delivery is still owed.
+  for (int round = 0; round < 3; ++round) {
+    script.answer(limited);
+    script.answer(limited);
+    CHECK(script.pending.empty());  // the whole sink waits
+    clock.advance(29s);
+    CHECK(script.pending.empty());
+    clock.advance(1s);
+    REQUIRE(script.pending.size() == 2);
+    CHECK(script.pending[0].first.id == 1);  // still in order of age
+    CHECK(script.pending[0].first.attempts == 0);
+  }
+  CHECK(log.failures.empty());
+  REQUIRE(log.attempt_failures.size() == 6);
+  for (const auto& failure : log.attempt_failures) CHECK(failure.attempts == 0);
+  CHECK(log.next_attempts[0] == kStart + 30s);
+  script.answer(true);
+  script.answer(true);
+  REQUIRE(script.pending.size() == 1);
+  script.answer(true);
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2, 3});
 }

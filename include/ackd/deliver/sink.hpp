@@ -1,10 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -22,6 +24,9 @@ struct Attempt {
   bool delivered = false;
   bool retryable = true;  // false: a 4xx other than 408/429, never worth repeating
   std::string error;      // "HTTP 500", "timeout", "connection refused", ...
+  // The sink is out of quota (a 429 with Retry-After, a platform's rate limit at zero): it
+  // takes nothing more for this long, and this attempt does not count against max_attempts.
+  std::optional<std::chrono::milliseconds> wait;
 };
 
 // Where deliveries go: one configured sink of some type (sink_registry.hpp). The dispatcher

@@ -22,11 +22,14 @@ struct SinkContext {
 // parse_config); the daemon makes its sinks with make_all().
 using SinkRegistry = config::TypeRegistry<Sink, SinkContext>;
 
-// webhook and file.
+// webhook, file, and the platforms' own: x, meta, line.
 const SinkRegistry& builtin_sinks();
 
 // Each sink type, in its own file, adds itself to a registry.
 void register_webhook_sink(SinkRegistry& registry);
 void register_file_sink(SinkRegistry& registry);
+void register_x_sink(SinkRegistry& registry);
+void register_meta_sink(SinkRegistry& registry);
+void register_line_sink(SinkRegistry& registry);
 
 }  // namespace ackd::deliver

@@ -1,0 +1,111 @@
+#include "deliver/platform_sink.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+namespace ackd::deliver {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+std::string text_of(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string Reply::platform_text(const char* platform, const char* name) const {
+  auto it = metadata.find(platform);
+  return it != metadata.end() && it->is_object() ? text_of(*it, name) : std::string();
+}
+
+std::variant<Reply, std::string> read_reply(const Delivery& delivery, std::string_view type) {
+  const std::string sink = "a " + std::string(type) + " sink";
+  if (delivery.kind != plan::Kind::reply) {
+    return sink + " sends replies only, not a " + std::string(plan::to_string(delivery.kind)) +
+           " (send notices to a webhook or a chat sink)";
+  }
+  auto payload = json::parse(delivery.payload, nullptr, /*allow_exceptions=*/false);
+  if (!payload.is_object()) return sink + ": the reply's payload is not a JSON object";
+  Reply reply;
+  reply.channel = text_of(payload, "channel");
+  reply.external_id = text_of(payload, "external_id");
+  reply.thread_id = text_of(payload, "thread_id");
+  reply.author_id = text_of(payload, "author_id");
+  reply.text = text_of(payload, "text");
+  reply.direct = text_of(payload, "visibility") == "dm";
+  if (auto m = payload.find("metadata"); m != payload.end() && m->is_object()) reply.metadata = *m;
+  if (reply.text.empty()) return sink + ": the reply has no text";
+  return reply;
+}
+
+std::optional<PlatformSettings> read_platform_settings(config::SectionReader& section,
+                                                       const std::string& default_base_url,
+                                                       std::vector<std::string> extra) {
+  auto keys = http_keys("base_url");
+  keys.push_back("token");
+  keys.insert(keys.end(), extra.begin(), extra.end());
+  section.allow(keys);
+  PlatformSettings settings{read_http_settings(section, "base_url", default_base_url), {}};
+  if (!section.text("token")) {
+    section.error("token", section.what() + " (" + section.section().type +
+                               ") needs a token: {credential: NAME}");
+  }
+  if (auto token = section.secret("token")) settings.token = *token;
+  if (!section.ok()) return std::nullopt;
+  return settings;
+}
+
+PlatformSink::PlatformSink(const SinkContext& context, std::unique_ptr<HttpClient> client,
+                           std::string token)
+    : io_(context.io),
+      clock_(context.clock),
+      client_(std::move(client)),
+      authorization_("Bearer " + std::move(token)) {}
+
+void PlatformSink::abort() {
+  client_->abort();
+  life_ = std::make_shared<char>();
+}
+
+HttpRequest PlatformSink::request(std::string_view path, const json& body) const {
+  // base_url's path, then the API's ("https://graph.facebook.com/v21.0" + "/123/comments").
+  std::string target = client_->url().target;
+  if (target.ends_with('/')) target.pop_back();
+  target += path;
+  auto request = client_->request(http::verb::post, std::move(target));
+  request.set(http::field::authorization, authorization_);
+  if (!body.is_null()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return request;
+}
+
+void PlatformSink::answer(Done done, Attempt attempt) {
+  boost::asio::post(io_, [alive = std::weak_ptr<char>(life_), done = std::move(done),
+                          attempt = std::move(attempt)]() mutable {
+    if (!alive.expired()) done(std::move(attempt));
+  });
+}
+
+Attempt cannot_send(std::string error) {
+  Attempt attempt;
+  attempt.retryable = false;
+  attempt.error = std::move(error);
+  return attempt;
+}
+
+std::optional<Attempt> QuotaWait::check(time::WallTime now, std::string_view platform) const {
+  if (now >= until) return std::nullopt;
+  Attempt attempt;
+  attempt.error = std::string(platform) + ": rate limit reached, waiting for the quota";
+  attempt.wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+  return attempt;
+}
+
+}  // namespace ackd::deliver

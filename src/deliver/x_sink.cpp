@@ -1,0 +1,85 @@
+// The `x` sink: answers on X through its API v2 with a user's token. A public reply is
+// POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}}; a direct one is
+// POST /2/dm_conversations/with/{participant_id}/messages {"text"}. X counts calls per
+// window (x-rate-limit-remaining, x-rate-limit-reset in epoch seconds): at zero the sink
+// waits for the reset instead of spending attempts.
+#include <charconv>
+#include <memory>
+#include <string>
+
+#include "ackd/http/query.hpp"
+#include "deliver/platform_sink.hpp"
+
+namespace ackd::deliver {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::int64_t> header_number(const HttpResponse& response, std::string_view name) {
+  auto text = response[name];
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+class XSink final : public PlatformSink {
+ public:
+  using PlatformSink::PlatformSink;
+
+  void send(const Delivery& delivery, Done done) override {
+    auto read = read_reply(delivery, "x");
+    if (auto* error = std::get_if<std::string>(&read)) {
+      return answer(std::move(done), cannot_send(*error));
+    }
+    const auto& reply = std::get<Reply>(read);
+    if (auto waiting = quota_.check(clock_.wall(), "x")) return answer(std::move(done), *waiting);
+    HttpRequest request;
+    if (reply.direct) {
+      request = PlatformSink::request(
+          "/2/dm_conversations/with/" + http::percent_encode(reply.author_id) + "/messages",
+          json{{"text", reply.text}});
+    } else {
+      request = PlatformSink::request(
+          "/2/tweets",
+          json{{"text", reply.text}, {"reply", {{"in_reply_to_tweet_id", reply.external_id}}}});
+    }
+    client_->send(std::move(request),
+                  [this, done = std::move(done)](HttpOutcome outcome) { done(attempt(outcome)); });
+  }
+
+ private:
+  Attempt attempt(const HttpOutcome& outcome) {
+    Attempt out = attempt_of(outcome);
+    if (!outcome.error.empty()) return out;
+    const auto& response = outcome.response;
+    auto remaining = header_number(response, "x-rate-limit-remaining");
+    auto reset = header_number(response, "x-rate-limit-reset");
+    if (!reset) return out;
+    const time::WallTime reset_at{std::chrono::seconds(*reset)};
+    if (remaining == 0 || response.result_int() == 429) {
+      quota_.until = std::min(reset_at, clock_.wall() + kMaxQuotaWait);
+    }
+    if (response.result_int() == 429) {
+      out.wait =
+          std::max(std::chrono::milliseconds(1000),
+                   std::chrono::ceil<std::chrono::milliseconds>(quota_.until - clock_.wall()));
+    }
+    return out;
+  }
+
+  QuotaWait quota_;
+};
+
+}  // namespace
+
+void register_x_sink(SinkRegistry& registry) {
+  registry.add(
+      "x",
+      [](config::SectionReader& section) {
+        return read_platform_settings(section, "https://api.x.com");
+      },
+      make_platform_sink<XSink>);
+}
+
+}  // namespace ackd::deliver
