@@ -74,7 +74,7 @@ class LineSource final : public Source {
       }
     }
     if (ignored > 0) spdlog::debug("line source: {} event(s) not a complaint", ignored);
-    take_all(intake_, std::move(complaints), std::move(respond));
+    take_all(intake_, std::move(complaints), ignored, std::move(respond));
   }
 
  private:

@@ -23,13 +23,21 @@ std::optional<time::Instant> from_millis(const json& object, const char* key) {
   return time::Instant(time::Seconds(it->get<std::int64_t>() / 1000));
 }
 
-// What one webhook body carries: a complaint per comment or message, for `platform`
-// ("instagram" or "facebook"); `account` is the Page or Instagram account the entry is for.
-void comments_and_messages(const json& entry, const std::string& platform,
-                           std::vector<Complaint>& out) {
+// What one entry of a webhook body carries: a complaint per comment or message, for
+// `platform` ("instagram" or "facebook"); `account` is the Page or Instagram account the
+// entry is for. Returns how many events (changes and messages) the entry holds.
+std::size_t comments_and_messages(const json& entry, const std::string& platform,
+                                  std::vector<Complaint>& out) {
   const std::string account = json_text(entry, "id");
   const json none = json::array();
-  for (const auto& change : entry.value("changes", none)) {
+  auto list = [&](const char* key) {
+    auto value = entry.value(key, none);
+    return value.is_array() ? value : none;
+  };
+  const json changes = list("changes");
+  const json messaging = list("messaging");
+  const std::size_t events = changes.size() + messaging.size();
+  for (const auto& change : changes) {
     if (!change.is_object()) continue;
     const auto& v = change.value("value", json::object());
     if (!v.is_object()) continue;
@@ -58,7 +66,7 @@ void comments_and_messages(const json& entry, const std::string& platform,
     c.metadata["meta"]["account_id"] = account;
     out.push_back(std::move(c));
   }
-  for (const auto& m : entry.value("messaging", none)) {
+  for (const auto& m : messaging) {
     if (!m.is_object()) continue;
     const auto& message = m.value("message", json::object());
     if (!message.is_object() || json_flag(message, "is_echo")) continue;
@@ -75,6 +83,7 @@ void comments_and_messages(const json& entry, const std::string& platform,
     c.metadata["meta"] = {{"account_id", account}, {"sender_id", c.author.id}};
     out.push_back(std::move(c));
   }
+  return events;
 }
 
 class MetaSource final : public Source {
@@ -101,14 +110,17 @@ class MetaSource final : public Source {
     }
     const auto object = json_text(body, "object");
     std::vector<Complaint> complaints;
-    if (object == "instagram" || object == "page") {
-      for (const auto& entry : body["entry"]) {
-        if (entry.is_object()) {
-          comments_and_messages(entry, object == "page" ? "facebook" : "instagram", complaints);
-        }
+    std::size_t events = 0;
+    for (const auto& entry : body["entry"]) {
+      if ((object == "instagram" || object == "page") && entry.is_object()) {
+        events +=
+            comments_and_messages(entry, object == "page" ? "facebook" : "instagram", complaints);
+      } else {
+        ++events;  // an object ackd does not take: each entry counts as one
       }
     }
-    take_all(intake_, std::move(complaints), std::move(respond));
+    const auto skipped = events - complaints.size();
+    take_all(intake_, std::move(complaints), skipped, std::move(respond));
   }
 
  private:

@@ -50,8 +50,8 @@ const SourceRegistry& builtin_sources() {
 
 Sources::Sources(const SourceRegistry& registry,
                  const std::map<std::string, config::Section>& sections,
-                 const SourceContext& context)
-    : sources_(registry.make_all(sections, context)) {
+                 const SourceContext& context, Observer observer)
+    : sources_(registry.make_all(sections, context)), observer_(std::move(observer)) {
   for (const auto& [name, source] : sources_) {
     if (const auto* why = std::get_if<std::string>(&source)) {
       spdlog::error("source '{}': {}; its requests will be answered 503", name, *why);
@@ -63,6 +63,12 @@ void Sources::handle(const std::string& name, Request request, Respond respond) 
   auto found = sources_.find(name);
   if (found == sources_.end()) {
     return respond(error(404, "not_found", "no such source: '" + name + "'"));
+  }
+  if (observer_) {
+    respond = [this, name, respond = std::move(respond)](Response answer) {
+      observer_(name, answer);
+      respond(std::move(answer));
+    };
   }
   if (const auto* why = std::get_if<std::string>(&found->second)) {
     return respond(error(503, "source_unavailable", "source '" + name + "': " + *why));

@@ -30,14 +30,17 @@ std::optional<Response> signature_refusal(const Request& request, std::string_vi
   return error_response(401, "bad_signature", std::string(header) + " does not match the body");
 }
 
-void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond respond) {
+void take_all(const Intake& intake, std::vector<Complaint> complaints, std::size_t skipped,
+              Respond respond) {
   struct Pending {
     std::size_t left;
+    std::size_t skipped;
     bool unavailable = false;
     Respond respond;
   };
-  if (complaints.empty()) return respond({200, "application/json", "{}"});
-  auto pending = std::make_shared<Pending>(Pending{complaints.size(), false, std::move(respond)});
+  if (complaints.empty()) return respond({200, "application/json", "{}", skipped});
+  auto pending =
+      std::make_shared<Pending>(Pending{complaints.size(), skipped, false, std::move(respond)});
   for (auto& c : complaints) {
     const std::string channel = c.channel;
     intake(std::move(c), [pending, channel](IntakeAnswer a) {
@@ -46,7 +49,7 @@ void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond r
       if (--pending->left > 0) return;
       pending->respond(pending->unavailable
                            ? error_response(503, "store_unavailable", "retry later")
-                           : Response{200, "application/json", "{}"});
+                           : Response{200, "application/json", "{}", pending->skipped});
     });
   }
 }

@@ -28,6 +28,8 @@ std::optional<Response> signature_refusal(const Request& request, std::string_vi
 // Hands each complaint to the intake and answers once all are stored or refused: 503 when
 // one could not be stored, so the platform delivers the request again; otherwise 200 (a
 // refused one would be refused again, and a webhook that keeps failing gets switched off).
-void take_all(const Intake& intake, std::vector<Complaint> complaints, Respond respond);
+// `skipped` events of the request were not complaints.
+void take_all(const Intake& intake, std::vector<Complaint> complaints, std::size_t skipped,
+              Respond respond);
 
 }  // namespace ackd::source

@@ -95,16 +95,23 @@ class XSource final : public Source {
       return respond(error_response(400, "invalid_event", "an X webhook body is a JSON object"));
     }
     const auto account = json_text(body, "for_user_id");
+    const json& users = body.value("users", json::object());
     const json none = json::array();
     std::vector<Complaint> complaints;
     for (const auto& tweet : body.value("tweet_create_events", none)) {
       if (auto c = from_tweet(tweet, account)) complaints.push_back(std::move(*c));
     }
-    const auto& users = body.value("users", json::object());
     for (const auto& event : body.value("direct_message_events", none)) {
       if (auto c = from_message(event, users, account)) complaints.push_back(std::move(*c));
     }
-    take_all(intake_, std::move(complaints), std::move(respond));
+    // Every "*_events" array is events; those not taken (likes, follows, typing, reads,
+    // deletions, our own) are skipped.
+    std::size_t events = 0;
+    for (const auto& [key, list] : body.items()) {
+      if (key.ends_with("_events") && list.is_array()) events += list.size();
+    }
+    const auto skipped = events - std::min(events, complaints.size());
+    take_all(intake_, std::move(complaints), skipped, std::move(respond));
   }
 
  private:

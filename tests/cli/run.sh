@@ -42,6 +42,22 @@ expect_line "last rule" "$b:36:5: error: the last rule 'last' has a \`when\`"
 # The shipped configuration names the installed policy (/etc/ackd/rules.d); the package
 # installs rules/ there, so it is checked against rules/.
 expect_status 0 "check --config accepts the shipped configuration" "$ackd" check --config "$here/../../systemd/ackd.yaml" "$rules"
+# The platforms' example: its drop-in hands over exactly the credentials it names, and with
+# them it checks clean; without them, each missing one is named.
+systemd_dir="$here/../../systemd"
+named=$(grep -o 'credential: [a-z-]*' "$systemd_dir/ackd.platforms.yaml" | cut -d' ' -f2 | sort -u)
+loaded=$(sed -n 's/^LoadCredential=\([^:]*\):.*/\1/p' "$systemd_dir/ackd-platforms.conf" | sort -u)
+[ "$named" = "$loaded" ] || fail "ackd-platforms.conf loads '$loaded', ackd.platforms.yaml names '$named'"
+credentials=$(mktemp -d)
+for name in $named; do echo "secret-$name" >"$credentials/$name"; done
+expect_status 0 "check --config accepts the platforms' example" \
+  env CREDENTIALS_DIRECTORY="$credentials" "$ackd" check --config "$systemd_dir/ackd.platforms.yaml" "$rules"
+! grep -q "warning:" "$out" || { fail "check warns about the platforms' example"; cat "$out"; }
+rm "$credentials/line-channel-token"
+expect_status 1 "check --config names a missing credential" \
+  env CREDENTIALS_DIRECTORY="$credentials" "$ackd" check --config "$systemd_dir/ackd.platforms.yaml" "$rules"
+expect_line "missing credential" "line-channel-token"
+rm -rf "$credentials"
 expect_status 1 "check --config finds sinks the policy names but the config lacks" "$ackd" check --config "$here/config/ackd.yaml"
 c="$here/config/ackd.yaml"
 expect_line "team sink typo" "10-teams.yaml:16:13: error: team 'support' names sink 'support-chat', which ackd.yaml does not define (did you mean 'suport-chat'?)"

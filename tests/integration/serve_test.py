@@ -247,6 +247,18 @@ class ServeTest(unittest.TestCase):
         # The redelivery was stored as a duplicate: it owes nothing more.
         self.assertEqual(daemon.metric("ackd_complaints_duplicate_total"), 1)
         self.assertEqual(line_api.messages(), replies)
+        # A follow is acknowledged and counted, not taken; each answer is counted by source.
+        follow = json.dumps({"destination": "Uxxx", "events": [
+            {"type": "follow", "webhookEventId": "01F", "timestamp": event["timestamp"],
+             "source": {"type": "user", "userId": "U1"}, "replyToken": "r"}]}).encode()
+        follow_signature = base64.b64encode(
+            hmac.new(secret.encode(), follow, hashlib.sha256).digest()).decode()
+        self.assertEqual(post(follow, follow_signature), 200)
+        self.assertEqual(daemon.metric("ackd_source_events_skipped_total", 'source="line-dm"'), 1)
+        self.assertEqual(
+            daemon.metric("ackd_source_requests_total", 'source="line-dm",status="401"'), 1)
+        self.assertEqual(
+            daemon.metric("ackd_source_requests_total", 'source="line-dm",status="200"'), 3)
 
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))

@@ -69,6 +69,7 @@ TEST_CASE("line: each text message from a user becomes one complaint with what i
                  text_event("03", "U9", "返金してください")}}};
   auto r = line.post(body.dump());
   CHECK(r.status == 200);
+  CHECK(r.skipped == 3);  // the follow, the sticker, the standby message
   REQUIRE(line.taken.size() == 2);
   const auto& c = line.taken[0];
   CHECK(c.channel == "line");

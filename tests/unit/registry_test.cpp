@@ -268,7 +268,11 @@ TEST_CASE("sources: the HTTP server's request goes in and its response comes out
   boost::asio::io_context io;
   ackd::time::ManualClock clock;
   Intake intake;
-  Sources sources(registry, sections, {io, clock, intake.callback()});
+  std::vector<std::pair<std::string, unsigned>> observed;  // what the metrics count
+  Sources sources(registry, sections, {io, clock, intake.callback()},
+                  [&](const std::string& name, const ackd::source::Response& answer) {
+                    observed.emplace_back(name, answer.status);
+                  });
 
   ackd::http::Request request{boost::beast::http::verb::post, "/v1/sources/line-dm", 11};
   request.set("X-Line-Id", "m-2");
@@ -290,4 +294,9 @@ TEST_CASE("sources: the HTTP server's request goes in and its response comes out
   REQUIRE(answers.size() == 2);
   CHECK(answers[1].result_int() == 503);
   CHECK(answers[1].body().find("source 'broken' (line) needs a channel") != std::string::npos);
+  // Only configured names are counted: a stranger's path makes no metric label.
+  sources.serve("nope", request, respond);
+  CHECK(answers.at(2).result_int() == 404);
+  CHECK(observed ==
+        std::vector<std::pair<std::string, unsigned>>{{"line-dm", 400}, {"broken", 503}});
 }

@@ -79,8 +79,11 @@ TEST_CASE("x: mentions and direct messages become complaints, the account's own 
           {{"target", {{"recipient_id", "77"}}},
            {"sender_id", kAccount},
            {"message_data", {{"text", "確認いたします"}}}}}}}},
+      {"favorite_events", {{{"id", "f1"}}}},
       {"users", {{"77", {{"id", "77"}, {"name", "佐藤花子"}, {"screen_name", "sato_h"}}}}}};
-  CHECK(x.post(body.dump()).status == 200);
+  auto answer = x.post(body.dump());
+  CHECK(answer.status == 200);
+  CHECK(answer.skipped == 4);  // the retweet, our post, our message, the like
   REQUIRE(x.taken.size() == 2);
   const auto& mention = x.taken[0];
   CHECK(mention.channel == "x");

@@ -26,6 +26,16 @@ struct Metrics {
   CounterFamily& failures =
       registry.counter("ackd_delivery_failures_total",
                        "Deliveries given up after the last attempt, by sink.", {"sink"});
+  CounterFamily& source_requests = registry.counter(
+      "ackd_source_requests_total",
+      "Requests to each source's endpoint by answer: 200 taken, 401 a bad signature, 400 a "
+      "body that is not the platform's, 503 not stored (the platform sends it again).",
+      {"source", "status"});
+  CounterFamily& source_skipped = registry.counter(
+      "ackd_source_events_skipped_total",
+      "Platform events verified and not taken as complaints (types ackd does not handle, the "
+      "account's own posts), by source.",
+      {"source"});
   CounterFamily& storms = registry.counter(
       "ackd_storms_total", "Storm mode edges (safety.storm), by rule.", {"rule", "edge"});
   CounterFamily& notices =

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,8 +26,11 @@ void register_x_source(SourceRegistry& registry);
 // The configured sources by name, as the router reaches them.
 class Sources {
  public:
+  // Told of each answer a configured source gives, by the source's name (metrics).
+  using Observer = std::function<void(const std::string& name, const Response& answer)>;
+
   Sources(const SourceRegistry& registry, const std::map<std::string, config::Section>& sections,
-          const SourceContext& context);
+          const SourceContext& context, Observer observer = {});
 
   // A request to /v1/sources/{name}: to the source of that name, else 404 (no such
   // source) or 503 (a source that could not be made, with why). `respond` runs once.
@@ -38,6 +42,7 @@ class Sources {
 
  private:
   std::map<std::string, SourceRegistry::MadeOrError> sources_;
+  Observer observer_;
 };
 
 }  // namespace ackd::source

@@ -30,6 +30,9 @@ struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Events of a verified request that are not complaints (types ackd does not handle, the
+  // account's own posts): answered 200 all the same, and counted.
+  std::size_t skipped = 0;
 };
 using Respond = std::function<void(Response)>;
 
