@@ -33,6 +33,9 @@ install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DATADIR}
 install(FILES contrib/prometheus/ackd-alerts.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# ackd answering on the platforms itself, with the unit's drop-in for its credentials.
+install(FILES systemd/ackd.platforms.yaml systemd/ackd-platforms.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # Every file under /etc is a conffile, so that dpkg keeps an operator's edits on upgrade.
 set(ackd_conffiles ${ackd_config_dir}/ackd.yaml)
