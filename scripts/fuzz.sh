@@ -18,6 +18,7 @@ jobs=$(nproc)
 
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DACKD_BUILD_FUZZ=ON -DACKD_BUILD_TESTS=OFF -DACKD_TCMALLOC=OFF >/dev/null
 cmake --build build-fuzz -j "$jobs" --target "${targets[@]}"
 echo "fuzz build: $(($(date +%s) - start)) s"
