@@ -21,11 +21,12 @@ constexpr const char* user_agent = "ackd/" ACKD_VERSION;
 
 HttpClient::HttpClient(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
                        std::shared_ptr<TlsContext> tls, std::chrono::milliseconds timeout,
-                       std::size_t max_connections)
+                       std::size_t max_connections, std::optional<HttpUrl> proxy)
     : io_(io),
       clock_(clock),
       url_(std::move(url)),
       tls_(std::move(tls)),
+      proxy_(std::move(proxy)),
       timeout_(timeout),
       max_connections_(std::max<std::size_t>(1, max_connections)) {}
 
@@ -34,6 +35,8 @@ HttpClient::~HttpClient() {
 }
 
 HttpRequest HttpClient::request(http::verb method, std::string target) const {
+  // Through a proxy, plain HTTP names the whole URL (a tunnel carries https unchanged).
+  if (proxy_ && !url_.tls) target = "http://" + url_.host_header + target;
   HttpRequest request(method, std::move(target), 11);
   request.set(http::field::host, url_.host_header);
   request.set(http::field::user_agent, user_agent);
@@ -49,7 +52,7 @@ void HttpClient::send(HttpRequest request, Done done) {
     connection = std::move(idle_.back());
     idle_.pop_back();
   } else {
-    connection = std::make_shared<HttpConnection>(io_, clock_, url_, tls_);
+    connection = std::make_shared<HttpConnection>(io_, clock_, url_, tls_, proxy_);
   }
   busy_.push_back(connection);
   connection->run(std::make_shared<const HttpRequest>(std::move(request)), timeout_,
@@ -72,7 +75,7 @@ void HttpClient::release(const std::shared_ptr<HttpConnection>& connection, bool
 }
 
 std::vector<std::string> http_keys(const std::string& url_key) {
-  return {url_key, "timeout", "connections", "tls.ca_file"};
+  return {url_key, "timeout", "connections", "tls.ca_file", "proxy"};
 }
 
 HttpSettings read_http_settings(config::SectionReader& section, const std::string& url_key,
@@ -95,6 +98,16 @@ HttpSettings read_http_settings(config::SectionReader& section, const std::strin
     }
     settings.tls.ca_file = *ca_file;
   }
+  if (auto proxy = section.text("proxy")) {
+    auto parsed = parse_http_url(*proxy);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      section.error("proxy", section.what() + ": proxy: " + *error);
+    } else if (std::get<HttpUrl>(parsed).tls || std::get<HttpUrl>(parsed).target != "/") {
+      section.error("proxy",
+                    section.what() + ": proxy must be http://host:port, got '" + *proxy + "'");
+    }
+    settings.proxy = *proxy;
+  }
   if (auto timeout = section.duration("timeout")) settings.timeout = *timeout;
   if (auto n = section.integer("connections", 1, 64)) {
     settings.connections = static_cast<std::size_t>(*n);
@@ -113,9 +126,15 @@ std::variant<std::unique_ptr<HttpClient>, std::string> make_http_client(
     if (auto* error = std::get_if<std::string>(&made)) return *error;
     tls = std::get<std::shared_ptr<TlsContext>>(std::move(made));
   }
+  std::optional<HttpUrl> proxy;
+  if (!settings.proxy.empty()) {
+    auto parsed_proxy = parse_http_url(settings.proxy);
+    if (auto* error = std::get_if<std::string>(&parsed_proxy)) return "proxy: " + *error;
+    proxy = std::get<HttpUrl>(std::move(parsed_proxy));
+  }
   return std::make_unique<HttpClient>(
       context.io, context.clock, std::move(url), std::move(tls), settings.timeout,
-      context.connections ? context.connections : settings.connections);
+      context.connections ? context.connections : settings.connections, std::move(proxy));
 }
 
 namespace {

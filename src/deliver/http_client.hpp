@@ -27,7 +27,7 @@ class HttpClient {
 
   HttpClient(boost::asio::io_context& io, time::Clock& clock, HttpUrl url,
              std::shared_ptr<TlsContext> tls, std::chrono::milliseconds timeout,
-             std::size_t max_connections);
+             std::size_t max_connections, std::optional<HttpUrl> proxy = std::nullopt);
   ~HttpClient();
 
   // The server's URL as configured (its target is the base path for platform APIs).
@@ -48,6 +48,7 @@ class HttpClient {
   time::Clock& clock_;
   HttpUrl url_;
   std::shared_ptr<TlsContext> tls_;  // https only
+  std::optional<HttpUrl> proxy_;
   std::chrono::milliseconds timeout_;
   std::size_t max_connections_;
   std::vector<std::shared_ptr<HttpConnection>> idle_;
@@ -55,10 +56,11 @@ class HttpClient {
 };
 
 // The settings every HTTP sink has: where it calls (`url`, or a platform's `base_url`),
-// `tls.ca_file`, `timeout` and `connections`.
+// `tls.ca_file`, `proxy`, `timeout` and `connections`.
 struct HttpSettings {
   std::string url;
   TlsOptions tls;
+  std::string proxy;  // http://host:port, or none
   std::chrono::milliseconds timeout{5000};
   // Attempts at once; 1 delivers strictly in order of age, one at a time.
   std::size_t connections = 4;

@@ -20,9 +20,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 HttpConnection::HttpConnection(net::io_context& io, time::Clock& clock, const HttpUrl& url,
-                               std::shared_ptr<TlsContext> tls)
+                               std::shared_ptr<TlsContext> tls, std::optional<HttpUrl> proxy)
     : io_(io),
       url_(url),
+      proxy_(std::move(proxy)),
       tls_(std::move(tls)),
       resolver_(io),
       plain_(io),
@@ -68,8 +69,9 @@ void HttpConnection::resolve() {
   reused_ = false;
   // A TLS session cannot be taken up again on a new socket: each connection gets its own.
   if (url_.tls) tls_stream_ = std::make_unique<TlsStream>(io_, *tls_);
+  const HttpUrl& to = proxy_ ? *proxy_ : url_;
   resolver_.async_resolve(
-      url_.host, url_.port,
+      to.host, to.port,
       [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
         self->on_resolve(ec, results);
       });
@@ -91,6 +93,36 @@ void HttpConnection::on_connect(beast::error_code ec) {
     connected_ = true;
     return write();
   }
+  if (!proxy_) return handshake();
+  // A tunnel through the proxy to the server, then TLS with the server inside it.
+  const std::string authority = url_.host_header.find(':') == std::string::npos
+                                    ? url_.host_header + ":" + url_.port
+                                    : url_.host_header;
+  connect_ = {http::verb::connect, authority, 11};
+  connect_.set(http::field::host, authority);
+  tunnel_.emplace();
+  tunnel_->skip(true);  // a 2xx to CONNECT has no body
+  http::async_write(
+      tcp(), connect_, [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+        if (!self->done_) return;
+        if (write_ec) return self->fail("proxy", write_ec);
+        http::async_read(
+            self->tcp(), self->buffer_, *self->tunnel_,
+            [self](beast::error_code read_ec, std::size_t) { self->on_tunnel(read_ec); });
+      });
+}
+
+void HttpConnection::on_tunnel(beast::error_code ec) {
+  if (!done_) return;
+  if (ec) return fail("proxy", ec);
+  const unsigned status = tunnel_->get().result_int();
+  if (status < 200 || status >= 300) {
+    return fail_with("proxy refused the tunnel: HTTP " + std::to_string(status));
+  }
+  handshake();
+}
+
+void HttpConnection::handshake() {
   // SNI for a name (never for an address), and the certificate checked against the host.
   beast::error_code not_an_address;
   (void)net::ip::make_address(url_.host, not_an_address);
@@ -154,15 +186,16 @@ void HttpConnection::fail(const char* phase, beast::error_code ec) {
     resolve();
     return;
   }
-  HttpOutcome outcome;
-  if (timed_out_) {
-    outcome.error = "timeout";
-  } else if (ec == net::error::connection_refused) {
-    outcome.error = "connection refused";
-  } else {
-    outcome.error = std::string(phase) + ": " + ec.message();
-  }
-  finish(std::move(outcome), false);
+  if (timed_out_) return fail_with("timeout");
+  if (ec == net::error::connection_refused) return fail_with("connection refused");
+  fail_with(std::string(phase) + ": " + ec.message());
+}
+
+void HttpConnection::fail_with(std::string error) {
+  connected_ = false;
+  beast::error_code ignored;
+  tcp().socket().close(ignored);
+  finish({std::move(error), {}}, false);
 }
 
 void HttpConnection::finish(HttpOutcome outcome, bool reusable) {

@@ -1216,3 +1216,144 @@ TEST_CASE("deliver: a sink out of quota waits as long as it says, and loses no a
   script.answer(true);
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2, 3});
 }
+
+namespace {
+
+// An HTTP proxy on 127.0.0.1, as corporate networks have: a CONNECT is tunnelled to its
+// target (or refused 403 when `refuse`), any other request answered 200 by the proxy itself;
+// each request line is noted.
+class Proxy {
+ public:
+  explicit Proxy(net::io_context& io, bool refuse = false)
+      : io_(io), acceptor_(io, tcp::endpoint(net::ip::address_v4::loopback(), 0)), refuse_(refuse) {
+    accept();
+  }
+
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+  std::vector<std::string> requests;
+
+ private:
+  struct Tunnel {
+    Tunnel(tcp::socket c, net::io_context& io) : client(std::move(c)), server(io) {}
+    tcp::socket client;
+    tcp::socket server;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    std::string answer;
+    std::array<char, 8192> up{}, down{};
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto t = std::make_shared<Tunnel>(std::move(socket), io_);
+      http::async_read(t->client, t->buffer, t->request, [this, t](beast::error_code rec, size_t) {
+        if (!rec) on_request(t);
+      });
+      accept();
+    });
+  }
+
+  void on_request(std::shared_ptr<Tunnel> t) {
+    requests.push_back(std::string(t->request.method_string()) + " " +
+                       std::string(t->request.target()));
+    if (t->request.method() != http::verb::connect || refuse_) {
+      t->answer = refuse_ ? "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
+                          : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      net::async_write(t->client, net::buffer(t->answer), [t](beast::error_code, size_t) {});
+      return;
+    }
+    const std::string target(t->request.target());
+    const auto port = static_cast<unsigned short>(std::stoi(target.substr(target.rfind(':') + 1)));
+    t->server.async_connect(tcp::endpoint(net::ip::address_v4::loopback(), port),
+                            [this, t](beast::error_code cec) {
+                              if (cec) return;
+                              t->answer = "HTTP/1.1 200 Connection established\r\n\r\n";
+                              net::async_write(t->client, net::buffer(t->answer),
+                                               [this, t](beast::error_code wec, size_t) {
+                                                 if (wec) return;
+                                                 relay(t, t->client, t->server, t->up);
+                                                 relay(t, t->server, t->client, t->down);
+                                               });
+                            });
+  }
+
+  void relay(std::shared_ptr<Tunnel> t, tcp::socket& from, tcp::socket& to,
+             std::array<char, 8192>& buffer) {
+    from.async_read_some(
+        net::buffer(buffer), [this, t, &from, &to, &buffer](beast::error_code ec, size_t n) {
+          if (ec) {
+            beast::error_code ignored;
+            to.shutdown(tcp::socket::shutdown_send, ignored);
+            return;
+          }
+          net::async_write(to, net::buffer(buffer.data(), n),
+                           [this, t, &from, &to, &buffer](beast::error_code wec, size_t) {
+                             if (!wec) relay(t, from, to, buffer);
+                           });
+        });
+  }
+
+  net::io_context& io_;
+  tcp::acceptor acceptor_;
+  bool refuse_;
+};
+
+}  // namespace
+
+TEST_CASE("deliver: https through a proxy goes in one CONNECT tunnel, the server checked inside") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  TlsReceiver receiver(io, "server");
+  Proxy proxy(io);
+  auto hook = https_webhook("hook", "localhost", receiver.port());
+  hook.settings["proxy"] = {proxy.url(), {}, {}, {}};
+  Recorder log;
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {hook}, 1), log, quick_retry());
+  dispatcher.submit({item(1, "hook"), item(2, "hook")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  CHECK(proxy.requests ==
+        std::vector<std::string>{"CONNECT localhost:" + std::to_string(receiver.port())});
+  CHECK(receiver.server_names == std::vector<std::string>{"localhost"});  // SNI inside
+  CHECK(receiver.received.size() == 2);
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: plain http goes to the proxy with the whole URL, a refused tunnel fails") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Proxy proxy(io);
+  Proxy refusing(io, /*refuse=*/true);
+  auto plain = webhook("plain", closed_port(io), "/hook?a=1");
+  plain.settings["proxy"] = {proxy.url(), {}, {}, {}};
+  auto secure = https_webhook("secure", "127.0.0.1", 443);
+  secure.settings["proxy"] = {refusing.url(), {}, {}, {}};
+  Recorder log;
+  Dispatcher dispatcher(io, clock, sinks(io, clock, {plain, secure}), log, quick_retry(1));
+  dispatcher.submit({item(1, "plain"), item(2, "secure")});
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() + log.failures.size() == 2; }));
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1});
+  REQUIRE(proxy.requests.size() == 1);
+  CHECK(proxy.requests[0].find("POST http://127.0.0.1:") == 0);
+  CHECK(proxy.requests[0].ends_with("/hook?a=1"));
+  REQUIRE(log.failures.size() == 1);
+  CHECK(log.failures[0].error == "proxy refused the tunnel: HTTP 403");
+  CHECK(refusing.requests == std::vector<std::string>{"CONNECT 127.0.0.1:443"});
+  CHECK(stop(io, clock, dispatcher));
+}
+
+TEST_CASE("deliver: ackd check refuses a proxy that is not http://host:port") {
+  ackd::yaml::Diagnostics problems;
+  for (const auto* proxy :
+       {"https://proxy.example:3128", "socks5://proxy:1080", "http://proxy.example:3128/path"}) {
+    auto hook = webhook("hook", 9);
+    hook.settings["proxy"] = {proxy, {}, {}, {}};
+    ackd::deliver::builtin_sinks().check(hook, problems);
+  }
+  auto all = problems.sorted();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].message.find("proxy") != std::string::npos);
+  for (const auto& d : all) CHECK_MESSAGE(d.message.find("sink 'hook': proxy") == 0, d.message);
+}
