@@ -6,8 +6,19 @@
 # tool, e.g. `--seconds 5 --rates 1000,2000 --connections 32`; `--memory 100000,1000000`
 # instead takes that many complaints and reads ackd's memory at each count.
 # ACKD_BENCH_ACKD=path runs another ackd binary (an older build, to compare).
+# --https (first) makes every sink HTTPS: the receiver serves the test certificate
+# (tests/data/tls) and the sinks trust the test CA, so TLS's cost shows in the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scheme=http
+tls_args=()
+sink_tls=""
+if [ "${1:-}" = "--https" ]; then
+  shift
+  scheme=https
+  tls_args=(--tls-cert "$PWD/tests/data/tls/server.pem" --tls-key "$PWD/tests/data/tls/server-key.pem")
+  sink_tls=", tls: {ca_file: $PWD/tests/data/tls/ca.pem}"
+fi
 ./scripts/setup.sh
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
   -DACKD_BUILD_TESTS=OFF >/dev/null
@@ -42,7 +53,7 @@ ss = [socket.socket() for _ in range(2)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in ss))')
 
-base="http://127.0.0.1:$receiver_port"
+base="$scheme://127.0.0.1:$receiver_port"
 {
   echo "listen: 127.0.0.1:$ackd_port"
   echo "policy: $PWD/rules"
@@ -52,13 +63,14 @@ base="http://127.0.0.1:$receiver_port"
   echo "sinks:"
   for sink in x-replies meta-replies chat-replies mail-replies safety-pager safety-lead \
               legal-inbox legal-lead billing-chat support-chat support-lead; do
-    echo "  $sink: {type: webhook, url: \"$base/$sink\", timeout: 5s}"
+    echo "  $sink: {type: webhook, url: \"$base/$sink\", timeout: 5s$sink_tls}"
   done
   echo "channels:"
   echo "  x: {reply_sink: x-replies}"
   echo "  instagram: {reply_sink: meta-replies}"
   echo "  facebook: {reply_sink: meta-replies}"
   echo "  chat: {reply_sink: chat-replies}"
+  echo "  line: {reply_sink: chat-replies}"
   echo "  email: {reply_sink: mail-replies}"
 } >"$dir/ackd.yaml"
 
@@ -70,5 +82,5 @@ ackd_pid=$!
 # The load tool starts the receiver, waits for /readyz, runs every phase; each phase and
 # each wait in it is bounded, and `timeout` bounds the whole.
 timeout 3600 ./build-bench/bench/ackd_bench_load --ackd-port "$ackd_port" --ackd-pid "$ackd_pid" \
-  --receiver-port "$receiver_port" --json build-bench/bench-serve.json "$@"
+  --receiver-port "$receiver_port" --json build-bench/bench-serve.json "${tls_args[@]}" "$@"
 echo "wrote build-bench/bench-serve.json"

@@ -12,9 +12,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -60,18 +63,31 @@ struct Stamps {
 using Handler = std::function<void(const http::request<http::string_body>&,
                                    http::response<http::string_body>&)>;
 
-class ServerSession : public std::enable_shared_from_this<ServerSession> {
+// One connection, plain or TLS (Stream is a tcp_stream or an ssl_stream over one).
+template <class Stream>
+class ServerSession : public std::enable_shared_from_this<ServerSession<Stream>> {
  public:
-  ServerSession(tcp::socket socket, const Handler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  template <class... Args>
+  ServerSession(const Handler& handler, Args&&... stream_args)
+      : stream_(std::forward<Args>(stream_args)...), handler_(handler) {}
 
-  void start() { read(); }
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close();
+                                self->read();
+                              });
+    }
+  }
 
  private:
   void read() {
     request_ = {};
     http::async_read(stream_, buffer_, request_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) return self->close();
                        self->respond();
                      });
@@ -84,7 +100,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     handler_(request_, response_);
     response_.prepare_payload();
     http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec || !self->response_.keep_alive()) return self->close();
                         self->read();
                       });
@@ -92,11 +108,12 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    auto& tcp_stream = beast::get_lowest_layer(stream_);
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_stream.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   const Handler& handler_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
@@ -106,7 +123,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 // Owns its io_context and thread; stopping it drops every connection.
 class Server {
  public:
-  Server(std::uint16_t port, Handler handler) : handler_(std::move(handler)), acceptor_(io_) {
+  // With `tls`, every connection is HTTPS.
+  Server(std::uint16_t port, Handler handler, std::shared_ptr<net::ssl::context> tls = nullptr)
+      : handler_(std::move(handler)), tls_(std::move(tls)), acceptor_(io_) {
     tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -130,12 +149,19 @@ class Server {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;
       socket.set_option(tcp::no_delay(true));
-      std::make_shared<ServerSession>(std::move(socket), handler_)->start();
+      if (tls_) {
+        std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(
+            handler_, std::move(socket), *tls_)
+            ->start();
+      } else {
+        std::make_shared<ServerSession<beast::tcp_stream>>(handler_, std::move(socket))->start();
+      }
       accept();
     });
   }
 
   Handler handler_;
+  std::shared_ptr<net::ssl::context> tls_;
   net::io_context io_;
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
@@ -145,10 +171,12 @@ class Server {
 // Records the arrival of each reply; notices and foreign ids are only counted.
 class Receiver {
  public:
-  Receiver(std::uint16_t port, Stamps& stamps, std::string prefix)
+  Receiver(std::uint16_t port, Stamps& stamps, std::string prefix,
+           std::shared_ptr<net::ssl::context> tls)
       : stamps_(stamps),
         prefix_(std::move(prefix)),
-        server_(port, [this](const auto& req, auto& res) { handle(req, res); }) {}
+        server_(
+            port, [this](const auto& req, auto& res) { handle(req, res); }, std::move(tls)) {}
 
   std::uint16_t port() const { return server_.port(); }
   std::uint64_t replies() const { return replies_.load(); }
@@ -560,6 +588,7 @@ struct Options {
   std::string json_path;
   bool receiver_only = false;
   int ackd_pid = 0;                      // for --memory
+  std::string tls_cert, tls_key;         // the receiver serves HTTPS with these (PEM)
   std::vector<std::uint64_t> memory_at;  // complaints taken at which to read ackd's memory
 };
 
@@ -567,7 +596,8 @@ struct Options {
   std::fprintf(stderr,
                "usage: ackd_bench_load --ackd-port P --receiver-port P [--connections N]\n"
                "                       [--seconds S] [--rates R1,R2] [--json FILE]\n"
-               "                       [--ackd-pid PID --memory N1,N2]\n");
+               "                       [--ackd-pid PID --memory N1,N2]\n"
+               "                       [--tls-cert PEM --tls-key PEM]\n");
   std::exit(2);
 }
 
@@ -605,6 +635,10 @@ Options parse(int argc, char** argv) {
       o.ackd_pid = std::stoi(value());
     } else if (a == "--memory") {
       for (const auto& n : split_commas(value())) o.memory_at.push_back(std::stoull(n));
+    } else if (a == "--tls-cert") {
+      o.tls_cert = value();
+    } else if (a == "--tls-key") {
+      o.tls_key = value();
     } else if (a == "--json") {
       o.json_path = value();
     } else {
@@ -698,7 +732,13 @@ int run(const Options& opt) {
   const std::string prefix =
       "b" + std::to_string(::getpid()) + "-" + std::to_string(now_ns() % 1'000'000'000) + "-";
   Stamps stamps(std::size_t{1} << 21);
-  Receiver receiver(opt.receiver_port, stamps, prefix);
+  std::shared_ptr<net::ssl::context> tls;
+  if (!opt.tls_cert.empty()) {
+    tls = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    tls->use_certificate_chain_file(opt.tls_cert);
+    tls->use_private_key_file(opt.tls_key, net::ssl::context::pem);
+  }
+  Receiver receiver(opt.receiver_port, stamps, prefix, tls);
   std::fprintf(stderr, "receiver on 127.0.0.1:%u; waiting for ackd on %u\n", receiver.port(),
                opt.ackd_port);
   if (!wait_ready(opt.ackd_port, std::chrono::seconds(20))) {

@@ -111,7 +111,7 @@ def start_ackd(binary, rules, work, receiver_port):
     lines += [f'  {s}: {{type: webhook, url: "{base}/{s}", timeout: 5s}}' for s in sinks]
     lines += ["channels:", "  x: {reply_sink: x-replies}", "  instagram: {reply_sink: meta-replies}",
               "  facebook: {reply_sink: meta-replies}", "  chat: {reply_sink: chat-replies}",
-              "  email: {reply_sink: mail-replies}"]
+              "  line: {reply_sink: chat-replies}", "  email: {reply_sink: mail-replies}"]
     config = os.path.join(work, "ackd.yaml")
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -322,7 +322,6 @@ class Dispatcher::Impl {
   }
 
   void pump(SinkState& sink) {
-    if (sink.paused) return;
     const std::size_t capacity = sink.failures > 0 ? 1 : sink.channel->capacity();
     while (!stopping_ && !sink.paused && !sink.queue.empty() && sink.in_flight < capacity) {
       auto node = sink.queue.extract(sink.queue.begin());

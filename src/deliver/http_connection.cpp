@@ -95,9 +95,8 @@ void HttpConnection::on_connect(beast::error_code ec) {
   }
   if (!proxy_) return handshake();
   // A tunnel through the proxy to the server, then TLS with the server inside it.
-  const std::string authority = url_.host_header.find(':') == std::string::npos
-                                    ? url_.host_header + ":" + url_.port
-                                    : url_.host_header;
+  const bool ipv6 = url_.host.find(':') != std::string::npos;
+  const std::string authority = (ipv6 ? "[" + url_.host + "]" : url_.host) + ":" + url_.port;
   connect_ = {http::verb::connect, authority, 11};
   connect_.set(http::field::host, authority);
   tunnel_.emplace();

@@ -77,8 +77,10 @@ std::optional<Complaint> from_message(const json& event, const json& users,
 
 class XSource final : public Source {
  public:
-  XSource(std::string consumer_secret, Intake intake)
-      : secret_(std::move(consumer_secret)), intake_(std::move(intake)) {}
+  XSource(std::string consumer_secret, std::string user_id, Intake intake)
+      : secret_(std::move(consumer_secret)),
+        user_id_(std::move(user_id)),
+        intake_(std::move(intake)) {}
 
   void handle(Request request, Respond respond) override {
     if (request.method == "GET") return respond(challenge_response(request));
@@ -95,6 +97,16 @@ class XSource final : public Source {
       return respond(error_response(400, "invalid_event", "an X webhook body is a JSON object"));
     }
     const auto account = json_text(body, "for_user_id");
+    // Every "*_events" array is events; those not taken (likes, follows, typing, reads,
+    // deletions, our own) are skipped.
+    std::size_t events = 0;
+    for (const auto& [key, list] : body.items()) {
+      if (key.ends_with("_events") && list.is_array()) events += list.size();
+    }
+    if (!user_id_.empty() && account != user_id_) {
+      // Another account the app subscribed: not this source's to take.
+      return respond({200, "application/json", "{}", events});
+    }
     const json& users = body.value("users", json::object());
     const json none = json::array();
     std::vector<Complaint> complaints;
@@ -103,12 +115,6 @@ class XSource final : public Source {
     }
     for (const auto& event : body.value("direct_message_events", none)) {
       if (auto c = from_message(event, users, account)) complaints.push_back(std::move(*c));
-    }
-    // Every "*_events" array is events; those not taken (likes, follows, typing, reads,
-    // deletions, our own) are skipped.
-    std::size_t events = 0;
-    for (const auto& [key, list] : body.items()) {
-      if (key.ends_with("_events") && list.is_array()) events += list.size();
     }
     const auto skipped = events - std::min(events, complaints.size());
     take_all(intake_, std::move(complaints), skipped, std::move(respond));
@@ -124,25 +130,40 @@ class XSource final : public Source {
   }
 
   std::string secret_;
+  std::string user_id_;  // the account this source answers for; empty: any
   Intake intake_;
 };
 
-std::optional<std::string> read_settings(config::SectionReader& section) {
-  section.allow({"consumer_secret"});
+struct Settings {
+  std::string consumer_secret;
+  std::string user_id;
+};
+
+std::optional<Settings> read_settings(config::SectionReader& section) {
+  section.allow({"consumer_secret", "user_id"});
   if (!section.text("consumer_secret")) {
     section.error("consumer_secret",
                   section.what() + " (x) needs a consumer_secret: {credential: NAME}");
   }
-  auto secret = section.secret("consumer_secret");
+  Settings settings;
+  if (auto secret = section.secret("consumer_secret")) settings.consumer_secret = *secret;
+  if (auto user_id = section.text("user_id")) {
+    if (user_id->empty() || user_id->find_first_not_of("0123456789") != std::string::npos) {
+      section.error("user_id", section.what() + ": user_id is the account's numeric id, got '" +
+                                   *user_id + "'");
+    }
+    settings.user_id = *user_id;
+  }
   if (!section.ok()) return std::nullopt;
-  return secret;
+  return settings;
 }
 
 }  // namespace
 
 void register_x_source(SourceRegistry& registry) {
-  registry.add("x", read_settings, [](const std::string& secret, const SourceContext& context) {
-    return SourceRegistry::MadeOrError(std::make_unique<XSource>(secret, context.intake));
+  registry.add("x", read_settings, [](const Settings& settings, const SourceContext& context) {
+    return SourceRegistry::MadeOrError(
+        std::make_unique<XSource>(settings.consumer_secret, settings.user_id, context.intake));
   });
 }
 

@@ -14,8 +14,8 @@
 
 namespace ackd::testing {
 
-// A source of a built-in type made as the daemon makes it, from settings that are all
-// secrets (given as read), with an intake that keeps what it is handed and answers
+// A source of a built-in type made as the daemon makes it, from secrets (given as read) and
+// plain settings, with an intake that keeps what it is handed and answers
 // `intake_status`.
 struct MadeSource {
   boost::asio::io_context io;
@@ -24,11 +24,13 @@ struct MadeSource {
   unsigned intake_status = 202;
   std::unique_ptr<source::Source> source;
 
-  MadeSource(const std::string& type, const std::map<std::string, std::string>& secrets) {
+  MadeSource(const std::string& type, const std::map<std::string, std::string>& secrets,
+             const std::map<std::string, std::string>& settings = {}) {
     config::Section section{type, type, {}, {}};
     for (const auto& [key, value] : secrets) {
       section.settings[key] = {value, {}, {}, config::SecretRef{"credential", key}};
     }
+    for (const auto& [key, value] : settings) section.settings[key] = {value, {}, {}, {}};
     source::SourceContext context{io, clock, [this](Complaint c, auto done) {
                                     taken.push_back(std::move(c));
                                     done({intake_status, "{}"});

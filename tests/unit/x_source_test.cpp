@@ -21,7 +21,8 @@ constexpr const char* kSecret = "XcOnSuMeRsEcReT0123456789";
 constexpr const char* kAccount = "1190000000000000000";
 
 struct X : ackd::testing::MadeSource {
-  X() : MadeSource("x", {{"consumer_secret", kSecret}}) {}
+  explicit X(std::map<std::string, std::string> settings = {})
+      : MadeSource("x", {{"consumer_secret", kSecret}}, settings) {}
 
   source::Response post(const std::string& raw, std::optional<std::string> signature = {}) {
     return MadeSource::post(
@@ -116,4 +117,16 @@ TEST_CASE("x: an unsigned or re-signed body is 401, one that is not JSON 400") {
         401);
   CHECK(x.post("[1, 2").status == 400);
   CHECK(x.taken.empty());
+}
+
+TEST_CASE("x: with user_id, events for another subscribed account are counted, not taken") {
+  X x(std::map<std::string, std::string>{{"user_id", kAccount}});
+  const auto mention = tweet("1700000000000000030", "42", "届かない");
+  auto other = x.post(json{{"for_user_id", "555"}, {"tweet_create_events", {mention}}}.dump());
+  CHECK(other.status == 200);
+  CHECK(other.skipped == 1);
+  CHECK(x.taken.empty());
+  CHECK(x.post(json{{"for_user_id", kAccount}, {"tweet_create_events", {mention}}}.dump()).status ==
+        200);
+  CHECK(x.taken.size() == 1);
 }
