@@ -24,7 +24,10 @@ std::string Reply::platform_text(const char* platform, const char* name) const {
 }
 
 std::variant<Reply, std::string> read_reply(const Delivery& delivery, std::string_view type) {
-  const std::string sink = "a " + std::string(type) + " sink";
+  // "an x sink", "a line sink"
+  const bool vowel_sound =
+      !type.empty() && std::string_view("aeiox").find(type[0]) != std::string_view::npos;
+  const std::string sink = (vowel_sound ? "an " : "a ") + std::string(type) + " sink";
   if (delivery.kind != plan::Kind::reply) {
     return sink + " sends replies only, not a " + std::string(plan::to_string(delivery.kind)) +
            " (send notices to a webhook or a chat sink)";

@@ -117,7 +117,7 @@ TEST_CASE("x sink: a notice is never sent to X, and X is not called for it") {
   notice.kind = ackd::plan::Kind::handoff;
   auto attempt = x.send(notice);
   CHECK_FALSE(attempt.retryable);
-  CHECK(attempt.error.find("a x sink sends replies only, not a handoff") == 0);
+  CHECK(attempt.error.find("an x sink sends replies only, not a handoff") == 0);
   CHECK(x.api.calls.empty());
 }
 
