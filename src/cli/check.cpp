@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "ackd/config/read.hpp"
+#include "ackd/deliver/sink_registry.hpp"
 #include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
@@ -25,7 +26,7 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
   auto policy = load_policy_or_report(*policy_path);
   if (!policy) return kFailed;
   yaml::Diagnostics references;
-  config::check_references(*parsed.config, *policy, references);
+  config::check_references(*parsed.config, *policy, references, &deliver::builtin_sinks());
   print_diagnostics(references);
   if (!references.empty()) {
     std::cerr << references.size() << " error(s) between " << config_path << " and " << *policy_path

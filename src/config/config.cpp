@@ -206,11 +206,22 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
 }
 
 void check_references(const Config& config, const policy::Policy& policy,
-                      yaml::Diagnostics& diagnostics) {
+                      yaml::Diagnostics& diagnostics, const SectionTypes* sink_types) {
   std::vector<std::string> known;
   for (const auto& [name, _] : config.sinks) known.push_back(name);
+  // The channels a configured sink answers on when it takes replies only.
+  auto replies_only_on = [&](const std::string& sink) -> std::vector<std::string> {
+    auto found = config.sinks.find(sink);
+    if (!sink_types || found == config.sinks.end()) return {};
+    return sink_types->replies_only_on(found->second.type);
+  };
   auto check_sink = [&](const std::string& sink, const yaml::SourceLocation& where,
                         const std::string& who) {
+    if (auto channels = replies_only_on(sink); !channels.empty()) {
+      diagnostics.error(where, who + " sends notices to sink '" + sink + "' (type " +
+                                   config.sinks.at(sink).type + "), which sends only replies (on " +
+                                   one_of(channels) + ")");
+    }
     if (config.sinks.count(sink)) return;
     std::string message = who + " names sink '" + sink + "', which ackd.yaml does not define";
     if (auto near = yaml::closest_match(sink, known); !near.empty()) {
@@ -219,7 +230,14 @@ void check_references(const Config& config, const policy::Policy& policy,
     diagnostics.error(where, message);
   };
   std::set<std::string> used;
-  for (const auto& [name, route] : config.channels) used.insert(route.reply_sink);
+  for (const auto& [name, route] : config.channels) {
+    used.insert(route.reply_sink);
+    auto channels = replies_only_on(route.reply_sink);
+    if (!channels.empty() && std::find(channels.begin(), channels.end(), name) == channels.end()) {
+      diagnostics.error(route.where, "channel '" + name + "': sink '" + route.reply_sink +
+                                         "' answers only on " + one_of(channels));
+    }
+  }
   for (const auto& team : policy.teams) {
     const std::string who = "team '" + team.name + "'";
     check_sink(team.notify, team.notify_where, who);

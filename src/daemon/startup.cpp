@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "ackd/config/read.hpp"
+#include "ackd/deliver/sink_registry.hpp"
 #include "ackd/policy/load.hpp"
 #include "ackd/service/systemd.hpp"
 #include "ackd/yaml/files.hpp"
@@ -82,7 +83,7 @@ PolicyLoad load_policy(const config::Config& config, const std::string& config_p
     result = policy::load_policy(*files);
   }
   if (result.policy) {
-    config::check_references(config, *result.policy, result.diagnostics);
+    config::check_references(config, *result.policy, result.diagnostics, &deliver::builtin_sinks());
     if (!result.diagnostics.empty()) result.policy.reset();
   }
   for (const auto& d : result.diagnostics.warnings()) spdlog::warn("policy: {}", d.to_string());

@@ -127,9 +127,12 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_line_sink(SinkRegistry& registry) {
-  registry.add("line", read_settings, [](const Settings& settings, const SinkContext& context) {
-    return make_platform_sink<LineSink>(settings.platform, context, settings.reply_window);
-  });
+  registry.add("line", read_settings,
+               [](const Settings& settings, const SinkContext& context) {
+                 return make_platform_sink<LineSink>(settings.platform, context,
+                                                     settings.reply_window);
+               },
+               {"line"});
 }
 
 }  // namespace ackd::deliver

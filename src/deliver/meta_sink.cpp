@@ -155,10 +155,12 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_meta_sink(SinkRegistry& registry) {
-  registry.add("meta", read_settings, [](const Settings& settings, const SinkContext& context) {
-    return make_platform_sink<MetaSink>(settings.platform, context, settings.page_id,
-                                        settings.usage_limit);
-  });
+  registry.add("meta", read_settings,
+               [](const Settings& settings, const SinkContext& context) {
+                 return make_platform_sink<MetaSink>(settings.platform, context, settings.page_id,
+                                                     settings.usage_limit);
+               },
+               {"instagram", "facebook"});
 }
 
 }  // namespace ackd::deliver

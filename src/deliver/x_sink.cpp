@@ -74,12 +74,11 @@ class XSink final : public PlatformSink {
 }  // namespace
 
 void register_x_sink(SinkRegistry& registry) {
-  registry.add(
-      "x",
-      [](config::SectionReader& section) {
-        return read_platform_settings(section, "https://api.x.com");
-      },
-      make_platform_sink<XSink>);
+  registry.add("x",
+               [](config::SectionReader& section) {
+                 return read_platform_settings(section, "https://api.x.com");
+               },
+               make_platform_sink<XSink>, {"x"});
 }
 
 }  // namespace ackd::deliver

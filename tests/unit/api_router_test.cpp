@@ -182,14 +182,18 @@ class RelaySource final : public source::Source {
 const source::SourceRegistry& test_sources() {
   static const source::SourceRegistry registry = [] {
     source::SourceRegistry r("source");
-    r.add({"relay", [](config::SectionReader&) {},
+    r.add({"relay",
+           [](config::SectionReader&) {},
            [](config::SectionReader&,
               const source::SourceContext& context) -> source::SourceRegistry::MadeOrError {
              return std::make_unique<RelaySource>(context.intake);
-           }});
-    r.add({"broken", [](config::SectionReader&) {},
+           },
+           {}});
+    r.add({"broken",
+           [](config::SectionReader&) {},
            [](config::SectionReader&, const source::SourceContext&)
-               -> source::SourceRegistry::MadeOrError { return std::string("no secret"); }});
+               -> source::SourceRegistry::MadeOrError { return std::string("no secret"); },
+           {}});
     return r;
   }();
   return registry;

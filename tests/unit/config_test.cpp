@@ -130,3 +130,38 @@ rules:
         "ackd.yaml:8:3: warning: sink 'audit' is used by no team, "
         "escalation, storm notice or channel of this policy");
 }
+
+TEST_CASE("config: a platform's sink takes no notices, and only its own channels' replies") {
+  auto config = parse_config({"ackd.yaml", kBase + R"(sinks:
+  x-out: {type: x, token: {env: X_TOKEN}}
+  line-out: {type: line, token: {env: LINE_TOKEN}}
+  lead-chat: {type: webhook, url: "http://127.0.0.1:9/lead"}
+channels:
+  x: {reply_sink: x-out}
+  chat: {reply_sink: line-out}
+)"});
+  REQUIRE(config.config);
+  const auto policy = ackd::testing::compile_policy(R"(version: 1
+channels:
+  x: {}
+  chat: {}
+teams:
+  support: {notify: x-out, escalate: [{after: 1h, notify: lead-chat}]}
+templates:
+  ack: {en: "Thanks."}
+rules:
+  - {id: d, reply: {template: ack}, handoff: {team: support, within: 1h}}
+)");
+  ackd::yaml::Diagnostics diagnostics;
+  check_references(*config.config, *policy, diagnostics, &ackd::deliver::builtin_sinks());
+  std::vector<std::string> errors;
+  for (const auto& d : diagnostics.sorted()) errors.push_back(d.message);
+  CHECK(errors == std::vector<std::string>{
+                      "channel 'chat': sink 'line-out' answers only on line",
+                      "team 'support' sends notices to sink 'x-out' (type x), which sends only "
+                      "replies (on x)"});
+  // Without the sink types (a tool that delivers nothing), only the names are checked.
+  ackd::yaml::Diagnostics names_only;
+  check_references(*config.config, *policy, names_only);
+  CHECK(names_only.empty());
+}

@@ -1001,12 +1001,14 @@ TEST_CASE("deliver: a sink type added to a registry is made from its section and
     section.allow({"capacity"});
     return section.integer("capacity", 1, 8).value_or(1);
   };
-  registry.add({"scripted", [&](ackd::config::SectionReader& section) { read(section); },
+  registry.add({"scripted",
+                [&](ackd::config::SectionReader& section) { read(section); },
                 [&](ackd::config::SectionReader& section,
                     const ackd::deliver::SinkContext&) -> ackd::deliver::SinkOrError {
                   return std::make_unique<ScriptedSink>(script,
                                                         static_cast<std::size_t>(read(section)));
-                }});
+                },
+                {}});
   CHECK(registry.names() == std::vector<std::string>{"scripted"});
 
   net::io_context io;
@@ -1178,11 +1180,13 @@ TEST_CASE("deliver: https refuses a server the system store does not trust or th
 TEST_CASE("deliver: a sink out of quota waits as long as it says, and loses no attempt") {
   Script script;
   ackd::deliver::SinkRegistry registry("sink");
-  registry.add({"scripted", [](ackd::config::SectionReader&) {},
+  registry.add({"scripted",
+                [](ackd::config::SectionReader&) {},
                 [&](ackd::config::SectionReader&,
                     const ackd::deliver::SinkContext&) -> ackd::deliver::SinkOrError {
                   return std::make_unique<ScriptedSink>(script, 2);
-                }});
+                },
+                {}});
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;

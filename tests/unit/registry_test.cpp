@@ -74,10 +74,12 @@ std::string read_channel(SectionReader& section) {
 SourceRegistry test_registry() {
   SourceRegistry registry("source");
   registry.add(
-      {"line", [](SectionReader& section) { read_channel(section); },
+      {"line",
+       [](SectionReader& section) { read_channel(section); },
        [](SectionReader& section, const SourceContext& context) -> SourceRegistry::MadeOrError {
          return std::make_unique<LineSource>(read_channel(section), context.intake);
-       }});
+       },
+       {}});
   return registry;
 }
 

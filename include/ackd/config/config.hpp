@@ -89,7 +89,9 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
 
 // Every sink the policy names exists, and every channel the policy replies on has a
 // reply sink (errors); a sink that neither the policy nor a channel uses is a warning.
+// With `sink_types`, a sink that sends replies only is not given notices, nor the replies
+// of a channel it does not answer on (errors).
 void check_references(const Config& config, const policy::Policy& policy,
-                      yaml::Diagnostics& diagnostics);
+                      yaml::Diagnostics& diagnostics, const SectionTypes* sink_types = nullptr);
 
 }  // namespace ackd::config

@@ -48,6 +48,9 @@ class SectionTypes {
   virtual std::vector<std::string> names() const = 0;
   // Reports each problem of `section`, whose type is one of names(), with its place.
   virtual void check(const Section& section, yaml::Diagnostics& diagnostics) const = 0;
+  // The channels a type answers on when it sends replies and nothing else (a platform's own
+  // sink); empty: it takes any delivery.
+  virtual std::vector<std::string> replies_only_on(const std::string& type) const = 0;
 };
 
 // Reads a section's settings as typed values, reporting each problem with its place.
@@ -99,6 +102,7 @@ class TypeRegistry final : public SectionTypes {
     std::function<void(SectionReader&)> check;
     // Builds from a section; otherwise why not (the first problem reported, if any).
     std::function<MadeOrError(SectionReader&, const Context&)> make;
+    std::vector<std::string> replies_only_on;  // see SectionTypes
   };
 
   explicit TypeRegistry(std::string kind) : kind_(std::move(kind)) {}
@@ -106,13 +110,15 @@ class TypeRegistry final : public SectionTypes {
   // A type whose `read(SectionReader&)` gives its settings (nullopt after a reported
   // problem), from which `build(settings, context)` makes the MadeOrError.
   template <class Read, class Build>
-  void add(std::string name, Read read, Build build) {
+  void add(std::string name, Read read, Build build,
+           std::vector<std::string> replies_only_on = {}) {
     add({std::move(name), [read](SectionReader& section) { read(section); },
          [read, build](SectionReader& section, const Context& context) -> MadeOrError {
            auto settings = read(section);
            if (!settings) return std::string("invalid settings");
            return build(*settings, context);
-         }});
+         },
+         std::move(replies_only_on)});
   }
 
   void add(Type type) {
@@ -129,6 +135,11 @@ class TypeRegistry final : public SectionTypes {
     if (found == types_.end()) return;  // the caller reports an unknown type
     SectionReader reader(section, kind_, diagnostics);
     found->second.check(reader);
+  }
+
+  std::vector<std::string> replies_only_on(const std::string& type) const override {
+    auto found = types_.find(type);
+    return found == types_.end() ? std::vector<std::string>{} : found->second.replies_only_on;
   }
 
   MadeOrError make(const Section& section, const Context& context) const {
