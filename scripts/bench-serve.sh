@@ -8,6 +8,9 @@
 # ACKD_BENCH_ACKD=path runs another ackd binary (an older build, to compare).
 # --https (first) makes every sink HTTPS: the receiver serves the test certificate
 # (tests/data/tls) and the sinks trust the test CA, so TLS's cost shows in the figures.
+# --line (after it, if both) sends each complaint as a signed LINE webhook to a `line`
+# source and answers through a `line` sink to the receiver's /v2/bot/message/reply: a
+# platform's event in, the platform's reply API out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scheme=http
@@ -18,6 +21,11 @@ if [ "${1:-}" = "--https" ]; then
   scheme=https
   tls_args=(--tls-cert "$PWD/tests/data/tls/server.pem" --tls-key "$PWD/tests/data/tls/server-key.pem")
   sink_tls=", tls: {ca_file: $PWD/tests/data/tls/ca.pem}"
+fi
+line_args=()
+if [ "${1:-}" = "--line" ]; then
+  shift
+  line_args=(--line-secret bench-line-channel-secret)
 fi
 ./scripts/setup.sh
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
@@ -65,15 +73,25 @@ base="$scheme://127.0.0.1:$receiver_port"
               legal-inbox legal-lead billing-chat support-chat support-lead; do
     echo "  $sink: {type: webhook, url: \"$base/$sink\", timeout: 5s$sink_tls}"
   done
+  if [ ${#line_args[@]} -gt 0 ]; then
+    echo "  line-out: {type: line, base_url: \"$base\", token: {env: ACKD_BENCH_LINE_TOKEN}$sink_tls}"
+    echo "sources:"
+    echo "  line: {type: line, channel_secret: {env: ACKD_BENCH_LINE_SECRET}}"
+  fi
   echo "channels:"
   echo "  x: {reply_sink: x-replies}"
   echo "  instagram: {reply_sink: meta-replies}"
   echo "  facebook: {reply_sink: meta-replies}"
   echo "  chat: {reply_sink: chat-replies}"
-  echo "  line: {reply_sink: chat-replies}"
+  if [ ${#line_args[@]} -gt 0 ]; then
+    echo "  line: {reply_sink: line-out}"
+  else
+    echo "  line: {reply_sink: chat-replies}"
+  fi
   echo "  email: {reply_sink: mail-replies}"
 } >"$dir/ackd.yaml"
 
+export ACKD_BENCH_LINE_SECRET=bench-line-channel-secret ACKD_BENCH_LINE_TOKEN=bench-line-token
 ackd=${ACKD_BENCH_ACKD:-./build-bench/ackd}
 "$ackd" check --config "$dir/ackd.yaml" rules >/dev/null
 ${ACKD_BENCH_PRELOAD:+env LD_PRELOAD=$ACKD_BENCH_PRELOAD} "$ackd" serve --config "$dir/ackd.yaml" >"$dir/ackd.log" 2>&1 &
@@ -82,5 +100,5 @@ ackd_pid=$!
 # The load tool starts the receiver, waits for /readyz, runs every phase; each phase and
 # each wait in it is bounded, and `timeout` bounds the whole.
 timeout 3600 ./build-bench/bench/ackd_bench_load --ackd-port "$ackd_port" --ackd-pid "$ackd_pid" \
-  --receiver-port "$receiver_port" --json build-bench/bench-serve.json "${tls_args[@]}" "$@"
+  --receiver-port "$receiver_port" --json build-bench/bench-serve.json "${tls_args[@]}" "${line_args[@]}" "$@"
 echo "wrote build-bench/bench-serve.json"

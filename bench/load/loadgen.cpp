@@ -4,6 +4,8 @@
 //
 // Threads: the client runs on the main thread; the reply receiver and the static server each
 // get one thread of their own, so a slow client never delays the arrival stamp of a reply.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -189,12 +191,14 @@ class Receiver {
     const std::int64_t at = now_ns();
     res.result(http::status::ok);
     json body = json::parse(req.body(), nullptr, false);
-    if (!body.is_object() || body.value("kind", "") != "reply") {
+    // LINE's reply API (--line-secret) names the complaint by the reply token it was given.
+    const bool line_reply = req.target() == "/v2/bot/message/reply";
+    if (!body.is_object() || (!line_reply && body.value("kind", "") != "reply")) {
       ++notices_;
       return;
     }
     ++replies_;
-    const std::string id = body.value("external_id", "");
+    const std::string id = body.value(line_reply ? "replyToken" : "external_id", "");
     if (id.rfind(prefix_, 0) != 0) {
       ++unknown_;
       return;
@@ -267,8 +271,27 @@ class Conn : public std::enable_shared_from_this<Conn> {
 
 class Load {
  public:
-  Load(net::io_context& io, Stamps& stamps, std::string prefix)
-      : io_(io), work_(net::make_work_guard(io)), stamps_(stamps), prefix_(std::move(prefix)) {}
+  Load(net::io_context& io, Stamps& stamps, std::string prefix, std::string line_secret)
+      : io_(io),
+        work_(net::make_work_guard(io)),
+        stamps_(stamps),
+        prefix_(std::move(prefix)),
+        line_secret_(std::move(line_secret)) {}
+
+  // With a LINE channel secret, each complaint is a signed LINE webhook to the `line`
+  // source instead of a POST to /v1/complaints.
+  bool line() const { return !line_secret_.empty(); }
+  const char* target() const { return line() ? "/v1/sources/line" : "/v1/complaints"; }
+  // x-line-signature: base64(HMAC-SHA256(channel secret, body)).
+  std::string line_signature(const std::string& body) const {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    HMAC(EVP_sha256(), line_secret_.data(), static_cast<int>(line_secret_.size()),
+         reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &size);
+    std::string out(4 * ((size + 2) / 3), '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(size));
+    return out;
+  }
 
   PhaseResult run(const Phase& phase) {
     phase_ = phase;
@@ -375,6 +398,20 @@ class Load {
     };
     const std::string n = std::to_string(seq);
     body_.clear();
+    if (line()) {
+      const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      body_ += R"({"destination":"U0","events":[{"type":"message","mode":"active","timestamp":)";
+      body_ += std::to_string(millis);
+      body_ += R"(,"webhookEventId":")" + prefix_ + n;
+      body_ += R"(","replyToken":")" + prefix_ + n;
+      body_ += R"(","source":{"type":"user","userId":")" + prefix_ + "a" + n;
+      body_ += R"("},"message":{"type":"text","id":")" + n + R"(","text":")";
+      body_ += texts[seq % (sizeof texts / sizeof texts[0])];
+      body_ += R"("}}]})";
+      return body_;
+    }
     body_ += R"({"external_id":")";
     body_ += prefix_ + n;
     body_ += R"(","channel":"x","author":{"id":")";
@@ -426,6 +463,7 @@ class Load {
   net::executor_work_guard<net::io_context::executor_type> work_;
   Stamps& stamps_;
   std::string prefix_;
+  std::string line_secret_;
   std::string body_;
   Phase phase_;
   PhaseResult result_;
@@ -452,34 +490,40 @@ void Conn::connect() {
 void Conn::send(std::uint64_t seq) {
   busy_ = true;
   seq_ = seq;
-  request_ = {http::verb::post, "/v1/complaints", 11};
+  request_ = {http::verb::post, load_.target(), 11};
   request_.set(http::field::host, "127.0.0.1");
   request_.set(http::field::content_type, "application/json");
   request_.keep_alive(true);
   request_.body() = load_.body_for(seq);
+  if (load_.line()) request_.set("x-line-signature", load_.line_signature(request_.body()));
   request_.prepare_payload();
   sent_at_ = now_ns();
   load_.on_sent(seq, sent_at_);
   stream_.expires_after(std::chrono::seconds(10));
-  http::async_write(
-      stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->fail();
-        self->response_ = {};
-        http::async_read(self->stream_, self->buffer_, self->response_,
-                         [self](beast::error_code ec2, std::size_t) {
-                           if (ec2) return self->fail();
-                           self->busy_ = false;
-                           self->load_.on_response(self->seq_, self->response_.result_int(),
-                                                   self->sent_at_, self->load_.in_window());
-                           if (!self->response_.keep_alive()) {
-                             // The server closes: reconnect (async_connect reopens the socket).
-                             beast::error_code ignored;
-                             self->stream_.socket().close(ignored);
-                             return self->connect();
-                           }
-                           self->load_.on_idle(self.get());
-                         });
-      });
+  http::async_write(stream_, request_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) return self->fail();
+                      self->response_ = {};
+                      http::async_read(self->stream_, self->buffer_, self->response_,
+                                       [self](beast::error_code ec2, std::size_t) {
+                                         if (ec2) return self->fail();
+                                         self->busy_ = false;
+                                         // A source answers 200 once stored: the 202 of
+                                         // /v1/complaints.
+                                         unsigned status = self->response_.result_int();
+                                         if (self->load_.line() && status == 200) status = 202;
+                                         self->load_.on_response(self->seq_, status, self->sent_at_,
+                                                                 self->load_.in_window());
+                                         if (!self->response_.keep_alive()) {
+                                           // The server closes: reconnect (async_connect reopens
+                                           // the socket).
+                                           beast::error_code ignored;
+                                           self->stream_.socket().close(ignored);
+                                           return self->connect();
+                                         }
+                                         self->load_.on_idle(self.get());
+                                       });
+                    });
 }
 
 void Conn::fail() {
@@ -589,6 +633,7 @@ struct Options {
   bool receiver_only = false;
   int ackd_pid = 0;                      // for --memory
   std::string tls_cert, tls_key;         // the receiver serves HTTPS with these (PEM)
+  std::string line_secret;               // complaints as signed LINE webhooks
   std::vector<std::uint64_t> memory_at;  // complaints taken at which to read ackd's memory
 };
 
@@ -597,7 +642,7 @@ struct Options {
                "usage: ackd_bench_load --ackd-port P --receiver-port P [--connections N]\n"
                "                       [--seconds S] [--rates R1,R2] [--json FILE]\n"
                "                       [--ackd-pid PID --memory N1,N2]\n"
-               "                       [--tls-cert PEM --tls-key PEM]\n");
+               "                       [--tls-cert PEM --tls-key PEM] [--line-secret S]\n");
   std::exit(2);
 }
 
@@ -635,6 +680,8 @@ Options parse(int argc, char** argv) {
       o.ackd_pid = std::stoi(value());
     } else if (a == "--memory") {
       for (const auto& n : split_commas(value())) o.memory_at.push_back(std::stoull(n));
+    } else if (a == "--line-secret") {
+      o.line_secret = value();
     } else if (a == "--tls-cert") {
       o.tls_cert = value();
     } else if (a == "--tls-key") {
@@ -747,7 +794,7 @@ int run(const Options& opt) {
   }
 
   net::io_context io;
-  Load load(io, stamps, prefix);
+  Load load(io, stamps, prefix, opt.line_secret);
   const std::chrono::milliseconds duration(opt.seconds * 1000);
   json out = {{"connections", opt.connections},
               {"seconds", opt.seconds},

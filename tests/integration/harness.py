@@ -137,7 +137,7 @@ class Daemon:
 
     def __init__(self, ackd, receiver, policy_dir=None, mode="live", tokens=True, extra_config="",
                  http="{read_timeout: 1s, body_limit: 1048576}", state=None, reply_sink_options="",
-                 extra_sinks=""):
+                 extra_sinks="", x_reply_sink="x-replies"):
         self.ackd = ackd
         self.dir = tempfile.mkdtemp(prefix="ackd-it-")
         self.policy = os.path.join(self.dir, "policy")
@@ -170,7 +170,7 @@ class Daemon:
                 f"  lead-chat: {{type: webhook, url: \"{base}/lead\", timeout: 2s{tls}}}\n"
                 + extra_sinks +
                 "channels:\n"
-                "  x: {reply_sink: x-replies}\n"
+                f"  x: {{reply_sink: {x_reply_sink}}}\n"
                 "  chat: {reply_sink: chat-replies}\n"
                 + extra_config)
         self.process = None

@@ -207,6 +207,7 @@ class ServeTest(unittest.TestCase):
         HTTPS), the team's notice to its chat."""
         secret = "8c570fa6dd201bb328f1c1eac23a96d8"
         line_api = Receiver(tls=True)
+        self.addCleanup(line_api.close)
         ca_file = os.path.abspath(os.path.join(TLS_DATA, "ca.pem"))
         daemon = Daemon(ACKD, self.receiver, extra_sinks=(
             f"  line-out: {{type: line, base_url: \"https://127.0.0.1:{line_api.port}\","
@@ -259,6 +260,88 @@ class ServeTest(unittest.TestCase):
             daemon.metric("ackd_source_requests_total", 'source="line-dm",status="401"'), 1)
         self.assertEqual(
             daemon.metric("ackd_source_requests_total", 'source="line-dm",status="200"'), 3)
+
+    def test_x_and_meta_webhooks_are_answered_through_their_apis(self):
+        """No glue for X and Meta either: each platform's signed webhook in, its own API out
+        (local HTTPS fakes of X's v2 and Meta's Graph API), a DM answered by DM."""
+        consumer_secret, app_secret, account = "x-consumer-secret", "meta-app-secret", "1190"
+        x_api, graph = Receiver(tls=True), Receiver(tls=True)
+        self.addCleanup(x_api.close)
+        self.addCleanup(graph.close)
+        ca_file = os.path.abspath(os.path.join(TLS_DATA, "ca.pem"))
+        tls = f"tls: {{ca_file: {ca_file}}}"
+        daemon = Daemon(ACKD, self.receiver, x_reply_sink="x-out", extra_sinks=(
+            f"  x-out: {{type: x, base_url: \"https://127.0.0.1:{x_api.port}\","
+            f" token: {{env: ACKD_TEST_X_TOKEN}}, {tls}}}\n"
+            f"  meta-out: {{type: meta, base_url: \"https://127.0.0.1:{graph.port}/v21.0\","
+            f" token: {{env: ACKD_TEST_META_TOKEN}}, {tls}}}\n"), extra_config=(
+            "  instagram: {reply_sink: meta-out}\n"
+            "  facebook: {reply_sink: meta-out}\n"
+            "sources:\n"
+            f"  x: {{type: x, consumer_secret: {{env: ACKD_TEST_X_SECRET}}, user_id: \"{account}\"}}\n"
+            "  meta: {type: meta, app_secret: {env: ACKD_TEST_META_SECRET},"
+            " verify_token: {env: ACKD_TEST_META_VERIFY}}\n"))
+        self.addCleanup(daemon.cleanup)
+        daemon.start(env={"ACKD_TEST_X_SECRET": consumer_secret, "ACKD_TEST_X_TOKEN": "x-tok",
+                          "ACKD_TEST_META_SECRET": app_secret, "ACKD_TEST_META_TOKEN": "page-tok",
+                          "ACKD_TEST_META_VERIFY": "verify-me"})
+
+        def signed_post(source, header, signature, body):
+            raw = json.dumps(body).encode()
+            return daemon.request("POST", f"/v1/sources/{source}", raw=raw, token=None,
+                                  headers={header: signature(raw)})[0]
+
+        def x_signature(raw):
+            mac = hmac.new(consumer_secret.encode(), raw, hashlib.sha256).digest()
+            return "sha256=" + base64.b64encode(mac).decode()
+
+        def meta_signature(raw):
+            return "sha256=" + hmac.new(app_secret.encode(), raw, hashlib.sha256).hexdigest()
+
+        now_ms = str(int(time.time() * 1000))
+        x_events = {"for_user_id": account, "tweet_create_events": [{
+            "id_str": "1700000000000000001", "text": "@acme 注文した商品が届きません",
+            "timestamp_ms": now_ms, "in_reply_to_status_id_str": None,
+            "user": {"id_str": "42", "screen_name": "yamada_t", "name": "山田太郎",
+                     "followers_count": 10, "verified": False}}],
+            "direct_message_events": [{
+                "type": "message_create", "id": "1800000000000000001", "created_timestamp": now_ms,
+                "message_create": {"target": {"recipient_id": account}, "sender_id": "77",
+                                   "message_data": {"text": "返金してください"}}}]}
+        self.assertEqual(signed_post("x", "x-twitter-webhooks-signature", x_signature, x_events), 200)
+        meta_events = [
+            {"object": "instagram", "entry": [{"id": "17841400000000000", "time": 1, "changes": [{
+                "field": "comments", "value": {
+                    "id": "17865799348089039", "text": "届いた商品が壊れていました",
+                    "from": {"id": "5561234", "username": "sato_h"},
+                    "media": {"id": "17900000000000001"}}}]}]},
+            {"object": "page", "entry": [{"id": "PAGE-1", "time": 1, "messaging": [{
+                "sender": {"id": "PSID-9"}, "recipient": {"id": "PAGE-1"},
+                "timestamp": int(now_ms), "message": {"mid": "m_1", "text": "まだ届きません"}}]}]}]
+        for body in meta_events:
+            self.assertEqual(signed_post("meta", "X-Hub-Signature-256", meta_signature, body), 200)
+
+        tweets = wait_until(lambda: x_api.messages("/2/tweets"))
+        self.assertEqual(tweets[0]["headers"]["authorization"], "Bearer x-tok")
+        self.assertEqual(tweets[0]["body"]["reply"], {"in_reply_to_tweet_id": "1700000000000000001"})
+        self.assertTrue(tweets[0]["body"]["text"])
+        dms = wait_until(lambda: x_api.messages("/2/dm_conversations/with/77/messages"))
+        self.assertEqual(list(dms[0]["body"]), ["text"])
+        comments = wait_until(lambda: [m for m in graph.messages()
+                                       if m["path"].startswith("/v21.0/17865799348089039/replies?")])
+        self.assertIn("message=", comments[0]["path"])
+        self.assertEqual(comments[0]["headers"]["authorization"], "Bearer page-tok")
+        messages = wait_until(lambda: graph.messages("/v21.0/PAGE-1/messages"))
+        self.assertEqual(messages[0]["body"]["recipient"], {"id": "PSID-9"})
+        self.assertEqual(messages[0]["body"]["messaging_type"], "RESPONSE")
+        self.assertTrue(messages[0]["body"]["message"]["text"])
+        # One reply each, and each case handed to the team.
+        self.assertEqual(len(x_api.messages()), 2)
+        self.assertEqual(len(graph.messages()), 2)
+        handoffs = wait_until(lambda: len(self.receiver.messages("/team", kind="handoff")) >= 4 and
+                              self.receiver.messages("/team", kind="handoff"))
+        self.assertEqual(sorted({m["body"]["channel"] for m in handoffs}),
+                         ["facebook", "instagram", "x"])
 
     def test_reply_limit_per_author_still_hands_off(self):
         first = self.daemon.post_complaint(complaint(20, author="77"))

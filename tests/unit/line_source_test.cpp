@@ -128,3 +128,19 @@ TEST_CASE("line: a signed body that is not an event list is 400, a store failure
   line.intake_status = 400;  // refused by the intake (say, an unknown channel): not retried
   CHECK(line.post(json{{"events", {text_event("02", "U1", "届かない")}}}.dump()).status == 200);
 }
+
+TEST_CASE("line: a huge signed event array is taken whole, each event once") {
+  Line line;
+  json events = json::array();
+  for (int i = 0; i < 2000; ++i) {
+    std::string id = std::to_string(10000 + i);
+    events.push_back(text_event(id, "U" + id, "届きません " + id));
+  }
+  events.push_back({{"type", "unfollow"}, {"webhookEventId", "01U"}});
+  auto r = line.post(json{{"destination", "U1"}, {"events", events}}.dump());
+  CHECK(r.status == 200);
+  CHECK(r.skipped == 1);
+  REQUIRE(line.taken.size() == 2000);
+  CHECK(line.taken.front().author.id == "U10000");
+  CHECK(line.taken.back().author.id == "U11999");
+}
