@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ackd/json/member.hpp"
+
 namespace ackd::deliver {
 
 namespace http = boost::beast::http;
@@ -150,26 +152,20 @@ std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& respons
   return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxQuotaWait);
 }
 
-std::string text_member(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::string error_message(const HttpResponse& response) {
   auto json = nlohmann::json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
   if (json.is_object()) {
     for (const char* key : {"detail", "message", "title"}) {
-      if (auto text = text_member(json, key); !text.empty()) return text;
+      if (auto text = json_text(json, key); !text.empty()) return text;
     }
     if (auto it = json.find("error"); it != json.end()) {
-      if (auto text = text_member(*it, "message"); !text.empty()) return text;
+      if (auto text = json_text(*it, "message"); !text.empty()) return text;
       if (it->is_string()) return it->get<std::string>();
     }
     if (auto it = json.find("errors"); it != json.end() && it->is_array() && !it->empty()) {
-      if (auto text = text_member(it->front(), "message"); !text.empty()) return text;
+      if (auto text = json_text(it->front(), "message"); !text.empty()) return text;
     }
   }
   return {};

@@ -4,23 +4,16 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "ackd/json/member.hpp"
+
 namespace ackd::deliver {
 
 namespace http = boost::beast::http;
 using nlohmann::json;
 
-namespace {
-
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
-
 std::string Reply::platform_text(const char* platform, const char* name) const {
   auto it = metadata.find(platform);
-  return it != metadata.end() && it->is_object() ? text_of(*it, name) : std::string();
+  return it != metadata.end() ? json_text(*it, name) : std::string();
 }
 
 std::variant<Reply, std::string> read_reply(const Delivery& delivery, std::string_view type) {
@@ -35,12 +28,12 @@ std::variant<Reply, std::string> read_reply(const Delivery& delivery, std::strin
   auto payload = json::parse(delivery.payload, nullptr, /*allow_exceptions=*/false);
   if (!payload.is_object()) return sink + ": the reply's payload is not a JSON object";
   Reply reply;
-  reply.channel = text_of(payload, "channel");
-  reply.external_id = text_of(payload, "external_id");
-  reply.thread_id = text_of(payload, "thread_id");
-  reply.author_id = text_of(payload, "author_id");
-  reply.text = text_of(payload, "text");
-  reply.direct = text_of(payload, "visibility") == "dm";
+  reply.channel = json_text(payload, "channel");
+  reply.external_id = json_text(payload, "external_id");
+  reply.thread_id = json_text(payload, "thread_id");
+  reply.author_id = json_text(payload, "author_id");
+  reply.text = json_text(payload, "text");
+  reply.direct = json_text(payload, "visibility") == "dm";
   if (auto m = payload.find("metadata"); m != payload.end() && m->is_object()) reply.metadata = *m;
   if (reply.text.empty()) return sink + ": the reply has no text";
   return reply;

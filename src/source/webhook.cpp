@@ -9,16 +9,6 @@
 
 namespace ackd::source {
 
-std::string json_text(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool json_flag(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_boolean() && it->get<bool>();
-}
-
 Response error_response(unsigned status, std::string_view code, const std::string& message) {
   return {status, "application/json", http::error_body(code, message)};
 }

@@ -6,16 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ackd/json/member.hpp"  // json_text, json_flag: every source reads with them
 #include "ackd/source/source.hpp"
 
 namespace ackd::source {
 
 // What every platform's webhook source does once it has checked a request.
-
-// A platform's JSON read without trusting its shape (a member of another type is as if
-// absent, where nlohmann's value() would throw): a text member or "", a flag or false.
-std::string json_text(const nlohmann::json& object, const char* key);
-bool json_flag(const nlohmann::json& object, const char* key);
 
 // An error answer in the API's JSON shape.
 Response error_response(unsigned status, std::string_view code, const std::string& message);
