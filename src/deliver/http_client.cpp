@@ -143,13 +143,9 @@ namespace {
 
 // Retry-After in seconds (an HTTP date is left to the usual backoff), capped.
 std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
-  auto text = response[http::field::retry_after];
-  std::int64_t seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || seconds < 0) {
-    return std::nullopt;
-  }
-  return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kMaxQuotaWait);
+  auto seconds = header_number(response, "Retry-After");
+  if (!seconds || *seconds < 0) return std::nullopt;
+  return std::min<std::chrono::milliseconds>(std::chrono::seconds(*seconds), kMaxQuotaWait);
 }
 
 }  // namespace
@@ -169,6 +165,14 @@ std::string error_message(const HttpResponse& response) {
     }
   }
   return {};
+}
+
+std::optional<std::int64_t> header_number(const HttpResponse& response, std::string_view name) {
+  auto text = response[name];
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
 }
 
 std::string status_error(const HttpResponse& response) {

@@ -3,10 +3,12 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -89,6 +91,9 @@ Attempt attempt_of(const HttpOutcome& outcome);
 // What a server's error body says, from the shapes the platforms use ({"detail"},
 // {"title"}, {"error": {"message"}}, {"message"}, {"errors": [{"message"}]}); else "".
 std::string error_message(const HttpResponse& response);
+
+// A header that is a whole number (x-rate-limit-reset, Retry-After in seconds), if it is one.
+std::optional<std::int64_t> header_number(const HttpResponse& response, std::string_view name);
 
 // "HTTP 403" or "HTTP 403: <the server's message>".
 std::string status_error(const HttpResponse& response);

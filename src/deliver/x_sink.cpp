@@ -3,7 +3,6 @@
 // POST /2/dm_conversations/with/{participant_id}/messages {"text"}. X counts calls per
 // window (x-rate-limit-remaining, x-rate-limit-reset in epoch seconds): at zero the sink
 // waits for the reset instead of spending attempts.
-#include <charconv>
 #include <memory>
 #include <string>
 
@@ -14,14 +13,6 @@ namespace ackd::deliver {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::int64_t> header_number(const HttpResponse& response, std::string_view name) {
-  auto text = response[name];
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
-}
 
 class XSink final : public PlatformSink {
  public:
