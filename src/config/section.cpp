@@ -78,6 +78,14 @@ std::optional<std::string> SectionReader::secret(const std::string& key) {
   return found->second.value;
 }
 
+std::optional<std::string> SectionReader::required_secret(const std::string& key) {
+  if (!text(key)) {
+    error(key, what_ + " (" + section_.type + ") needs a " + key + ": {credential: NAME}");
+    return std::nullopt;
+  }
+  return secret(key);
+}
+
 void SectionReader::error(const std::string& key, std::string message) {
   auto found = section_.settings.find(key);
   diagnostics_.error(found == section_.settings.end() ? section_.where : found->second.where,

@@ -47,11 +47,7 @@ std::optional<PlatformSettings> read_platform_settings(config::SectionReader& se
   keys.insert(keys.end(), extra.begin(), extra.end());
   section.allow(keys);
   PlatformSettings settings{read_http_settings(section, "base_url", default_base_url), {}};
-  if (!section.text("token")) {
-    section.error("token", section.what() + " (" + section.section().type +
-                               ") needs a token: {credential: NAME}");
-  }
-  if (auto token = section.secret("token")) settings.token = *token;
+  if (auto token = section.required_secret("token")) settings.token = *token;
   if (!section.ok()) return std::nullopt;
   return settings;
 }

@@ -91,11 +91,7 @@ struct Settings {
 std::optional<Settings> read_settings(config::SectionReader& section) {
   section.allow({"channel_secret", "channel"});
   Settings settings;
-  if (!section.text("channel_secret")) {
-    section.error("channel_secret",
-                  section.what() + " (line) needs a channel_secret: {credential: NAME}");
-  }
-  if (auto secret = section.secret("channel_secret")) settings.secret = *secret;
+  if (auto secret = section.required_secret("channel_secret")) settings.secret = *secret;
   if (auto channel = section.text("channel")) settings.channel = *channel;
   if (!section.ok()) return std::nullopt;
   return settings;

@@ -148,13 +148,8 @@ struct Settings {
 std::optional<Settings> read_settings(config::SectionReader& section) {
   section.allow({"app_secret", "verify_token"});
   Settings settings;
-  for (const char* key : {"app_secret", "verify_token"}) {
-    if (!section.text(key)) {
-      section.error(key, section.what() + " (meta) needs a " + key + ": {credential: NAME}");
-    }
-  }
-  if (auto secret = section.secret("app_secret")) settings.app_secret = *secret;
-  if (auto token = section.secret("verify_token")) settings.verify_token = *token;
+  if (auto secret = section.required_secret("app_secret")) settings.app_secret = *secret;
+  if (auto token = section.required_secret("verify_token")) settings.verify_token = *token;
   if (!section.ok()) return std::nullopt;
   return settings;
 }

@@ -141,12 +141,8 @@ struct Settings {
 
 std::optional<Settings> read_settings(config::SectionReader& section) {
   section.allow({"consumer_secret", "user_id"});
-  if (!section.text("consumer_secret")) {
-    section.error("consumer_secret",
-                  section.what() + " (x) needs a consumer_secret: {credential: NAME}");
-  }
   Settings settings;
-  if (auto secret = section.secret("consumer_secret")) settings.consumer_secret = *secret;
+  if (auto secret = section.required_secret("consumer_secret")) settings.consumer_secret = *secret;
   if (auto user_id = section.text("user_id")) {
     if (user_id->empty() || user_id->find_first_not_of("0123456789") != std::string::npos) {
       section.error("user_id", section.what() + ": user_id is the account's numeric id, got '" +

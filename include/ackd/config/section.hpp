@@ -74,6 +74,8 @@ class SectionReader {
   std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max);
   // A secret: refused when written as a literal; its value once read (empty before).
   std::optional<std::string> secret(const std::string& key);
+  // The same, and "<what> (<type>) needs a <key>: {credential: NAME}" when absent.
+  std::optional<std::string> required_secret(const std::string& key);
 
   // At the setting's value, or at the section's name when it has no such setting.
   void error(const std::string& key, std::string message);
