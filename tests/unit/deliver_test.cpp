@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +22,7 @@
 #include "ackd/deliver/dispatcher.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/time/clock.hpp"
+#include "platform_api_fake.hpp"
 
 // Delivery runs on a manual clock: due times, backoff, pauses, timeouts and the shutdown
 // grace move only when a test advances the clock, so every step is a definite state. The
@@ -42,6 +42,7 @@ using ackd::deliver::Dispatcher;
 using ackd::deliver::Lookahead;
 using ackd::deliver::Outbox;
 using ackd::deliver::RetryPolicy;
+using ackd::testing::PlatformApi;
 using OutboxItem = ackd::deliver::Delivery;
 using ackd::time::ManualClock;
 using steady = std::chrono::steady_clock;
@@ -1045,72 +1046,6 @@ TEST_CASE("deliver: a sink type added to a registry is made from its section and
 
 namespace {
 
-namespace ssl = net::ssl;
-
-// An HTTPS receiver on 127.0.0.1 serving `cert` (tests/data/tls), answering 200 on
-// keep-alive connections; it notes each request and the name the client asked for (SNI).
-class TlsReceiver {
- public:
-  TlsReceiver(net::io_context& io, const std::string& cert)
-      : context_(ssl::context::tls_server),
-        acceptor_(io, tcp::endpoint(net::ip::address_v4::loopback(), 0)) {
-    context_.use_certificate_chain_file(std::string(ACKD_TEST_DATA "/tls/") + cert + ".pem");
-    context_.use_private_key_file(std::string(ACKD_TEST_DATA "/tls/") + cert + "-key.pem",
-                                  ssl::context::pem);
-    accept();
-  }
-
-  unsigned short port() const { return acceptor_.local_endpoint().port(); }
-
-  std::vector<Received> received;
-  std::vector<std::string> server_names;  // per handshake, "" without SNI
-  int handshakes = 0;
-
- private:
-  struct Session {
-    Session(tcp::socket s, ssl::context& c) : stream(std::move(s), c) {}
-    beast::ssl_stream<beast::tcp_stream> stream;
-    beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    http::response<http::string_body> response;
-  };
-
-  void accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;
-      auto s = std::make_shared<Session>(std::move(socket), context_);
-      s->stream.async_handshake(ssl::stream_base::server, [this, s](beast::error_code hec) {
-        if (hec) return;  // the client refused us: nothing to read
-        ++handshakes;
-        const char* name = SSL_get_servername(s->stream.native_handle(), TLSEXT_NAMETYPE_host_name);
-        server_names.emplace_back(name ? name : "");
-        read(s);
-      });
-      accept();
-    });
-  }
-
-  void read(std::shared_ptr<Session> s) {
-    s->request = {};
-    http::async_read(s->stream, s->buffer, s->request, [this, s](beast::error_code ec, size_t) {
-      if (ec) return;
-      received.push_back(what_arrived(s->request));
-      s->response = {};
-      s->response.version(11);
-      s->response.result(200);
-      s->response.keep_alive(s->request.keep_alive());
-      s->response.body() = "ok";
-      s->response.prepare_payload();
-      http::async_write(s->stream, s->response, [this, s](beast::error_code wec, size_t) {
-        if (!wec) read(s);
-      });
-    });
-  }
-
-  ssl::context context_;
-  tcp::acceptor acceptor_;
-};
-
 ackd::config::Section https_webhook(const std::string& name, const std::string& host,
                                     unsigned short port, bool test_ca = true) {
   std::map<std::string, std::string> settings{
@@ -1124,7 +1059,7 @@ ackd::config::Section https_webhook(const std::string& name, const std::string& 
 TEST_CASE("deliver: https verifies the server against the sink's CA and keeps the connection") {
   net::io_context io;
   ManualClock clock(kStart);
-  TlsReceiver receiver(io, "server");
+  PlatformApi receiver(io);
   Recorder log;
   Dispatcher dispatcher(io, clock,
                         sinks(io, clock, {https_webhook("hook", "127.0.0.1", receiver.port())}, 1),
@@ -1132,9 +1067,9 @@ TEST_CASE("deliver: https verifies the server against the sink's CA and keeps th
   dispatcher.submit({item(1, "hook"), item(2, "hook"), item(3, "hook")});
   REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
   CHECK(log.attempt_failures.empty());
-  REQUIRE(receiver.received.size() == 3);
-  CHECK(receiver.received[0].body == R"({"id":1})");
-  CHECK(receiver.received[2].idempotency_key == "key-3");
+  REQUIRE(receiver.calls.size() == 3);
+  CHECK(receiver.calls[0].body == R"({"id":1})");
+  CHECK(receiver.calls[2].header("idempotency-key") == "key-3");
   CHECK(receiver.handshakes == 1);                               // one connection, kept alive
   CHECK(receiver.server_names == std::vector<std::string>{""});  // no SNI for an address
   CHECK(stop(io, clock, dispatcher));
@@ -1143,7 +1078,7 @@ TEST_CASE("deliver: https verifies the server against the sink's CA and keeps th
 TEST_CASE("deliver: https sends the host name (SNI) and checks the certificate names it") {
   net::io_context io;
   ManualClock clock(kStart);
-  TlsReceiver receiver(io, "server");
+  PlatformApi receiver(io);
   Recorder log;
   Dispatcher dispatcher(io, clock,
                         sinks(io, clock, {https_webhook("hook", "localhost", receiver.port())}),
@@ -1157,8 +1092,8 @@ TEST_CASE("deliver: https sends the host name (SNI) and checks the certificate n
 TEST_CASE("deliver: https refuses a server the system store does not trust or that is misnamed") {
   net::io_context io;
   ManualClock clock(kStart);
-  TlsReceiver test_ca(io, "server");
-  TlsReceiver misnamed(io, "other");  // the test CA's, but for other.example
+  PlatformApi test_ca(io);
+  PlatformApi misnamed(io, "other");  // the test CA's, but for other.example
   Recorder log;
   Dispatcher dispatcher(
       io, clock,
@@ -1171,8 +1106,8 @@ TEST_CASE("deliver: https refuses a server the system store does not trust or th
   for (const auto& failure : log.failures) {
     CHECK_MESSAGE(failure.error.find("tls: certificate verify failed") == 0, failure.error);
   }
-  CHECK(test_ca.received.empty());
-  CHECK(misnamed.received.empty());
+  CHECK(test_ca.calls.empty());
+  CHECK(misnamed.calls.empty());
   CHECK(log.delivered_ids.empty());
   CHECK(stop(io, clock, dispatcher));
 }
@@ -1310,7 +1245,7 @@ class Proxy {
 TEST_CASE("deliver: https through a proxy goes in one CONNECT tunnel, the server checked inside") {
   net::io_context io;
   ManualClock clock(kStart);
-  TlsReceiver receiver(io, "server");
+  PlatformApi receiver(io);
   Proxy proxy(io);
   auto hook = https_webhook("hook", "localhost", receiver.port());
   hook.settings["proxy"] = {proxy.url(), {}, {}, {}};
@@ -1321,7 +1256,7 @@ TEST_CASE("deliver: https through a proxy goes in one CONNECT tunnel, the server
   CHECK(proxy.requests ==
         std::vector<std::string>{"CONNECT localhost:" + std::to_string(receiver.port())});
   CHECK(receiver.server_names == std::vector<std::string>{"localhost"});  // SNI inside
-  CHECK(receiver.received.size() == 2);
+  CHECK(receiver.calls.size() == 2);
   CHECK(stop(io, clock, dispatcher));
 }
 

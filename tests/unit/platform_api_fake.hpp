@@ -1,6 +1,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,8 +26,9 @@
 
 namespace ackd::testing {
 
-// A platform's API as a fake on 127.0.0.1 over HTTPS (the test CA's certificate): it notes
-// each call and answers the next scripted answer, then 200 "{}".
+// A platform's API, or any HTTPS server, as a fake on 127.0.0.1 (serving `cert` from
+// tests/data/tls, signed by the test CA): it notes each handshake with the name the client
+// asked for (SNI) and each call, and answers the next scripted answer, then 200 "{}".
 class PlatformApi {
  public:
   struct Call {
@@ -48,19 +50,22 @@ class PlatformApi {
 
   std::vector<Call> calls;
   std::deque<Answer> answers;
+  int handshakes = 0;
+  std::vector<std::string> server_names;  // per handshake, "" without SNI
 
-  explicit PlatformApi(boost::asio::io_context& io)
+  explicit PlatformApi(boost::asio::io_context& io, const std::string& cert = "server")
       : context_(boost::asio::ssl::context::tls_server),
         acceptor_(io, {boost::asio::ip::address_v4::loopback(), 0}) {
-    context_.use_certificate_chain_file(ACKD_TEST_DATA "/tls/server.pem");
-    context_.use_private_key_file(ACKD_TEST_DATA "/tls/server-key.pem",
-                                  boost::asio::ssl::context::pem);
+    const std::string dir = ACKD_TEST_DATA "/tls/";
+    context_.use_certificate_chain_file(dir + cert + ".pem");
+    context_.use_private_key_file(dir + cert + "-key.pem", boost::asio::ssl::context::pem);
     accept();
   }
 
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
   // "https://127.0.0.1:<port>" and `path`.
   std::string url(const std::string& path = "") const {
-    return "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + path;
+    return "https://127.0.0.1:" + std::to_string(port()) + path;
   }
 
  private:
@@ -79,10 +84,15 @@ class PlatformApi {
         [this](boost::beast::error_code ec, boost::asio::ip::tcp::socket socket) {
           if (ec) return;
           auto s = std::make_shared<Session>(std::move(socket), context_);
-          s->stream.async_handshake(boost::asio::ssl::stream_base::server,
-                                    [this, s](boost::beast::error_code hec) {
-                                      if (!hec) read(s);
-                                    });
+          s->stream.async_handshake(
+              boost::asio::ssl::stream_base::server, [this, s](boost::beast::error_code hec) {
+                if (hec) return;  // the client refused us: nothing to read
+                ++handshakes;
+                const char* name =
+                    SSL_get_servername(s->stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+                server_names.emplace_back(name ? name : "");
+                read(s);
+              });
           accept();
         });
   }
