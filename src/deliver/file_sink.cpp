@@ -127,7 +127,7 @@ class FileSink final : public Sink {
   std::thread worker_;
 };
 
-std::optional<std::string> read_settings(config::SectionReader& section) {
+std::optional<std::string> read_file_path(config::SectionReader& section) {
   section.allow({"path"});
   auto path = section.required("path");
   if (!section.ok()) return std::nullopt;
@@ -137,7 +137,7 @@ std::optional<std::string> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_file_sink(SinkRegistry& registry) {
-  registry.add("file", read_settings, [](const std::string& path, const SinkContext& context) {
+  registry.add("file", read_file_path, [](const std::string& path, const SinkContext& context) {
     return SinkOrError(std::make_unique<FileSink>(context.io, path));
   });
 }

@@ -103,14 +103,14 @@ class LineSink final : public PlatformSink {
   std::chrono::milliseconds reply_window_;
 };
 
-struct Settings {
+struct LineSettings {
   PlatformSettings platform;
   std::chrono::milliseconds reply_window{50000};
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<LineSettings> read_line_settings(config::SectionReader& section) {
   auto platform = read_platform_settings(section, "https://api.line.me", {"reply_window"});
-  Settings settings;
+  LineSettings settings;
   if (auto window = section.duration("reply_window")) {
     if (*window > std::chrono::seconds(60)) {
       section.error("reply_window", section.what() +
@@ -127,8 +127,8 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_line_sink(SinkRegistry& registry) {
-  registry.add("line", read_settings,
-               [](const Settings& settings, const SinkContext& context) {
+  registry.add("line", read_line_settings,
+               [](const LineSettings& settings, const SinkContext& context) {
                  return make_platform_sink<LineSink>(settings.platform, context,
                                                      settings.reply_window);
                },

@@ -95,14 +95,14 @@ class MetaSink final : public PlatformSink {
             "a meta sink needs the Page id for a message: metadata.meta.account_id"
             " or the sink's page_id");
       }
-      return request("/" + http::percent_encode(page) + "/messages",
+      return request("/" + ackd::http::percent_encode(page) + "/messages",
                      json{{"recipient", {{"id", reply.author_id}}},
                           {"messaging_type", "RESPONSE"},
                           {"message", {{"text", reply.text}}}});
     }
-    const auto comment = http::percent_encode(reply.external_id);
+    const auto comment = ackd::http::percent_encode(reply.external_id);
     if (reply.channel == "instagram") {
-      return request("/" + comment + "/replies?message=" + http::percent_encode(reply.text));
+      return request("/" + comment + "/replies?message=" + ackd::http::percent_encode(reply.text));
     }
     return request("/" + comment + "/comments", json{{"message", reply.text}});
   }
@@ -135,16 +135,16 @@ class MetaSink final : public PlatformSink {
   QuotaWait quota_;
 };
 
-struct Settings {
+struct MetaSettings {
   PlatformSettings platform;
   std::string page_id;
   std::int64_t usage_limit = 90;
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<MetaSettings> read_meta_settings(config::SectionReader& section) {
   auto platform = read_platform_settings(section, "https://graph.facebook.com/v21.0",
                                          {"page_id", "usage_limit"});
-  Settings settings;
+  MetaSettings settings;
   if (auto limit = section.integer("usage_limit", 1, 100)) settings.usage_limit = *limit;
   settings.page_id = section.text("page_id").value_or("");
   if (!platform || !section.ok()) return std::nullopt;
@@ -155,8 +155,8 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_meta_sink(SinkRegistry& registry) {
-  registry.add("meta", read_settings,
-               [](const Settings& settings, const SinkContext& context) {
+  registry.add("meta", read_meta_settings,
+               [](const MetaSettings& settings, const SinkContext& context) {
                  return make_platform_sink<MetaSink>(settings.platform, context, settings.page_id,
                                                      settings.usage_limit);
                },

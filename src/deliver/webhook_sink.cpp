@@ -38,16 +38,16 @@ class WebhookSink final : public Sink {
   std::string authorization_;  // "Bearer <token>", or none
 };
 
-struct Settings {
+struct WebhookSettings {
   HttpSettings http;
   std::string token;  // a secret: sent as a bearer token
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<WebhookSettings> read_webhook_settings(config::SectionReader& section) {
   auto keys = http_keys("url");
   keys.push_back("token");
   section.allow(keys);
-  Settings settings{read_http_settings(section, "url"), {}};
+  WebhookSettings settings{read_http_settings(section, "url"), {}};
   if (auto token = section.secret("token")) settings.token = *token;
   if (!section.ok()) return std::nullopt;
   return settings;
@@ -56,13 +56,14 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_webhook_sink(SinkRegistry& registry) {
-  registry.add("webhook", read_settings, [](const Settings& settings, const SinkContext& context) {
-    auto client = make_http_client(settings.http, context);
-    if (auto* error = std::get_if<std::string>(&client)) return SinkOrError(*error);
-    return SinkOrError(
-        std::make_unique<WebhookSink>(std::get<std::unique_ptr<HttpClient>>(std::move(client)),
-                                      settings.token.empty() ? "" : "Bearer " + settings.token));
-  });
+  registry.add("webhook", read_webhook_settings,
+               [](const WebhookSettings& settings, const SinkContext& context) {
+                 auto client = make_http_client(settings.http, context);
+                 if (auto* error = std::get_if<std::string>(&client)) return SinkOrError(*error);
+                 return SinkOrError(std::make_unique<WebhookSink>(
+                     std::get<std::unique_ptr<HttpClient>>(std::move(client)),
+                     settings.token.empty() ? "" : "Bearer " + settings.token));
+               });
 }
 
 }  // namespace ackd::deliver

@@ -28,7 +28,7 @@ class XSink final : public PlatformSink {
     HttpRequest request;
     if (reply.direct) {
       request = PlatformSink::request(
-          "/2/dm_conversations/with/" + http::percent_encode(reply.author_id) + "/messages",
+          "/2/dm_conversations/with/" + ackd::http::percent_encode(reply.author_id) + "/messages",
           json{{"text", reply.text}});
     } else {
       request = PlatformSink::request(

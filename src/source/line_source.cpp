@@ -83,14 +83,14 @@ class LineSource final : public Source {
   Intake intake_;
 };
 
-struct Settings {
+struct LineSettings {
   std::string secret;
   std::string channel = "line";
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<LineSettings> read_line_settings(config::SectionReader& section) {
   section.allow({"channel_secret", "channel"});
-  Settings settings;
+  LineSettings settings;
   if (auto secret = section.required_secret("channel_secret")) settings.secret = *secret;
   if (auto channel = section.text("channel")) settings.channel = *channel;
   if (!section.ok()) return std::nullopt;
@@ -100,10 +100,11 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_line_source(SourceRegistry& registry) {
-  registry.add("line", read_settings, [](const Settings& settings, const SourceContext& context) {
-    return SourceRegistry::MadeOrError(
-        std::make_unique<LineSource>(settings.secret, settings.channel, context.intake));
-  });
+  registry.add(
+      "line", read_line_settings, [](const LineSettings& settings, const SourceContext& context) {
+        return SourceRegistry::MadeOrError(
+            std::make_unique<LineSource>(settings.secret, settings.channel, context.intake));
+      });
 }
 
 }  // namespace ackd::source

@@ -140,14 +140,14 @@ class MetaSource final : public Source {
   Intake intake_;
 };
 
-struct Settings {
+struct MetaSettings {
   std::string app_secret;
   std::string verify_token;
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<MetaSettings> read_meta_settings(config::SectionReader& section) {
   section.allow({"app_secret", "verify_token"});
-  Settings settings;
+  MetaSettings settings;
   if (auto secret = section.required_secret("app_secret")) settings.app_secret = *secret;
   if (auto token = section.required_secret("verify_token")) settings.verify_token = *token;
   if (!section.ok()) return std::nullopt;
@@ -157,10 +157,11 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_meta_source(SourceRegistry& registry) {
-  registry.add("meta", read_settings, [](const Settings& settings, const SourceContext& context) {
-    return SourceRegistry::MadeOrError(
-        std::make_unique<MetaSource>(settings.app_secret, settings.verify_token, context.intake));
-  });
+  registry.add("meta", read_meta_settings,
+               [](const MetaSettings& settings, const SourceContext& context) {
+                 return SourceRegistry::MadeOrError(std::make_unique<MetaSource>(
+                     settings.app_secret, settings.verify_token, context.intake));
+               });
 }
 
 }  // namespace ackd::source

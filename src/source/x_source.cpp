@@ -134,14 +134,14 @@ class XSource final : public Source {
   Intake intake_;
 };
 
-struct Settings {
+struct XSettings {
   std::string consumer_secret;
   std::string user_id;
 };
 
-std::optional<Settings> read_settings(config::SectionReader& section) {
+std::optional<XSettings> read_x_settings(config::SectionReader& section) {
   section.allow({"consumer_secret", "user_id"});
-  Settings settings;
+  XSettings settings;
   if (auto secret = section.required_secret("consumer_secret")) settings.consumer_secret = *secret;
   if (auto user_id = section.text("user_id")) {
     if (user_id->empty() || user_id->find_first_not_of("0123456789") != std::string::npos) {
@@ -157,7 +157,7 @@ std::optional<Settings> read_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_x_source(SourceRegistry& registry) {
-  registry.add("x", read_settings, [](const Settings& settings, const SourceContext& context) {
+  registry.add("x", read_x_settings, [](const XSettings& settings, const SourceContext& context) {
     return SourceRegistry::MadeOrError(
         std::make_unique<XSource>(settings.consumer_secret, settings.user_id, context.intake));
   });

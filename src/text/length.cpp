@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ackd/text/utf8.hpp"
+#include "emoji.hpp"
 #include "tld.hpp"
 
 namespace ackd::text {
@@ -117,12 +118,6 @@ void for_each_url(std::string_view text, Fn&& fn) {
   }
 }
 
-bool is_regional_indicator(char32_t cp) {
-  return cp >= 0x1F1E6U && cp <= 0x1F1FFU;
-}
-bool is_skin_tone(char32_t cp) {
-  return cp >= 0x1F3FBU && cp <= 0x1F3FFU;
-}
 bool is_tag(char32_t cp) {
   return cp >= 0xE0020U && cp <= 0xE007FU;
 }
@@ -146,8 +141,8 @@ std::size_t emoji_end(std::string_view s, std::size_t pos, char32_t cp, std::siz
     return next_code_point(s, after);
   };
   std::size_t after = 0;
-  if (is_regional_indicator(cp)) {
-    return is_regional_indicator(peek(next, after)) ? after : next;
+  if (detail::is_regional_indicator(cp)) {
+    return detail::is_regional_indicator(peek(next, after)) ? after : next;
   }
   if ((cp >= '0' && cp <= '9') || cp == '#' || cp == '*') {
     char32_t c = peek(next, after);
@@ -164,7 +159,7 @@ std::size_t emoji_end(std::string_view s, std::size_t pos, char32_t cp, std::siz
   if (twitter_weight(cp) == 1 && peek(end, after) != 0xFE0FU) return pos;
   for (;;) {
     char32_t c = peek(end, after);
-    if (c == 0xFE0FU || c == 0xFE0EU || is_skin_tone(c) || c == 0x20E3U) {
+    if (c == 0xFE0FU || c == 0xFE0EU || detail::is_emoji_modifier(c) || c == 0x20E3U) {
       end = after;
       continue;
     }

@@ -17,6 +17,7 @@
 #include "ackd/text/normalize.hpp"
 #include "ackd/text/pii.hpp"
 #include "ackd/text/utf8.hpp"
+#include "emoji.hpp"
 #include "tld.hpp"
 
 namespace ackd::text {
@@ -111,12 +112,6 @@ bool is_combining_mark(char32_t cp) {
   const int cat = category(cp);
   return cat == U_NON_SPACING_MARK || cat == U_ENCLOSING_MARK;
 }
-bool is_regional_indicator(char32_t cp) {
-  return u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_REGIONAL_INDICATOR) != 0;
-}
-bool is_emoji_modifier(char32_t cp) {
-  return u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_EMOJI_MODIFIER) != 0;
-}
 // Pictographs that insult or threaten whoever the reply is addressed to, or say that the
 // company is angry: never part of a name we write.
 bool is_hostile_pictograph(char32_t cp) {
@@ -129,7 +124,7 @@ bool is_hostile_pictograph(char32_t cp) {
 
 bool is_pictograph(char32_t cp) {
   return u_hasBinaryProperty(static_cast<UChar32>(cp), UCHAR_EXTENDED_PICTOGRAPHIC) != 0 ||
-         is_regional_indicator(cp) || is_emoji_modifier(cp);
+         detail::is_regional_indicator(cp) || detail::is_emoji_modifier(cp);
 }
 
 // Floods that take over a reply without making the name longer in characters: combining
@@ -160,9 +155,9 @@ void limit_marks_and_pictographs(std::vector<char32_t>& cps) {
       continue;
     }
     marks = 0;
-    const bool completes =
-        (half_flag && is_regional_indicator(cp)) || (after_pictograph && is_emoji_modifier(cp));
-    half_flag = !completes && is_regional_indicator(cp);
+    const bool completes = (half_flag && detail::is_regional_indicator(cp)) ||
+                           (after_pictograph && detail::is_emoji_modifier(cp));
+    half_flag = !completes && detail::is_regional_indicator(cp);
     if (completes) {
       if (takes_marks) kept.push_back(cp);
       continue;

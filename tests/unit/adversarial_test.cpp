@@ -24,6 +24,8 @@
 #include "ackd/yaml/files.hpp"
 #include "text/tld.hpp"
 
+namespace adversarial_test {
+
 namespace {
 
 using namespace ackd;
@@ -356,3 +358,5 @@ TEST_CASE("adversarial: no automatic reply to a hostile complaint embarrasses th
   CHECK(names_shown >= 50);
   MESSAGE(replies << " replies, " << names_shown << " with the customer's name");
 }
+
+}  // namespace adversarial_test

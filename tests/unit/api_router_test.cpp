@@ -12,6 +12,8 @@
 #include "ackd/time/clock.hpp"
 #include "policy_fixture.hpp"
 
+namespace api_router_test {
+
 using namespace ackd;
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
@@ -512,3 +514,5 @@ TEST_CASE("api: a source's webhook takes complaints through the same intake, wit
   CHECK(api.send(request(bhttp::verb::delete_, "/v1/sources/relay", "", "s3cret")).result() ==
         bhttp::status::method_not_allowed);
 }
+
+}  // namespace api_router_test

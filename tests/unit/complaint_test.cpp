@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+namespace complaint_test {
+
 using ackd::parse_complaint;
 
 namespace {
@@ -131,3 +133,5 @@ TEST_CASE("complaint: a post without thread_id is its own thread") {
   REQUIRE(reply.ok());
   CHECK(reply->thread_id == first->thread_id);
 }
+
+}  // namespace complaint_test

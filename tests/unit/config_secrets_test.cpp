@@ -9,6 +9,8 @@
 #include "ackd/config/read.hpp"
 #include "temp_dir.hpp"
 
+namespace config_secrets_test {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -80,3 +82,5 @@ TEST_CASE("secrets: what cannot be read is an error at its place that never show
                        "in ackd.yaml: give {credential: NAME} (systemd's "
                        "LoadCredential=NAME:PATH), {file: PATH} or {env: VAR}"});
 }
+
+}  // namespace config_secrets_test

@@ -8,6 +8,8 @@
 #include "ackd/source/registry.hpp"
 #include "policy_fixture.hpp"
 
+namespace config_test {
+
 using namespace ackd::config;
 
 namespace {
@@ -165,3 +167,5 @@ rules:
   check_references(*config.config, *policy, names_only);
   CHECK(names_only.empty());
 }
+
+}  // namespace config_test

@@ -24,6 +24,8 @@
 #include "ackd/time/clock.hpp"
 #include "platform_api_fake.hpp"
 
+namespace deliver_test {
+
 // Delivery runs on a manual clock: due times, backoff, pauses, timeouts and the shutdown
 // grace move only when a test advances the clock, so every step is a definite state. The
 // webhooks are real HTTP on 127.0.0.1; waiting for them is a bounded loop on a state.
@@ -1296,3 +1298,5 @@ TEST_CASE("deliver: ackd check refuses a proxy that is not http://host:port") {
   CHECK(all[0].message.find("proxy") != std::string::npos);
   for (const auto& d : all) CHECK_MESSAGE(d.message.find("sink 'hook': proxy") == 0, d.message);
 }
+
+}  // namespace deliver_test

@@ -8,6 +8,8 @@
 #include "source/signature.hpp"
 #include "source_fixture.hpp"
 
+namespace line_source_test {
+
 // The LINE Messaging API's webhook as its documentation gives it: the body signed with
 // the channel secret (x-line-signature: base64(HMAC-SHA256(channel secret, body))), events
 // with a webhookEventId, a replyToken and the user's id.
@@ -144,3 +146,5 @@ TEST_CASE("line: a huge signed event array is taken whole, each event once") {
   CHECK(line.taken.front().author.id == "U10000");
   CHECK(line.taken.back().author.id == "U11999");
 }
+
+}  // namespace line_source_test

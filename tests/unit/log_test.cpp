@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+namespace log_test {
+
 using ackd::log::Fields;
 using Strings = std::vector<std::string>;
 
@@ -56,3 +58,5 @@ TEST_CASE("log: stderr is the journal only when JOURNAL_STREAM names it") {
   CHECK_FALSE(ackd::log::stderr_is_journal());
   unsetenv("JOURNAL_STREAM");
 }
+
+}  // namespace log_test

@@ -9,6 +9,8 @@
 #include "source/signature.hpp"
 #include "source_fixture.hpp"
 
+namespace meta_source_test {
+
 // Meta's webhooks (Instagram and Facebook Pages) as their documentation gives them: a GET
 // to verify the endpoint (hub.mode, hub.verify_token, hub.challenge), then POSTs signed
 // with the app secret (X-Hub-Signature-256: sha256=hex(HMAC-SHA256(app secret, body))).
@@ -161,3 +163,5 @@ TEST_CASE("meta: an unsigned or re-serialised body is 401, an unknown object 200
   CHECK(meta.post({{"object", "page"}}).status == 400);
   CHECK(meta.taken.empty());
 }
+
+}  // namespace meta_source_test

@@ -5,6 +5,8 @@
 #include "ackd/plan/case_plan.hpp"
 #include "policy_fixture.hpp"
 
+namespace notice_group_test {
+
 using namespace ackd;
 using plan::Kind;
 
@@ -120,3 +122,5 @@ TEST_CASE("notice group: one notice counts and lists the cases, the first few in
   CHECK(payload["handoffs"] == "/v1/handoffs?state=breached");
   CHECK(payload["idempotency_key"] == one.idempotency_key);
 }
+
+}  // namespace notice_group_test

@@ -3,6 +3,8 @@
 #include "ackd/plan/case_plan.hpp"
 #include "policy_fixture.hpp"
 
+namespace plan_case_test {
+
 using namespace ackd;
 using plan::CasePlan;
 using plan::Kind;
@@ -267,3 +269,5 @@ TEST_CASE("plan: a held reply whose deadline passed is written again with a fres
   CHECK_FALSE(stale.payload);
   CHECK(stale.dropped_because.rfind("decided afresh at release: stale: posted 3d5h", 0) == 0);
 }
+
+}  // namespace plan_case_test

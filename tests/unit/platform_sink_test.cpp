@@ -6,6 +6,8 @@
 #include "ackd/http/query.hpp"
 #include "platform_api_fake.hpp"
 
+namespace platform_sink_test {
+
 // The x, meta and line sinks against local fakes of each platform's API, over HTTPS: the
 // paths, headers and bodies are the ones the platforms document, and so are the answers
 // the sinks read (rate-limit headers, error bodies, LINE's 409 for a retry key it took).
@@ -305,3 +307,5 @@ TEST_CASE("platform sinks: ackd check refuses a sink without a token or with a l
   CHECK(all.find("sink 'line-out': token is a secret") != std::string::npos);
   CHECK(all.find("reply_window is at most 1m") != std::string::npos);
 }
+
+}  // namespace platform_sink_test

@@ -8,6 +8,8 @@
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/policy/load.hpp"
 
+namespace policy_evaluate_test {
+
 using namespace ackd;
 using policy::Decision;
 using policy::ReplyStatus;
@@ -441,3 +443,5 @@ rules:
                             at("2026-11-24T10:00:00+09:00"));
   CHECK(d.rule_id == "default");
 }
+
+}  // namespace policy_evaluate_test

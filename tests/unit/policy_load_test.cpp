@@ -4,6 +4,8 @@
 
 #include "ackd/policy/load.hpp"
 
+namespace policy_load_test {
+
 using ackd::policy::load_policy;
 using ackd::policy::LoadResult;
 
@@ -388,3 +390,5 @@ TEST_CASE("policy: a key in two mappings, or a section in two files, is no dupli
   CHECK(errors(r).empty());
   CHECK(r.policy);
 }
+
+}  // namespace policy_load_test

@@ -4,6 +4,8 @@
 #include "ackd/policy/load.hpp"
 #include "ackd/text/normalize.hpp"
 
+namespace policy_loop_guard_test {
+
 using namespace ackd;
 using policy::ReplyStatus;
 
@@ -92,3 +94,5 @@ TEST_CASE("fingerprint: texts that read the same compare equal, and the value ne
   CHECK(text::fingerprint("") == static_cast<std::int64_t>(14695981039346656037ull));
   CHECK(text::fingerprint("a") == static_cast<std::int64_t>(0xaf63dc4c8601ec8cull));
 }
+
+}  // namespace policy_loop_guard_test

@@ -5,6 +5,8 @@
 #include "ackd/config/config.hpp"
 #include "ackd/policy/load.hpp"
 
+namespace policy_yaml_limits_test {
+
 using ackd::policy::load_policy;
 
 namespace {
@@ -107,3 +109,5 @@ TEST_CASE("policy: aliases in moderation are fine") {
   REQUIRE(r.policy);
   CHECK(r.policy->rule("default")->handoff.has_value());
 }
+
+}  // namespace policy_yaml_limits_test

@@ -10,6 +10,8 @@
 #include "ackd/config/config.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 
+namespace registry_test {
+
 // Sinks and sources are typed sections of ackd.yaml, checked and built by the registry of
 // their kind. ackd's own sink types are registered in deliver/; source types are tested here
 // with one registered by the test.
@@ -302,3 +304,5 @@ TEST_CASE("sources: the HTTP server's request goes in and its response comes out
   CHECK(observed ==
         std::vector<std::pair<std::string, unsigned>>{{"line-dm", 400}, {"broken", 503}});
 }
+
+}  // namespace registry_test

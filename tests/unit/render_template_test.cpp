@@ -2,6 +2,8 @@
 
 #include "ackd/render/template.hpp"
 
+namespace render_template_test {
+
 using ackd::render::Template;
 using ackd::render::TemplateError;
 using ackd::render::Values;
@@ -51,3 +53,5 @@ TEST_CASE("render: values are inserted verbatim, never parsed again") {
   v.handoff_by = "SECRET";
   CHECK(t.render(v) == "{{handoff_by}}");
 }
+
+}  // namespace render_template_test

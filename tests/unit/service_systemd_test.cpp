@@ -7,6 +7,8 @@
 
 #include "ackd/service/systemd.hpp"
 
+namespace service_systemd_test {
+
 using ackd::service::Notifier;
 using std::chrono::microseconds;
 
@@ -49,3 +51,5 @@ TEST_CASE("systemd notifier: no pings unless WatchdogSec asks, nor for another p
     CHECK_FALSE(Notifier().watchdog_interval().has_value());
   }
 }
+
+}  // namespace service_systemd_test

@@ -19,6 +19,8 @@
 #include "ackd/store/store.hpp"
 #include "temp_dir.hpp"
 
+namespace store_durability_test {
+
 using namespace ackd::store;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -481,3 +483,5 @@ TEST_CASE("store durability: every acknowledged complaint survives a power cut")
   auto store = Store::open(options);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
 }
+
+}  // namespace store_durability_test

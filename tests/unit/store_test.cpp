@@ -18,6 +18,8 @@
 #include "store/schema.hpp"
 #include "temp_dir.hpp"
 
+namespace store_test {
+
 using namespace ackd::store;
 using ackd::AuthorHistory;
 using ackd::plan::Kind;
@@ -1028,3 +1030,5 @@ TEST_CASE("store: resuming with drop cancels what the pause held") {
   REQUIRE(tl.ok());
   CHECK((*tl)["outbox"][0]["state"] == "cancelled");
 }
+
+}  // namespace store_test

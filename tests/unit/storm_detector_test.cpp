@@ -2,6 +2,8 @@
 
 #include "ackd/storm/detector.hpp"
 
+namespace storm_detector_test {
+
 using ackd::storm::Detector;
 using Instant = ackd::time::Instant;
 using ackd::time::Seconds;
@@ -94,3 +96,5 @@ TEST_CASE("storm: a burst at one second and arrivals a little out of order count
   d.expire(t(70));  // the burst's second leaves the window: the rule is forgotten
   CHECK(d.record("billing", t(71)) == State::calm);
 }
+
+}  // namespace storm_detector_test

@@ -10,6 +10,8 @@
 #include "ackd/text/keyword_set.hpp"
 #include "ackd/text/normalize.hpp"
 
+namespace text_keyword_set_test {
+
 using ackd::text::KeywordSet;
 using ackd::text::normalize;
 
@@ -262,3 +264,5 @@ TEST_CASE("text: keyword set agrees with a plain search on random keywords and t
     }
   }
 }
+
+}  // namespace text_keyword_set_test

@@ -2,6 +2,8 @@
 
 #include "ackd/text/lang.hpp"
 
+namespace text_lang_test {
+
 using ackd::text::detect_language;
 
 TEST_CASE("text: detect_language tells languages that share a script apart") {
@@ -53,3 +55,5 @@ TEST_CASE("text: detect_language gives up without letters it knows") {
   CHECK_FALSE(detect_language("\xFF\xFE").has_value());  // ill-formed input is tolerated
   CHECK(detect_language("煙が\xFF\xFE") == "ja");        // the well-formed part still counts
 }
+
+}  // namespace text_lang_test

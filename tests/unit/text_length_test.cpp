@@ -4,6 +4,8 @@
 
 #include "ackd/text/length.hpp"
 
+namespace text_length_test {
+
 using ackd::text::Counting;
 using ackd::text::max_code_point_weight;
 using ackd::text::platform_length;
@@ -84,3 +86,5 @@ TEST_CASE("text: twitter length is taken after NFC") {
   CHECK(tw("\u304B\u3099") == 2);  // か + combining voiced mark -> が
   CHECK(platform_length("e\u0301", Counting::code_points) == 2);
 }
+
+}  // namespace text_length_test

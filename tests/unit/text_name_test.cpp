@@ -7,6 +7,8 @@
 #include "ackd/text/normalize.hpp"
 #include "ackd/text/utf8.hpp"
 
+namespace text_name_test {
+
 using ackd::text::NameRules;
 using ackd::text::sanitize_handle;
 using ackd::text::sanitize_name;
@@ -360,3 +362,5 @@ TEST_CASE("text: sanitize_handle") {
   CHECK(sanitize_handle("\xFF\xFEok") == "ok");
   CHECK(sanitize_handle("") == "");
 }
+
+}  // namespace text_name_test

@@ -4,6 +4,8 @@
 
 #include "ackd/text/normalize.hpp"
 
+namespace text_normalize_test {
+
 using ackd::text::normalize;
 using ackd::text::normalize_into;
 
@@ -40,3 +42,5 @@ TEST_CASE("text: normalize_into clears and reuses the buffer") {
   normalize_into("ｹﾑﾘが出た", out);
   CHECK(out == "けむりが出た");
 }
+
+}  // namespace text_normalize_test

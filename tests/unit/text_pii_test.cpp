@@ -10,6 +10,8 @@
 #include "ackd/text/normalize.hpp"
 #include "ackd/text/pii.hpp"
 
+namespace text_pii_test {
+
 using namespace ackd::text;
 
 namespace {
@@ -333,3 +335,5 @@ TEST_CASE("text: pii finds passport numbers after their name") {
     CHECK_FALSE(pii(text).has_value());
   }
 }
+
+}  // namespace text_pii_test

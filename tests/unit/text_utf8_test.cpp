@@ -4,6 +4,8 @@
 
 #include "ackd/text/utf8.hpp"
 
+namespace text_utf8_test {
+
 using namespace ackd::text;
 
 TEST_CASE("text: find_invalid_utf8 accepts well-formed text") {
@@ -42,3 +44,5 @@ TEST_CASE("text: code points decode, encode and count") {
   append_utf8(out, 0xD800);  // never produces ill-formed output
   CHECK(out == "\xEF\xBF\xBD");
 }
+
+}  // namespace text_utf8_test

@@ -12,6 +12,8 @@
 #include "ackd/time/instant.hpp"
 #include "ackd/time/zone.hpp"
 
+namespace time_calendar_test {
+
 using ackd::time::Calendar;
 using ackd::time::Instant;
 using ackd::time::OpenSpan;
@@ -349,3 +351,5 @@ TEST_CASE("time: the calendar answers at the ends of the Instant range") {
   CHECK_FALSE(closed.is_open(highest));
   CHECK_FALSE(closed.add_open_time(lowest, hour).has_value());
 }
+
+}  // namespace time_calendar_test

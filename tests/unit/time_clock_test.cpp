@@ -9,6 +9,8 @@
 #include "ackd/time/clock.hpp"
 #include "ackd/time/system_clock.hpp"
 
+namespace time_clock_test {
+
 using ackd::time::Instant;
 using ackd::time::ManualClock;
 using ackd::time::SteadyTime;
@@ -148,3 +150,5 @@ TEST_CASE("clock: the system clock's timers run on the io thread, and cancel hol
   CHECK(ran == std::vector<std::string>{"restarted", "last"});
   CHECK(last == nullptr);
 }
+
+}  // namespace time_clock_test

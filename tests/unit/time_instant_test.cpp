@@ -6,6 +6,8 @@
 
 #include "ackd/time/instant.hpp"
 
+namespace time_instant_test {
+
 using ackd::time::format_duration;
 using ackd::time::format_rfc3339_utc;
 using ackd::time::Instant;
@@ -172,3 +174,5 @@ TEST_CASE("time: format_rfc3339_utc writes UTC with Z and round-trips") {
   CHECK_FALSE(format_rfc3339_utc(Instant::max()).empty());
   CHECK_FALSE(format_rfc3339_utc(Instant::min()).empty());
 }
+
+}  // namespace time_instant_test

@@ -8,6 +8,8 @@
 #include "ackd/time/instant.hpp"
 #include "ackd/time/zone.hpp"
 
+namespace time_zone_test {
+
 using ackd::time::Instant;
 using ackd::time::parse_rfc3339;
 using ackd::time::Seconds;
@@ -186,3 +188,5 @@ TEST_CASE("time: to_instant and to_absl convert both ways") {
   CHECK(ackd::time::to_instant(absl::FromUnixMillis(1500)) == Instant{Seconds{1}});
   CHECK(ackd::time::to_instant(absl::FromUnixMillis(-500)) == Instant{Seconds{-1}});
 }
+
+}  // namespace time_zone_test

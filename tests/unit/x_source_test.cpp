@@ -8,6 +8,8 @@
 #include "source/signature.hpp"
 #include "source_fixture.hpp"
 
+namespace x_source_test {
+
 // X's Account Activity webhooks as their documentation gives them: the CRC check
 // (response_token = "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))), POSTs
 // signed the same way over the raw body, v1.1 tweet objects and message_create events.
@@ -130,3 +132,5 @@ TEST_CASE("x: with user_id, events for another subscribed account are counted, n
         200);
   CHECK(x.taken.size() == 1);
 }
+
+}  // namespace x_source_test
