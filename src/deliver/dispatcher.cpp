@@ -393,7 +393,7 @@ class Dispatcher::Impl {
     for (const auto& d : entry.deliveries()) finish(d.id);
   }
 
-  // A sink out of quota sends nothing until it comes back; that is not a failure.
+  // The sink sends nothing for `wait`: out of quota (not a failure), or backing off.
   void hold(SinkState& sink, std::chrono::milliseconds wait) {
     if (stopping_) return;
     sink.paused = true;
@@ -408,13 +408,8 @@ class Dispatcher::Impl {
   void pause(SinkState& sink) {
     if (sink.paused || stopping_) return;
     ++sink.failures;
-    sink.paused = true;
     sink.backoff = backoff(retry_, sink.failures + 1, unit_(random_));
-    if (!sink.resume) sink.resume = clock_.timer();
-    sink.resume->start(sink.backoff, [this, &sink] {
-      sink.paused = false;
-      pump(sink);
-    });
+    hold(sink, sink.backoff);
   }
 
   static Attempt final_error(std::string error) {
