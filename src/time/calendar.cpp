@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "digits.hpp"
+
 namespace ackd::time {
 
 namespace {
@@ -17,10 +19,6 @@ constexpr int kMinutesPerDay = 24 * 60;
 
 constexpr std::array<std::string_view, 7> kDayNames{"mon", "tue", "wed", "thu",
                                                     "fri", "sat", "sun"};
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
@@ -54,8 +52,8 @@ ClockError parse_clock(std::string_view s, int& minutes) {
   if (colon == std::string_view::npos || colon == 0 || colon > 2 || s.size() != colon + 3) {
     return ClockError::format;
   }
-  if (!std::all_of(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(colon), is_digit) ||
-      !is_digit(s[colon + 1]) || !is_digit(s[colon + 2])) {
+  if (!std::all_of(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(colon), detail::is_digit) ||
+      !detail::is_digit(s[colon + 1]) || !detail::is_digit(s[colon + 2])) {
     return ClockError::format;
   }
   int hour = 0;
@@ -226,7 +224,7 @@ std::optional<absl::CivilDay> parse_civil_day(std::string_view text) {
   const std::size_t widths[3] = {4, 2, 2};
   for (int f = 0; f < 3; ++f) {
     for (std::size_t i = begins[f]; i < begins[f] + widths[f]; ++i) {
-      if (!is_digit(text[i])) return std::nullopt;
+      if (!detail::is_digit(text[i])) return std::nullopt;
       fields[f] = fields[f] * 10 + (text[i] - '0');
     }
   }

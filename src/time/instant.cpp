@@ -7,6 +7,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "digits.hpp"
 
 namespace ackd::time {
 
@@ -27,16 +28,12 @@ constexpr std::array<Unit, 5> kUnits{{
     {'s', 1},
 }};
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // Reads exactly `width` digits at `pos`.
 std::optional<int> read_fixed(std::string_view text, std::size_t pos, std::size_t width) {
   if (pos + width > text.size()) return std::nullopt;
   int value = 0;
   for (std::size_t i = pos; i < pos + width; ++i) {
-    if (!is_digit(text[i])) return std::nullopt;
+    if (!detail::is_digit(text[i])) return std::nullopt;
     value = value * 10 + (text[i] - '0');
   }
   return value;
@@ -50,9 +47,9 @@ std::optional<Seconds> parse_duration(std::string_view text) {
   std::size_t next_unit = 0;  // index into kUnits of the smallest unit already used, plus one
   std::size_t pos = 0;
   while (pos < text.size()) {
-    if (!is_digit(text[pos])) return std::nullopt;
+    if (!detail::is_digit(text[pos])) return std::nullopt;
     std::int64_t number = 0;
-    while (pos < text.size() && is_digit(text[pos])) {
+    while (pos < text.size() && detail::is_digit(text[pos])) {
       if (__builtin_mul_overflow(number, 10, &number) ||
           __builtin_add_overflow(number, text[pos] - '0', &number)) {
         return std::nullopt;
@@ -119,7 +116,7 @@ std::optional<Instant> parse_rfc3339(std::string_view text) {
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     const std::size_t digits_begin = pos;
-    while (pos < text.size() && is_digit(text[pos])) ++pos;
+    while (pos < text.size() && detail::is_digit(text[pos])) ++pos;
     if (pos == digits_begin) return std::nullopt;
   }
   if (pos >= text.size()) return std::nullopt;  // the offset is mandatory
