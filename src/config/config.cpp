@@ -11,9 +11,9 @@ using yaml::Reader;
 
 namespace {
 
-const std::vector<std::string> kKeys = {"listen",   "policy",   "state",     "mode", "auth",
-                                        "sinks",    "channels", "log_level", "http", "overload",
-                                        "delivery", "pause",    "sources"};
+const std::vector<std::string> kKeys = {
+    "listen",    "policy", "state",    "mode",     "auth",  "sinks",   "channels",
+    "log_level", "http",   "overload", "delivery", "pause", "sources", "console_url"};
 
 std::optional<SecretRef> secret_ref(const YAML::Node& node, Reader& r) {
   if (!node.IsMap() || node.size() != 1) return std::nullopt;
@@ -99,11 +99,17 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
   text("policy", c.policy);
   text("state", c.state);
   text("log_level", c.log_level);
+  text("console_url", c.console_url);
   if (root["policy"]) c.policy_where = r.at(root["policy"]);
   if (!root["policy"]) r.error(root, "ackd.yaml needs policy: the policy file or directory");
   if (!root["state"]) r.error(root, "ackd.yaml needs state: the directory of the database");
   if (c.listen.rfind(':') == std::string::npos) {
     r.error(root["listen"], "listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  if (!c.console_url.empty() && !c.console_url.starts_with("https://") &&
+      !c.console_url.starts_with("http://")) {
+    r.error(root["console_url"],
+            "console_url must be the console's address, e.g. https://ackd.example.com/ui/");
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (!kLevels.count(c.log_level)) {
@@ -209,18 +215,21 @@ void check_references(const Config& config, const policy::Policy& policy,
                       yaml::Diagnostics& diagnostics, const SectionTypes* sink_types) {
   std::vector<std::string> known;
   for (const auto& [name, _] : config.sinks) known.push_back(name);
-  // The channels a configured sink answers on when it takes replies only.
-  auto replies_only_on = [&](const std::string& sink) -> std::vector<std::string> {
+  // What a configured sink takes (anything, when the type is not known here).
+  auto takes = [&](const std::string& sink) -> Takes {
     auto found = config.sinks.find(sink);
     if (!sink_types || found == config.sinks.end()) return {};
-    return sink_types->replies_only_on(found->second.type);
+    return sink_types->takes(found->second.type);
+  };
+  auto type_of = [&](const std::string& sink) {
+    return " (type " + config.sinks.at(sink).type + ")";
   };
   auto check_sink = [&](const std::string& sink, const yaml::SourceLocation& where,
                         const std::string& who) {
-    if (auto channels = replies_only_on(sink); !channels.empty()) {
-      diagnostics.error(where, who + " sends notices to sink '" + sink + "' (type " +
-                                   config.sinks.at(sink).type + "), which sends only replies (on " +
-                                   one_of(channels) + ")");
+    if (auto t = takes(sink); !t.notices) {
+      diagnostics.error(where, who + " sends notices to sink '" + sink + "'" + type_of(sink) +
+                                   ", which sends only replies (on " + one_of(t.reply_channels) +
+                                   ")");
     }
     if (config.sinks.count(sink)) return;
     std::string message = who + " names sink '" + sink + "', which ackd.yaml does not define";
@@ -232,10 +241,16 @@ void check_references(const Config& config, const policy::Policy& policy,
   std::set<std::string> used;
   for (const auto& [name, route] : config.channels) {
     used.insert(route.reply_sink);
-    auto channels = replies_only_on(route.reply_sink);
-    if (!channels.empty() && std::find(channels.begin(), channels.end(), name) == channels.end()) {
+    const auto t = takes(route.reply_sink);
+    if (!t.replies) {
+      diagnostics.error(route.where, "channel '" + name + "': sink '" + route.reply_sink + "'" +
+                                         type_of(route.reply_sink) +
+                                         " sends notices to teams, not replies to customers");
+    } else if (!t.reply_channels.empty() &&
+               std::find(t.reply_channels.begin(), t.reply_channels.end(), name) ==
+                   t.reply_channels.end()) {
       diagnostics.error(route.where, "channel '" + name + "': sink '" + route.reply_sink +
-                                         "' answers only on " + one_of(channels));
+                                         "' answers only on " + one_of(t.reply_channels));
     }
   }
   for (const auto& team : policy.teams) {

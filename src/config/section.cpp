@@ -86,6 +86,11 @@ std::optional<std::string> SectionReader::required_secret(const std::string& key
   return secret(key);
 }
 
+bool SectionReader::is_secret(const std::string& key) const {
+  auto found = section_.settings.find(key);
+  return found != section_.settings.end() && found->second.secret.has_value();
+}
+
 void SectionReader::error(const std::string& key, std::string message) {
   auto found = section_.settings.find(key);
   diagnostics_.error(found == section_.settings.end() ? section_.where : found->second.where,

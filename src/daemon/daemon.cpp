@@ -38,9 +38,11 @@ class Daemon::Impl {
       : config_(std::move(startup.config)),
         tokens_(std::move(startup.tokens)),
         store_(std::move(store)),
-        dispatcher_(io_, clock_, deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_}),
-                    outbox_, retry_policy(config_.delivery), observer(),
-                    {.horizon = config_.delivery.lookahead}, &grouping_),
+        dispatcher_(
+            io_, clock_,
+            deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_, 0, config_.console_url}),
+            outbox_, retry_policy(config_.delivery), observer(),
+            {.horizon = config_.delivery.lookahead}, &grouping_),
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         sources_(source::builtin_sources(), config_.sources, {io_, clock_, api::intake(services_)},

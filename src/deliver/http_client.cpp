@@ -88,7 +88,11 @@ HttpSettings read_http_settings(config::SectionReader& section, const std::strin
   if (!settings.url.empty()) {
     if (auto parsed = parse_http_url(settings.url);
         auto* error = std::get_if<std::string>(&parsed)) {
-      section.error(url_key, section.what() + ": " + *error);
+      // A URL that is a secret (a chat tool's webhook) is never quoted.
+      section.error(url_key, section.what() + ": " +
+                                 (section.is_secret(url_key)
+                                      ? url_key + " (a secret) is not an http:// or https:// URL"
+                                      : *error));
     } else if (section.text("tls.ca_file") && !std::get<HttpUrl>(parsed).tls) {
       section.error("tls.ca_file", section.what() + ": tls.ca_file is for an https:// " + url_key);
     }

@@ -4,9 +4,7 @@
 // Otherwise, and when LINE refuses the token, POST /v2/bot/message/push {"to": userId}
 // with an X-Line-Retry-Key derived from the idempotency key, so that a retry of a push LINE
 // already took is answered 409 and counts as delivered rather than sent twice.
-#include <openssl/evp.h>
 
-#include <array>
 #include <memory>
 #include <string>
 
@@ -19,25 +17,6 @@ using nlohmann::json;
 
 json text_messages(const std::string& text) {
   return json::array({{{"type", "text"}, {"text", text}}});
-}
-
-// The X-Line-Retry-Key for a delivery: the same on every attempt.
-std::string retry_key(const std::string& idempotency_key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(idempotency_key.data(), idempotency_key.size(), digest.data(), &size, EVP_sha256(),
-             nullptr);
-  // A UUID in form (LINE asks for one): version 8, "custom", RFC 9562's variant.
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0f) | 0x80);
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3f) | 0x80);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
 }
 
 class LineSink final : public PlatformSink {
@@ -90,7 +69,7 @@ class LineSink final : public PlatformSink {
     auto request = PlatformSink::request(
         "/v2/bot/message/push",
         json{{"to", reply.author_id}, {"messages", text_messages(reply.text)}});
-    request.set("X-Line-Retry-Key", retry_key(key));
+    request.set("X-Line-Retry-Key", key_uuid(key));
     client_->send(std::move(request), [done = std::move(done)](HttpOutcome outcome) {
       // 409: a request with this retry key was already accepted.
       if (outcome.error.empty() && outcome.response.result_int() == 409) {
@@ -127,12 +106,12 @@ std::optional<LineSettings> read_line_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_line_sink(SinkRegistry& registry) {
-  registry.add("line", read_line_settings,
-               [](const LineSettings& settings, const SinkContext& context) {
-                 return make_platform_sink<LineSink>(settings.platform, context,
-                                                     settings.reply_window);
-               },
-               {"line"});
+  registry.add(
+      "line", read_line_settings,
+      [](const LineSettings& settings, const SinkContext& context) {
+        return make_platform_sink<LineSink>(settings.platform, context, settings.reply_window);
+      },
+      config::Takes::replies_on({"line"}));
 }
 
 }  // namespace ackd::deliver

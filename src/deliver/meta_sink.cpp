@@ -155,12 +155,13 @@ std::optional<MetaSettings> read_meta_settings(config::SectionReader& section) {
 }  // namespace
 
 void register_meta_sink(SinkRegistry& registry) {
-  registry.add("meta", read_meta_settings,
-               [](const MetaSettings& settings, const SinkContext& context) {
-                 return make_platform_sink<MetaSink>(settings.platform, context, settings.page_id,
-                                                     settings.usage_limit);
-               },
-               {"instagram", "facebook"});
+  registry.add(
+      "meta", read_meta_settings,
+      [](const MetaSettings& settings, const SinkContext& context) {
+        return make_platform_sink<MetaSink>(settings.platform, context, settings.page_id,
+                                            settings.usage_limit);
+      },
+      config::Takes::replies_on({"instagram", "facebook"}));
 }
 
 }  // namespace ackd::deliver

@@ -1,6 +1,5 @@
 #include "deliver/platform_sink.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -54,50 +53,16 @@ std::optional<PlatformSettings> read_platform_settings(config::SectionReader& se
 
 PlatformSink::PlatformSink(const SinkContext& context, std::unique_ptr<HttpClient> client,
                            std::string token)
-    : io_(context.io),
-      clock_(context.clock),
-      client_(std::move(client)),
-      authorization_("Bearer " + std::move(token)) {}
-
-void PlatformSink::abort() {
-  client_->abort();
-  life_ = std::make_shared<char>();
-}
+    : HttpSink(context, std::move(client)), authorization_("Bearer " + std::move(token)) {}
 
 HttpRequest PlatformSink::request(std::string_view path, const json& body) const {
-  // base_url's path, then the API's ("https://graph.facebook.com/v21.0" + "/123/comments").
-  std::string target = client_->url().target;
-  if (target.ends_with('/')) target.pop_back();
-  target += path;
-  auto request = client_->request(http::verb::post, std::move(target));
+  auto request = client_->request(http::verb::post, target(path));
   request.set(http::field::authorization, authorization_);
   if (!body.is_null()) {
     request.set(http::field::content_type, "application/json");
     request.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return request;
-}
-
-void PlatformSink::answer(Done done, Attempt attempt) {
-  boost::asio::post(io_, [alive = std::weak_ptr<char>(life_), done = std::move(done),
-                          attempt = std::move(attempt)]() mutable {
-    if (!alive.expired()) done(std::move(attempt));
-  });
-}
-
-Attempt cannot_send(std::string error) {
-  Attempt attempt;
-  attempt.retryable = false;
-  attempt.error = std::move(error);
-  return attempt;
-}
-
-std::optional<Attempt> QuotaWait::check(time::WallTime now, std::string_view platform) const {
-  if (now >= until) return std::nullopt;
-  Attempt attempt;
-  attempt.error = std::string(platform) + ": rate limit reached, waiting for the quota";
-  attempt.wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
-  return attempt;
 }
 
 }  // namespace ackd::deliver

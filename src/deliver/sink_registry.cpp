@@ -10,6 +10,10 @@ const SinkRegistry& builtin_sinks() {
     register_x_sink(r);
     register_meta_sink(r);
     register_line_sink(r);
+    register_slack_sink(r);
+    register_teams_sink(r);
+    register_google_chat_sink(r);
+    register_chatwork_sink(r);
     return r;
   }();
   return registry;

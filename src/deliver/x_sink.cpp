@@ -41,22 +41,7 @@ class XSink final : public PlatformSink {
 
  private:
   Attempt attempt(const HttpOutcome& outcome) {
-    Attempt out = attempt_of(outcome);
-    if (!outcome.error.empty()) return out;
-    const auto& response = outcome.response;
-    auto remaining = header_number(response, "x-rate-limit-remaining");
-    auto reset = header_number(response, "x-rate-limit-reset");
-    if (!reset) return out;
-    const time::WallTime reset_at{std::chrono::seconds(*reset)};
-    if (remaining == 0 || response.result_int() == 429) {
-      quota_.until = std::min(reset_at, clock_.wall() + kMaxQuotaWait);
-    }
-    if (response.result_int() == 429) {
-      out.wait =
-          std::max(std::chrono::milliseconds(1000),
-                   std::chrono::ceil<std::chrono::milliseconds>(quota_.until - clock_.wall()));
-    }
-    return out;
+    return quota_.read(outcome, clock_.wall(), "x-rate-limit-remaining", "x-rate-limit-reset");
   }
 
   QuotaWait quota_;
@@ -65,11 +50,12 @@ class XSink final : public PlatformSink {
 }  // namespace
 
 void register_x_sink(SinkRegistry& registry) {
-  registry.add("x",
-               [](config::SectionReader& section) {
-                 return read_platform_settings(section, "https://api.x.com");
-               },
-               make_platform_sink<XSink>, {"x"});
+  registry.add(
+      "x",
+      [](config::SectionReader& section) {
+        return read_platform_settings(section, "https://api.x.com");
+      },
+      make_platform_sink<XSink>, config::Takes::replies_on({"x"}));
 }
 
 }  // namespace ackd::deliver

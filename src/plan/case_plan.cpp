@@ -7,6 +7,17 @@ namespace {
 
 using policy::ReplyStatus;
 
+// What the customer is told automatically, for the team: the reply ackd sends, or why none.
+nlohmann::json reply_summary(const policy::Decision& d) {
+  nlohmann::json out{{"status", policy::to_string(d.reply_status)}};
+  if (d.reply && d.reply_status == ReplyStatus::queued) {
+    out["visibility"] = d.reply->direct_message ? "dm" : "public";
+    out["text"] = d.reply->text;
+  }
+  if (!d.reason.empty()) out["reason"] = d.reason;
+  return out;
+}
+
 nlohmann::json notice(const Complaint& c, const std::string& id, const policy::Decision& d,
                       Kind kind, int level) {
   return {{"kind", to_string(kind)},
@@ -15,10 +26,12 @@ nlohmann::json notice(const Complaint& c, const std::string& id, const policy::D
           {"priority", d.priority},
           {"level", level},
           {"deadline", d.handoff->deadline_text},
+          {"time_zone", d.handoff->time_zone},
           {"rule", d.rule_id},
           {"channel", c.channel},
           {"author", {{"id", c.author.id}, {"name", c.author.name}}},
-          {"text", c.text}};
+          {"text", c.text},
+          {"reply", reply_summary(d)}};
 }
 
 OutboxItem item(const std::string& id, Kind kind, int level, const std::string& sink,

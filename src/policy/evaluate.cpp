@@ -241,6 +241,7 @@ Handoff plan_handoff(const Policy& p, const HandoffSpec& spec, time::Instant sta
   h.calendar = cal.name;
   h.deadline = on_calendar(spec.within);
   h.deadline_text = cal.calendar.zone().format_rfc3339(h.deadline);
+  h.time_zone = cal.calendar.zone().name();
   int level = 1;
   for (const auto& step : team.escalate) {
     h.escalations.push_back({level++, on_calendar(step.after), step.sink});

@@ -1,6 +1,5 @@
 #include "ackd/text/name.hpp"
 
-#include <unicode/brkiter.h>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -18,6 +17,7 @@
 #include "ackd/text/pii.hpp"
 #include "ackd/text/utf8.hpp"
 #include "emoji.hpp"
+#include "graphemes.hpp"
 #include "tld.hpp"
 
 namespace ackd::text {
@@ -524,31 +524,6 @@ std::string to_utf8(const std::vector<char32_t>& cps) {
   return out;
 }
 
-// The longest run of whole grapheme clusters of `cps` that holds at most `max_chars`
-// clusters and at most `max_chars` code points: the policy lint bounds a reply's length by
-// code points, and a flood of combining marks must not stretch one "character".
-void cut_graphemes(std::vector<char32_t>& cps, std::size_t max_chars) {
-  if (cps.size() <= max_chars) return;  // a grapheme holds at least one code point
-  icu::UnicodeString text;
-  for (const char32_t c : cps) text.append(static_cast<UChar32>(c));
-  thread_local std::unique_ptr<icu::BreakIterator> breaks = [] {
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::BreakIterator> bi(
-        icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
-    if (U_FAILURE(status)) throw std::runtime_error("ICU character break iterator unavailable");
-    return bi;
-  }();
-  breaks->setText(text);
-  int32_t end = breaks->first();
-  for (std::size_t n = 0; n < max_chars; ++n) {
-    const int32_t next = breaks->next();
-    if (next == icu::BreakIterator::DONE) return;
-    if (static_cast<std::size_t>(text.countChar32(0, next)) > max_chars) break;
-    end = next;
-  }
-  cps.resize(static_cast<std::size_t>(text.countChar32(0, end)));
-}
-
 std::string without_spaces(std::string_view s) {
   std::string out;
   std::remove_copy(s.begin(), s.end(), std::back_inserter(out), ' ');
@@ -820,7 +795,7 @@ std::string sanitize_name(std::string_view raw, const NameRules& rules) {
   bool changed = kept != shown;
   if (is_suspicious(kept, rules)) return "";
   const std::size_t uncut = kept.size();
-  cut_graphemes(kept, rules.max_chars);
+  detail::cut_graphemes(kept, rules.max_chars);
   // A cut ends the last word anew, and "evil.comx" cut to "evil.com" is a domain.
   if (kept.size() < uncut) {
     kept = safe_part(kept);

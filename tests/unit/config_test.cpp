@@ -168,4 +168,36 @@ rules:
   CHECK(names_only.empty());
 }
 
+TEST_CASE(
+    "config: a chat sink takes notices, never a channel's replies, and console_url is a URL") {
+  auto config = parse_config({"ackd.yaml", kBase + R"(console_url: https://ackd.example.com/ui/
+sinks:
+  support: {type: slack, url: {env: SLACK_URL}}
+channels:
+  x: {reply_sink: support}
+)"});
+  REQUIRE(config.config);
+  CHECK(config.config->console_url == "https://ackd.example.com/ui/");
+  const auto policy = ackd::testing::compile_policy(R"(version: 1
+channels:
+  x: {}
+teams:
+  support: {notify: support}
+templates:
+  ack: {en: "Thanks."}
+rules:
+  - {id: d, reply: {template: ack}, handoff: {team: support, within: 1h}}
+)");
+  ackd::yaml::Diagnostics diagnostics;
+  check_references(*config.config, *policy, diagnostics, &ackd::deliver::builtin_sinks());
+  std::vector<std::string> errors;
+  for (const auto& d : diagnostics.sorted()) errors.push_back(d.message);
+  CHECK(errors == std::vector<std::string>{"channel 'x': sink 'support' (type slack) sends "
+                                           "notices to teams, not replies to customers"});
+
+  auto bad = parse_config({"ackd.yaml", kBase + "console_url: ackd.example.com/ui\n"});
+  REQUIRE_FALSE(bad.config);
+  CHECK(bad.diagnostics.sorted().front().message.find("console_url must be") != std::string::npos);
+}
+
 }  // namespace config_test

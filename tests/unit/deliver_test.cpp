@@ -221,7 +221,7 @@ ackd::deliver::Sinks sinks(net::io_context& io, ManualClock& clock,
                            std::size_t connections = 0) {
   std::map<std::string, ackd::config::Section> by_name;
   for (const auto& s : sections) by_name[s.name] = s;
-  return ackd::deliver::builtin_sinks().make_all(by_name, {io, clock, connections});
+  return ackd::deliver::builtin_sinks().make_all(by_name, {io, clock, connections, {}});
 }
 
 OutboxItem item(std::int64_t id, const std::string& sink, ackd::time::Instant due = kStart - 60s) {
@@ -1020,7 +1020,7 @@ TEST_CASE("deliver: a sink type added to a registry is made from its section and
   auto made = registry.make_all({{"one", section("one", "scripted", {{"capacity", "1"}})},
                                  {"bad", section("bad", "scripted", {{"capacity", "9"}})},
                                  {"odd", section("odd", "webhook", {})}},
-                                {io, clock});
+                                {io, clock, 0, {}});
   REQUIRE(std::holds_alternative<std::string>(made.at("bad")));
   CHECK(std::get<std::string>(made.at("bad")) == "sink 'bad': capacity must be between 1 and 8");
   CHECK(std::get<std::string>(made.at("odd")) == "unknown type 'webhook'");
@@ -1127,9 +1127,9 @@ TEST_CASE("deliver: a sink out of quota waits as long as it says, and loses no a
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;
-  Dispatcher dispatcher(io, clock,
-                        registry.make_all({{"one", section("one", "scripted", {})}}, {io, clock}),
-                        log, quick_retry(/*max_attempts=*/2));
+  Dispatcher dispatcher(
+      io, clock, registry.make_all({{"one", section("one", "scripted", {})}}, {io, clock, 0, {}}),
+      log, quick_retry(/*max_attempts=*/2));
   dispatcher.submit({item(1, "one"), item(2, "one"), item(3, "one")});
   REQUIRE(script.pending.size() == 2);
   Attempt limited;

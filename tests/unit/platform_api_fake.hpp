@@ -144,18 +144,16 @@ struct MadeSink {
   PlatformApi api{io};
   std::unique_ptr<deliver::Sink> sink;
 
+  // A platform's sink: its API's base_url under `base_path`, token "tok".
   MadeSink(const std::string& type, const std::string& base_path, time::Instant start,
            std::map<std::string, std::string> settings = {})
       : clock(start) {
-    config::Section section{type, type, {}, {}};
     settings["base_url"] = api.url(base_path);
-    settings["tls.ca_file"] = ACKD_TEST_DATA "/tls/ca.pem";
-    for (const auto& [key, value] : settings) section.settings[key] = {value, {}, {}, {}};
-    section.settings["token"] = {"tok", {}, {}, config::SecretRef{"credential", "token"}};
-    auto made = deliver::builtin_sinks().make(section, {io, clock});
-    if (auto* error = std::get_if<std::string>(&made)) FAIL(*error);
-    sink = std::get<std::unique_ptr<deliver::Sink>>(std::move(made));
+    make(type, std::move(settings), {{"token", "tok"}});
   }
+
+  // A sink made later, by make().
+  explicit MadeSink(time::Instant start) : clock(start) {}
 
   // One attempt at `delivery`, waited for (at most 20 s of real time).
   deliver::Attempt send(const deliver::Delivery& delivery) {
@@ -168,6 +166,21 @@ struct MadeSink {
     }
     REQUIRE(out);
     return *out;
+  }
+
+  // Makes the sink: `settings` as written and `secrets` as {credential: ...}, trusting the
+  // test CA; notices link to `console_url`.
+  void make(const std::string& type, std::map<std::string, std::string> settings,
+            const std::map<std::string, std::string>& secrets, std::string console_url = "") {
+    config::Section section{type, type, {}, {}};
+    settings["tls.ca_file"] = ACKD_TEST_DATA "/tls/ca.pem";
+    for (const auto& [key, value] : settings) section.settings[key] = {value, {}, {}, {}};
+    for (const auto& [key, value] : secrets) {
+      section.settings[key] = {value, {}, {}, config::SecretRef{"credential", key}};
+    }
+    auto made = deliver::builtin_sinks().make(section, {io, clock, 0, std::move(console_url)});
+    if (auto* error = std::get_if<std::string>(&made)) FAIL(*error);
+    sink = std::get<std::unique_ptr<deliver::Sink>>(std::move(made));
   }
 };
 

@@ -99,9 +99,10 @@ struct Intake {
 
 }  // namespace
 
-TEST_CASE("sinks: webhook, file and the platforms are the registered types, read from sections") {
+TEST_CASE("sinks: webhook, file, the platforms and the chat tools are the registered types") {
   CHECK(ackd::deliver::builtin_sinks().names() ==
-        std::vector<std::string>{"webhook", "file", "x", "meta", "line"});
+        std::vector<std::string>{"webhook", "file", "x", "meta", "line", "slack", "teams",
+                                 "google-chat", "chatwork"});
   auto r = parse(
       "sinks:\n"
       "  hook: {type: webhook, url: \"http://127.0.0.1:9/x\", timeout: 2s, connections: 1}\n"
@@ -124,13 +125,15 @@ TEST_CASE("sinks: an unknown type names the known ones, with did-you-mean, at it
       "  c: {url: \"http://x\"}\n");
   CHECK(!r.config);
   CHECK(errors(r) ==
-        std::vector<std::string>{
-            "ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, meta or line, got "
-            "'webhok' (did "
-            "you mean 'webhook'?)",
-            "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, meta or line, got "
-            "'carrier-pigeon'",
-            "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, meta or line"});
+        std::vector<std::string>{"ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, "
+                                 "meta, line, slack, teams, google-chat or chatwork, got "
+                                 "'webhok' (did "
+                                 "you mean 'webhook'?)",
+                                 "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, "
+                                 "meta, line, slack, teams, google-chat or chatwork, got "
+                                 "'carrier-pigeon'",
+                                 "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, "
+                                 "meta, line, slack, teams, google-chat or chatwork"});
 }
 
 TEST_CASE("sinks: each type checks its own settings, with file:line:col") {

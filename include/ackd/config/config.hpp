@@ -63,6 +63,7 @@ struct Config {
   Mode mode = Mode::live;
   std::string tokens_file;
   std::string log_level = "info";
+  std::string console_url;  // where notices link a case to ("" : no links)
   std::map<std::string, Sink> sinks;
   std::map<std::string, Source> sources;
   std::map<std::string, ChannelRoute> channels;

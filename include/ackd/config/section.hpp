@@ -41,6 +41,20 @@ struct Section {
   yaml::SourceLocation where;               // of the name
 };
 
+// What deliveries a type of sink takes: replies and notices (a webhook, a file), replies
+// only and only on some channels (a platform's own API), or notices only (a chat tool, a
+// helpdesk). check_references() holds the policy and channels to it.
+struct Takes {
+  bool notices = true;
+  bool replies = true;
+  std::vector<std::string> reply_channels;  // empty: replies on any channel
+
+  static Takes replies_on(std::vector<std::string> channels) {
+    return {false, true, std::move(channels)};
+  }
+  static Takes notices_only() { return {true, false, {}}; }
+};
+
 // The types one kind of section may have, and the check of each section's settings.
 class SectionTypes {
  public:
@@ -48,9 +62,8 @@ class SectionTypes {
   virtual std::vector<std::string> names() const = 0;
   // Reports each problem of `section`, whose type is one of names(), with its place.
   virtual void check(const Section& section, yaml::Diagnostics& diagnostics) const = 0;
-  // The channels a type answers on when it sends replies and nothing else (a platform's own
-  // sink); empty: it takes any delivery.
-  virtual std::vector<std::string> replies_only_on(const std::string& type) const = 0;
+  // What a sink of the type takes.
+  virtual Takes takes(const std::string& type) const = 0;
 };
 
 // Reads a section's settings as typed values, reporting each problem with its place.
@@ -76,6 +89,8 @@ class SectionReader {
   std::optional<std::string> secret(const std::string& key);
   // The same, and "<what> (<type>) needs a <key>: {credential: NAME}" when absent.
   std::optional<std::string> required_secret(const std::string& key);
+  // Whether `key` is given as a secret: then no message quotes its value.
+  bool is_secret(const std::string& key) const;
 
   // At the setting's value, or at the section's name when it has no such setting.
   void error(const std::string& key, std::string message);
@@ -104,7 +119,7 @@ class TypeRegistry final : public SectionTypes {
     std::function<void(SectionReader&)> check;
     // Builds from a section; otherwise why not (the first problem reported, if any).
     std::function<MadeOrError(SectionReader&, const Context&)> make;
-    std::vector<std::string> replies_only_on;  // see SectionTypes
+    Takes takes;  // sinks only
   };
 
   explicit TypeRegistry(std::string kind) : kind_(std::move(kind)) {}
@@ -112,15 +127,14 @@ class TypeRegistry final : public SectionTypes {
   // A type whose `read(SectionReader&)` gives its settings (nullopt after a reported
   // problem), from which `build(settings, context)` makes the MadeOrError.
   template <class Read, class Build>
-  void add(std::string name, Read read, Build build,
-           std::vector<std::string> replies_only_on = {}) {
+  void add(std::string name, Read read, Build build, Takes takes = {}) {
     add({std::move(name), [read](SectionReader& section) { read(section); },
          [read, build](SectionReader& section, const Context& context) -> MadeOrError {
            auto settings = read(section);
            if (!settings) return std::string("invalid settings");
            return build(*settings, context);
          },
-         std::move(replies_only_on)});
+         std::move(takes)});
   }
 
   void add(Type type) {
@@ -139,9 +153,9 @@ class TypeRegistry final : public SectionTypes {
     found->second.check(reader);
   }
 
-  std::vector<std::string> replies_only_on(const std::string& type) const override {
+  Takes takes(const std::string& type) const override {
     auto found = types_.find(type);
-    return found == types_.end() ? std::vector<std::string>{} : found->second.replies_only_on;
+    return found == types_.end() ? Takes{} : found->second.takes;
   }
 
   MadeOrError make(const Section& section, const Context& context) const {

@@ -33,6 +33,7 @@ struct Handoff {
   std::string calendar;
   time::Instant deadline;
   std::string deadline_text;                // RFC 3339 in the calendar's zone
+  std::string time_zone;                    // the calendar's (IANA name)
   std::vector<EscalationStep> escalations;  // in time order, each fires once if unclaimed
   std::string breach_sink;                  // told at the deadline if still unclaimed
 };
