@@ -65,9 +65,11 @@ json case_json(const store::CaseView& v) {
         {"team", h->team}, {"priority", h->priority}, {"deadline", rfc3339(h->deadline)}};
   }
   std::vector<json> deliveries;
+  json tickets = json::array();  // what the deliveries opened in a helpdesk
   auto& outbox = out["outbox"] = json::array();
   for (const auto& o : v.outbox) {
     if (o.kind == "reply") decided["reply_sink"] = o.sink;
+    if (o.remote_id) tickets.push_back({{"sink", o.sink}, {"ticket", *o.remote_id}});
     if (o.delivered_at) {
       json e = {{"at", rfc3339(*o.delivered_at)},
                 {"event", "delivered"},
@@ -76,6 +78,7 @@ json case_json(const store::CaseView& v) {
                 {"sink", o.sink},
                 {"attempts", o.attempts}};
       if (o.kind == "escalation") e["level"] = o.level;
+      if (o.remote_id) e["remote_id"] = *o.remote_id;
       deliveries.push_back(std::move(e));
     }
     outbox.push_back({{"id", o.id},
@@ -88,8 +91,10 @@ json case_json(const store::CaseView& v) {
                       {"delivered_at", or_null(o.delivered_at)},
                       {"last_error", or_null(o.last_error)},
                       {"idempotency_key", o.idempotency_key},
-                      {"held", o.held}});
+                      {"held", o.held},
+                      {"remote_id", or_null(o.remote_id)}});
   }
+  if (!out["handoff"].is_null()) out["handoff"]["tickets"] = std::move(tickets);
   auto& events = out["timeline"] = json::array({std::move(received), std::move(decided)});
   for (const auto& stored : v.events) {
     json e = parse_stored(stored.detail, json::object());

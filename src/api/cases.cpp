@@ -36,14 +36,6 @@ std::optional<AgentAction> agent_action(const http::Request& req, const http::Re
   return action;
 }
 
-http::Response conflict(const http::Request& req, std::string message) {
-  return http::error_response(req, bhttp::status::conflict, "conflict", message);
-}
-
-http::Response no_complaint(const http::Request& req, const std::string& id) {
-  return http::error_response(req, bhttp::status::not_found, "not_found", "no complaint " + id);
-}
-
 void timeline(Services& s, const http::Request& req, const std::string& id,
               const http::Respond& respond) {
   from_store<store::CaseView>(
@@ -69,86 +61,144 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
       });
 }
 
+// Runs `then` on the io thread with what the store answered on its writer thread.
+template <class T, class Then>
+auto on_io(Services& s, Then then) {
+  return [&io = s.io, then = std::move(then)](absl::StatusOr<T> r) mutable {
+    boost::asio::post(io, [then = std::move(then), r = std::move(r)]() mutable { then(r); });
+  };
+}
+
+CaseAnswer answer(unsigned status, const json& body) {
+  return {status, body.dump()};
+}
+CaseAnswer error(unsigned status, std::string_view code, const std::string& message) {
+  return {status, http::error_body(code, message)};
+}
+CaseAnswer store_failure(const absl::Status& status) {
+  return error(503, "store_unavailable", std::string(status.message()));
+}
+CaseAnswer conflict(const std::string& message) {
+  return error(409, "conflict", message);
+}
+CaseAnswer no_complaint(const std::string& id) {
+  return error(404, "not_found", "no complaint " + id);
+}
+
+// Sends the API's answer for a case action back as the request's response.
+auto respond_with(const http::Request& req, const http::Respond& respond) {
+  return [version = req.version(), keep_alive = req.keep_alive(), respond](CaseAnswer a) {
+    respond(http::json_response(version, keep_alive, static_cast<bhttp::status>(a.status),
+                                std::move(a.body)));
+  };
+}
+
 void claim(Services& s, const http::Request& req, const std::string& id,
            const http::Respond& respond) {
   auto action = agent_action(req, respond);
   if (!action) return;
-  from_store<store::ClaimResult>(
-      s, req, respond,
-      [&s, id, agent = action->agent](auto done) {
-        s.store.claim(id, agent, s.now(), std::move(done));
-      },
-      [&s, id](const http::Request& rq, const http::Respond& rs, store::ClaimResult r) {
-        s.dispatcher.cancel(r.cancelled);
-        using O = store::ClaimOutcome;
-        if (r.outcome == O::not_found) return rs(no_complaint(rq, id));
-        if (r.outcome == O::resolved) return rs(conflict(rq, "the case is already resolved"));
-        if (r.outcome == O::held_by_other) {
-          return rs(conflict(rq, "the case is held by " + r.agent));
-        }
-        spdlog::info("complaint {} claimed by {}", id, r.agent);
-        rs(http::json_response(rq, bhttp::status::ok,
-                               json{{"id", id}, {"state", "claimed"}, {"agent", r.agent}}.dump()));
-      });
+  claim_case(s, id, action->agent, respond_with(req, respond));
 }
 
 void unclaim(Services& s, const http::Request& req, const std::string& id,
              const http::Respond& respond) {
   auto action = agent_action(req, respond);
   if (!action) return;
-  from_store<store::UnclaimResult>(
-      s, req, respond,
-      [&s, id, agent = action->agent](auto done) {
-        s.store.unclaim(id, agent, s.now(), std::move(done));
-      },
-      [id](const http::Request& rq, const http::Respond& rs, store::UnclaimResult r) {
+  s.store.unclaim(
+      id, action->agent, s.now(),
+      on_io<store::UnclaimResult>(s, [id, done = respond_with(req, respond)](
+                                         const absl::StatusOr<store::UnclaimResult>& r) {
+        if (!r.ok()) return done(store_failure(r.status()));
         using O = store::UnclaimOutcome;
-        switch (r.outcome) {
+        switch (r->outcome) {
           case O::not_found:
-            return rs(no_complaint(rq, id));
+            return done(no_complaint(id));
           case O::resolved:
-            return rs(conflict(rq, "the case is already resolved"));
+            return done(conflict("the case is already resolved"));
           case O::not_claimed:
-            return rs(conflict(rq, "the case is not claimed"));
+            return done(conflict("the case is not claimed"));
           case O::held_by_other:
-            return rs(
-                conflict(rq, "the case is held by " + r.agent + "; only they can release it"));
+            return done(conflict("the case is held by " + r->agent + "; only they can release it"));
           case O::released:
             break;
         }
-        spdlog::info("complaint {} released by {}", id, r.agent);
-        rs(http::json_response(rq, bhttp::status::ok,
-                               json{{"id", id}, {"state", "open"}, {"agent", nullptr}}.dump()));
-      });
+        spdlog::info("complaint {} released by {}", id, r->agent);
+        done(answer(200, {{"id", id}, {"state", "open"}, {"agent", nullptr}}));
+      }));
 }
 
 void resolve(Services& s, const http::Request& req, const std::string& id,
              const http::Respond& respond) {
   auto action = agent_action(req, respond);
   if (!action) return;
-  from_store<store::ResolveResult>(
-      s, req, respond,
-      [&s, id, action = std::move(*action)](auto done) {
-        s.store.resolve(id, action.agent, action.note, action.force, s.now(), std::move(done));
-      },
-      [&s, id](const http::Request& rq, const http::Respond& rs, store::ResolveResult r) {
-        s.dispatcher.cancel(r.cancelled);
-        if (r.outcome == store::ResolveOutcome::not_found) return rs(no_complaint(rq, id));
-        if (r.outcome == store::ResolveOutcome::held_by_other) {
-          return rs(conflict(rq, "the case is held by " + r.agent +
-                                     "; resolve with \"force\": true to close it anyway"));
-        }
-        json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
-        if (r.followup) {
-          out["followup"] = time::format_rfc3339_utc(r.followup->due_at);
-          s.deliver({*r.followup});
-        }
-        spdlog::info("complaint {} resolved", id);
-        rs(http::json_response(rq, bhttp::status::ok, out.dump()));
-      });
+  resolve_case(s, id, action->agent, action->note, action->force, respond_with(req, respond));
 }
 
 }  // namespace
+
+void claim_case(Services& s, const std::string& id, const std::string& agent,
+                std::function<void(CaseAnswer)> done) {
+  s.store.claim(id, agent, s.now(),
+                on_io<store::ClaimResult>(s, [&s, id, done = std::move(done)](
+                                                 const absl::StatusOr<store::ClaimResult>& r) {
+                  if (!r.ok()) return done(store_failure(r.status()));
+                  s.dispatcher.cancel(r->cancelled);
+                  using O = store::ClaimOutcome;
+                  if (r->outcome == O::not_found) return done(no_complaint(id));
+                  if (r->outcome == O::resolved) {
+                    return done(conflict("the case is already resolved"));
+                  }
+                  if (r->outcome == O::held_by_other) {
+                    return done(conflict("the case is held by " + r->agent));
+                  }
+                  spdlog::info("complaint {} claimed by {}", id, r->agent);
+                  done(answer(200, {{"id", id}, {"state", "claimed"}, {"agent", r->agent}}));
+                }));
+}
+
+void resolve_case(Services& s, const std::string& id, const std::string& agent,
+                  const std::string& note, bool force, std::function<void(CaseAnswer)> done) {
+  s.store.resolve(
+      id, agent, note, force, s.now(),
+      on_io<store::ResolveResult>(
+          s, [&s, id, done = std::move(done)](const absl::StatusOr<store::ResolveResult>& r) {
+            if (!r.ok()) return done(store_failure(r.status()));
+            s.dispatcher.cancel(r->cancelled);
+            if (r->outcome == store::ResolveOutcome::not_found) return done(no_complaint(id));
+            if (r->outcome == store::ResolveOutcome::held_by_other) {
+              return done(conflict("the case is held by " + r->agent +
+                                   "; resolve with \"force\": true to close it anyway"));
+            }
+            json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
+            if (r->followup) {
+              out["followup"] = time::format_rfc3339_utc(r->followup->due_at);
+              s.deliver({*r->followup});
+            }
+            spdlog::info("complaint {} resolved", id);
+            done(answer(200, out));
+          }));
+}
+
+source::CaseActions case_actions(Services& s) {
+  source::CaseActions actions;
+  actions.find = [&s](std::string remote_id, std::function<void(std::optional<std::string>)> done) {
+    s.store.case_of_remote(
+        std::move(remote_id),
+        on_io<std::optional<std::string>>(
+            s, [done = std::move(done)](const absl::StatusOr<std::optional<std::string>>& r) {
+              if (!r.ok()) return done(std::nullopt);
+              done(r->value_or(""));
+            }));
+  };
+  actions.claim = [&s](std::string id, std::string agent, std::function<void(CaseAnswer)> done) {
+    claim_case(s, id, agent, std::move(done));
+  };
+  actions.resolve = [&s](std::string id, std::string agent, std::string note,
+                         std::function<void(CaseAnswer)> done) {
+    resolve_case(s, id, agent, note, /*force=*/true, std::move(done));
+  };
+  return actions;
+}
 
 void add_case_routes(Router& router, Services& s) {
   router.add(bhttp::verb::get, "/v1/complaints/{id}",

@@ -45,7 +45,8 @@ class Daemon::Impl {
             {.horizon = config_.delivery.lookahead}, &grouping_),
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
-        sources_(source::builtin_sources(), config_.sources, {io_, clock_, api::intake(services_)},
+        sources_(source::builtin_sources(), config_.sources,
+                 {io_, clock_, api::intake(services_), api::case_actions(services_)},
                  [this](const std::string& name, const source::Response& answer) {
                    metrics_.source_requests.with({name, std::to_string(answer.status)}).inc();
                    if (answer.skipped)

@@ -25,8 +25,8 @@ void StoreOutbox::owed(plan::DueOrder after, time::Instant until, std::size_t li
       });
 }
 
-void StoreOutbox::delivered(std::int64_t outbox_id, time::Instant at) {
-  store_.mark_delivered(outbox_id, at);
+void StoreOutbox::delivered(std::int64_t outbox_id, time::Instant at, std::string remote_id) {
+  store_.mark_delivered(outbox_id, at, std::move(remote_id));
 }
 
 void StoreOutbox::attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,

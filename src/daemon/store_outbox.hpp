@@ -16,7 +16,7 @@ class StoreOutbox final : public deliver::Outbox {
 
   void owed(plan::DueOrder after, time::Instant until, std::size_t limit,
             std::function<void(Rows)> done) override;
-  void delivered(std::int64_t outbox_id, time::Instant at) override;
+  void delivered(std::int64_t outbox_id, time::Instant at, std::string remote_id) override;
   void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
                       time::Instant next_attempt, std::string error) override;
   void failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error) override;

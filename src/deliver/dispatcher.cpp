@@ -349,7 +349,9 @@ class Dispatcher::Impl {
       sink.failures = 0;
       for (const auto& d : entry.deliveries()) {
         finish(d.id);
-        outbox_.delivered(d.id, clock_.now());
+        // A group's ticket is its first case's.
+        outbox_.delivered(d.id, clock_.now(),
+                          d.complaint_id == entry.item.complaint_id ? attempt.remote_id : "");
         if (observer_.delivered) observer_.delivered(d, clock_.steady() - entry.submitted);
       }
     } else if (attempt.wait) {

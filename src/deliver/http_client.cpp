@@ -155,16 +155,16 @@ std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& respons
 }  // namespace
 
 std::string error_message(const HttpResponse& response) {
-  auto json = nlohmann::json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_object()) {
+  auto body = nlohmann::json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_object()) {
     for (const char* key : {"detail", "message", "title"}) {
-      if (auto text = json_text(json, key); !text.empty()) return text;
+      if (auto text = json_text(body, key); !text.empty()) return text;
     }
-    if (auto it = json.find("error"); it != json.end()) {
+    if (auto it = body.find("error"); it != body.end()) {
       if (auto text = json_text(*it, "message"); !text.empty()) return text;
       if (it->is_string()) return it->get<std::string>();
     }
-    if (auto it = json.find("errors"); it != json.end() && it->is_array() && !it->empty()) {
+    if (auto it = body.find("errors"); it != body.end() && it->is_array() && !it->empty()) {
       if (auto text = json_text(it->front(), "message"); !text.empty()) return text;
     }
   }

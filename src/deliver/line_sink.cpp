@@ -73,7 +73,9 @@ class LineSink final : public PlatformSink {
     client_->send(std::move(request), [done = std::move(done)](HttpOutcome outcome) {
       // 409: a request with this retry key was already accepted.
       if (outcome.error.empty() && outcome.response.result_int() == 409) {
-        return done(Attempt{true, true, {}, {}});
+        Attempt accepted;
+        accepted.delivered = true;
+        return done(accepted);
       }
       done(attempt_of(outcome));
     });

@@ -14,6 +14,8 @@ const SinkRegistry& builtin_sinks() {
     register_teams_sink(r);
     register_google_chat_sink(r);
     register_chatwork_sink(r);
+    register_zendesk_sink(r);
+    register_zammad_sink(r);
     return r;
   }();
   return registry;

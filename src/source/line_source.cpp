@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ackd/source/registry.hpp"
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source/webhook.hpp"
 
 namespace ackd::source {
@@ -55,8 +55,9 @@ class LineSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "LINE sends events with POST"));
     }
-    if (auto refusal = signature_refusal(request, "x-line-signature",
-                                         base64(hmac_sha256(secret_, request.body)), "line")) {
+    if (auto refusal =
+            signature_refusal(request, "x-line-signature",
+                              crypto::base64(crypto::hmac_sha256(secret_, request.body)), "line")) {
       return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ackd/source/registry.hpp"
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source/webhook.hpp"
 
 namespace ackd::source {
@@ -98,9 +98,9 @@ class MetaSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "Meta sends events with POST"));
     }
-    if (auto refusal =
-            signature_refusal(request, "X-Hub-Signature-256",
-                              "sha256=" + hex(hmac_sha256(app_secret_, request.body)), "meta")) {
+    if (auto refusal = signature_refusal(
+            request, "X-Hub-Signature-256",
+            "sha256=" + crypto::hex(crypto::hmac_sha256(app_secret_, request.body)), "meta")) {
       return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
@@ -129,7 +129,8 @@ class MetaSource final : public Source {
     const auto mode = request.query("hub.mode");
     const auto token = request.query("hub.verify_token");
     const auto challenge = request.query("hub.challenge");
-    if (mode == "subscribe" && token && same_secret_text(*token, verify_token_) && challenge) {
+    if (mode == "subscribe" && token && crypto::same_secret_text(*token, verify_token_) &&
+        challenge) {
       return {200, "text/plain", *challenge};
     }
     return error_response(403, "verification_failed", "hub.verify_token does not match");

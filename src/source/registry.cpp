@@ -43,6 +43,8 @@ const SourceRegistry& builtin_sources() {
     register_line_source(r);
     register_meta_source(r);
     register_x_source(r);
+    register_zendesk_source(r);
+    register_zammad_source(r);
     return r;
   }();
   return registry;

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "ackd/http/server.hpp"
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 
 namespace ackd::source {
 
@@ -15,7 +15,7 @@ Response error_response(unsigned status, std::string_view code, const std::strin
 
 std::optional<Response> signature_refusal(const Request& request, std::string_view header,
                                           const std::string& expected, std::string_view kind) {
-  if (same_secret_text(request.header(header), expected)) return std::nullopt;
+  if (crypto::same_secret_text(request.header(header), expected)) return std::nullopt;
   spdlog::warn("{} source: a request with a missing or wrong {} refused", kind, header);
   return error_response(401, "bad_signature", std::string(header) + " does not match the body");
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ackd/source/registry.hpp"
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source/webhook.hpp"
 
 namespace ackd::source {
@@ -87,9 +87,9 @@ class XSource final : public Source {
     if (request.method != "POST") {
       return respond(error_response(405, "method_not_allowed", "X sends events with POST"));
     }
-    if (auto refusal =
-            signature_refusal(request, "x-twitter-webhooks-signature",
-                              "sha256=" + base64(hmac_sha256(secret_, request.body)), "x")) {
+    if (auto refusal = signature_refusal(
+            request, "x-twitter-webhooks-signature",
+            "sha256=" + crypto::base64(crypto::hmac_sha256(secret_, request.body)), "x")) {
       return respond(std::move(*refusal));
     }
     auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
@@ -125,8 +125,10 @@ class XSource final : public Source {
   Response challenge_response(const Request& request) const {
     const auto token = request.query("crc_token");
     if (!token) return error_response(400, "invalid_request", "a GET needs crc_token");
-    return {200, "application/json",
-            json{{"response_token", "sha256=" + base64(hmac_sha256(secret_, *token))}}.dump()};
+    return {
+        200, "application/json",
+        json{{"response_token", "sha256=" + crypto::base64(crypto::hmac_sha256(secret_, *token))}}
+            .dump()};
   }
 
   std::string secret_;

@@ -166,6 +166,12 @@ CREATE TABLE reply_fingerprints (
 DROP INDEX outbox_pending;
 CREATE INDEX outbox_owed ON outbox (coalesce(next_attempt_at, due_at)) WHERE state = 'pending';
 )sql"},
+    // What a delivery made at its destination ("zendesk:35436", a ticket ackd opened), so
+    // that the helpdesk's webhook about that ticket finds its case.
+    {8, R"sql(
+ALTER TABLE outbox ADD COLUMN remote_id TEXT;
+CREATE INDEX outbox_by_remote_id ON outbox (remote_id) WHERE remote_id IS NOT NULL;
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

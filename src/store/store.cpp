@@ -670,15 +670,17 @@ json delivery_detail(std::int64_t outbox_id, const OutboxRow& row, int attempts)
   return d;
 }
 
-void do_mark_delivered(Tx& tx, std::int64_t outbox_id, time::Instant at) {
+void do_mark_delivered(Tx& tx, std::int64_t outbox_id, time::Instant at,
+                       const std::string& remote_id) {
   auto row = outbox_row(tx, outbox_id);
   if (!row || row->state == "delivered") return;
   // Delivered after a cancellation still happened: record the truth.
   tx.db
       .query(
           "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, "
-          "next_attempt_at = NULL WHERE id = ?")
-      .bind_all(to_unix(at), outbox_id)
+          "next_attempt_at = NULL, remote_id = ? WHERE id = ?")
+      .bind_all(to_unix(at),
+                remote_id.empty() ? std::nullopt : std::optional<std::string>(remote_id), outbox_id)
       .run();
   if (row->state == "pending") --tx.depth_delta;
   // No timeline row: the outbox row holds the delivery, and the timeline shows it from there
@@ -903,13 +905,13 @@ CaseView do_timeline(Tx& tx, const std::string& id) {
   {
     auto q = tx.db.query(
         "SELECT id, kind, level, sink, state, attempts, due_at, delivered_at, last_error, "
-        "idempotency_key, held FROM outbox WHERE complaint_id = ? ORDER BY id");
+        "idempotency_key, held, remote_id FROM outbox WHERE complaint_id = ? ORDER BY id");
     q.bind_all(id);
     while (q.step()) {
       v.outbox.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2)), q.text(3),
                           q.text(4), static_cast<int>(q.integer(5)), from_unix(q.integer(6)),
                           optional_instant(q.optional_integer(7)), q.optional_text(8), q.text(9),
-                          q.integer(10) == 1});
+                          q.integer(10) == 1, q.optional_text(11)});
     }
   }
   {
@@ -1004,9 +1006,11 @@ void Store::resolve(std::string complaint_id, std::string agent, std::string not
       std::move(done));
 }
 
-void Store::mark_delivered(std::int64_t outbox_id, time::Instant at) {
+void Store::mark_delivered(std::int64_t outbox_id, time::Instant at, std::string remote_id) {
   impl_->submit_detached("delivery of outbox row " + std::to_string(outbox_id),
-                         [outbox_id, at](Tx& tx) { do_mark_delivered(tx, outbox_id, at); });
+                         [outbox_id, at, remote_id = std::move(remote_id)](Tx& tx) {
+                           do_mark_delivered(tx, outbox_id, at, remote_id);
+                         });
 }
 
 void Store::mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
@@ -1054,6 +1058,18 @@ void Store::owed(plan::DueOrder after, time::Instant until, std::size_t limit,
 void Store::timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done) {
   impl_->submit<CaseView>([id = std::move(complaint_id)](Tx& tx) { return do_timeline(tx, id); },
                           std::move(done), /*writes=*/false);
+}
+
+void Store::case_of_remote(std::string remote_id,
+                           std::function<void(absl::StatusOr<std::optional<std::string>>)> done) {
+  impl_->submit<std::optional<std::string>>(
+      [remote_id = std::move(remote_id)](Tx& tx) -> std::optional<std::string> {
+        auto q = tx.db.query("SELECT complaint_id FROM outbox WHERE remote_id = ? LIMIT 1");
+        q.bind_all(remote_id);
+        if (!q.step()) return std::nullopt;
+        return q.text(0);
+      },
+      std::move(done), /*writes=*/false);
 }
 
 void Store::handoffs(std::string state, time::Instant now,

@@ -157,7 +157,7 @@ struct NoOutbox final : deliver::Outbox {
   void owed(plan::DueOrder, time::Instant, std::size_t, std::function<void(Rows)> done) override {
     done(std::vector<deliver::Delivery>{});
   }
-  void delivered(std::int64_t, time::Instant) override {}
+  void delivered(std::int64_t, time::Instant, std::string) override {}
   void attempt_failed(std::int64_t, int, time::Instant, time::Instant, std::string) override {}
   void failed(std::int64_t, int, time::Instant, std::string) override {}
 };

@@ -180,9 +180,12 @@ struct Recorder final : Outbox {
   std::vector<ackd::time::Instant> next_attempts;
   std::vector<Failure> failures;
 
-  void delivered(std::int64_t id, ackd::time::Instant at) override {
+  std::vector<std::string> remote_ids;
+
+  void delivered(std::int64_t id, ackd::time::Instant at, std::string remote_id) override {
     delivered_ids.push_back(id);
     delivered_at.push_back(at);
+    remote_ids.push_back(std::move(remote_id));
     std::erase_if(rows, [id](const OutboxItem& row) { return row.id == id; });
   }
   void attempt_failed(std::int64_t id, int attempts, ackd::time::Instant, ackd::time::Instant next,

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source_fixture.hpp"
 
 namespace line_source_test {
@@ -27,7 +27,7 @@ struct Line : ackd::testing::MadeSource {
   // The answer to a POST of `body` with `signature` (the right one unless given).
   source::Response post(const std::string& body, std::optional<std::string> signature = {}) {
     return MadeSource::post(body, "X-Line-Signature",
-                            signature.value_or(source::base64(source::hmac_sha256(kSecret, body))));
+                            signature.value_or(crypto::base64(crypto::hmac_sha256(kSecret, body))));
   }
 };
 
@@ -46,11 +46,11 @@ json text_event(const std::string& id, const std::string& user, const std::strin
 
 TEST_CASE("line: the signature is HMAC-SHA256 of the raw body with the channel secret, base64") {
   // RFC 4231, test case 2.
-  CHECK(source::hex(source::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+  CHECK(crypto::hex(crypto::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  CHECK(source::base64("") == "");
-  CHECK(source::base64("f") == "Zg==");
-  CHECK(source::base64("foobar") == "Zm9vYmFy");
+  CHECK(crypto::base64("") == "");
+  CHECK(crypto::base64("f") == "Zg==");
+  CHECK(crypto::base64("foobar") == "Zm9vYmFy");
 }
 
 TEST_CASE("line: each text message from a user becomes one complaint with what its reply needs") {
@@ -92,12 +92,12 @@ TEST_CASE("line: a missing or wrong signature is 401 and nothing is taken") {
   Line line;
   const std::string body = json{{"events", {text_event("01", "U1", "届かない")}}}.dump();
   CHECK(line.post(body, "").status == 401);
-  CHECK(line.post(body, source::base64(source::hmac_sha256("another secret", body))).status == 401);
+  CHECK(line.post(body, crypto::base64(crypto::hmac_sha256("another secret", body))).status == 401);
   // Signed over the same events serialised another way, or over a truncated body.
-  CHECK(line.post(body, source::base64(source::hmac_sha256(kSecret, json::parse(body).dump(2))))
+  CHECK(line.post(body, crypto::base64(crypto::hmac_sha256(kSecret, json::parse(body).dump(2))))
             .status == 401);
   CHECK(
-      line.post(body.substr(0, body.size() - 5), source::base64(source::hmac_sha256(kSecret, body)))
+      line.post(body.substr(0, body.size() - 5), crypto::base64(crypto::hmac_sha256(kSecret, body)))
           .status == 401);
   CHECK(line.taken.empty());
 }

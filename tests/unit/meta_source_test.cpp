@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ackd/http/query.hpp"
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source_fixture.hpp"
 
 namespace meta_source_test {
@@ -29,7 +29,7 @@ struct Meta : ackd::testing::MadeSource {
     const auto raw = body.dump();
     return MadeSource::post(
         raw, "X-Hub-Signature-256",
-        signature.value_or("sha256=" + source::hex(source::hmac_sha256(kAppSecret, raw))));
+        signature.value_or("sha256=" + crypto::hex(crypto::hmac_sha256(kAppSecret, raw))));
   }
 };
 
@@ -152,9 +152,9 @@ TEST_CASE("meta: an unsigned or re-serialised body is 401, an unknown object 200
   Meta meta;
   json body = {{"object", "page"}, {"entry", json::array()}};
   CHECK(meta.post(body, "").status == 401);
-  CHECK(meta.post(body, "sha256=" + source::hex(source::hmac_sha256(kAppSecret, body.dump(2))))
+  CHECK(meta.post(body, "sha256=" + crypto::hex(crypto::hmac_sha256(kAppSecret, body.dump(2))))
             .status == 401);
-  CHECK(meta.post(body, source::hex(source::hmac_sha256(kAppSecret, body.dump()))).status ==
+  CHECK(meta.post(body, crypto::hex(crypto::hmac_sha256(kAppSecret, body.dump()))).status ==
         401);  // without its "sha256=" prefix
   auto other = meta.post({{"object", "whatsapp_business_account"},
                           {"entry", {{{"id", "1"}, {"changes", json::array()}}}}});

@@ -146,6 +146,24 @@ TEST_CASE("notice formats: each platform's rendering of one breach is its golden
         golden("chatwork", notice::chatwork_message(n, kView) + "\n"));
 }
 
+TEST_CASE("helpdesk format: a handoff's ticket and a breach's note are their golden files") {
+  auto handoff_payload = case_payload("c-1", kHostile);
+  handoff_payload["kind"] = "handoff";
+  const auto handoff = read(plan::Kind::handoff, handoff_payload);
+  const std::string ticket = "Subject: " + notice::ticket_subject(handoff.cases.front()) + "\n\n" +
+                             notice::ticket_body(handoff, kView);
+  CHECK(ticket == golden("helpdesk-ticket", ticket));
+  const auto breach = read(plan::Kind::breach, case_payload("c-1", kHostile));
+  const std::string note = notice::ticket_note(breach, kView);
+  CHECK(note == golden("helpdesk-note", note));
+  // Plain text: the customer's words as written, but for the controls that reorder text.
+  CHECK(ticket.find("<!channel> <users/all> [toall][To:123] *bold*") != std::string::npos);
+  CHECK(ticket.find("\u202E") == std::string::npos);
+  // The note is about the deadline, not the customer's words.
+  CHECK(note.find("<!channel>") == std::string::npos);
+  CHECK(note.find("BREACHED") != std::string::npos);
+}
+
 TEST_CASE("slack: the customer's markup is escaped: no mention, no link, no raw angle bracket") {
   const auto n = read(plan::Kind::breach, case_payload("c-1", kHostile));
   const auto message = json::parse(notice::slack_message(n, kView));

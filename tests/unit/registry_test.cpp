@@ -99,10 +99,11 @@ struct Intake {
 
 }  // namespace
 
-TEST_CASE("sinks: webhook, file, the platforms and the chat tools are the registered types") {
+TEST_CASE(
+    "sinks: webhook, file, the platforms, chat tools and helpdesks are the registered types") {
   CHECK(ackd::deliver::builtin_sinks().names() ==
         std::vector<std::string>{"webhook", "file", "x", "meta", "line", "slack", "teams",
-                                 "google-chat", "chatwork"});
+                                 "google-chat", "chatwork", "zendesk", "zammad"});
   auto r = parse(
       "sinks:\n"
       "  hook: {type: webhook, url: \"http://127.0.0.1:9/x\", timeout: 2s, connections: 1}\n"
@@ -124,16 +125,16 @@ TEST_CASE("sinks: an unknown type names the known ones, with did-you-mean, at it
       "  b: {type: carrier-pigeon}\n"
       "  c: {url: \"http://x\"}\n");
   CHECK(!r.config);
-  CHECK(errors(r) ==
-        std::vector<std::string>{"ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, "
-                                 "meta, line, slack, teams, google-chat or chatwork, got "
-                                 "'webhok' (did "
-                                 "you mean 'webhook'?)",
-                                 "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, "
-                                 "meta, line, slack, teams, google-chat or chatwork, got "
-                                 "'carrier-pigeon'",
-                                 "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, "
-                                 "meta, line, slack, teams, google-chat or chatwork"});
+  CHECK(errors(r) == std::vector<std::string>{
+                         "ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, "
+                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad, got "
+                         "'webhok' (did "
+                         "you mean 'webhook'?)",
+                         "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, "
+                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad, got "
+                         "'carrier-pigeon'",
+                         "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, "
+                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad"});
 }
 
 TEST_CASE("sinks: each type checks its own settings, with file:line:col") {
@@ -192,11 +193,12 @@ TEST_CASE("sinks: without a registry (a tool that does not deliver) types are no
 }
 
 TEST_CASE("sources: the built-in types, and a section of another type refused") {
-  CHECK(ackd::source::builtin_sources().names() == std::vector<std::string>{"line", "meta", "x"});
+  CHECK(ackd::source::builtin_sources().names() ==
+        std::vector<std::string>{"line", "meta", "x", "zendesk", "zammad"});
   auto r = parse("sources:\n  tw: {type: twitter, secret_file: /etc/ackd/x}\n");
   CHECK(!r.config);
   CHECK(errors(r) == std::vector<std::string>{"ackd.yaml:5:14: error: source 'tw': type must be "
-                                              "line, meta or x, got 'twitter'"});
+                                              "line, meta, x, zendesk or zammad, got 'twitter'"});
 }
 
 TEST_CASE("sources: a line source needs its channel secret, as a secret") {
@@ -210,6 +212,32 @@ TEST_CASE("sources: a line source needs its channel secret, as a secret") {
   REQUIRE(errors(literal).size() == 1);
   CHECK(errors(literal)[0].find("channel_secret is a secret and is not written in ackd.yaml") !=
         std::string::npos);
+}
+
+TEST_CASE("helpdesks: sink and source settings are checked where they are written") {
+  auto ok = parse(
+      "sinks:\n"
+      "  desk: {type: zendesk, base_url: \"https://acme.zendesk.com\", user: bot@example.com,"
+      " token: {credential: zd}}\n"
+      "  zdesk: {type: zammad, base_url: \"https://support.example.com\","
+      " token: {credential: zm}, group: Users}\n"
+      "sources:\n"
+      "  desk-events: {type: zendesk, secret: {credential: zd-hook}}\n"
+      "  zdesk-events: {type: zammad, secret: {credential: zm-hook}}\n");
+  REQUIRE_MESSAGE(ok.config, errors(ok).front());
+  auto bad = parse(
+      "sinks:\n"
+      "  desk: {type: zendesk, base_url: \"https://acme.zendesk.com\", user: bot,"
+      " token: {credential: zd}}\n"
+      "  zdesk: {type: zammad, token: {credential: zm}}\n"
+      "sources:\n"
+      "  desk-events: {type: zendesk, secret: {credential: s}, user: bot@example.com}\n");
+  CHECK(errors(bad) == std::vector<std::string>{
+                           "ackd.yaml:5:69: error: sink 'desk': user must be the e-mail address of "
+                           "the agent whose API token ackd uses, got 'bot'",
+                           "ackd.yaml:6:3: error: sink 'zdesk' (zammad) needs a base_url",
+                           "ackd.yaml:8:63: error: source 'desk-events': user and token are for "
+                           "the API at base_url, which is missing"});
 }
 
 TEST_CASE("sources: a registered type checks its section, with did-you-mean and file:line:col") {

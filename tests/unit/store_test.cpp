@@ -688,6 +688,47 @@ TEST_CASE("store: delivery bookkeeping updates rows and the timeline") {
   CHECK(delivered["at"] == t::format_rfc3339_utc(at + std::chrono::seconds(31)));
 }
 
+TEST_CASE("store: the ticket a delivery opened is kept with the case and finds it again") {
+  TempDir tmp;
+  auto at = now();
+  {
+    auto s = open_store(tmp.path);
+    auto r = ingest_case(*s, make_handoff_case("tk", at));
+    REQUIRE(r.ok());
+    for (const auto& item : r->plan->outbox) {
+      if (item.kind == Kind::handoff) s->mark_delivered(item.id, at, "zendesk:35436");
+      if (item.kind == Kind::reply) s->mark_delivered(item.id, at);
+    }
+  }
+  auto s = open_store(tmp.path);  // and across a restart
+  auto find = [&](const std::string& remote_id) {
+    return wait_for<std::optional<std::string>>(
+        [&](auto done) { s->case_of_remote(remote_id, std::move(done)); });
+  };
+  auto found = find("zendesk:35436");
+  REQUIRE(found.ok());
+  CHECK(*found == std::optional<std::string>("c-tk"));
+  auto other = find("zammad:35436");
+  REQUIRE(other.ok());
+  CHECK_FALSE(other->has_value());
+
+  auto tl = timeline_of(*s, "c-tk");
+  REQUIRE(tl.ok());
+  CHECK((*tl)["handoff"]["tickets"] ==
+        json::array({{{"sink", "support"}, {"ticket", "zendesk:35436"}}}));
+  for (const auto& o : (*tl)["outbox"]) {
+    if (o["kind"] == "handoff") CHECK(o["remote_id"] == "zendesk:35436");
+    if (o["kind"] == "reply") CHECK(o["remote_id"].is_null());
+  }
+  bool shown = false;
+  for (const auto& e : (*tl)["timeline"]) {
+    if (e["event"] == "delivered" && e["kind"] == "handoff") {
+      shown = e["remote_id"] == "zendesk:35436";
+    }
+  }
+  CHECK(shown);
+}
+
 TEST_CASE("store: pending outbox survives reopening") {
   TempDir tmp;
   auto at = now();

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 #include "source_fixture.hpp"
 
 namespace x_source_test {
@@ -29,7 +29,7 @@ struct X : ackd::testing::MadeSource {
   source::Response post(const std::string& raw, std::optional<std::string> signature = {}) {
     return MadeSource::post(
         raw, "x-twitter-webhooks-signature",
-        signature.value_or("sha256=" + source::base64(source::hmac_sha256(kSecret, raw))));
+        signature.value_or("sha256=" + crypto::base64(crypto::hmac_sha256(kSecret, raw))));
   }
 };
 
@@ -53,7 +53,7 @@ TEST_CASE("x: the CRC check answers with the token signed by the consumer secret
   auto r = x.call({"GET", "/v1/sources/x?crc_token=abc%2B123", {}, ""});
   CHECK(r.status == 200);
   CHECK(json::parse(r.body)["response_token"] ==
-        "sha256=" + source::base64(source::hmac_sha256(kSecret, "abc+123")));
+        "sha256=" + crypto::base64(crypto::hmac_sha256(kSecret, "abc+123")));
   CHECK(x.call({"GET", "/v1/sources/x", {}, ""}).status == 400);
 }
 
@@ -113,9 +113,9 @@ TEST_CASE("x: an unsigned or re-signed body is 401, one that is not JSON 400") {
                         {"tweet_create_events", {tweet("1700000000000000020", "42", "遅い")}}}
                        .dump();
   CHECK(x.post(raw, "").status == 401);
-  CHECK(x.post(raw, "sha256=" + source::base64(source::hmac_sha256("other", raw))).status == 401);
-  CHECK(x.post(raw, "sha256=" + source::hex(source::hmac_sha256(kSecret, raw))).status == 401);
-  CHECK(x.post(raw + " ", "sha256=" + source::base64(source::hmac_sha256(kSecret, raw))).status ==
+  CHECK(x.post(raw, "sha256=" + crypto::base64(crypto::hmac_sha256("other", raw))).status == 401);
+  CHECK(x.post(raw, "sha256=" + crypto::hex(crypto::hmac_sha256(kSecret, raw))).status == 401);
+  CHECK(x.post(raw + " ", "sha256=" + crypto::base64(crypto::hmac_sha256(kSecret, raw))).status ==
         401);
   CHECK(x.post("[1, 2").status == 400);
   CHECK(x.taken.empty());

@@ -13,6 +13,16 @@ void add_complaint_routes(Router& router, Services& services);
 source::Intake intake(Services& services);
 // GET /v1/complaints/{id}, POST .../claim, .../resolve, GET /v1/handoffs (cases.cpp);
 void add_case_routes(Router& router, Services& services);
+// Claim and resolve as those routes do them, answered as they answer, for helpdesk sources:
+// escalations that a claim or resolution stops are taken off the queues, a follow-up is
+// scheduled.
+using source::CaseAnswer;
+void claim_case(Services& services, const std::string& id, const std::string& agent,
+                std::function<void(CaseAnswer)> done);
+void resolve_case(Services& services, const std::string& id, const std::string& agent,
+                  const std::string& note, bool force, std::function<void(CaseAnswer)> done);
+// The same, with finding a ticket's case, as a source's context has them.
+source::CaseActions case_actions(Services& services);
 // POST /v1/admin/pause, /v1/admin/resume (admin.cpp); `has_tokens`: without tokens
 // nobody may use them;
 void add_admin_routes(Router& router, Services& services, bool has_tokens);

@@ -49,8 +49,9 @@ class Outbox {
   // are not owed; a row that is being retried is due at its next attempt.
   virtual void owed(plan::DueOrder after, time::Instant until, std::size_t limit,
                     std::function<void(Rows)> done) = 0;
-  // Each outcome with the time `at` it happened, on the dispatcher's clock.
-  virtual void delivered(std::int64_t outbox_id, time::Instant at) = 0;
+  // Each outcome with the time `at` it happened, on the dispatcher's clock; `remote_id` as
+  // the Attempt has it.
+  virtual void delivered(std::int64_t outbox_id, time::Instant at, std::string remote_id) = 0;
   virtual void attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
                               time::Instant next_attempt, std::string error) = 0;
   virtual void failed(std::int64_t outbox_id, int attempts, time::Instant at,

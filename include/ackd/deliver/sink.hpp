@@ -27,6 +27,9 @@ struct Attempt {
   // The sink is out of quota (a 429 with Retry-After, a platform's rate limit at zero): it
   // takes nothing more for this long, and this attempt does not count against max_attempts.
   std::optional<std::chrono::milliseconds> wait;
+  // What a delivered attempt made at its destination, named "<sink type>:<its id>"
+  // ("zendesk:35436", the ticket it opened), kept with the case; "" when nothing to keep.
+  std::string remote_id;
 };
 
 // Where deliveries go: one configured sink of some type (sink_registry.hpp). The dispatcher

@@ -25,7 +25,7 @@ struct SinkContext {
 using SinkRegistry = config::TypeRegistry<Sink, SinkContext>;
 
 // webhook, file; the platforms' own: x, meta, line; the chat tools: slack, teams,
-// google-chat, chatwork.
+// google-chat, chatwork; the helpdesks: zendesk, zammad.
 const SinkRegistry& builtin_sinks();
 
 // Each sink type, in its own file, adds itself to a registry.
@@ -38,5 +38,7 @@ void register_slack_sink(SinkRegistry& registry);
 void register_teams_sink(SinkRegistry& registry);
 void register_google_chat_sink(SinkRegistry& registry);
 void register_chatwork_sink(SinkRegistry& registry);
+void register_zendesk_sink(SinkRegistry& registry);
+void register_zammad_sink(SinkRegistry& registry);
 
 }  // namespace ackd::deliver

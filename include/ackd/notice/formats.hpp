@@ -38,4 +38,16 @@ std::string google_chat_message(const Notice& notice, const View& view);
 // no escape either: `[` and `]` in what the customer wrote show as full-width ［ ］.
 std::string chatwork_message(const Notice& notice, const View& view);
 
+// A helpdesk ticket (zendesk, zammad) in plain text, which both show as written: nothing the
+// customer wrote is read as markup. The most of the customer's text a ticket quotes:
+inline constexpr std::size_t kTicketChars = 5000;
+
+// The ticket's subject: "P2 · x · 山田太郎: the first words of the text".
+std::string ticket_subject(const Case& c);
+// The ticket's first comment: the customer's words, then what ackd answered, the facts and
+// the link to the case.
+std::string ticket_body(const Notice& notice, const View& view);
+// A later notice (an escalation, a breach, a follow-up) as an internal note on the ticket.
+std::string ticket_note(const Notice& notice, const View& view);
+
 }  // namespace ackd::notice

@@ -16,12 +16,14 @@ namespace ackd::source {
 // ..., settings of that type}), as sinks are (deliver/sink_registry.hpp).
 using SourceRegistry = config::TypeRegistry<Source, SourceContext>;
 
-// The source types ackd is built with: line, meta, x.
+// The source types ackd is built with: line, meta, x; the helpdesks' own: zendesk, zammad.
 const SourceRegistry& builtin_sources();
 // Each type adds itself, from its own file.
 void register_line_source(SourceRegistry& registry);
 void register_meta_source(SourceRegistry& registry);
 void register_x_source(SourceRegistry& registry);
+void register_zendesk_source(SourceRegistry& registry);
+void register_zammad_source(SourceRegistry& registry);
 
 // The configured sources by name, as the router reaches them.
 class Sources {

@@ -46,11 +46,32 @@ struct IntakeAnswer {
 // on the io_context thread once the complaint is stored or refused.
 using Intake = std::function<void(Complaint complaint, std::function<void(IntakeAnswer)> done)>;
 
+// What a helpdesk's source does to the case of a ticket ackd opened: the API's claim and
+// resolve (the same code, the same answers: status and JSON body). Each `done` runs on the
+// io_context thread.
+struct CaseAnswer {
+  unsigned status = 0;
+  std::string body;  // JSON
+};
+struct CaseActions {
+  // The case one of whose deliveries opened `remote_id` ("zendesk:35436"): "" when none
+  // did, nullopt when the store could not say.
+  std::function<void(std::string remote_id, std::function<void(std::optional<std::string>)> done)>
+      find;
+  std::function<void(std::string case_id, std::string agent, std::function<void(CaseAnswer)> done)>
+      claim;
+  // Resolves whoever holds the case: the helpdesk is where the team works.
+  std::function<void(std::string case_id, std::string agent, std::string note,
+                     std::function<void(CaseAnswer)> done)>
+      resolve;
+};
+
 // What a source may use.
 struct SourceContext {
   boost::asio::io_context& io;
   time::Clock& clock;
   Intake intake;
+  CaseActions cases{};
 };
 
 // Where complaints come from besides POST /v1/complaints: a platform's webhook, a mailbox.

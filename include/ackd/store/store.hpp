@@ -113,6 +113,7 @@ struct CaseView {
     std::optional<std::string> last_error;
     std::string idempotency_key;
     bool held = false;
+    std::optional<std::string> remote_id;  // what it made at its destination: "zendesk:35436"
   };
   std::vector<Outbox> outbox;  // in the order written
 
@@ -201,8 +202,9 @@ class Store {
                time::Instant now, std::function<void(absl::StatusOr<ResolveResult>)> done);
 
   // Delivery bookkeeping, each outcome at the time `at` it happened; each also appends to
-  // the complaint's timeline.
-  void mark_delivered(std::int64_t outbox_id, time::Instant at);
+  // the complaint's timeline. `remote_id` is what the delivery made at its destination, if
+  // the sink says ("zendesk:35436", the ticket it opened).
+  void mark_delivered(std::int64_t outbox_id, time::Instant at, std::string remote_id = {});
   void mark_attempt_failed(std::int64_t outbox_id, int attempts, time::Instant at,
                            time::Instant next_attempt, std::string error);
   void mark_failed(std::int64_t outbox_id, int attempts, time::Instant at, std::string error);
@@ -225,6 +227,10 @@ class Store {
 
   // The complaint, its decision and its timeline; NotFound if unknown.
   void timeline(std::string complaint_id, std::function<void(absl::StatusOr<CaseView>)> done);
+  // The case one of whose deliveries made `remote_id` (a helpdesk's ticket ackd opened);
+  // nullopt when none did.
+  void case_of_remote(std::string remote_id,
+                      std::function<void(absl::StatusOr<std::optional<std::string>>)> done);
   // Cases by state (open | claimed | breached | resolved), soonest deadline first; a case
   // is breached when open past its deadline at `now`.
   void handoffs(std::string state, time::Instant now,

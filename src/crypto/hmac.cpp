@@ -1,17 +1,29 @@
-#include "source/signature.hpp"
+#include "crypto/hmac.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-namespace ackd::source {
+namespace ackd::crypto {
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string hmac(const EVP_MD* digest, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(digest, key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
   return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha256(), key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha1(), key, data);
 }
 
 std::string base64(std::string_view bytes) {
@@ -38,4 +50,4 @@ bool same_secret_text(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace ackd::source
+}  // namespace ackd::crypto
