@@ -7,7 +7,7 @@ packages=(
   libboost-dev libboost-system-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev
   libsqlite3-dev libre2-dev libicu-dev libcld2-dev libsystemd-dev libgoogle-perftools-dev libssl-dev
-  nlohmann-json3-dev libabsl-dev libbenchmark-dev
+  nlohmann-json3-dev libabsl-dev libbenchmark-dev libgmime-3.0-dev
   clang clang-format libclang-rt-14-dev
   dpkg-dev systemd python3-yaml  # the package: dpkg-shlibdeps, systemd-analyze, alert rules
 )
