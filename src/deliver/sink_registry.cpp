@@ -16,6 +16,7 @@ const SinkRegistry& builtin_sinks() {
     register_chatwork_sink(r);
     register_zendesk_sink(r);
     register_zammad_sink(r);
+    register_smtp_sink(r);
     return r;
   }();
   return registry;

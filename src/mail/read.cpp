@@ -1,6 +1,5 @@
 // A raw mail into a Message, with GMime 3 for RFC 5322 and MIME; charsets and encoded words
 // through text.cpp, which reads Shift_JIS as CP932 where glibc's iconv would not.
-#include <gmime/gmime.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +9,7 @@
 
 #include "ackd/mail/message.hpp"
 #include "ackd/text/excerpt.hpp"
+#include "mail/gmime.hpp"
 
 namespace ackd::mail {
 namespace {
@@ -17,16 +17,7 @@ namespace {
 // The most of a mail's text ackd keeps (characters): a complaint, not an archive.
 constexpr std::size_t kMaxTextChars = 20000;
 
-struct Unref {
-  void operator()(gpointer object) const { g_object_unref(object); }
-};
-template <class T>
-using Owned = std::unique_ptr<T, Unref>;
-
-void init_gmime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
+using detail::Owned;
 
 // What GMime hands back, as valid UTF-8: headers may hold any bytes.
 std::string text_of(const char* s) {
@@ -180,7 +171,7 @@ std::string raw_digest(std::string_view raw) {
 }  // namespace
 
 std::variant<Message, std::string> read_message(std::string_view raw, const ReadOptions& options) {
-  init_gmime();
+  detail::ensure_gmime();
   Owned<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
   Owned<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   Owned<GMimeMessage> parsed(g_mime_parser_construct_message(parser.get(), nullptr));

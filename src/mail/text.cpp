@@ -130,6 +130,22 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
   return out;
 }
 
+std::string from_utf8(std::string_view utf8, std::string_view charset) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* converter = ucnv_open(std::string(charset).c_str(), &status);
+  if (U_FAILURE(status)) return std::string(utf8);
+  const icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  std::string out(static_cast<std::size_t>(text.length()) * 8 + 16, '\0');
+  status = U_ZERO_ERROR;
+  const int32_t written =
+      text.extract(out.data(), static_cast<int32_t>(out.size()), converter, status);
+  ucnv_close(converter);
+  if (U_FAILURE(status)) return std::string(utf8);
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
 std::string decode_words(std::string_view value) {
   std::string out;
   std::size_t i = 0;

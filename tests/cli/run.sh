@@ -68,7 +68,7 @@ c="$here/config/broken.yaml"
 expect_line "listen" "$c:1:9: error: listen must be HOST:PORT"
 expect_line "state" "error: ackd.yaml needs state"
 expect_line "mode" "$c:3:7: error: mode must be live or shadow, got 'loud'"
-expect_line "sink type" "$c:5:13: error: sink 'a': type must be webhook, file, x, meta, line, slack, teams, google-chat, chatwork, zendesk or zammad, got 'carrier-pigeon'"
+expect_line "sink type" "$c:5:13: error: sink 'a': type must be webhook, file, x, meta, line, slack, teams, google-chat, chatwork, zendesk, zammad or smtp, got 'carrier-pigeon'"
 expect_line "sink url" "$c:6:27: error: sink 'b': unsupported URL 'ftp://example': need http:// or https://"
 expect_line "channel sink" "$c:8:19: error: channel 'x': unknown sink 'c'"
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -163,6 +164,45 @@ TEST_CASE("mail: quoted history in the usual styles is cut") {
         "New.");
   CHECK(mail::cut_quoted("新しい\n-----Original Message-----\nFrom: x") == "新しい");
   CHECK(mail::cut_quoted("a\n> b\nc") == "a\nc");
+}
+
+TEST_CASE("mail: an answer composed reads back whole, threaded and marked auto-replied") {
+  mail::Outgoing out;
+  out.from = "ACME サポート <support@example.com>";
+  out.to_address = "taro@example.jp";
+  out.to_name = "山田太郎";
+  out.subject = mail::reply_subject("Re: 注文の件");
+  out.message_id = "c1.reply@ackd.support.example.com";
+  out.in_reply_to = "jis-1@example.jp";
+  out.references = {"root@example.jp", "jis-1@example.jp"};
+  out.text = "山田太郎様\nご連絡ありがとうございます。本日18:00までにご連絡します。";
+  out.date = *time::parse_rfc3339("2026-11-24T08:35:00Z");
+  for (const bool jis : {false, true}) {
+    out.iso_2022_jp = jis;
+    const std::string raw = mail::compose(out);
+    CHECK(raw.find("\r\n\r\n") != std::string::npos);
+    CHECK(raw.find("\nAuto-Submitted: auto-replied\r\n") != std::string::npos);
+    CHECK(raw.find("\nIn-Reply-To: <jis-1@example.jp>\r\n") != std::string::npos);
+    CHECK(raw.find(jis ? "charset=ISO-2022-JP" : "charset=utf-8") != std::string::npos);
+    // Nothing but ASCII on the wire: the headers encoded, the body in base64 or JIS.
+    CHECK(std::all_of(raw.begin(), raw.end(), [](char c) { return (c & 0x80) == 0; }));
+    const auto m = read(raw);
+    CHECK(m.subject == "Re: 注文の件");
+    CHECK(m.message_id == out.message_id);
+    CHECK(m.from_name == "ACME サポート");
+    CHECK(m.from_address == "support@example.com");
+    CHECK(m.references == out.references);
+    CHECK(m.text == out.text);
+    CHECK(m.automated == "Auto-Submitted: auto-replied");  // our answer is never answered
+  }
+  // A line break in what the customer wrote cannot start a header of theirs.
+  out.subject = "Re: help\r\nBcc: everyone@example.com";
+  out.in_reply_to = "x@y>\r\nBcc: <everyone@example.com";
+  const std::string injected = mail::compose(out);
+  CHECK(injected.find("\nBcc:") == std::string::npos);
+  CHECK(read(injected).subject == "Re: help  Bcc: everyone@example.com");
+  CHECK(mail::reply_subject("注文の件") == "Re: 注文の件");
+  CHECK(mail::reply_subject("RE: 注文の件") == "RE: 注文の件");
 }
 
 }  // namespace mail_test

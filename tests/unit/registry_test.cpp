@@ -103,7 +103,7 @@ TEST_CASE(
     "sinks: webhook, file, the platforms, chat tools and helpdesks are the registered types") {
   CHECK(ackd::deliver::builtin_sinks().names() ==
         std::vector<std::string>{"webhook", "file", "x", "meta", "line", "slack", "teams",
-                                 "google-chat", "chatwork", "zendesk", "zammad"});
+                                 "google-chat", "chatwork", "zendesk", "zammad", "smtp"});
   auto r = parse(
       "sinks:\n"
       "  hook: {type: webhook, url: \"http://127.0.0.1:9/x\", timeout: 2s, connections: 1}\n"
@@ -125,16 +125,17 @@ TEST_CASE("sinks: an unknown type names the known ones, with did-you-mean, at it
       "  b: {type: carrier-pigeon}\n"
       "  c: {url: \"http://x\"}\n");
   CHECK(!r.config);
-  CHECK(errors(r) == std::vector<std::string>{
-                         "ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, "
-                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad, got "
-                         "'webhok' (did "
-                         "you mean 'webhook'?)",
-                         "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, "
-                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad, got "
-                         "'carrier-pigeon'",
-                         "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, "
-                         "meta, line, slack, teams, google-chat, chatwork, zendesk or zammad"});
+  CHECK(errors(r) ==
+        std::vector<std::string>{
+            "ackd.yaml:5:13: error: sink 'a': type must be webhook, file, x, "
+            "meta, line, slack, teams, google-chat, chatwork, zendesk, zammad or smtp, got "
+            "'webhok' (did "
+            "you mean 'webhook'?)",
+            "ackd.yaml:6:13: error: sink 'b': type must be webhook, file, x, "
+            "meta, line, slack, teams, google-chat, chatwork, zendesk, zammad or smtp, got "
+            "'carrier-pigeon'",
+            "ackd.yaml:7:3: error: sink 'c' needs a type: webhook, file, x, "
+            "meta, line, slack, teams, google-chat, chatwork, zendesk, zammad or smtp"});
 }
 
 TEST_CASE("sinks: each type checks its own settings, with file:line:col") {

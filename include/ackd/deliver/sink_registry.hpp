@@ -25,7 +25,7 @@ struct SinkContext {
 using SinkRegistry = config::TypeRegistry<Sink, SinkContext>;
 
 // webhook, file; the platforms' own: x, meta, line; the chat tools: slack, teams,
-// google-chat, chatwork; the helpdesks: zendesk, zammad.
+// google-chat, chatwork; the helpdesks: zendesk, zammad; mail: smtp.
 const SinkRegistry& builtin_sinks();
 
 // Each sink type, in its own file, adds itself to a registry.
@@ -40,5 +40,6 @@ void register_google_chat_sink(SinkRegistry& registry);
 void register_chatwork_sink(SinkRegistry& registry);
 void register_zendesk_sink(SinkRegistry& registry);
 void register_zammad_sink(SinkRegistry& registry);
+void register_smtp_sink(SinkRegistry& registry);
 
 }  // namespace ackd::deliver

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ackd/complaint/complaint.hpp"
+#include "ackd/time/instant.hpp"
 
 namespace ackd::mail {
 
@@ -57,6 +58,9 @@ Complaint complaint_of(const Message& message, std::string_view raw, std::string
 std::string decode_words(std::string_view header_value);
 // Bytes in `charset` as UTF-8 (Shift_JIS read as CP932); what cannot be read becomes U+FFFD.
 std::string to_utf8(std::string_view bytes, std::string_view charset);
+// UTF-8 as `charset` (ICU's names: "ISO-2022-JP" writes JIS X 0208 between ESC $ B and
+// ESC ( B, as RFC 1468 wants); a character it lacks becomes its substitute.
+std::string from_utf8(std::string_view utf8, std::string_view charset);
 // An HTML body as the text a person reads: tags dropped, blocks on their own lines,
 // scripts and styles removed, entities decoded.
 std::string html_to_text(std::string_view html);
@@ -67,5 +71,29 @@ std::string cut_quoted(std::string_view text);
 std::string automated_reason(const std::vector<std::pair<std::string, std::string>>& headers,
                              std::string_view from_address,
                              const std::vector<std::string>& own_addresses);
+
+// A mail ackd sends: an answer to a customer's mail, or a notice to a team.
+struct Outgoing {
+  std::string from;  // "ACME Support <support@example.com>"
+  std::string to_address;
+  std::string to_name;
+  std::string subject;      // as it goes out (reply_subject() for an answer)
+  std::string message_id;   // without the angle brackets
+  std::string in_reply_to;  // the customer's Message-ID, for an answer
+  std::vector<std::string> references;
+  std::string text;  // UTF-8
+  time::Instant date;
+  // Auto-Submitted: "auto-replied" for an answer, "auto-generated" for a notice (RFC 3834).
+  std::string auto_submitted = "auto-replied";
+  bool iso_2022_jp = false;  // the text and subject in ISO-2022-JP, as older mailers expect
+};
+
+// The message as RFC 5322 text with CRLF line ends, MIME-encoded by GMime: the subject and
+// names as encoded words when not ASCII, the text in UTF-8 (or ISO-2022-JP) with a transfer
+// encoding that keeps lines short.
+std::string compose(const Outgoing& mail);
+
+// "Re: " and the customer's subject, never "Re: Re: ".
+std::string reply_subject(std::string_view subject);
 
 }  // namespace ackd::mail

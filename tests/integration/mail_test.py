@@ -1,0 +1,156 @@
+"""Mail out: the real daemon answers a complaint that came by mail through its `smtp` sink,
+submitting to a real SMTP server (python3-aiosmtpd, Debian's) on 127.0.0.1, plain and with
+STARTTLS and AUTH; a permanent refusal fails at once with the server's words.
+
+usage: mail_test.py ACKD_BINARY [unittest arguments]
+"""
+import email
+import email.policy
+import os
+import shutil
+import ssl
+import sys
+import tempfile
+import unittest
+
+import harness
+from harness import HERE, TLS_DATA, Daemon, Receiver, complaint, free_port, wait_for, wait_until
+
+try:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+except ImportError:  # counted as a skip, which fails in CI
+    Controller = None
+
+ACKD = None
+
+
+class Captured:
+    """An aiosmtpd handler that keeps each message and refuses mail to gone@..."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 <" + address + ">: no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "data": envelope.original_content or envelope.content,
+                              "tls": session.ssl is not None})
+        return "250 2.0.0 queued"
+
+
+def policy_with_email():
+    directory = tempfile.mkdtemp(prefix="ackd-it-policy-")
+    shutil.copy(os.path.join(HERE, "policy", "policy.yaml"), directory)
+    path = os.path.join(directory, "policy.yaml")
+    with open(path) as f:
+        text = f.read()
+    changed = text.replace("  chat: {}\n", "  chat: {}\n  email: {}\n")
+    assert changed != text
+    with open(path, "w") as f:
+        f.write(changed)
+    return directory
+
+
+@unittest.skipIf(Controller is None, "python3-aiosmtpd is not installed")
+class MailOutTest(unittest.TestCase):
+    def setUp(self):
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.policy = policy_with_email()
+        self.addCleanup(shutil.rmtree, self.policy, True)
+
+    def smtp_server(self, **options):
+        captured = Captured()
+        port = free_port()
+        controller = Controller(captured, hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        self.addCleanup(controller.stop)
+        return captured, port
+
+    def daemon(self, sink):
+        daemon = Daemon(ACKD, self.receiver, policy_dir=self.policy,
+                        extra_sinks=f"  mail-out: {sink}\n",
+                        extra_config="  email: {reply_sink: mail-out}\n")
+        self.addCleanup(daemon.cleanup)
+        return daemon.start(env={"ACKD_TEST_SMTP_PASSWORD": "s3cret"})
+
+    def mail_complaint(self, external_id, author="taro@example.jp"):
+        return complaint(external_id, channel="email", author=author,
+                         metadata={"email": {"subject": "注文の件",
+                                             "references": ["root@example.jp"]}})
+
+    def test_an_answer_goes_out_threaded_and_marked_auto_replied(self):
+        captured, port = self.smtp_server()
+        daemon = self.daemon(
+            f'{{type: smtp, url: "smtp://127.0.0.1:{port}", from: "ACME サポート <support@example.com>"}}')
+        status, accepted, _ = daemon.post_complaint(self.mail_complaint("jis-1@example.jp"))
+        self.assertEqual(status, 202, accepted)
+        cid = accepted["id"]
+        wait_until(lambda: captured.messages)
+        sent = captured.messages[0]
+        self.assertEqual(sent["from"], "support@example.com")
+        self.assertEqual(sent["to"], ["taro@example.jp"])
+        mail = email.message_from_bytes(sent["data"], policy=email.policy.default)
+        self.assertEqual(mail["Subject"], "Re: 注文の件")
+        self.assertEqual(mail["In-Reply-To"], "<jis-1@example.jp>")
+        self.assertEqual(mail["References"], "<root@example.jp> <jis-1@example.jp>")
+        self.assertEqual(mail["Auto-Submitted"], "auto-replied")
+        self.assertEqual(mail["Message-ID"], f"<{cid}.reply.ackd@example.com>")
+        self.assertEqual(mail["From"].addresses[0].display_name, "ACME サポート")
+        self.assertIn("山田太郎", mail.get_content())
+        daemon.wait_outbox(cid, "reply", "delivered")
+
+    def test_a_permanent_refusal_fails_at_once_with_the_servers_words(self):
+        captured, port = self.smtp_server()
+        daemon = self.daemon(
+            f'{{type: smtp, url: "smtp://127.0.0.1:{port}", from: support@example.com}}')
+        status, accepted, _ = daemon.post_complaint(
+            self.mail_complaint("gone-1@example.jp", author="gone@example.jp"))
+        self.assertEqual(status, 202, accepted)
+        failed = daemon.wait_outbox(accepted["id"], "reply", "failed")
+        self.assertEqual(failed[0]["attempts"], 1)
+        self.assertIn("SMTP 550 at RCPT TO", failed[0]["last_error"])
+        self.assertIn("no such user here", failed[0]["last_error"])
+        # An author id that would end RCPT TO and start another command is refused as such.
+        status, sneaky, _ = daemon.post_complaint(
+            self.mail_complaint("sneaky-1@example.jp",
+                                author="taro@example.jp>\r\nRCPT TO:<everyone@example.com"))
+        self.assertEqual(status, 202, sneaky)
+        refused = daemon.wait_outbox(sneaky["id"], "reply", "failed")
+        self.assertIn("is not a mail address", refused[0]["last_error"])
+        self.assertEqual(captured.messages, [])
+
+    def test_starttls_and_auth_with_a_private_ca(self):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(TLS_DATA, "server.pem"),
+                                os.path.join(TLS_DATA, "server-key.pem"))
+        logins = []
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+            logins.append((mechanism, auth_data.login if ok else None))
+            return AuthResult(success=ok)
+
+        captured, port = self.smtp_server(tls_context=context, require_starttls=True,
+                                          authenticator=authenticator, auth_required=True,
+                                          auth_require_tls=True)
+        ca_file = os.path.abspath(os.path.join(TLS_DATA, "ca.pem"))
+        daemon = self.daemon(
+            f'{{type: smtp, url: "smtp://127.0.0.1:{port}", from: support@example.com,'
+            f' user: ackd, password: {{env: ACKD_TEST_SMTP_PASSWORD}}, tls: {{ca_file: {ca_file}}}}}')
+        status, accepted, _ = daemon.post_complaint(self.mail_complaint("tls-1@example.jp"))
+        self.assertEqual(status, 202, accepted)
+        wait_until(lambda: captured.messages)
+        self.assertTrue(captured.messages[0]["tls"])
+        self.assertEqual(logins, [("PLAIN", b"ackd")])
+
+
+if __name__ == "__main__":
+    ACKD = os.path.abspath(sys.argv.pop(1))
+    harness.main()
