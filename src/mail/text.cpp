@@ -147,6 +147,10 @@ std::string from_utf8(std::string_view utf8, std::string_view charset) {
 }
 
 std::string decode_words(std::string_view value) {
+  // A header is a line or two; one of megabytes is junk, and decoding it word by word
+  // would cost the square of its size.
+  constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+  value = value.substr(0, kMaxHeaderBytes);
   std::string out;
   std::size_t i = 0;
   bool last_was_word = false;
@@ -191,8 +195,14 @@ std::string html_to_text(std::string_view html) {
           tag.substr(0, name_end == 0 ? tag.find_first_of(" \t\r\n", 1) : name_end);
       i = end + 1;
       if (name == "script" || name == "style" || name == "head" || name == "title") {
-        const auto close = lower(html.substr(i)).find("</" + name);
-        i = close == std::string::npos ? html.size() : i + close;
+        // Searched in place: copying the rest for each such tag would make a mail of many
+        // of them cost the square of its size.
+        const std::string closing = "</" + name;
+        const auto rest = html.substr(i);
+        const auto close = std::search(
+            rest.begin(), rest.end(), closing.begin(), closing.end(),
+            [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+        i = close == rest.end() ? html.size() : i + static_cast<std::size_t>(close - rest.begin());
         continue;
       }
       if (name == "br" || name == "/p" || name == "p" || name == "div" || name == "/div" ||

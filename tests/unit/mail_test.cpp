@@ -74,6 +74,16 @@ TEST_CASE("mail: an HTML-only mail is read as text: no script, no style, entitie
   CHECK(m.text == "My blender & its lid arrived broken.\nI want a refund \u2014 \U0001F620");
 }
 
+TEST_CASE("mail: HTML scripts and styles are cut whatever their case, however many") {
+  CHECK(mail::html_to_text("<p>a</p><SCRIPT>x()</Script><p>b</p><style>p{}</STYLE>c") == "a\nb\nc");
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += "<style>s</style>w ";
+  const auto text = mail::html_to_text(many);
+  CHECK(text.size() == 20000 * 2 - 1);
+  CHECK(text.find('s') == std::string::npos);
+  CHECK(mail::html_to_text("<p>unclosed <script>forever") == "unclosed");
+}
+
 TEST_CASE("mail: text/plain wins in an alternative, and an attachment is counted, not read") {
   const auto m = read(corpus("alternative.eml"));
   CHECK(m.text == "The invoice is wrong.");
