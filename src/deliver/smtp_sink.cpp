@@ -62,7 +62,11 @@ class SmtpSink final : public Sink {
       Attempt attempt;
       attempt.retryable = false;
       attempt.error = "an smtp sink: " + *error;
-      return boost::asio::post(io_, [done = std::move(done), attempt] { done(attempt); });
+      // Answered soon, as the dispatcher expects, and not after abort().
+      return boost::asio::post(
+          io_, [alive = std::weak_ptr<char>(life_), done = std::move(done), attempt] {
+            if (!alive.expired()) done(attempt);
+          });
     }
     auto session = std::make_shared<SmtpSession>(io_, clock_, settings_.server, tls_,
                                                  settings_.login, domain_of(settings_.address));
@@ -81,6 +85,7 @@ class SmtpSink final : public Sink {
   void abort() override {
     for (const auto& session : sessions_) session->abort();
     sessions_.clear();
+    life_ = std::make_shared<char>();
   }
 
  private:
@@ -134,6 +139,7 @@ class SmtpSink final : public Sink {
   SmtpSettings settings_;
   std::shared_ptr<TlsContext> tls_;
   std::set<std::shared_ptr<SmtpSession>> sessions_;
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // replaced by abort()
 };
 
 std::optional<SmtpSettings> read_smtp_settings(config::SectionReader& section) {
