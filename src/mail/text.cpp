@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ackd/mail/message.hpp"
 #include "ackd/text/utf8.hpp"
@@ -282,29 +283,45 @@ std::string html_to_text(std::string_view html) {
 }
 
 std::string cut_quoted(std::string_view text) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
+  // The lines, without their line ends and leading blanks.
+  std::vector<std::string_view> lines;
+  std::vector<std::string_view> trimmed;
+  for (std::size_t start = 0; start < text.size();) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     start = end + 1;
-    std::string_view trimmed = line;
-    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
-      trimmed.remove_prefix(1);
+    lines.push_back(line);
+    std::string_view t = line;
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    trimmed.push_back(t);
+  }
+  auto quoted = [](std::string_view t) { return t.starts_with(">") || t.starts_with("＞"); };
+  // A line that ends in a colon and introduces quoted lines ("2026年11月24日(火) 17:35 ACME
+  // <s@example.com>:", "…のメール:"): whatever language the mailer writes it in.
+  auto introduces_quote = [&](std::size_t i) {
+    const std::string_view t = trimmed[i];
+    if (!t.ends_with(":") && !t.ends_with("：")) return false;
+    for (std::size_t j = i + 1; j < trimmed.size(); ++j) {
+      if (!trimmed[j].empty()) return quoted(trimmed[j]);
     }
+    return false;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view t = trimmed[i];
     // The attribution above the quoted history ends the new text.
-    const bool attribution = (starts_with_ci(trimmed, "on ") && trimmed.ends_with("wrote:")) ||
-                             trimmed.find("さんは書きました") != std::string_view::npos ||
-                             trimmed.find("のメッセージ:") != std::string_view::npos ||
-                             starts_with_ci(trimmed, "-----original message-----") ||
-                             trimmed.starts_with("-----元のメッセージ-----") ||
-                             trimmed.starts_with("-------- Original Message --------") ||
-                             trimmed.starts_with("-------- 転送メッセージ --------");
+    const bool attribution = (starts_with_ci(t, "on ") && t.ends_with("wrote:")) ||
+                             t.find("さんは書きました") != std::string_view::npos ||
+                             starts_with_ci(t, "-----original message-----") ||
+                             t.starts_with("-----元のメッセージ-----") ||
+                             t.starts_with("-------- Original Message --------") ||
+                             t.starts_with("-------- 転送メッセージ --------") ||
+                             introduces_quote(i);
     if (attribution) break;
-    if (trimmed.starts_with(">") || trimmed.starts_with("＞")) continue;
-    out += line;
+    if (quoted(t)) continue;
+    out += lines[i];
     out += '\n';
   }
   trim_trailing_blank_lines(out);

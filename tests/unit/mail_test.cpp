@@ -174,6 +174,17 @@ TEST_CASE("mail: quoted history in the usual styles is cut") {
         "New.");
   CHECK(mail::cut_quoted("新しい\n-----Original Message-----\nFrom: x") == "新しい");
   CHECK(mail::cut_quoted("a\n> b\nc") == "a\nc");
+  // Gmail's and Apple Mail's Japanese attributions: a line ending in a colon before quotes.
+  CHECK(
+      mail::cut_quoted("届きません\n\n2026年11月24日(火) 17:35 ACME <s@example.com>:\n\n> 先日") ==
+      "届きません");
+  CHECK(mail::cut_quoted("再送します\n2026/11/24 17:35、ACME <s@example.com>のメール：\n＞ 先日") ==
+        "再送します");
+  // A colon that introduces no quote is the customer's own text.
+  CHECK(mail::cut_quoted("山田さんのメッセージ: 返金してください\n注文番号: 12345") ==
+        "山田さんのメッセージ: 返金してください\n注文番号: 12345");
+  CHECK(mail::cut_quoted("理由は次のとおり:\n箱が潰れていた") ==
+        "理由は次のとおり:\n箱が潰れていた");
 }
 
 TEST_CASE("mail: an answer composed reads back whole, threaded and marked auto-replied") {
