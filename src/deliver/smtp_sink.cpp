@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ackd/deliver/sink_registry.hpp"
+#include "ackd/json/member.hpp"
 #include "ackd/mail/message.hpp"
 #include "ackd/notice/formats.hpp"
 #include "deliver/platform_sink.hpp"
@@ -110,7 +111,8 @@ class SmtpSink final : public Sink {
       }
       const json email = reply.metadata.value("email", json::object());
       out.to_address = reply.author_id;
-      out.subject = mail::reply_subject(email.is_object() ? email.value("subject", "") : "");
+      // What a connector wrote: read without trusting its types.
+      out.subject = mail::reply_subject(email.is_object() ? json_text(email, "subject") : "");
       out.in_reply_to = reply.external_id;
       if (email.is_object() && email.contains("references") && email["references"].is_array()) {
         for (const auto& ref : email["references"]) {

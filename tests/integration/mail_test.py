@@ -117,6 +117,15 @@ class MailOutTest(unittest.TestCase):
         self.assertEqual(failed[0]["attempts"], 1)
         self.assertIn("SMTP 550 at RCPT TO", failed[0]["last_error"])
         self.assertIn("no such user here", failed[0]["last_error"])
+        # Metadata of the wrong types is read as absent, never thrown on.
+        odd = self.mail_complaint("odd-1@example.jp")
+        odd["metadata"]["email"] = {"subject": 5, "references": "not a list"}
+        status, accepted_odd, _ = daemon.post_complaint(odd)
+        self.assertEqual(status, 202, accepted_odd)
+        wait_until(lambda: captured.messages)
+        self.assertIn(b"\r\nSubject: Re:\r\n", captured.messages[0]["data"])
+        self.assertIn(b"\r\nReferences: <odd-1@example.jp>\r\n", captured.messages[0]["data"])
+        captured.messages.clear()
         # An author id that would end RCPT TO and start another command is refused as such.
         status, sneaky, _ = daemon.post_complaint(
             self.mail_complaint("sneaky-1@example.jp",
