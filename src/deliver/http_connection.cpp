@@ -5,7 +5,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -122,11 +121,7 @@ void HttpConnection::on_tunnel(beast::error_code ec) {
 }
 
 void HttpConnection::handshake() {
-  // SNI for a name (never for an address), and the certificate checked against the host.
-  beast::error_code not_an_address;
-  (void)net::ip::make_address(url_.host, not_an_address);
-  if (not_an_address) SSL_set_tlsext_host_name(tls_stream_->native_handle(), url_.host.c_str());
-  tls_stream_->set_verify_callback(net::ssl::host_name_verification(url_.host));
+  expect_server(*tls_stream_, url_.host);
   tls_stream_->async_handshake(net::ssl::stream_base::client,
                                [self = shared_from_this()](beast::error_code handshake_ec) {
                                  self->on_handshake(handshake_ec);

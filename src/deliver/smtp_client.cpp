@@ -2,7 +2,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <istream>
 
@@ -17,12 +16,6 @@ namespace {
 // A server's reply line is at most 512 bytes (RFC 5321, 4.5.3.1.5); a reply of many lines
 // (EHLO's) is bounded too.
 constexpr std::size_t kMaxReply = 64 * 1024;
-
-bool is_address(const std::string& host) {
-  boost::system::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
 
 }  // namespace
 
@@ -131,10 +124,7 @@ void SmtpSession::on_connect(boost::system::error_code ec) {
 }
 
 void SmtpSession::handshake() {
-  if (!is_address(server_.host)) {
-    SSL_set_tlsext_host_name(stream_.native_handle(), server_.host.c_str());
-  }
-  stream_.set_verify_callback(net::ssl::host_name_verification(server_.host));
+  expect_server(stream_, server_.host);
   stream_.async_handshake(net::ssl::stream_base::client,
                           [self = shared_from_this()](boost::system::error_code ec) {
                             if (ec) return self->fail("tls: " + ec.message(), false);

@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include <boost/asio/ip/address.hpp>
+
 namespace ackd::deliver {
 
 namespace ssl = boost::asio::ssl;
@@ -19,6 +21,12 @@ std::variant<std::shared_ptr<TlsContext>, std::string> client_tls(const TlsOptio
     if (ec) return "tls.ca_file '" + options.ca_file + "': " + ec.message();
   }
   return context;
+}
+
+bool is_ip_address(const std::string& host) {
+  boost::system::error_code not_an_address;
+  (void)boost::asio::ip::make_address(host, not_an_address);
+  return !not_an_address;
 }
 
 }  // namespace ackd::deliver
