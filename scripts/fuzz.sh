@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-targets=(fuzz_complaint fuzz_policy fuzz_render fuzz_http fuzz_mail)
+targets=(fuzz_complaint fuzz_policy fuzz_render fuzz_http fuzz_mail fuzz_imap)
 jobs=$(nproc)
 
 ./scripts/setup.sh

@@ -197,6 +197,13 @@ source::CaseActions case_actions(Services& s) {
                          std::function<void(CaseAnswer)> done) {
     resolve_case(s, id, agent, note, /*force=*/true, std::move(done));
   };
+  actions.record = [&s](std::string id, std::string event, json detail,
+                        std::function<void(absl::Status)> done) {
+    s.store.add_event(std::move(id), std::move(event), std::move(detail), s.now(),
+                      [&io = s.io, done = std::move(done)](absl::Status st) {
+                        boost::asio::post(io, [done, st = std::move(st)] { done(st); });
+                      });
+  };
   return actions;
 }
 

@@ -1,5 +1,8 @@
 // GET and POST /v1/sources/{name}: a platform's handshake and webhook, for the source of that
-// name to check and turn into complaints.
+// name to check and turn into complaints; and where the sources that read from elsewhere
+// stand, kept in the store.
+
+#include <boost/asio/post.hpp>
 
 #include "ackd/api/api.hpp"
 #include "answer.hpp"
@@ -16,6 +19,23 @@ void add_source_routes(Router& router, source::Sources& sources) {
         },
         Access::anyone);
   }
+}
+
+source::SourceState source_state(Services& s) {
+  source::SourceState state;
+  state.load = [&s](std::string name,
+                    std::function<void(absl::StatusOr<std::optional<std::string>>)> done) {
+    s.store.source_state(std::move(name), [&io = s.io, done = std::move(done)](auto r) {
+      boost::asio::post(io, [done, r = std::move(r)] { done(r); });
+    });
+  };
+  state.save = [&s](std::string name, std::string value, std::function<void(absl::Status)> done) {
+    s.store.save_source_state(std::move(name), std::move(value), s.now(),
+                              [&io = s.io, done = std::move(done)](absl::Status st) {
+                                boost::asio::post(io, [done, st = std::move(st)] { done(st); });
+                              });
+  };
+  return state;
 }
 
 }  // namespace ackd::api

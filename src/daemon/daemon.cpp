@@ -46,7 +46,8 @@ class Daemon::Impl {
         services_{
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         sources_(source::builtin_sources(), config_.sources,
-                 {io_, clock_, api::intake(services_), api::case_actions(services_)},
+                 {io_, clock_, api::intake(services_), api::case_actions(services_),
+                  api::source_state(services_)},
                  [this](const std::string& name, const source::Response& answer) {
                    metrics_.source_requests.with({name, std::to_string(answer.status)}).inc();
                    if (answer.skipped)
@@ -79,7 +80,7 @@ class Daemon::Impl {
                     });
     metrics_.add_refused_connections(
         [this] { return static_cast<double>(server_->refused_connections()); });
-    lifecycle_.emplace(services_, *server_, config_path_);
+    lifecycle_.emplace(services_, *server_, config_path_, [this] { sources_.stop(); });
     return absl::OkStatus();
   }
 
@@ -88,6 +89,7 @@ class Daemon::Impl {
     // The dispatcher has been reading what is owed since it was made.
     if (auto owed = store_->outbox_depth(); owed > 0) spdlog::info("{} deliveries owed", owed);
     lifecycle_->start();
+    sources_.start();
     io_.run();
     store_->flush();
     spdlog::info("ackd stopped");

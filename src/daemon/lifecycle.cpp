@@ -13,10 +13,12 @@ std::shared_ptr<storm::Detector> make_storm_detector(const policy::Policy& p) {
   return std::make_shared<storm::Detector>(p.safety.storm->threshold, p.safety.storm->within);
 }
 
-Lifecycle::Lifecycle(api::Services& services, http::Server& server, std::string config_path)
+Lifecycle::Lifecycle(api::Services& services, http::Server& server, std::string config_path,
+                     std::function<void()> stop_sources)
     : s_(services),
       server_(server),
       config_path_(std::move(config_path)),
+      stop_sources_(std::move(stop_sources)),
       signals_(services.io, SIGINT, SIGTERM, SIGHUP),
       drain_timer_(services.io),
       watchdog_timer_(services.io),
@@ -142,13 +144,15 @@ void Lifecycle::shutdown() {
   storm_timer_.cancel();
   prune_timer_.cancel();
   server_.stop();
+  if (stop_sources_) stop_sources_();
   signals_.cancel();
   drain(SteadyClock::now() + std::chrono::seconds(10));
 }
 
-// Waits for requests in flight to be answered, then for deliveries under way.
+// Waits for requests in flight to be answered and complaints taken to be stored, then for
+// deliveries under way.
 void Lifecycle::drain(SteadyClock::time_point give_up) {
-  if (server_.active_sessions() > 0 && SteadyClock::now() < give_up) {
+  if ((server_.active_sessions() > 0 || s_.state.pending > 0) && SteadyClock::now() < give_up) {
     drain_timer_.expires_after(std::chrono::milliseconds(20));
     drain_timer_.async_wait([this, give_up](boost::system::error_code) { drain(give_up); });
     return;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <string>
 
 #include "ackd/api/services.hpp"
@@ -15,7 +16,9 @@ namespace ackd::daemon {
 // windows, old reply fingerprints). Everything on the io thread.
 class Lifecycle {
  public:
-  Lifecycle(api::Services& services, http::Server& server, std::string config_path);
+  // `stop_sources`: at the drain, the sources that read from elsewhere stop taking more.
+  Lifecycle(api::Services& services, http::Server& server, std::string config_path,
+            std::function<void()> stop_sources);
 
   // Starts the signal watch, the watchdog, the status reports and the periodic jobs, and
   // tells systemd ackd is ready.
@@ -35,6 +38,7 @@ class Lifecycle {
   api::Services& s_;
   http::Server& server_;
   std::string config_path_;
+  std::function<void()> stop_sources_;
   service::Notifier notifier_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;

@@ -6,6 +6,7 @@
 #include <istream>
 
 #include "crypto/hmac.hpp"
+#include "deliver/url.hpp"
 
 namespace ackd::deliver {
 
@@ -20,39 +21,16 @@ constexpr std::size_t kMaxReply = 64 * 1024;
 }  // namespace
 
 std::variant<SmtpServer, std::string> parse_smtp_url(std::string_view url) {
+  const std::string usage =
+      "must be smtp://host[:port] or smtps://host[:port], got '" + std::string(url) + "'";
+  auto parsed = parse_server_url(url, {"smtp", "smtps"});
+  if (std::holds_alternative<std::string>(parsed)) return usage;
+  auto& found = std::get<ServerUrl>(parsed);
+  if (!found.rest.empty() && found.rest != "/") return usage;
   SmtpServer server;
-  std::string_view rest;
-  if (url.starts_with("smtp://")) {
-    rest = url.substr(7);
-  } else if (url.starts_with("smtps://")) {
-    server.implicit_tls = true;
-    rest = url.substr(8);
-  } else {
-    return "must be smtp://host[:port] or smtps://host[:port], got '" + std::string(url) + "'";
-  }
-  if (rest.ends_with('/')) rest.remove_suffix(1);
-  if (rest.empty() || rest.find('/') != std::string_view::npos) {
-    return "must be smtp://host[:port] or smtps://host[:port], got '" + std::string(url) + "'";
-  }
-  const auto colon = rest.rfind(':');
-  if (rest.front() == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos) return "an IPv6 host needs its closing ']'";
-    server.host = std::string(rest.substr(1, close - 1));
-    if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return "unexpected text after the host";
-      server.port = std::string(rest.substr(close + 2));
-    }
-  } else if (colon != std::string_view::npos) {
-    server.host = std::string(rest.substr(0, colon));
-    server.port = std::string(rest.substr(colon + 1));
-  } else {
-    server.host = std::string(rest);
-  }
-  if (server.port.empty()) server.port = server.implicit_tls ? "465" : "25";
-  if (server.port.find_first_not_of("0123456789") != std::string::npos || server.port.size() > 5) {
-    return "the port must be a number, got '" + server.port + "'";
-  }
+  server.implicit_tls = found.scheme == "smtps";
+  server.host = std::move(found.host);
+  server.port = found.port.empty() ? (server.implicit_tls ? "465" : "25") : found.port;
   return server;
 }
 

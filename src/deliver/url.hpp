@@ -1,10 +1,23 @@
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace ackd::deliver {
+
+// A server's address as a URL: "scheme://host[:port][/path][?query]".
+struct ServerUrl {
+  std::string scheme;  // lower case, one of those asked for
+  std::string host;    // without brackets for IPv6 literals
+  std::string port;    // "" unless given (then 1-65535)
+  std::string rest;    // path and query, "" when none; never a fragment
+};
+
+// Parses a URL of one of `schemes` (lower case); otherwise an error message.
+std::variant<ServerUrl, std::string> parse_server_url(
+    std::string_view url, std::initializer_list<std::string_view> schemes);
 
 struct HttpUrl {
   bool tls = false;    // https

@@ -10,11 +10,11 @@ int hex_digit(char c) {
   return -1;
 }
 
-std::string decode(std::string_view text) {
+std::string decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (plus_is_space && text[i] == '+') {
       out += ' ';
     } else if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
                hex_digit(text[i + 2]) >= 0) {
@@ -29,13 +29,17 @@ std::string decode(std::string_view text) {
 
 }  // namespace
 
+std::string percent_decode(std::string_view text) {
+  return decode(text, false);
+}
+
 std::optional<std::string> query_value(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
     auto eq = pair.find('=');
-    if (decode(pair.substr(0, eq)) == name) {
-      return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+    if (decode(pair.substr(0, eq), true) == name) {
+      return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1), true);
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -227,6 +227,7 @@ Complaint complaint_of(const Message& m, std::string_view raw, std::string chann
   c.author.id = m.from_address;
   c.author.name = m.from_name;
   c.author.bot = !m.automated.empty();
+  if (c.author.bot) c.author.bot_reason = "an automated mail (RFC 3834: " + m.automated + ")";
   c.visibility = Visibility::private_message;
   c.thread_id = !m.references.empty() ? m.references.front() : m.in_reply_to;
   const std::string subject = without_reply_prefixes(m.subject);

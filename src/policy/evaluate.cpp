@@ -328,7 +328,9 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
     d.reason = "loop guard: '" + *own + "' is one of our own accounts (safety.own_accounts)";
   } else if (c.author.bot) {
     d.reply_status = ReplyStatus::suppressed;
-    d.reason = "loop guard: the author is marked as a bot";
+    d.reason = c.author.bot_reason.empty()
+                   ? "loop guard: the author is marked as a bot"
+                   : "loop guard: " + c.author.bot_reason + ": no automatic reply";
   } else if (f.history->echoes_our_reply) {
     d.reply_status = ReplyStatus::suppressed;
     d.reason = "loop guard: the text repeats a reply we sent within 24 hours";

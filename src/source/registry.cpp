@@ -45,6 +45,7 @@ const SourceRegistry& builtin_sources() {
     register_x_source(r);
     register_zendesk_source(r);
     register_zammad_source(r);
+    register_imap_source(r);
     return r;
   }();
   return registry;
@@ -76,6 +77,18 @@ void Sources::handle(const std::string& name, Request request, Respond respond) 
     return respond(error(503, "source_unavailable", "source '" + name + "': " + *why));
   }
   std::get<std::unique_ptr<Source>>(found->second)->handle(std::move(request), std::move(respond));
+}
+
+void Sources::start() {
+  for (auto& [name, source] : sources_) {
+    if (auto* made = std::get_if<std::unique_ptr<Source>>(&source)) (*made)->start();
+  }
+}
+
+void Sources::stop() {
+  for (auto& [name, source] : sources_) {
+    if (auto* made = std::get_if<std::unique_ptr<Source>>(&source)) (*made)->stop();
+  }
 }
 
 void Sources::serve(const std::string& name, const http::Request& request, http::Respond respond) {

@@ -172,6 +172,15 @@ CREATE INDEX outbox_owed ON outbox (coalesce(next_attempt_at, due_at)) WHERE sta
 ALTER TABLE outbox ADD COLUMN remote_id TEXT;
 CREATE INDEX outbox_by_remote_id ON outbox (remote_id) WHERE remote_id IS NOT NULL;
 )sql"},
+    // Where a source that reads from elsewhere stands (a mailbox's UIDVALIDITY and the last
+    // UID taken), so that a restart neither loses nor repeats a message.
+    {9, R"sql(
+CREATE TABLE source_state (
+  source     TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

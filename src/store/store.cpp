@@ -1072,6 +1072,48 @@ void Store::case_of_remote(std::string remote_id,
       std::move(done), /*writes=*/false);
 }
 
+void Store::source_state(std::string source,
+                         std::function<void(absl::StatusOr<std::optional<std::string>>)> done) {
+  impl_->submit<std::optional<std::string>>(
+      [source = std::move(source)](Tx& tx) -> std::optional<std::string> {
+        auto q = tx.db.query("SELECT state FROM source_state WHERE source = ?");
+        q.bind_all(source);
+        if (!q.step()) return std::nullopt;
+        return q.text(0);
+      },
+      std::move(done), /*writes=*/false);
+}
+
+void Store::save_source_state(std::string source, std::string state, time::Instant at,
+                              std::function<void(absl::Status)> done) {
+  impl_->submit<bool>(
+      [source = std::move(source), state = std::move(state), at](Tx& tx) {
+        tx.db
+            .query(
+                "INSERT INTO source_state (source, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (source) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at")
+            .bind_all(source, state, to_unix(at))
+            .run();
+        return true;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); });
+}
+
+void Store::add_event(std::string complaint_id, std::string event, nlohmann::json detail,
+                      time::Instant at, std::function<void(absl::Status)> done) {
+  impl_->submit<bool>(
+      [id = std::move(complaint_id), event = std::move(event), detail = std::move(detail),
+       at](Tx& tx) {
+        auto q = tx.db.query("SELECT 1 FROM complaints WHERE id = ?");
+        q.bind_all(id);
+        if (!q.step()) throw JobFailure{absl::NotFoundError("no complaint " + id)};
+        tx.event(id, at, event, detail);
+        return true;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); });
+}
+
 void Store::handoffs(std::string state, time::Instant now,
                      std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done) {
   impl_->submit<std::vector<HandoffRow>>(

@@ -103,6 +103,7 @@ TEST_CASE("mail: lists, auto-replies, no-reply senders and ourselves get no auto
   const auto raw = corpus("out_of_office.eml");
   const auto c = mail::complaint_of(read(raw), raw);
   CHECK(c.author.bot);
+  CHECK(c.author.bot_reason == "an automated mail (RFC 3834: Auto-Submitted: auto-replied)");
   CHECK(c.metadata["email"]["automated"] == "Auto-Submitted: auto-replied");
   CHECK(c.visibility == Visibility::private_message);
   CHECK(c.channel == "email");

@@ -68,6 +68,10 @@ TEST_CASE("loop guard: bots and answered threads get no second reply") {
   auto d = decide(bot);
   CHECK(d.reply_status == ReplyStatus::suppressed);
   CHECK(d.reason == "loop guard: the author is marked as a bot");
+  // A connector that knows why says so in the reason.
+  bot.author.bot_reason = "an automated mail (RFC 3834: Precedence: bulk)";
+  CHECK(decide(bot).reason ==
+        "loop guard: an automated mail (RFC 3834: Precedence: bulk): no automatic reply");
 
   AuthorHistory answered;
   answered.thread_answered = true;

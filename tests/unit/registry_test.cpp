@@ -195,11 +195,12 @@ TEST_CASE("sinks: without a registry (a tool that does not deliver) types are no
 
 TEST_CASE("sources: the built-in types, and a section of another type refused") {
   CHECK(ackd::source::builtin_sources().names() ==
-        std::vector<std::string>{"line", "meta", "x", "zendesk", "zammad"});
+        std::vector<std::string>{"line", "meta", "x", "zendesk", "zammad", "imap"});
   auto r = parse("sources:\n  tw: {type: twitter, secret_file: /etc/ackd/x}\n");
   CHECK(!r.config);
   CHECK(errors(r) == std::vector<std::string>{"ackd.yaml:5:14: error: source 'tw': type must be "
-                                              "line, meta, x, zendesk or zammad, got 'twitter'"});
+                                              "line, meta, x, zendesk, zammad or imap, got "
+                                              "'twitter'"});
 }
 
 TEST_CASE("sources: a line source needs its channel secret, as a secret") {
@@ -213,6 +214,31 @@ TEST_CASE("sources: a line source needs its channel secret, as a secret") {
   REQUIRE(errors(literal).size() == 1);
   CHECK(errors(literal)[0].find("channel_secret is a secret and is not written in ackd.yaml") !=
         std::string::npos);
+}
+
+TEST_CASE("sources: a mailbox's settings are checked where they are written") {
+  auto ok = parse(
+      "sources:\n  mail: {type: imap, url: \"imaps://mail.example.com/%E5%8F%97%E4%BF%A1\", "
+      "user: support@example.com, password: {credential: imap-password}, move_to: 処理済み}\n");
+  REQUIRE_MESSAGE(ok.config, errors(ok).front());
+  auto neither = parse("sources:\n  mail: {type: imap, url: \"imaps://h\", user: u}\n");
+  CHECK(errors(neither) ==
+        std::vector<std::string>{"ackd.yaml:5:3: error: source 'mail' needs a password "
+                                 "(AUTHENTICATE PLAIN) or a token (XOAUTH2): {credential: NAME}"});
+  auto both = parse(
+      "sources:\n  mail: {type: imap, url: \"imaps://h\", user: u, password: {env: P}, "
+      "token: {env: T}}\n");
+  REQUIRE(errors(both).size() == 1);
+  CHECK(errors(both)[0].find("give password or token, not both") != std::string::npos);
+  auto bad = parse(
+      "sources:\n  mail: {type: imap, url: \"pop3://h\", user: u, password: {env: P}, "
+      "move_to: \"a\\nb\", max_size: 10}\n");
+  auto messages = errors(bad);
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[0].find("url unsupported URL 'pop3://h': need imap:// or imaps://") !=
+        std::string::npos);
+  CHECK(messages[1].find("move_to 'a\nb' is not a mailbox name") != std::string::npos);
+  CHECK(messages[2].find("max_size") != std::string::npos);
 }
 
 TEST_CASE("helpdesks: sink and source settings are checked where they are written") {

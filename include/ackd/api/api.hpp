@@ -31,6 +31,8 @@ void add_health_routes(Router& router, Services& services);
 // GET and POST /v1/sources/{name}: a platform's handshake and webhook, handed to the source
 // of that name, which checks the platform's signature (sources.cpp);
 void add_source_routes(Router& router, source::Sources& sources);
+// Where each source stands, kept in the store (a mailbox's last UID taken).
+source::SourceState source_state(Services& services);
 
 // All of the above.
 void add_routes(Router& router, Services& services, bool has_tokens, source::Sources& sources);

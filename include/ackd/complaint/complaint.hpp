@@ -21,6 +21,9 @@ struct Author {
   std::optional<std::int64_t> followers;
   bool verified = false;
   bool bot = false;  // the platform marks the author as automated
+  // Why, when a connector knows ("Auto-Submitted: auto-replied (RFC 3834)"): for the
+  // decision's reason. Not part of the API's JSON.
+  std::string bot_reason;
 };
 
 // A complaint as a connector posts it (CONTRACT.md, POST /v1/complaints).

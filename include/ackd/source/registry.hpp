@@ -16,7 +16,8 @@ namespace ackd::source {
 // ..., settings of that type}), as sinks are (deliver/sink_registry.hpp).
 using SourceRegistry = config::TypeRegistry<Source, SourceContext>;
 
-// The source types ackd is built with: line, meta, x; the helpdesks' own: zendesk, zammad.
+// The source types ackd is built with: line, meta, x; the helpdesks' own: zendesk, zammad;
+// a mailbox: imap.
 const SourceRegistry& builtin_sources();
 // Each type adds itself, from its own file.
 void register_line_source(SourceRegistry& registry);
@@ -24,6 +25,7 @@ void register_meta_source(SourceRegistry& registry);
 void register_x_source(SourceRegistry& registry);
 void register_zendesk_source(SourceRegistry& registry);
 void register_zammad_source(SourceRegistry& registry);
+void register_imap_source(SourceRegistry& registry);
 
 // The configured sources by name, as the router reaches them.
 class Sources {
@@ -39,6 +41,10 @@ class Sources {
   void handle(const std::string& name, Request request, Respond respond);
   // The same from the HTTP server's request and to its response.
   void serve(const std::string& name, const http::Request& request, http::Respond respond);
+
+  // Starts and stops the sources that read from elsewhere (Source::start, Source::stop).
+  void start();
+  void stop();
 
   std::size_t size() const { return sources_.size(); }
 

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "ackd/complaint/complaint.hpp"
 #include "ackd/time/clock.hpp"
 
@@ -64,6 +66,22 @@ struct CaseActions {
   std::function<void(std::string case_id, std::string agent, std::string note,
                      std::function<void(CaseAnswer)> done)>
       resolve;
+  // Adds an event to the case's timeline (a bounce of the mail ackd sent for it): NotFound
+  // when there is no such case.
+  std::function<void(std::string case_id, std::string event, nlohmann::json detail,
+                     std::function<void(absl::Status)> done)>
+      record;
+};
+
+// Where a source that reads from elsewhere stands (a mailbox's UIDVALIDITY and last UID),
+// kept in the store under the source's name so that a restart goes on from there. Each
+// `done` runs on the io_context thread; `save`'s once the state is durable.
+struct SourceState {
+  std::function<void(std::string source,
+                     std::function<void(absl::StatusOr<std::optional<std::string>>)> done)>
+      load;
+  std::function<void(std::string source, std::string state, std::function<void(absl::Status)> done)>
+      save;
 };
 
 // What a source may use.
@@ -72,6 +90,7 @@ struct SourceContext {
   time::Clock& clock;
   Intake intake;
   CaseActions cases{};
+  SourceState state{};
 };
 
 // Where complaints come from besides POST /v1/complaints: a platform's webhook, a mailbox.
@@ -84,6 +103,10 @@ class Source {
   // carries to the intake, and answer once through `respond`. A platform that retries until
   // it gets a 2xx should get it only after the intake has stored its complaints.
   virtual void handle(Request request, Respond respond) = 0;
+  // A source that reads from elsewhere (a mailbox) starts once ackd serves, and stops
+  // when it drains: from then on it takes nothing new.
+  virtual void start() {}
+  virtual void stop() {}
 };
 
 }  // namespace ackd::source

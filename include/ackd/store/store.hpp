@@ -231,6 +231,17 @@ class Store {
   // nullopt when none did.
   void case_of_remote(std::string remote_id,
                       std::function<void(absl::StatusOr<std::optional<std::string>>)> done);
+  // Where a source that reads from elsewhere stands (a mailbox's UIDVALIDITY and last UID
+  // taken), as it saved it; nullopt when it saved nothing yet.
+  void source_state(std::string source,
+                    std::function<void(absl::StatusOr<std::optional<std::string>>)> done);
+  // Replaces it; `done` runs once that is committed.
+  void save_source_state(std::string source, std::string state, time::Instant at,
+                         std::function<void(absl::Status)> done);
+  // Appends an event to a case's timeline (a bounce of its reply, say); NotFound when no
+  // such case.
+  void add_event(std::string complaint_id, std::string event, nlohmann::json detail,
+                 time::Instant at, std::function<void(absl::Status)> done);
   // Cases by state (open | claimed | breached | resolved), soonest deadline first; a case
   // is breached when open past its deadline at `now`.
   void handoffs(std::string state, time::Instant now,
