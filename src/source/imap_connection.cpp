@@ -9,7 +9,6 @@
 namespace ackd::source {
 
 namespace net = boost::asio;
-using mail::imap::Response;
 
 std::variant<ImapServer, std::string> parse_imap_url(std::string_view url) {
   auto parsed = deliver::parse_server_url(url, {"imap", "imaps"});
@@ -48,12 +47,13 @@ void ImapConnection::open(std::function<void(std::string)> done) {
   auto upgraded = [self = shared_from_this(), done](std::string error) {
     if (!error.empty()) return done(std::move(error));
     if (!self->capabilities_.empty()) return done("");
-    self->command("CAPABILITY", [done](Result r) { done(r.ok ? "" : "CAPABILITY: " + r.text); });
+    self->command("CAPABILITY",
+                  [done](ImapConnection::Result r) { done(r.ok ? "" : "CAPABILITY: " + r.text); });
   };
   greeted_ = [self = shared_from_this(), upgraded](std::string error) {
     if (!error.empty() || self->tls_) return upgraded(std::move(error));
     // imap://: STARTTLS before anything else, whatever the greeting said it offers.
-    self->command("STARTTLS", [self, upgraded](Result r) {
+    self->command("STARTTLS", [self, upgraded](ImapConnection::Result r) {
       if (!r.ok) {
         return upgraded("the server refuses STARTTLS (" + r.status + " " + r.text +
                         "), and ackd sends a password only over TLS; use imaps:// or enable TLS");
@@ -114,7 +114,7 @@ void ImapConnection::read_more() {
       auto next = self->reader_.next();
       if (std::holds_alternative<mail::imap::Reader::NeedMore>(next)) break;
       if (auto* error = std::get_if<std::string>(&next)) return self->fail("IMAP: " + *error);
-      self->on_response(std::get<Response>(std::move(next)));
+      self->on_response(std::get<mail::imap::Response>(std::move(next)));
       if (self->closed_ || self->hold_reads_) return;
     }
     self->read_more();
@@ -126,7 +126,7 @@ void ImapConnection::read_more() {
   }
 }
 
-void ImapConnection::on_response(Response r) {
+void ImapConnection::on_response(mail::imap::Response r) {
   const std::string kind = r.kind();
   if (kind == "OK" || kind == "PREAUTH" || kind == "CAPABILITY") {
     if (auto caps = mail::imap::capabilities(r.text); !caps.empty()) {
@@ -156,7 +156,7 @@ void ImapConnection::on_response(Response r) {
   if (r.tag != tag_ || !done_) return;
   hold_reads_ = starttls_ && kind == "OK";
   starttls_ = false;
-  Result result;
+  ImapConnection::Result result;
   result.status = kind;
   result.ok = kind == "OK";
   result.text = r.text.size() > kind.size() ? r.text.substr(kind.size() + 1) : "";
@@ -166,7 +166,7 @@ void ImapConnection::on_response(Response r) {
 }
 
 void ImapConnection::command(std::string text, Done done,
-                             std::function<std::string(const Response&)> continuation) {
+                             std::function<std::string(const mail::imap::Response&)> continuation) {
   tag_ = "a" + std::to_string(++next_tag_);
   done_ = std::move(done);
   continuation_ = std::move(continuation);
@@ -178,14 +178,15 @@ void ImapConnection::command(std::string text, Done done,
   read_more();
 }
 
-void ImapConnection::idle(std::function<void(const Response&)> news, Done done) {
+void ImapConnection::idle(std::function<void(const mail::imap::Response&)> news, Done done) {
   command("IDLE", std::move(done));
   news_ = std::move(news);
 }
 
 void ImapConnection::end_idle() {
   if (!news_ || closed_) return;
-  news_ = [](const Response&) {};  // what comes before DONE's answer changes nothing now
+  news_ = [](const mail::imap::Response&) {
+  };  // what comes before DONE's answer changes nothing now
   arm_deadline();
   write("DONE\r\n");
 }
@@ -215,7 +216,7 @@ void ImapConnection::arm_deadline() {
   });
 }
 
-void ImapConnection::finish(Result result) {
+void ImapConnection::finish(ImapConnection::Result result) {
   deadline_->cancel();
   news_ = nullptr;
   continuation_ = nullptr;

@@ -19,9 +19,6 @@ namespace ackd::source {
 
 namespace {
 
-using mail::imap::Response;
-using Result = ImapConnection::Result;
-
 struct ImapSettings {
   std::string name;  // the source's, under which its place in the mailbox is stored
   ImapServer server;
@@ -47,7 +44,7 @@ struct Cursor {
   std::uint32_t last_uid = 0;
 };
 
-std::string to_text(const Cursor& c) {
+std::string cursor_text(const Cursor& c) {
   return "uidvalidity=" + std::to_string(c.validity) + " uid=" + std::to_string(c.last_uid);
 }
 
@@ -148,7 +145,7 @@ class ImapSource final : public Source {
     const std::string initial =
         crypto::base64(oauth ? mail::imap::sasl_xoauth2(settings_.user, settings_.token)
                              : mail::imap::sasl_plain(settings_.user, settings_.password));
-    auto logged_in = guarded([this, mechanism](Result r) {
+    auto logged_in = guarded([this, mechanism](ImapConnection::Result r) {
       if (!r.ok) {
         return retry_later("login as " + settings_.user + " (" + mechanism +
                            ") refused: " + r.status + " " + r.text);
@@ -159,10 +156,10 @@ class ImapSource final : public Source {
     // An XOAUTH2 failure comes as a "+" with the reason: answered empty, then NO.
     if (connection_->offers("SASL-IR")) {
       connection_->command("AUTHENTICATE " + mechanism + " " + initial, std::move(logged_in),
-                           [](const Response&) { return std::string(); });
+                           [](const mail::imap::Response&) { return std::string(); });
     } else {
       connection_->command("AUTHENTICATE " + mechanism, std::move(logged_in),
-                           [initial, sent = false](const Response&) mutable {
+                           [initial, sent = false](const mail::imap::Response&) mutable {
                              if (sent) return std::string();
                              sent = true;
                              return initial;
@@ -173,7 +170,7 @@ class ImapSource final : public Source {
   void select() {
     connection_->command(
         "SELECT " + *mail::imap::mailbox_argument(settings_.server.folder),
-        guarded([this](Result r) {
+        guarded([this](ImapConnection::Result r) {
           if (!r.ok) return retry_later("SELECT " + settings_.server.folder + ": " + r.text);
           std::optional<std::uint32_t> validity;
           std::uint32_t next = 0;
@@ -206,7 +203,7 @@ class ImapSource final : public Source {
     const std::uint32_t after = cursor_ ? cursor_->last_uid : taken_on_first_look_;
     const std::string search = std::string("UID SEARCH ") + (cursor_ ? "" : "UNSEEN ") + "UID " +
                                std::to_string(after + 1) + ":*";
-    connection_->command(search, guarded([this, after](Result r) {
+    connection_->command(search, guarded([this, after](ImapConnection::Result r) {
                            if (!r.ok) return retry_later("SEARCH: " + r.status + " " + r.text);
                            std::vector<std::uint32_t> uids;
                            for (const auto& u : r.untagged) {
@@ -235,7 +232,7 @@ class ImapSource final : public Source {
     connection_->command(
         "UID FETCH " + mail::imap::uid_set(batch) + " (UID INTERNALDATE BODY.PEEK[]<0." +
             std::to_string(settings_.max_size) + ">)",
-        guarded([this, batch](Result r) {
+        guarded([this, batch](ImapConnection::Result r) {
           if (!r.ok) return retry_later("FETCH: " + r.status + " " + r.text);
           std::vector<mail::imap::Fetched> mails;
           for (const auto& u : r.untagged) {
@@ -336,7 +333,7 @@ class ImapSource final : public Source {
     auto flag = [this, seen = std::move(seen)] {
       if (seen.empty()) return scan();
       connection_->command("UID STORE " + mail::imap::uid_set(seen) + " +FLAGS.SILENT (\\Seen)",
-                           guarded([this, seen](Result r) {
+                           guarded([this, seen](ImapConnection::Result r) {
                              if (!r.ok) {
                                spdlog::warn("{}: \\Seen not set: {} {}", where(), r.status, r.text);
                              }
@@ -355,7 +352,7 @@ class ImapSource final : public Source {
   void move(const std::vector<std::uint32_t>& uids) {
     const std::string set = mail::imap::uid_set(uids);
     const std::string folder = *mail::imap::mailbox_argument(settings_.move_to);
-    auto moved = guarded([this](Result r) {
+    auto moved = guarded([this](ImapConnection::Result r) {
       if (!r.ok)
         spdlog::warn("{}: not moved to {}: {} {}", where(), settings_.move_to, r.status, r.text);
       scan();
@@ -364,20 +361,21 @@ class ImapSource final : public Source {
       return connection_->command("UID MOVE " + set + " " + folder, std::move(moved));
     }
     // RFC 6851's fallback: copy, then mark deleted (expunged with UIDPLUS's UID EXPUNGE).
-    connection_->command(
-        "UID COPY " + set + " " + folder, guarded([this, set, moved](Result r) mutable {
-          if (!r.ok) return moved(std::move(r));
-          connection_->command("UID STORE " + set + " +FLAGS.SILENT (\\Deleted)",
-                               guarded([this, set, moved](Result deleted) mutable {
+    connection_->command("UID COPY " + set + " " + folder,
+                         guarded([this, set, moved](ImapConnection::Result r) mutable {
+                           if (!r.ok) return moved(std::move(r));
+                           connection_->command(
+                               "UID STORE " + set + " +FLAGS.SILENT (\\Deleted)",
+                               guarded([this, set, moved](ImapConnection::Result deleted) mutable {
                                  if (!deleted.ok || !connection_->offers("UIDPLUS"))
                                    return moved(std::move(deleted));
                                  connection_->command("UID EXPUNGE " + set, std::move(moved));
                                }));
-        }));
+                         }));
   }
 
   void save_cursor(Cursor c, std::function<void()> then) {
-    state_.save(settings_.name, to_text(c),
+    state_.save(settings_.name, cursor_text(c),
                 guarded([this, c, then = std::move(then)](const absl::Status& st) {
                   if (!st.ok()) return retry_later("the store: " + std::string(st.message()));
                   cursor_ = c;
@@ -389,7 +387,7 @@ class ImapSource final : public Source {
   void wait_for_mail() {
     if (!connection_->offers("IDLE")) {
       wait_->start(settings_.poll, guarded([this] {
-                     connection_->command("NOOP", guarded([this](Result r) {
+                     connection_->command("NOOP", guarded([this](ImapConnection::Result r) {
                                             if (!r.ok) return retry_later("NOOP: " + r.text);
                                             scan();
                                           }));
@@ -397,10 +395,10 @@ class ImapSource final : public Source {
       return;
     }
     connection_->idle(
-        [this](const Response& r) {
+        [this](const mail::imap::Response& r) {
           if (r.kind() == "EXISTS") connection_->end_idle();
         },
-        guarded([this](Result r) {
+        guarded([this](ImapConnection::Result r) {
           wait_->cancel();
           if (!r.ok) return retry_later("IDLE: " + r.status + " " + r.text);
           scan();
