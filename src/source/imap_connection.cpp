@@ -47,13 +47,12 @@ void ImapConnection::open(std::function<void(std::string)> done) {
   auto upgraded = [self = shared_from_this(), done](std::string error) {
     if (!error.empty()) return done(std::move(error));
     if (!self->capabilities_.empty()) return done("");
-    self->command("CAPABILITY",
-                  [done](ImapConnection::Result r) { done(r.ok ? "" : "CAPABILITY: " + r.text); });
+    self->command("CAPABILITY", [done](Result r) { done(r.ok ? "" : "CAPABILITY: " + r.text); });
   };
   greeted_ = [self = shared_from_this(), upgraded](std::string error) {
     if (!error.empty() || self->tls_) return upgraded(std::move(error));
     // imap://: STARTTLS before anything else, whatever the greeting said it offers.
-    self->command("STARTTLS", [self, upgraded](ImapConnection::Result r) {
+    self->command("STARTTLS", [self, upgraded](Result r) {
       if (!r.ok) {
         return upgraded("the server refuses STARTTLS (" + r.status + " " + r.text +
                         "), and ackd sends a password only over TLS; use imaps:// or enable TLS");
@@ -156,7 +155,7 @@ void ImapConnection::on_response(mail::imap::Response r) {
   if (r.tag != tag_ || !done_) return;
   hold_reads_ = starttls_ && kind == "OK";
   starttls_ = false;
-  ImapConnection::Result result;
+  Result result;
   result.status = kind;
   result.ok = kind == "OK";
   result.text = r.text.size() > kind.size() ? r.text.substr(kind.size() + 1) : "";
@@ -184,9 +183,10 @@ void ImapConnection::idle(std::function<void(const mail::imap::Response&)> news,
 }
 
 void ImapConnection::end_idle() {
-  if (!news_ || closed_) return;
-  news_ = [](const mail::imap::Response&) {
-  };  // what comes before DONE's answer changes nothing now
+  if (!news_ || closed_ || ending_idle_) return;
+  ending_idle_ = true;
+  // What comes before DONE's answer changes nothing now.
+  news_ = [](const mail::imap::Response&) {};
   arm_deadline();
   write("DONE\r\n");
 }
@@ -216,9 +216,10 @@ void ImapConnection::arm_deadline() {
   });
 }
 
-void ImapConnection::finish(ImapConnection::Result result) {
+void ImapConnection::finish(Result result) {
   deadline_->cancel();
   news_ = nullptr;
+  ending_idle_ = false;
   continuation_ = nullptr;
   if (auto done = std::move(done_)) {
     done_ = nullptr;

@@ -85,9 +85,10 @@ class ImapConnection : public std::enable_shared_from_this<ImapConnection> {
   bool tls_ = false;
   bool reading_ = false;
   bool closed_ = false;
-  bool starttls_ = false;    // the command waiting for its answer is STARTTLS
-  bool hold_reads_ = false;  // from STARTTLS's answer until the handshake is done
-  std::string bye_;          // what the server said as it closes
+  bool starttls_ = false;     // the command waiting for its answer is STARTTLS
+  bool hold_reads_ = false;   // from STARTTLS's answer until the handshake is done
+  bool ending_idle_ = false;  // DONE sent
+  std::string bye_;           // what the server said as it closes
   std::set<std::string> capabilities_;
   std::function<void(std::string)> greeted_;  // waiting for the greeting
   unsigned next_tag_ = 0;

@@ -191,9 +191,18 @@ class ImapSource final : public Source {
                          where(), cursor_->validity, validity_);
             cursor_.reset();
           }
-          spdlog::info("{}: watching (UIDVALIDITY {}, {})", where(), validity_,
-                       cursor_ ? "after UID " + std::to_string(cursor_->last_uid)
-                               : std::string("first look: the unseen mail"));
+          if (!cursor_ && first_look_validity_ != validity_) {
+            // A first look at this folder (or at its new UIDs) starts from its first mail.
+            first_look_validity_ = validity_;
+            taken_on_first_look_ = 0;
+          }
+          spdlog::info(
+              "{}: watching (UIDVALIDITY {}, {}; {})", where(), validity_,
+              cursor_ ? "after UID " + std::to_string(cursor_->last_uid)
+                      : std::string("first look: the unseen mail"),
+              connection_->offers("IDLE")
+                  ? "IDLE"
+                  : "no IDLE: polling every " + std::to_string(settings_.poll.count()) + " s");
           scan();
         }));
   }
@@ -240,6 +249,10 @@ class ImapSource final : public Source {
             if (f && f->body && std::find(batch.begin(), batch.end(), f->uid) != batch.end()) {
               mails.push_back(std::move(*f));
             }
+          }
+          if (mails.size() < batch.size()) {
+            spdlog::warn("{}: {} of {} mails fetched (the others expunged meanwhile)", where(),
+                         mails.size(), batch.size());
           }
           std::sort(mails.begin(), mails.end(),
                     [](const auto& a, const auto& b) { return a.uid < b.uid; });
@@ -433,7 +446,8 @@ class ImapSource final : public Source {
   std::optional<Cursor> cursor_;
   std::uint32_t validity_ = 0;
   std::uint32_t uid_next_ = 0;
-  std::uint32_t taken_on_first_look_ = 0;
+  std::uint32_t taken_on_first_look_ = 0;  // the last UID taken by the first look
+  std::uint32_t first_look_validity_ = 0;  // the UIDVALIDITY that look is at
 };
 
 std::optional<ImapSettings> read_imap_settings(config::SectionReader& section) {

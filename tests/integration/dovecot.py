@@ -43,7 +43,9 @@ def available():
 
 
 class Dovecot:
-    def __init__(self, oauth_introspection_url=None):
+    def __init__(self, oauth_introspection_url=None, capabilities=None):
+        """`capabilities`: what the server says it offers after login (e.g. "IMAP4rev1
+        UIDPLUS", no IDLE or MOVE), to try a client's fallbacks."""
         self.dir = tempfile.mkdtemp(prefix="ackd-dovecot-")
         os.chmod(self.dir, 0o755)
         self.imap_port = free_port()
@@ -69,6 +71,7 @@ class Dovecot:
             oauth = (f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n"
                      f"  args = {self.dir}/oauth2.conf\n}}\n")
             mechanisms += " xoauth2"
+        offered = f"imap_capability = {capabilities}\n" if capabilities else ""
         not_root = "" if os.getuid() == 0 else (
             f"default_internal_user = {me}\ndefault_login_user = {me}\n")
         with open(os.path.join(self.dir, "dovecot.conf"), "w") as f:
@@ -83,7 +86,7 @@ ssl_key = <{tls}/server-key.pem
 auth_mechanisms = {mechanisms}
 disable_plaintext_auth = yes
 first_valid_uid = 1
-{not_root}{oauth}passdb {{
+{offered}{not_root}{oauth}passdb {{
   driver = passwd-file
   mechanisms = plain login
   args = scheme=PLAIN username_format=%u {self.dir}/passwd

@@ -119,10 +119,11 @@ class MailboxTest(unittest.TestCase):
         return daemon
 
     def imaps_source(self, server, extra=""):
+        """The default `poll` (60 s) is longer than any wait here: new mail is seen by IDLE."""
         ca_file = os.path.abspath(os.path.join(harness.TLS_DATA, "ca.pem"))
         return (f'{{type: imap, url: "imaps://127.0.0.1:{server.imaps_port}/INBOX", '
                 f"user: {dovecot.USER}, password: {{env: ACKD_TEST_IMAP_PASSWORD}}, "
-                f"poll: 2s, tls: {{ca_file: {ca_file}}}{extra}}}")
+                f"tls: {{ca_file: {ca_file}}}{extra}}}")
 
     def start(self, daemon):
         return daemon.start(env={"ACKD_TEST_IMAP_PASSWORD": dovecot.PASSWORD,
@@ -193,8 +194,20 @@ class MailboxTest(unittest.TestCase):
                  "the mail moved to 処理済み")
         self.assertIn("\\Seen", list(server.flags(dovecot.utf7("処理済み")).values())[0])
         self.assertIn(f"imap://127.0.0.1:{server.imap_port}/INBOX): watching", daemon.read_log())
+        self.assertIn("; IDLE)", daemon.read_log())
         logins = [line for line in server.read_log().splitlines() if "Login: " in line]
         self.assertTrue(any("method=PLAIN" in line and "TLS" in line for line in logins), logins)
+
+    def test_a_server_without_idle_or_move_is_polled_and_copied_from(self):
+        server = self.mailbox(capabilities="IMAP4rev1 UIDPLUS")
+        server.create("Done")
+        daemon = self.start(self.daemon(
+            self.imaps_source(server, ", move_to: Done, poll: 1s")))
+        server.deliver(plain_mail("poll-1@example.jp", "taro@example.jp"))
+        wait_for(lambda: self.answers_to("poll-1@example.jp"), "the answer found by polling")
+        wait_for(lambda: server.flags() == {} and len(server.flags("Done")) == 1,
+                 "the mail copied to Done and expunged from INBOX")
+        self.assertIn("no IDLE: polling every 1 s", daemon.read_log())
 
     def test_xoauth2_with_a_token_the_identity_provider_accepts(self):
         provider = Introspection("good-token")
