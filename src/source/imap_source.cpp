@@ -305,7 +305,10 @@ class ImapSource final : public Source {
       if (message.automated.empty()) message.automated = "the mail has no sender address";
     }
     auto complaint = mail::complaint_of(message, raw, settings_.channel);
-    complaint.received_at = fetched.internal_date;
+    // The server's arrival time, unless its clock runs ahead of ours (the intake refuses
+    // a complaint from the future).
+    if (fetched.internal_date)
+      complaint.received_at = std::min(*fetched.internal_date, clock_.now());
     const auto case_id = message.bounce_of ? case_of_our_message(*message.bounce_of) : std::nullopt;
     if (case_id && cases_.record) {
       nlohmann::json detail = {{"message_id", message.message_id},

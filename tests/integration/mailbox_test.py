@@ -225,6 +225,24 @@ class MailboxTest(unittest.TestCase):
         wait_for(lambda: "(XOAUTH2) refused" in bad.read_log(), "the refused login in the log")
         self.assertNotIn("stolen-token", bad.read_log())
 
+    def test_a_20_mb_mail_is_read_up_to_max_size_and_answered(self):
+        server = self.mailbox()
+        daemon = self.start(self.daemon(self.imaps_source(server)))
+        big = ("From: erin@example.jp\r\nTo: support@example.com\r\nSubject: photos\r\n"
+               "Message-ID: <big-1@example.jp>\r\nMIME-Version: 1.0\r\n"
+               'Content-Type: multipart/mixed; boundary="z"\r\n\r\n'
+               "--z\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+               "破損した商品の写真です。\r\n--z\r\nContent-Type: image/jpeg\r\n"
+               'Content-Disposition: attachment; filename="a.jpg"\r\n'
+               "Content-Transfer-Encoding: base64\r\n\r\n").encode()
+        big += (b"A" * 76 + b"\r\n") * (20 * 1024 * 1024 // 78) + b"--z--\r\n"
+        server.deliver(big)
+        wait_for(lambda: self.answers_to("big-1@example.jp"), "the answer to the 20 MB mail",
+                 timeout=30)
+        case = daemon.timeline(self.case_of(self.answers_to("big-1@example.jp")[0]))
+        self.assertIn("破損した商品の写真です。", case["complaint"]["text"])
+        self.assertEqual(case["complaint"]["metadata"]["email"]["attachments"], 1)
+
     def test_a_bounce_of_an_answer_is_recorded_on_its_case(self):
         server = self.mailbox()
         daemon = self.start(self.daemon(self.imaps_source(server)))
