@@ -124,6 +124,9 @@ def main():
         print("mailbox (APPEND, IDLE) to answer accepted by SMTP: "
               + ", ".join(f"p{p} {results['latency_ms'][p]:.1f} ms" for p in (50, 90, 99))
               + f" over {len(latencies)} mails")
+    except Exception:
+        print(daemon.read_log()[-4000:], file=sys.stderr)
+        raise
     finally:
         daemon.cleanup()
         controller.stop()

@@ -148,6 +148,7 @@ void ImapConnection::on_response(mail::imap::Response r) {
   }
   if (r.tag == "*") {
     if (kind == "BYE") bye_ = r.text.size() > 4 ? r.text.substr(4) : "";
+    if (kind == "EXISTS") ++exists_seen_;
     if (news_) return news_(r);
     if (done_) untagged_.push_back(std::move(r));
     return;

@@ -59,6 +59,9 @@ class ImapConnection : public std::enable_shared_from_this<ImapConnection> {
   // the server answers the DONE that end_idle() sends (or the connection fails).
   void idle(std::function<void(const mail::imap::Response&)> news, Done done);
   void end_idle();
+  // How many "* n EXISTS" the server has sent so far, in answer to any command or while
+  // idling: new mail announced while a command ran is not lost for being answered then.
+  std::uint64_t exists_seen() const { return exists_seen_; }
   // Closes the connection; no callback runs after it.
   void close();
 
@@ -89,6 +92,7 @@ class ImapConnection : public std::enable_shared_from_this<ImapConnection> {
   bool hold_reads_ = false;   // from STARTTLS's answer until the handshake is done
   bool ending_idle_ = false;  // DONE sent
   std::string bye_;           // what the server said as it closes
+  std::uint64_t exists_seen_ = 0;
   std::set<std::string> capabilities_;
   std::function<void(std::string)> greeted_;  // waiting for the greeting
   unsigned next_tag_ = 0;

@@ -212,6 +212,7 @@ class ImapSource final : public Source {
     const std::uint32_t after = cursor_ ? cursor_->last_uid : taken_on_first_look_;
     const std::string search = std::string("UID SEARCH ") + (cursor_ ? "" : "UNSEEN ") + "UID " +
                                std::to_string(after + 1) + ":*";
+    exists_at_search_ = connection_->exists_seen();
     connection_->command(search, guarded([this, after](ImapConnection::Result r) {
                            if (!r.ok) return retry_later("SEARCH: " + r.status + " " + r.text);
                            std::vector<std::uint32_t> uids;
@@ -401,6 +402,8 @@ class ImapSource final : public Source {
 
   // Until new mail arrives (IDLE's EXISTS) or `poll` passes, then another look.
   void wait_for_mail() {
+    // Mail announced since the last search was sent may not be in its answer: look again.
+    if (connection_->exists_seen() != exists_at_search_) return scan();
     if (!connection_->offers("IDLE")) {
       wait_->start(settings_.poll, guarded([this] {
                      connection_->command("NOOP", guarded([this](ImapConnection::Result r) {
@@ -451,6 +454,7 @@ class ImapSource final : public Source {
   std::uint32_t uid_next_ = 0;
   std::uint32_t taken_on_first_look_ = 0;  // the last UID taken by the first look
   std::uint32_t first_look_validity_ = 0;  // the UIDVALIDITY that look is at
+  std::uint64_t exists_at_search_ = 0;     // the connection's exists_seen() then
 };
 
 std::optional<ImapSettings> read_imap_settings(config::SectionReader& section) {

@@ -181,6 +181,17 @@ class MailboxTest(unittest.TestCase):
         self.assertEqual(len(self.answers()), 3)
         self.assertIn("after UID 7", daemon.read_log())
 
+    def test_mail_after_mail_is_each_seen_at_once(self):
+        # Each mail lands while ackd is between commands or idling; one that is announced
+        # while a search runs must not wait for the next poll (60 s).
+        server = self.mailbox()
+        self.start(self.daemon(self.imaps_source(server)))
+        imap = server.client()
+        self.addCleanup(imap.logout)
+        for i in range(8):
+            imap.append("INBOX", None, None, plain_mail(f"serial-{i}@example.jp", f"s{i}@example.jp"))
+            wait_for(lambda: self.answers_to(f"serial-{i}@example.jp"), f"the answer to mail {i}")
+
     def test_starttls_and_a_folder_for_the_mail_taken(self):
         server = self.mailbox()
         server.create("処理済み")
