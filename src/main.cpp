@@ -9,7 +9,9 @@ namespace {
 constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
 
   serve --config FILE                       run the daemon in the foreground
-  check [--config FILE] [POLICY]            validate a policy (a file or a directory of *.yaml)
+  check [--strict] [--config FILE] [POLICY] validate a policy (a file or a directory of *.yaml);
+                                            --strict: a warning fails it too
+  rules POLICY                              the rules in the order they are tried, across files
   test POLICY TESTFILE...                   run policy tests
   explain POLICY COMPLAINT.json [--at TIME] show why each rule matches or not, and the decision
   replay POLICY FILE.ndjson [--compare P2]  decide recorded complaints offline
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   if (command == "test") return ackd::cli::test(args);
   if (command == "explain") return ackd::cli::explain(args);
   if (command == "replay") return ackd::cli::replay(args);
+  if (command == "rules") return ackd::cli::rules(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

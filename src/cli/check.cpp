@@ -9,7 +9,16 @@ namespace ackd::cli {
 namespace {
 
 // With --config, the policy is the config's unless named, relative to the config's folder.
-int check_with_config(const std::string& config_path, std::optional<std::string> policy_path) {
+// With --strict a warning fails the check too: what a reload runs, so that a policy that
+// would take complaints from a more urgent rule never goes live unnoticed.
+int warnings_fail(std::size_t warnings, const std::string& what) {
+  std::cerr << warnings << " warning" << (warnings == 1 ? "" : "s") << " in " << what
+            << " (--strict)\n";
+  return kFailed;
+}
+
+int check_with_config(const std::string& config_path, std::optional<std::string> policy_path,
+                      bool strict) {
   std::string error;
   auto content = yaml::read_file(config_path, error);
   if (!content) {
@@ -22,8 +31,10 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
     std::cerr << parsed.diagnostics.size() << " error(s) in " << config_path << "\n";
     return kFailed;
   }
+  print_diagnostics(parsed.diagnostics);  // its warnings
   if (!policy_path) policy_path = yaml::resolve_path(parsed.config->policy, config_path);
-  auto policy = load_policy_or_report(*policy_path);
+  std::size_t warnings = 0;
+  auto policy = load_policy_or_report(*policy_path, &warnings);
   if (!policy) return kFailed;
   yaml::Diagnostics references;
   config::check_references(*parsed.config, *policy, references, &deliver::builtin_sinks());
@@ -33,6 +44,8 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
               << "\n";
     return kFailed;
   }
+  warnings += references.warnings().size() + parsed.diagnostics.warnings().size();
+  if (strict && warnings > 0) return warnings_fail(warnings, config_path);
   std::cout << config_path << ": ok: " << parsed.config->sinks.size() << " sinks; " << *policy_path
             << ": ok: " << policy->rules.size() << " rules (version " << policy->version << ")\n";
   return kOk;
@@ -41,8 +54,17 @@ int check_with_config(const std::string& config_path, std::optional<std::string>
 }  // namespace
 
 int check(const std::vector<std::string>& args) {
-  const std::string usage = "usage: ackd check [--config FILE] [POLICY]";
-  auto parse = parse_arguments(args, {"--config"}, usage);
+  const std::string usage = "usage: ackd check [--strict] [--config FILE] [POLICY]";
+  std::vector<std::string> rest;
+  bool strict = false;
+  for (const auto& a : args) {
+    if (a == "--strict") {
+      strict = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  auto parse = parse_arguments(rest, {"--config"}, usage);
   if (!parse.arguments) return parse.exit_status;
   const Arguments& arguments = *parse.arguments;
   const auto& positional = arguments.positional;
@@ -50,9 +72,11 @@ int check(const std::vector<std::string>& args) {
   if (positional.size() > 1 || (positional.empty() && !config)) return usage_error(usage);
   std::optional<std::string> policy_path;
   if (!positional.empty()) policy_path = positional[0];
-  if (config) return check_with_config(*config, policy_path);
-  auto policy = load_policy_or_report(*policy_path);
+  if (config) return check_with_config(*config, policy_path, strict);
+  std::size_t warnings = 0;
+  auto policy = load_policy_or_report(*policy_path, &warnings);
   if (!policy) return kFailed;
+  if (strict && warnings > 0) return warnings_fail(warnings, *policy_path);
   std::cout << *policy_path << ": ok: " << policy->rules.size() << " rules, "
             << policy->templates.size() << " templates, " << policy->teams.size()
             << " teams (version " << policy->version << ")\n";

@@ -423,6 +423,29 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   return d;
 }
 
+struct RuleProbe::State {
+  const Policy& policy;
+  AuthorHistory history;
+  Facts facts;
+};
+
+RuleProbe::RuleProbe(const Policy& policy, const Complaint& complaint, time::Instant now)
+    : state_(new State{policy, {}, {}}) {
+  Facts& f = state_->facts;
+  f.complaint = &complaint;
+  f.history = &state_->history;
+  f.at = f.now = now;
+  gather_facts(policy, complaint, f);
+  f.text[static_cast<std::size_t>(Field::lang)] = reader_lang(policy, complaint, f.lang_source);
+}
+
+RuleProbe::~RuleProbe() = default;
+
+bool RuleProbe::matches(const Rule& rule) const {
+  RuleMatcher matcher(state_->policy, state_->facts, nullptr);
+  return !rule.when || matcher.holds(*rule.when);
+}
+
 nlohmann::json to_json(const Decision& d) {
   nlohmann::json out = {{"rule", d.rule_id},
                         {"priority", d.priority},

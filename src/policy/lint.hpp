@@ -8,4 +8,9 @@ namespace ackd::policy {
 // limits, and the rule list against complaints falling through.
 void lint_policy(const Policy& policy, Diagnostics& diagnostics);
 
+// Warns of a rule placed above a more urgent one that it takes complaints from, with an
+// example complaint; matches as at `now` (rules with a time condition depend on it). Needs
+// the compiled policy, rules indexed.
+void lint_rule_order(const Policy& policy, time::Instant now, Diagnostics& diagnostics);
+
 }  // namespace ackd::policy

@@ -25,6 +25,29 @@ expect_status 0 "check accepts the bundled policy" "$ackd" check "$rules"
 expect_line "check summary" "ok:"
 ! grep -q "warning:" "$out" || { fail "check warns about the bundled policy"; cat "$out"; }
 
+# A support lead's new file loads before the bundled rules and takes the safety team's
+# complaints: a warning with an example, a failure with --strict, the order in `rules`.
+hazard=$(mktemp -d)
+cp "$rules"/*.yaml "$hazard/"
+cat >"$hazard/30-logistics.yaml" <<'YAML'
+lists:
+  delay: [遅延]
+rules:
+  - id: shipping-delay
+    priority: P3
+    when: {text: {any: $delay}}
+    reply: {template: ack}
+    handoff: {team: support, within: 4h}
+YAML
+expect_status 0 "check loads a policy with a rule-order hazard" "$ackd" check "$hazard"
+expect_line "rule order" "$hazard/30-logistics.yaml:4:5: warning: rule 'shipping-delay' (P3) comes before the more urgent rule 'safety-incident' (P1, $hazard/50-rules.yaml:6) and takes the complaints both match, e.g. \"発火、遅延\""
+expect_status 1 "check --strict refuses it" "$ackd" check --strict "$hazard"
+expect_line "strict" "warning in $hazard (--strict)"
+expect_status 0 "rules lists the effective order" "$ackd" rules "$hazard"
+expect_line "first rule" "  1 shipping-delay"
+expect_line "second rule" "  2 safety-incident          P1   $hazard/50-rules.yaml:6  text any \$safety"
+rm -rf "$hazard"
+
 expect_status 1 "check refuses a broken policy" "$ackd" check "$here/broken"
 b="$here/broken/policy.yaml"
 expect_line "unknown section" "$b:3:1: error: unknown key 'channles' in the policy (did you mean 'channels'?)"

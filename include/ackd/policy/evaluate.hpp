@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,5 +75,21 @@ Decision evaluate(const Policy& policy, const Complaint& complaint, const Author
                   time::Instant now, const EvaluateOptions& options = {});
 
 nlohmann::json to_json(const Decision& decision);
+
+// One complaint's facts gathered once, to ask of any rule whether it matches (no author
+// history): for checks of a policy against itself, such as its rules' order.
+class RuleProbe {
+ public:
+  RuleProbe(const Policy& policy, const Complaint& complaint, time::Instant now);
+  ~RuleProbe();
+  RuleProbe(const RuleProbe&) = delete;
+  RuleProbe& operator=(const RuleProbe&) = delete;
+
+  bool matches(const Rule& rule) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace ackd::policy
