@@ -84,6 +84,29 @@ Hints hints_of(const Policy& p, const Rule& rule) {
   return h;
 }
 
+// The channels a rule requires (its `when`'s top level names them), or none required.
+std::optional<std::vector<std::string>> required_channels(const Rule& rule) {
+  if (!rule.when) return std::nullopt;
+  auto named = [](const Condition& c) {
+    return c.kind == Condition::Kind::equals && c.field == Field::channel;
+  };
+  if (named(*rule.when)) return rule.when->values;
+  if (rule.when->kind != Condition::Kind::all_of) return std::nullopt;
+  for (const auto& child : rule.when->children) {
+    if (named(child)) return child.values;
+  }
+  return std::nullopt;
+}
+
+// Two rules for different channels never see the same complaint.
+bool apart(const std::optional<std::vector<std::string>>& a,
+           const std::optional<std::vector<std::string>>& b) {
+  if (!a || !b) return false;
+  return std::none_of(a->begin(), a->end(), [&b](const std::string& channel) {
+    return std::find(b->begin(), b->end(), channel) != b->end();
+  });
+}
+
 // `first`'s values, then `second`'s, or `fallback` when neither has any.
 std::vector<std::string> either(const std::vector<std::string>& first,
                                 const std::vector<std::string>& second,
@@ -179,6 +202,15 @@ void lint_rule_order(const Policy& p, time::Instant now, Diagnostics& d) {
   std::vector<Hints> hints;
   hints.reserve(p.rules.size());
   for (const auto& rule : p.rules) hints.push_back(hints_of(p, rule));
+  // Compared as numbers: with thousands of rules most pairs are skipped on this alone.
+  std::vector<int> urgency;  // P1 is 1: the lower, the more urgent
+  std::vector<std::optional<std::vector<std::string>>> channels;
+  urgency.reserve(p.rules.size());
+  channels.reserve(p.rules.size());
+  for (const auto& rule : p.rules) {
+    urgency.push_back(rule.priority.size() == 2 ? rule.priority[1] - '0' : 9);
+    channels.push_back(required_channels(rule));
+  }
   std::size_t budget = kProbesInAll;
   // Each rule is reported once, for the first more urgent rule below it that it takes from.
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
@@ -186,7 +218,7 @@ void lint_rule_order(const Policy& p, time::Instant now, Diagnostics& d) {
     if (!earlier.when) continue;
     for (std::size_t j = i + 1; j < p.rules.size(); ++j) {
       const Rule& later = p.rules[j];
-      if (later.priority >= earlier.priority || !later.when) continue;
+      if (urgency[j] >= urgency[i] || !later.when || apart(channels[i], channels[j])) continue;
       auto example = shared_example(p, earlier, hints[i], later, hints[j], now, budget);
       if (!example) continue;
       d.warn(earlier.where,
