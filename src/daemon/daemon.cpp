@@ -47,7 +47,10 @@ class Daemon::Impl {
             io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
         sources_(source::builtin_sources(), config_.sources,
                  {io_, clock_, api::intake(services_), api::case_actions(services_),
-                  api::source_state(services_)},
+                  api::source_state(services_),
+                  [this](const std::string& source, const std::string& outcome) {
+                    metrics_.source_mails.with({source, outcome}).inc();
+                  }},
                  [this](const std::string& name, const source::Response& answer) {
                    metrics_.source_requests.with({name, std::to_string(answer.status)}).inc();
                    if (answer.skipped)
@@ -171,6 +174,7 @@ class Daemon::Impl {
         .sink_backoff_seconds = per_sink([](const deliver::SinkHealth& h) {
           return std::chrono::duration<double>(h.backoff).count();
         }),
+        .source_watching = [this] { return sources_.watching(); },
     });
   }
 

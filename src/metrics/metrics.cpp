@@ -25,6 +25,10 @@ void Metrics::add_gauges(Readers r) {
   registry.labelled_gauge("ackd_sink_backoff_seconds",
                           "The pause between attempts at a failing sink; 0 while it is healthy.",
                           "sink", std::move(r.sink_backoff_seconds));
+  registry.labelled_gauge("ackd_source_watching",
+                          "1 while a source that reads from elsewhere (a mailbox) is connected "
+                          "and watching, 0 while it reconnects.",
+                          "source", std::move(r.source_watching));
   registry.gauge("ackd_replies_paused", "1 while the kill switch holds every reply to customers.",
                  std::move(r.replies_paused));
   registry.gauge("ackd_policy_rules", "Rules in the policy in force.", std::move(r.policy_rules));

@@ -76,6 +76,7 @@ class ImapSource final : public Source {
         intake_(context.intake),
         cases_(context.cases),
         state_(context.state),
+        counted_(context.counted),
         settings_(std::move(settings)),
         tls_(std::move(tls)),
         wait_(context.clock.timer()) {}
@@ -94,8 +95,11 @@ class ImapSource final : public Source {
     load_cursor();
   }
 
+  std::optional<bool> watching() const override { return watching_; }
+
   void stop() override {
     running_ = false;
+    watching_ = false;
     wait_->cancel();
     if (connection_) connection_->close();
     connection_.reset();
@@ -181,6 +185,7 @@ class ImapSource final : public Source {
           if (!validity)
             return retry_later("SELECT " + settings_.server.folder + ": no UIDVALIDITY");
           failures_ = 0;
+          watching_ = true;
           validity_ = *validity;
           uid_next_ = next;
           if (cursor_ && cursor_->validity != validity_) {
@@ -323,10 +328,13 @@ class ImapSource final : public Source {
                              if (st.ok()) {
                                spdlog::warn("{}: a mail ackd sent for case {} bounced", where(),
                                             case_id);
+                               count("bounce");
                                return finished("", true);
                              }
-                             if (!absl::IsNotFound(st))
+                             if (!absl::IsNotFound(st)) {
+                               count("retry");
                                return finished(std::string(st.message()), false);
+                             }
                              to_intake(std::move(complaint), std::move(finished));
                            });
     }
@@ -336,13 +344,24 @@ class ImapSource final : public Source {
   void to_intake(Complaint complaint, std::function<void(std::string, bool)> finished) {
     const std::string id = complaint.external_id;
     intake_(std::move(complaint), [this, id, finished = std::move(finished)](IntakeAnswer a) {
-      if (a.status == 202 || a.status == 200) return finished("", true);
-      if (a.status >= 500) return finished("the intake: " + a.body, false);
+      if (a.status == 202 || a.status == 200) {
+        count(a.status == 202 ? "stored" : "duplicate");
+        return finished("", true);
+      }
+      if (a.status >= 500) {
+        count("retry");
+        return finished("the intake: " + a.body, false);
+      }
       // Refused for good (a channel nobody configured, say): left unread in the mailbox
       // for a person, and not taken again.
       spdlog::error("{}: mail {} refused by the intake ({}): {}", where(), id, a.status, a.body);
+      count("refused");
       finished("", false);
     });
+  }
+
+  void count(const std::string& outcome) {
+    if (counted_) counted_(settings_.name, outcome);
   }
 
   // The batch is stored: the cursor moves past it (durably), then the server learns.
@@ -427,6 +446,7 @@ class ImapSource final : public Source {
 
   // The connection is dropped; a new one after a pause that doubles up to a minute.
   void retry_later(std::string why) {
+    watching_ = false;
     if (connection_) connection_->close();
     connection_.reset();
     life_ = std::make_shared<char>();  // what the old connection still owes is void
@@ -442,12 +462,14 @@ class ImapSource final : public Source {
   Intake intake_;
   CaseActions cases_;
   SourceState state_;
+  std::function<void(const std::string&, const std::string&)> counted_;
   ImapSettings settings_;
   std::shared_ptr<deliver::TlsContext> tls_;
   std::unique_ptr<time::Timer> wait_;
   std::shared_ptr<ImapConnection> connection_;
   std::shared_ptr<char> life_ = std::make_shared<char>();
   bool running_ = false;
+  bool watching_ = false;  // connected, logged in, the folder selected
   int failures_ = 0;
   std::optional<Cursor> cursor_;
   std::uint32_t validity_ = 0;

@@ -91,6 +91,16 @@ void Sources::stop() {
   }
 }
 
+std::vector<std::pair<std::string, double>> Sources::watching() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [name, source] : sources_) {
+    if (const auto* made = std::get_if<std::unique_ptr<Source>>(&source)) {
+      if (auto w = (*made)->watching()) out.emplace_back(name, *w ? 1.0 : 0.0);
+    }
+  }
+  return out;
+}
+
 void Sources::serve(const std::string& name, const http::Request& request, http::Respond respond) {
   Request plain;
   plain.method = std::string(request.method_string());

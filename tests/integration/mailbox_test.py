@@ -172,6 +172,9 @@ class MailboxTest(unittest.TestCase):
         self.assertEqual(len(automated), len(loop), reasons)
         self.assertTrue(any("Auto-Submitted: auto-replied" in r for r in automated), automated)
         self.assertTrue(any("List-Id" in r or "mailing list" in r for r in automated), automated)
+        self.assertEqual(daemon.metric("ackd_source_watching", 'source="mail"'), 1)
+        self.assertEqual(daemon.metric("ackd_source_mails_total", 'source="mail",outcome="stored"'),
+                         2 + len(loop))
 
         # A restart goes on after the last UID taken: nothing is answered again.
         daemon.stop()
@@ -235,6 +238,7 @@ class MailboxTest(unittest.TestCase):
         bad = self.daemon(source).start(env={"ACKD_TEST_IMAP_TOKEN": "stolen-token"})
         wait_for(lambda: "(XOAUTH2) refused" in bad.read_log(), "the refused login in the log")
         self.assertNotIn("stolen-token", bad.read_log())
+        self.assertEqual(bad.metric("ackd_source_watching", 'source="mail"'), 0)
 
     def test_a_20_mb_mail_is_read_up_to_max_size_and_answered(self):
         server = self.mailbox()
@@ -267,6 +271,7 @@ class MailboxTest(unittest.TestCase):
             events = [e["event"] for e in daemon.timeline(case_id)["timeline"]]
             return "bounced" in events
         wait_for(bounced, "the bounce on the case's timeline")
+        self.assertEqual(daemon.metric("ackd_source_mails_total", 'source="mail",outcome="bounce"'), 1)
         bounce = [e for e in daemon.timeline(case_id)["timeline"] if e["event"] == "bounced"][0]
         self.assertEqual(bounce["from"], "MAILER-DAEMON@mx.example.jp")
         self.assertEqual(bounce["bounce_of"], answer["Message-ID"].strip("<>"))

@@ -36,6 +36,11 @@ struct Metrics {
       "Platform events verified and not taken as complaints (types ackd does not handle, the "
       "account's own posts), by source.",
       {"source"});
+  CounterFamily& source_mails = registry.counter(
+      "ackd_source_mails_total",
+      "Mails a mailbox source took, by outcome: stored (a complaint), duplicate, bounce "
+      "(recorded on its case), refused (left unread), retry (to be taken again later).",
+      {"source", "outcome"});
   CounterFamily& storms = registry.counter(
       "ackd_storms_total", "Storm mode edges (safety.storm), by rule.", {"rule", "edge"});
   CounterFamily& notices =
@@ -55,6 +60,7 @@ struct Metrics {
   struct Readers {
     Read outbox_depth, handoffs_open, delivery_backlog, replies_paused, policy_rules, storms_active;
     ReadPerSink sink_backlog, sink_backoff_seconds;
+    ReadPerSink source_watching;  // by source name
   };
   void add_gauges(Readers readers);
   void add_refused_connections(Read read);

@@ -45,6 +45,8 @@ class Sources {
   // Starts and stops the sources that read from elsewhere (Source::start, Source::stop).
   void start();
   void stop();
+  // Each source that reads from elsewhere, by name: 1 while watching, else 0.
+  std::vector<std::pair<std::string, double>> watching() const;
 
   std::size_t size() const { return sources_.size(); }
 

@@ -91,6 +91,8 @@ struct SourceContext {
   Intake intake;
   CaseActions cases{};
   SourceState state{};
+  // Counts what a source took, by its name and the outcome (metrics).
+  std::function<void(const std::string& source, const std::string& outcome)> counted{};
 };
 
 // Where complaints come from besides POST /v1/complaints: a platform's webhook, a mailbox.
@@ -107,6 +109,8 @@ class Source {
   // when it drains: from then on it takes nothing new.
   virtual void start() {}
   virtual void stop() {}
+  // For those: whether it is connected and watching now; nullopt for a webhook's source.
+  virtual std::optional<bool> watching() const { return std::nullopt; }
 };
 
 }  // namespace ackd::source
