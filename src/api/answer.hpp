@@ -33,6 +33,15 @@ std::optional<std::string> string_field(const nlohmann::json& body, const std::s
 // The pause as /readyz and the admin endpoints show it: false, or who, why and since when.
 nlohmann::json pause_json(const std::optional<store::Pause>& pause);
 
+// `then`, to be run on the io thread with what the store answers (a `Result`) on its writer
+// thread.
+template <class Result, class Then>
+auto on_io_thread(Services& services, Then then) {
+  return [&io = services.io, then = std::move(then)](Result r) mutable {
+    boost::asio::post(io, [then = std::move(then), r = std::move(r)]() mutable { then(r); });
+  };
+}
+
 // Runs a store call whose result comes back on the writer thread, then `finish` on the io
 // thread; an unknown id is a 404 and a store failure a 503.
 template <class T, class Finish>

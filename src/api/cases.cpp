@@ -64,9 +64,7 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
 // Runs `then` on the io thread with what the store answered on its writer thread.
 template <class T, class Then>
 auto on_io(Services& s, Then then) {
-  return [&io = s.io, then = std::move(then)](absl::StatusOr<T> r) mutable {
-    boost::asio::post(io, [then = std::move(then), r = std::move(r)]() mutable { then(r); });
-  };
+  return on_io_thread<absl::StatusOr<T>>(s, std::move(then));
 }
 
 CaseAnswer answer(unsigned status, const json& body) {
@@ -200,9 +198,7 @@ source::CaseActions case_actions(Services& s) {
   actions.record = [&s](std::string id, std::string event, json detail,
                         std::function<void(absl::Status)> done) {
     s.store.add_event(std::move(id), std::move(event), std::move(detail), s.now(),
-                      [&io = s.io, done = std::move(done)](absl::Status st) {
-                        boost::asio::post(io, [done, st = std::move(st)] { done(st); });
-                      });
+                      on_io_thread<absl::Status>(s, std::move(done)));
   };
   return actions;
 }

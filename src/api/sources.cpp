@@ -2,8 +2,6 @@
 // name to check and turn into complaints; and where the sources that read from elsewhere
 // stand, kept in the store.
 
-#include <boost/asio/post.hpp>
-
 #include "ackd/api/api.hpp"
 #include "answer.hpp"
 
@@ -25,15 +23,12 @@ source::SourceState source_state(Services& s) {
   source::SourceState state;
   state.load = [&s](std::string name,
                     std::function<void(absl::StatusOr<std::optional<std::string>>)> done) {
-    s.store.source_state(std::move(name), [&io = s.io, done = std::move(done)](auto r) {
-      boost::asio::post(io, [done, r = std::move(r)] { done(r); });
-    });
+    s.store.source_state(std::move(name), on_io_thread<absl::StatusOr<std::optional<std::string>>>(
+                                              s, std::move(done)));
   };
   state.save = [&s](std::string name, std::string value, std::function<void(absl::Status)> done) {
     s.store.save_source_state(std::move(name), std::move(value), s.now(),
-                              [&io = s.io, done = std::move(done)](absl::Status st) {
-                                boost::asio::post(io, [done, st = std::move(st)] { done(st); });
-                              });
+                              on_io_thread<absl::Status>(s, std::move(done)));
   };
   return state;
 }
