@@ -5,10 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
 #include <cinttypes>
 #include <cstdio>
-#include <random>
 
 #include "ackd/mail/message.hpp"
 #include "ackd/source/registry.hpp"
@@ -85,8 +83,8 @@ class ImapSource final : public Source {
 
   void handle(Request, Respond respond) override {
     respond({404, "application/json",
-             R"({"error":"not_found","message":"source ')" + settings_.name +
-                 R"(' watches a mailbox; it takes no requests"})"});
+             http::error_body("not_found", "source '" + settings_.name +
+                                               "' watches a mailbox; it takes no requests")});
   }
 
   void start() override {

@@ -173,6 +173,10 @@ class MailboxTest(unittest.TestCase):
         self.assertTrue(any("Auto-Submitted: auto-replied" in r for r in automated), automated)
         self.assertTrue(any("List-Id" in r or "mailing list" in r for r in automated), automated)
         self.assertEqual(daemon.metric("ackd_source_watching", 'source="mail"'), 1)
+        # It watches a mailbox: its webhook path takes nothing.
+        status, body, _ = daemon.request("POST", "/v1/sources/mail", {"x": 1}, token=None)
+        self.assertEqual((status, body["error"]["code"]), (404, "not_found"), body)
+        self.assertIn("watches a mailbox", body["error"]["message"])
         self.assertEqual(daemon.metric("ackd_source_mails_total", 'source="mail",outcome="stored"'),
                          2 + len(loop))
 
