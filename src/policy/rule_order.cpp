@@ -128,14 +128,12 @@ std::string first_or(const std::vector<std::string>& v, std::string fallback) {
 }
 
 // A complaint that both rules match, if one made from their hints does.
+// `channel_names`: the policy's channels, tried when neither rule names one.
 std::optional<Complaint> shared_example(const Policy& p, const Rule& earlier, const Hints& a,
-                                        const Rule& later, const Hints& b, time::Instant now,
-                                        std::size_t& budget) {
-  std::vector<std::string> channel_names;
-  for (const auto& [name, limit] : p.channels) add(channel_names, name);
-  const auto channels =
-      either(values(b, Field::channel), values(a, Field::channel),
-             channel_names.empty() ? std::vector<std::string>{"x"} : channel_names);
+                                        const Rule& later, const Hints& b,
+                                        const std::vector<std::string>& channel_names,
+                                        time::Instant now, std::size_t& budget) {
+  const auto channels = either(values(b, Field::channel), values(a, Field::channel), channel_names);
   const auto visibilities =
       either(values(b, Field::visibility), values(a, Field::visibility), {"public"});
   // The later rule's words first: the example should read as its kind of complaint.
@@ -148,27 +146,27 @@ std::optional<Complaint> shared_example(const Policy& p, const Rule& earlier, co
       texts.push_back(t.empty() ? "お問い合わせです" : t);
     }
   }
+  // The author is the same in every complaint tried: the later rule's, else the earlier's.
+  Complaint c;
+  c.external_id = "example";
+  c.author.id =
+      first_or(either(values(b, Field::author_id), values(a, Field::author_id), {}), "example");
+  c.author.handle =
+      first_or(either(values(b, Field::author_handle), values(a, Field::author_handle), {}), "");
+  c.author.name =
+      first_or(either(values(b, Field::author_name), values(a, Field::author_name), {}), "");
+  c.author.verified = b.verified.value_or(a.verified.value_or(false));
+  if (b.followers || a.followers) c.author.followers = b.followers ? b.followers : a.followers;
   std::size_t tried = 0;
   for (const auto& channel : channels) {
     for (const auto& visibility : visibilities) {
       for (const auto& text : texts) {
         if (tried++ == kProbesPerPair || budget == 0) return std::nullopt;
         --budget;
-        Complaint c;
-        c.external_id = "example";
         c.channel = channel;
         c.visibility =
             visibility == "public" ? Visibility::public_post : Visibility::private_message;
         c.text = text;
-        c.author.id = first_or(either(values(b, Field::author_id), values(a, Field::author_id), {}),
-                               "example");
-        c.author.handle = first_or(
-            either(values(b, Field::author_handle), values(a, Field::author_handle), {}), "");
-        c.author.name =
-            first_or(either(values(b, Field::author_name), values(a, Field::author_name), {}), "");
-        c.author.verified = b.verified.value_or(a.verified.value_or(false));
-        if (b.followers || a.followers)
-          c.author.followers = b.followers ? b.followers : a.followers;
         RuleProbe probe(p, c, now);
         if (!probe.matches(later) || !probe.matches(earlier)) continue;
         // Unless a rule above both takes it first.
@@ -211,6 +209,9 @@ void lint_rule_order(const Policy& p, time::Instant now, Diagnostics& d) {
     urgency.push_back(rule.priority.size() == 2 ? rule.priority[1] - '0' : 9);
     channels.push_back(required_channels(rule));
   }
+  std::vector<std::string> channel_names;
+  for (const auto& [name, limit] : p.channels) add(channel_names, name);
+  if (channel_names.empty()) channel_names.push_back("x");
   std::size_t budget = kProbesInAll;
   // Each rule is reported once, for the first more urgent rule below it that it takes from.
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
@@ -219,7 +220,8 @@ void lint_rule_order(const Policy& p, time::Instant now, Diagnostics& d) {
     for (std::size_t j = i + 1; j < p.rules.size(); ++j) {
       const Rule& later = p.rules[j];
       if (urgency[j] >= urgency[i] || !later.when || apart(channels[i], channels[j])) continue;
-      auto example = shared_example(p, earlier, hints[i], later, hints[j], now, budget);
+      auto example =
+          shared_example(p, earlier, hints[i], later, hints[j], channel_names, now, budget);
       if (!example) continue;
       d.warn(earlier.where,
              "rule '" + earlier.id + "' (" + earlier.priority +
