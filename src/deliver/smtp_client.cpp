@@ -62,11 +62,9 @@ SmtpSession::SmtpSession(net::io_context& io, time::Clock& clock, SmtpServer ser
 template <class Handler>
 void SmtpSession::write_out(Handler handler) {
   // Before STARTTLS the session is plain TCP, after it TLS on the same socket.
-  if (tls_) {
-    net::async_write(stream_, net::buffer(out_), std::move(handler));
-  } else {
-    net::async_write(stream_.next_layer(), net::buffer(out_), std::move(handler));
-  }
+  on_current_layer(stream_, tls_, [&](auto& layer) {
+    net::async_write(layer, net::buffer(out_), std::move(handler));
+  });
 }
 
 void SmtpSession::run(SmtpMessage message, std::chrono::milliseconds timeout, Done done) {
@@ -119,11 +117,9 @@ void SmtpSession::read_reply() {
   auto handler = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
     self->on_line(ec);
   };
-  if (tls_) {
-    net::async_read_until(stream_, in_, "\r\n", std::move(handler));
-  } else {
-    net::async_read_until(stream_.next_layer(), in_, "\r\n", std::move(handler));
-  }
+  on_current_layer(stream_, tls_, [&](auto& layer) {
+    net::async_read_until(layer, in_, "\r\n", std::move(handler));
+  });
 }
 
 void SmtpSession::on_line(boost::system::error_code ec) {

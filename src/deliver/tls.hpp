@@ -32,4 +32,15 @@ void expect_server(TlsStream& stream, const std::string& host) {
   stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
 }
 
+// For a protocol that starts in the clear and turns to TLS midway (STARTTLS): runs `op` on
+// the layer the connection speaks now, the TLS stream once `tls`, else its TCP socket.
+template <class TlsStream, class Op>
+void on_current_layer(TlsStream& stream, bool tls, Op&& op) {
+  if (tls) {
+    op(stream);
+  } else {
+    op(stream.next_layer());
+  }
+}
+
 }  // namespace ackd::deliver

@@ -118,11 +118,9 @@ void ImapConnection::read_more() {
     }
     self->read_more();
   };
-  if (tls_) {
-    stream_.async_read_some(net::buffer(in_), std::move(handler));
-  } else {
-    stream_.next_layer().async_read_some(net::buffer(in_), std::move(handler));
-  }
+  deliver::on_current_layer(stream_, tls_, [&](auto& layer) {
+    layer.async_read_some(net::buffer(in_), std::move(handler));
+  });
 }
 
 void ImapConnection::on_response(mail::imap::Response r) {
@@ -204,11 +202,9 @@ void ImapConnection::write_next() {
     self->out_.pop_front();
     if (!self->out_.empty()) self->write_next();
   };
-  if (tls_) {
-    net::async_write(stream_, net::buffer(out_.front()), std::move(handler));
-  } else {
-    net::async_write(stream_.next_layer(), net::buffer(out_.front()), std::move(handler));
-  }
+  deliver::on_current_layer(stream_, tls_, [&](auto& layer) {
+    net::async_write(layer, net::buffer(out_.front()), std::move(handler));
+  });
 }
 
 void ImapConnection::arm_deadline() {

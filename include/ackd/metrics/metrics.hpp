@@ -55,12 +55,12 @@ struct Metrics {
   void count_accepted(const plan::CasePlan& plan);
 
   using Read = std::function<double()>;
-  using ReadPerSink = std::function<std::vector<std::pair<std::string, double>>()>;
+  using ReadByName = std::function<std::vector<std::pair<std::string, double>>()>;
   // What the gauges read when /metrics is rendered.
   struct Readers {
     Read outbox_depth, handoffs_open, delivery_backlog, replies_paused, policy_rules, storms_active;
-    ReadPerSink sink_backlog, sink_backoff_seconds;
-    ReadPerSink source_watching;  // by source name
+    ReadByName sink_backlog, sink_backoff_seconds;  // by sink name
+    ReadByName source_watching;                     // by source name
   };
   void add_gauges(Readers readers);
   void add_refused_connections(Read read);
