@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <random>
-#include <set>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -202,7 +202,7 @@ class Dispatcher::Impl {
   // Holds each delivery until its time or queues it on its sink, ignoring those already
   // held; those to an unknown or unusable sink fail at once.
   void take(std::vector<Delivery> items) {
-    std::set<SinkState*> touched;
+    std::vector<SinkState*> touched;  // in the items' order: a case's reply leaves first
     const auto now = clock_.wall();
     for (auto& item : items) {
       if (live_.contains(item.id)) continue;  // already ours
@@ -224,7 +224,9 @@ class Dispatcher::Impl {
       } else {
         // Queue the whole batch before sending any, so its oldest item goes first.
         come_due(sink, std::move(entry));
-        touched.insert(&sink);
+        if (std::find(touched.begin(), touched.end(), &sink) == touched.end()) {
+          touched.push_back(&sink);
+        }
       }
     }
     for (SinkState* sink : touched) pump(*sink);

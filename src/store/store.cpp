@@ -17,6 +17,7 @@
 
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/time/instant.hpp"
+#include "store/checkpointer.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -126,7 +127,11 @@ struct Tx {
 };
 
 struct Job {
-  bool writes = true;                          // false: a read, which works on a read-only disk too
+  bool writes = true;  // false: a read, which works on a read-only disk too
+  // false: bookkeeping whose loss to a power cut only repeats work (a delivery made again
+  // with its key); its commit does not wait for the disk. Committed after it, anything
+  // durable makes it durable too, since the log is written in order.
+  bool durable = true;
   std::function<void(Tx&)> run;                // inside the transaction; throws on failure
   std::function<void(absl::Status)> complete;  // after COMMIT (or the failure)
 };
@@ -146,6 +151,7 @@ class Store::Impl {
     }
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    checkpointer_.stop();
     db_.close();
   }
 
@@ -185,6 +191,11 @@ class Store::Impl {
       open_handoffs_ = open.integer(0);
       pause_at_open_ = read_pause(db_);
       pause_ = pause_at_open_;
+      if (!options_.query_only) {
+        sqlite3_wal_autocheckpoint(db_.get(), 0);
+        sqlite3_wal_hook(db_.get(), &Impl::on_wal_commit, this);
+        checkpointer_.start(path_, options_.vfs.empty() ? nullptr : options_.vfs.c_str());
+      }
     } catch (const Error& e) {
       return absl::UnavailableError("store: " + path_ + ": " + e.what());
     }
@@ -214,6 +225,7 @@ class Store::Impl {
   template <class Body>
   void submit_detached(std::string what, Body body) {
     Job job;
+    job.durable = false;
     job.run = std::move(body);
     job.complete = [what = std::move(what)](const absl::Status& st) {
       if (!st.ok()) spdlog::error("store: {} not recorded: {}", what, std::string(st.message()));
@@ -286,7 +298,32 @@ class Store::Impl {
         }
       }
       run_batch(batch);
+      copy_log_back();
     }
+  }
+
+  // FULL waits for the log on disk at COMMIT; NORMAL (in WAL mode) only at checkpoints.
+  void sync_commits(bool durable) {
+    if (synced_ == durable) return;
+    db_.query(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").run();
+    synced_ = durable;
+  }
+
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<Impl*>(self)->wal_pages_ = pages;
+    return SQLITE_OK;
+  }
+
+  // After the batch's callbacks, so that its 202s and replies never wait for it.
+  void copy_log_back() {
+    if (wal_pages_ == 0) return;  // nothing committed
+    if (wal_pages_ < Checkpointer::kWriterPages) {
+      checkpointer_.committed(wal_pages_);
+    } else if (sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                         nullptr) != SQLITE_OK) {
+      spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(db_.get()));
+    }
+    wal_pages_ = 0;
   }
 
   // Runs the batch in one transaction. Callbacks fire only after COMMIT has returned, so
@@ -299,7 +336,10 @@ class Store::Impl {
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
     const bool writes =
         std::any_of(batch.begin(), batch.end(), [](const Job& j) { return j.writes; });
+    const bool durable =
+        std::any_of(batch.begin(), batch.end(), [](const Job& j) { return j.writes && j.durable; });
     try {
+      if (writes) sync_commits(durable);
       db_.query(writes ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
     } catch (const Error& e) {
       batch_error = absl::UnavailableError(std::string("store: cannot begin: ") + e.what());
@@ -388,6 +428,9 @@ class Store::Impl {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  Checkpointer checkpointer_;
+  int wal_pages_ = 0;   // the writer thread's: pages in the log after its last commit
+  bool synced_ = true;  // the writer thread's: commits wait for the disk
 
   std::atomic<std::int64_t> depth_{0};
   std::atomic<std::int64_t> open_handoffs_{0};

@@ -998,6 +998,19 @@ class ScriptedSink final : public ackd::deliver::Sink {
   std::size_t capacity_;
 };
 
+// A registry whose one type, "scripted", makes ScriptedSinks of `capacity` on `script`.
+ackd::deliver::SinkRegistry scripted_sinks(Script& script, std::size_t capacity) {
+  ackd::deliver::SinkRegistry registry("sink");
+  registry.add({"scripted",
+                [](ackd::config::SectionReader&) {},
+                [&script, capacity](ackd::config::SectionReader&, const ackd::deliver::SinkContext&)
+                    -> ackd::deliver::SinkOrError {
+                  return std::make_unique<ScriptedSink>(script, capacity);
+                },
+                {}});
+  return registry;
+}
+
 }  // namespace
 
 TEST_CASE("deliver: a sink type added to a registry is made from its section and used") {
@@ -1047,6 +1060,31 @@ TEST_CASE("deliver: a sink type added to a registry is made from its section and
   script.answer(true);
   CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2, 3});
   CHECK(dispatcher.backlog() == 0);
+}
+
+TEST_CASE("deliver: what one case owes now leaves in the case's order, whatever the sinks' names") {
+  // A case's reply comes first in its plan: the customer's wait is the one measured.
+  Script script;
+  auto registry = scripted_sinks(script, 1);
+  net::io_context io;
+  ManualClock clock(kStart);
+  Recorder log;
+  auto made = registry.make_all({{"a-team", section("a-team", "scripted", {})},
+                                 {"m-lead", section("m-lead", "scripted", {})},
+                                 {"z-replies", section("z-replies", "scripted", {})}},
+                                {io, clock, 0, {}});
+  Dispatcher dispatcher(io, clock, std::move(made), log, quick_retry(5));
+  dispatcher.submit({item(1, "z-replies"), item(2, "a-team"), item(3, "m-lead")});
+  REQUIRE(script.pending.size() == 3);
+  CHECK(script.pending[0].first.id == 1);
+  CHECK(script.pending[1].first.id == 2);
+  CHECK(script.pending[2].first.id == 3);
+  for (int i = 0; i < 3; ++i) script.answer(true);
+  dispatcher.submit({item(4, "m-lead"), item(5, "z-replies"), item(6, "a-team")});
+  REQUIRE(script.pending.size() == 3);
+  CHECK(script.pending[0].first.id == 4);
+  CHECK(script.pending[1].first.id == 5);
+  CHECK(script.pending[2].first.id == 6);
 }
 
 namespace {
@@ -1119,14 +1157,7 @@ TEST_CASE("deliver: https refuses a server the system store does not trust or th
 
 TEST_CASE("deliver: a sink out of quota waits as long as it says, and loses no attempt") {
   Script script;
-  ackd::deliver::SinkRegistry registry("sink");
-  registry.add({"scripted",
-                [](ackd::config::SectionReader&) {},
-                [&](ackd::config::SectionReader&,
-                    const ackd::deliver::SinkContext&) -> ackd::deliver::SinkOrError {
-                  return std::make_unique<ScriptedSink>(script, 2);
-                },
-                {}});
+  auto registry = scripted_sinks(script, 2);
   net::io_context io;
   ManualClock clock(kStart);
   Recorder log;

@@ -1,10 +1,12 @@
 // What a 202 promises: a complaint the store acknowledged survives a power loss. Checked
-// two ways: the store's own connection runs synchronous=FULL in WAL mode, and a simulated
-// power cut (a VFS that forgets every write not yet synced) loses no acknowledged complaint.
+// two ways: the store's own connection commits complaints with synchronous=FULL in WAL mode,
+// and a simulated power cut (a VFS that forgets every write not yet synced) loses no
+// acknowledged complaint, nor a delivery's mark committed before one.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -94,7 +96,8 @@ std::vector<std::string> rows(sqlite3* db, const std::string& sql) {
 // --- The pragmas of the store's own connection --------------------------------------------
 // An auto extension sees every connection the process opens; on the store's it installs a WAL
 // hook, which SQLite calls on the writing thread after each commit and which may run SQL.
-// (The store's autocheckpoint goes with it: this test writes too little to need one.)
+// (The store's own hook, which asks for checkpoints, goes with it: this test writes too
+// little to need one.)
 
 std::mutex pragmas_mu;
 std::vector<std::string> pragmas_seen;  // "synchronous=N journal_mode=M", one per commit
@@ -138,12 +141,22 @@ int watch_connection(sqlite3* db, const char**, const sqlite3_api_routines*) {
 // File creation and deletion before the cut count as durable (directory entries are not
 // modelled); shared memory (the WAL index) is the real one, which SQLite rebuilds from the
 // WAL when it opens the database after a crash.
+// Connections that open the same file (the store's writer and its checkpointer) share its
+// bytes, as they share the operating system's page cache.
+
+struct FileBytes {
+  std::string name;                              // its key in Disk::contents
+  std::string bytes;                             // what reads see
+  std::map<sqlite3_int64, sqlite3_int64> dirty;  // offset -> length, written since last sync
+  int opens = 0;
+};
 
 struct LossyFile {
   sqlite3_file base;   // must come first: SQLite sees this
   sqlite3_file* real;  // the default VFS's file, allocated after this struct
-  std::string* bytes;  // what reads see
-  std::map<sqlite3_int64, sqlite3_int64>* dirty;  // offset -> length, written since last sync
+  FileBytes* shared;
+  std::string* bytes;
+  std::map<sqlite3_int64, sqlite3_int64>* dirty;
 };
 
 struct Disk {
@@ -151,6 +164,7 @@ struct Disk {
   bool powered = true;
   std::optional<int> writes_until_cut;
   std::set<LossyFile*> files;
+  std::map<std::string, FileBytes> contents;  // by file name, while any connection has it open
   std::mt19937 rng{20261126};
 };
 Disk disk;
@@ -177,7 +191,9 @@ int persist(LossyFile* f, const std::vector<std::pair<sqlite3_int64, sqlite3_int
 // written and not synced, each range whole or not at all.
 void cut_power() {
   disk.powered = false;
+  std::set<const void*> done;
   for (auto* f : disk.files) {
+    if (!done.insert(f->dirty).second) continue;  // another connection's, seen already
     std::vector<std::pair<sqlite3_int64, sqlite3_int64>> lucky;
     for (const auto& range : *f->dirty) {
       if (disk.rng() % 2 == 0) lucky.push_back(range);
@@ -191,8 +207,7 @@ int lossy_close(sqlite3_file* file) {
   std::lock_guard lock(disk.mu);
   disk.files.erase(f);
   int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
-  delete f->bytes;
-  delete f->dirty;
+  if (--f->shared->opens == 0) disk.contents.erase(f->shared->name);
   return rc;
 }
 
@@ -316,15 +331,23 @@ int lossy_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, in
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_int64 size = 0;
-  rc = f->real->pMethods->xFileSize(f->real, &size);
-  f->bytes = new std::string(static_cast<std::size_t>(size), '\0');
-  f->dirty = new std::map<sqlite3_int64, sqlite3_int64>();
-  if (rc == SQLITE_OK && size > 0) {
-    rc = f->real->pMethods->xRead(f->real, f->bytes->data(), static_cast<int>(size), 0);
-  }
-  f->base.pMethods = &lossy_methods;  // from here on SQLite calls xClose, which frees
   std::lock_guard lock(disk.mu);
+  const std::string key =
+      name ? name : "temp:" + std::to_string(reinterpret_cast<std::uintptr_t>(f));
+  auto& shared = disk.contents[key];
+  f->shared = &shared;
+  if (shared.opens++ == 0) {
+    shared.name = key;
+    sqlite3_int64 size = 0;
+    rc = f->real->pMethods->xFileSize(f->real, &size);
+    shared.bytes.assign(static_cast<std::size_t>(size), '\0');
+    if (rc == SQLITE_OK && size > 0) {
+      rc = f->real->pMethods->xRead(f->real, shared.bytes.data(), static_cast<int>(size), 0);
+    }
+  }
+  f->bytes = &shared.bytes;
+  f->dirty = &shared.dirty;
+  f->base.pMethods = &lossy_methods;  // from here on SQLite calls xClose, which frees
   disk.files.insert(f);
   return rc;
 }
@@ -381,9 +404,35 @@ void register_lossy_vfs() {
   REQUIRE(sqlite3_vfs_register(&vfs, 0) == SQLITE_OK);
 }
 
+// Stores complaint `ext` as intake would, waiting for its commit; the reply's outbox row.
+std::int64_t ingest_reply(Store& store, const std::string& ext) {
+  std::promise<absl::StatusOr<IngestResult>> stored;
+  store.ingest(
+      "x", ext, "a-" + ext, now(),
+      [ext](const ackd::AuthorHistory&, const std::optional<Pause>&) { return plan_case(ext); },
+      [&stored](absl::StatusOr<IngestResult> r) { stored.set_value(std::move(r)); });
+  auto r = stored.get_future().get();
+  REQUIRE(r.ok());
+  return r->plan->outbox.front().id;
+}
+
+// With disk.mu held, after a cut: the power comes back and the database is opened on the
+// surviving bytes, as after a reboot, and checked whole.
+sqlite3* reboot(const fs::path& dir) {
+  disk.powered = true;
+  disk.writes_until_cut.reset();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((dir / "ackd.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) ==
+          SQLITE_OK);
+  CHECK(rows(db, "PRAGMA integrity_check") == std::vector<std::string>{"ok"});
+  return db;
+}
+
 }  // namespace
 
-TEST_CASE("store durability: the store's connection runs synchronous=FULL in WAL mode") {
+TEST_CASE(
+    "store durability: complaints commit with synchronous=FULL in WAL mode, delivery marks "
+    "without waiting for the disk") {
   {
     std::lock_guard lock(pragmas_mu);
     pragmas_seen.clear();
@@ -391,23 +440,32 @@ TEST_CASE("store durability: the store's connection runs synchronous=FULL in WAL
   using Entry = void (*)();
   REQUIRE(sqlite3_auto_extension(reinterpret_cast<Entry>(watch_connection)) == SQLITE_OK);
   ScratchDir dir;
+  std::vector<std::string> after_ingest, after_mark;
   {
     StoreOptions options;
     options.directory = dir.path.string();
     auto store = Store::open(options);
     sqlite3_cancel_auto_extension(reinterpret_cast<Entry>(watch_connection));
     REQUIRE_MESSAGE(store.ok(), store.status().ToString());
-    std::promise<absl::StatusOr<IngestResult>> stored;
-    (*store)->ingest(
-        "x", "1", "a-1", now(),
-        [](const ackd::AuthorHistory&, const std::optional<Pause>&) { return plan_case("1"); },
-        [&stored](absl::StatusOr<IngestResult> r) { stored.set_value(std::move(r)); });
-    REQUIRE(stored.get_future().get().ok());
+    auto seen = [] {
+      std::lock_guard lock(pragmas_mu);
+      return pragmas_seen;
+    };
+    const auto reply = ingest_reply(**store, "1");
+    after_ingest = seen();
+    (*store)->mark_delivered(reply, now());
+    (*store)->flush();
+    after_mark = seen();
+    ingest_reply(**store, "2");
+    REQUIRE(seen().size() == after_mark.size() + 1);
+    CHECK(seen().back() == "synchronous=2 journal_mode=wal");
   }
-  std::lock_guard lock(pragmas_mu);
-  REQUIRE_FALSE(pragmas_seen.empty());
-  // FULL is 2; every commit the store made, the first ones (the schema) included.
-  for (const auto& seen : pragmas_seen) CHECK(seen == "synchronous=2 journal_mode=wal");
+  REQUIRE_FALSE(after_ingest.empty());
+  // FULL is 2: every commit up to the first complaint's, the schema's included.
+  for (const auto& seen : after_ingest) CHECK(seen == "synchronous=2 journal_mode=wal");
+  // NORMAL is 1: the mark is in the log, on disk once the next complaint's commit syncs it.
+  REQUIRE(after_mark.size() == after_ingest.size() + 1);
+  CHECK(after_mark.back() == "synchronous=1 journal_mode=wal");
 }
 
 TEST_CASE("store durability: every acknowledged complaint survives a power cut") {
@@ -446,14 +504,7 @@ TEST_CASE("store durability: every acknowledged complaint survives a power cut")
   REQUIRE(answered == kComplaints);
   REQUIRE_FALSE(disk.powered);
   REQUIRE(acked.size() >= kCutAfter);
-  disk.powered = true;
-  disk.writes_until_cut.reset();
-
-  // Reopened on the surviving bytes, as after a reboot.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2((dir.path / "ackd.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) ==
-          SQLITE_OK);
-  CHECK(rows(db, "PRAGMA integrity_check") == std::vector<std::string>{"ok"});
+  sqlite3* db = reboot(dir.path);
   std::set<std::string> complaints;
   for (auto& id : rows(db, "SELECT id FROM complaints")) complaints.insert(id);
   std::map<std::string, std::string> outbox;
@@ -482,6 +533,55 @@ TEST_CASE("store durability: every acknowledged complaint survives a power cut")
   options.directory = dir.path.string();
   auto store = Store::open(options);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+}
+
+TEST_CASE(
+    "store durability: a delivery's mark, not synced itself, survives a power cut once a later "
+    "complaint is acknowledged") {
+  register_lossy_vfs();
+  {
+    std::lock_guard lock(disk.mu);
+    disk.powered = true;
+    disk.writes_until_cut.reset();
+  }
+  ScratchDir dir;
+  // In order: complaint i, its reply marked delivered, complaint i + 1, ... Enough commits
+  // that the log is copied back into the database file and started over several times.
+  constexpr int kComplaints = 300;
+  constexpr int kCutAt = 200;
+  std::vector<std::int64_t> marked_before_acked;  // reply rows whose mark a later 202 covers
+  std::int64_t last_mark = -1;
+  {
+    StoreOptions options;
+    options.directory = dir.path.string();
+    options.vfs = kLossyVfs;
+    auto store = Store::open(options);
+    REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+    for (int i = 0; i < kComplaints; ++i) {
+      const auto reply = ingest_reply(**store, std::to_string(i));
+      {
+        std::lock_guard lock(disk.mu);
+        if (disk.powered && last_mark >= 0) marked_before_acked.push_back(last_mark);
+        if (i == kCutAt) disk.writes_until_cut = 3;  // in the mark's commit, or the next
+      }
+      last_mark = reply;
+      (*store)->mark_delivered(last_mark, now());
+    }
+  }
+  std::lock_guard lock(disk.mu);
+  REQUIRE_FALSE(disk.powered);
+  REQUIRE(marked_before_acked.size() >= static_cast<std::size_t>(kCutAt));
+  sqlite3* db = reboot(dir.path);
+  std::set<std::int64_t> delivered;
+  for (auto& id : rows(db, "SELECT id FROM outbox WHERE state = 'delivered'")) {
+    delivered.insert(std::stoll(id));
+  }
+  sqlite3_close(db);
+  for (auto id : marked_before_acked) {
+    CAPTURE(id);
+    CHECK(delivered.count(id) == 1);
+  }
+  CHECK(delivered.size() < static_cast<std::size_t>(kComplaints));
 }
 
 }  // namespace store_durability_test
