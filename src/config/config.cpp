@@ -61,7 +61,8 @@ void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
       }
     }
     if (!s["type"]) {
-      r.error(item.first, what + " needs a type" + (names.empty() ? "" : ": " + one_of(names)));
+      r.error(item.first, what + " needs a type" + (names.empty() ? "" : ": " + one_of(names)),
+              yaml::Code::missing);
     } else if (auto type = r.string(s["type"], "type")) {
       section.type = *type;
       const bool known = std::find(names.begin(), names.end(), *type) != names.end();
@@ -101,8 +102,10 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
   text("log_level", c.log_level);
   text("console_url", c.console_url);
   if (root["policy"]) c.policy_where = r.at(root["policy"]);
-  if (!root["policy"]) r.error(root, "ackd.yaml needs policy: the policy file or directory");
-  if (!root["state"]) r.error(root, "ackd.yaml needs state: the directory of the database");
+  if (!root["policy"])
+    r.error(root, "ackd.yaml needs policy: the policy file or directory", yaml::Code::missing);
+  if (!root["state"])
+    r.error(root, "ackd.yaml needs state: the directory of the database", yaml::Code::missing);
   if (c.listen.rfind(':') == std::string::npos) {
     r.error(root["listen"], "listen must be HOST:PORT, e.g. 127.0.0.1:8080");
   }
@@ -202,7 +205,7 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
           r.error(sink, what + ": unknown sink '" + route.reply_sink + "'");
         }
       } else {
-        r.error(item.first, what + " needs reply_sink");
+        r.error(item.first, what + " needs reply_sink", yaml::Code::missing);
       }
       c.channels[route.name] = route;
     }
@@ -268,9 +271,11 @@ void check_references(const Config& config, const policy::Policy& policy,
   }
   for (const auto& [name, sink] : config.sinks) {
     if (!used.contains(name)) {
-      diagnostics.warn(sink.where, "sink '" + name +
-                                       "' is used by no team, escalation, storm notice or "
-                                       "channel of this policy");
+      diagnostics.warn(sink.where,
+                       "sink '" + name +
+                           "' is used by no team, escalation, storm notice or "
+                           "channel of this policy",
+                       yaml::Code::unused);
     }
   }
   bool replies = false;

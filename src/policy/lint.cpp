@@ -15,16 +15,19 @@ namespace {
 void lint_templates(const Policy& p, Diagnostics& d) {
   for (const auto& t : p.templates) {
     if (!t.by_lang.count(p.default_lang)) {
-      d.error(t.where, "template '" + t.name + "' has no text in the default language '" +
-                           p.default_lang + "'");
+      d.error(
+          t.where,
+          "template '" + t.name + "' has no text in the default language '" + p.default_lang + "'",
+          yaml::Code::missing);
     }
     for (const auto& [lang, tmpl] : t.by_lang) {
       const std::string folded = text::normalize(tmpl.literal_text());
       for (std::size_t i = 0; i < p.safety.banned_normalized.size(); ++i) {
         if (folded.find(p.safety.banned_normalized[i]) != std::string::npos) {
-          d.error(t.where_by_lang.at(lang), "template '" + t.name + "' (" + lang +
-                                                ") holds the banned phrase '" + p.safety.banned[i] +
-                                                "'");
+          d.error(t.where_by_lang.at(lang),
+                  "template '" + t.name + "' (" + lang + ") holds the banned phrase '" +
+                      p.safety.banned[i] + "'",
+                  yaml::Code::banned_phrase);
         }
       }
     }
@@ -75,14 +78,42 @@ render::Values widest_values(const Policy& p, const Rule& rule, std::string_view
   return v;
 }
 
+// How a template's longest reply adds up on a channel: "its fixed text counts 133,
+// {{name}} up to 40, ...", each variable's widest value alone.
+std::string length_arithmetic(const render::Template& tmpl, const render::Values& widest,
+                              const Policy& p, text::Counting counting) {
+  const auto count = [&](const render::Values& v) {
+    return text::platform_length(tmpl.render(v), counting);
+  };
+  const auto fixed = count({});
+  std::string out = "its fixed text counts " + std::to_string(fixed);
+  for (std::size_t i = 0; i < render::kVariableNames.size(); ++i) {
+    const auto var = static_cast<render::Variable>(i);
+    if (!tmpl.uses(var)) continue;
+    render::Values one;
+    one.set(var, widest.get(var));
+    out += ", {{" + std::string(render::kVariableNames[i]) + "}} up to " +
+           std::to_string(count(one) - fixed);
+    if (var == render::Variable::name) {
+      out += " (names are cut at " + std::to_string(p.safety.name.max_chars) +
+             " characters: safety.name.max_chars)";
+    }
+  }
+  if (counting == text::Counting::twitter) {
+    out += "; X counts CJK, full-width characters and emoji 2 each";
+  }
+  return out;
+}
+
 void lint_rules(const Policy& p, Diagnostics& d) {
   if (p.rules.empty()) return;
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
     const Rule& rule = p.rules[i];
     if (!rule.when && i + 1 < p.rules.size()) {
-      d.error(p.rules[i + 1].where, "rule '" + p.rules[i + 1].id + "' can never match: rule '" +
-                                        rule.id +
-                                        "' above it has no `when` and matches everything");
+      d.error(p.rules[i + 1].where,
+              "rule '" + p.rules[i + 1].id + "' can never match: rule '" + rule.id +
+                  "' above it has no `when` and matches everything",
+              yaml::Code::unreachable);
     }
     if (!rule.reply) continue;
     const ReplyTemplate& t = p.templates[rule.reply->template_index];
@@ -97,23 +128,27 @@ void lint_rules(const Policy& p, Diagnostics& d) {
       }
       for (const ChannelLimit* channel : reachable_channels(p, rule)) {
         if (channel->max_chars == 0) continue;
-        auto worst = tmpl.render(widest_values(p, rule, lang, channel->counting));
-        auto length = text::platform_length(worst, channel->counting);
+        const auto widest = widest_values(p, rule, lang, channel->counting);
+        auto length = text::platform_length(tmpl.render(widest), channel->counting);
         if (length > channel->max_chars) {
           d.error(t.where_by_lang.at(lang),
                   "template '" + t.name + "' (" + lang + ") can reach " + std::to_string(length) +
                       " characters on channel '" + channel->name + "' (limit " +
-                      std::to_string(channel->max_chars) + ") with the longest name and " +
-                      "values, in rule '" + rule.id + "'");
+                      std::to_string(channel->max_chars) + ") in rule '" + rule.id +
+                      "': " + length_arithmetic(tmpl, widest, p, channel->counting) +
+                      "; shorten it by " + std::to_string(length - channel->max_chars),
+                  yaml::Code::too_long);
         }
       }
     }
   }
   const Rule& last = p.rules.back();
   if (last.when) {
-    d.error(last.where, "the last rule '" + last.id +
-                            "' has a `when`, so a complaint can match no rule: end with a rule "
-                            "without `when`");
+    d.error(last.where,
+            "the last rule '" + last.id +
+                "' has a `when`, so a complaint can match no rule: end with a rule "
+                "without `when`",
+            yaml::Code::unreachable);
   }
 }
 
@@ -152,7 +187,8 @@ void lint_suppressed_replies(const Policy& p, Diagnostics& d) {
                " automatic repl" + (limit->max == 1 ? "y" : "ies") + " per " +
                time::format_duration(limit->per) +
                ": its reply is suppressed whenever the earlier complaints were answered (use "
-               "`reply: none`, or raise the limit)");
+               "`reply: none`, or raise the limit)",
+           yaml::Code::suppressed_reply);
   }
 }
 

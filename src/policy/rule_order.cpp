@@ -230,13 +230,16 @@ void lint_rule_order(const Policy& p, time::Instant now, Diagnostics& d) {
                  later.id + "' (" + later.priority + ", " + later.where.file + ":" +
                  std::to_string(later.where.line) + ") and takes the complaints both match, e.g. " +
                  describe(*example) + ": move '" + earlier.id + "' below '" + later.id +
-                 "' (rules run top to bottom, files in name order), or narrow its `when`");
+                 "' (rules run top to bottom, files in name order), or narrow its `when`",
+             yaml::Code::rule_order);
       break;
     }
     if (budget == 0) {
-      d.warn(p.rules[i].where, "rule order: checked the rules down to '" + p.rules[i].id +
-                                   "' only; too many rules of different priorities to try "
-                                   "every pair");
+      d.warn(p.rules[i].where,
+             "rule order: checked the rules down to '" + p.rules[i].id +
+                 "' only; too many rules of different priorities to try "
+                 "every pair",
+             yaml::Code::rule_order);
       return;
     }
   }

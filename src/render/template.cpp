@@ -29,6 +29,11 @@ const std::string& Values::get(Variable v) const {
   return name;
 }
 
+void Values::set(Variable v, std::string value) {
+  // get() names the member; this object is not const.
+  const_cast<std::string&>(get(v)) = std::move(value);
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {

@@ -15,12 +15,61 @@ std::string Diagnostic::to_string() const {
   return out;
 }
 
-void Diagnostics::error(const SourceLocation& where, std::string message) {
-  items_.push_back({where, std::move(message)});
+std::string_view to_string(Code code) {
+  switch (code) {
+    case Code::invalid:
+      return "invalid";
+    case Code::yaml_syntax:
+      return "yaml-syntax";
+    case Code::indentation:
+      return "indentation";
+    case Code::duplicate_key:
+      return "duplicate-key";
+    case Code::too_complex:
+      return "too-complex";
+    case Code::not_utf8:
+      return "not-utf8";
+    case Code::unreadable:
+      return "unreadable";
+    case Code::unknown_key:
+      return "unknown-key";
+    case Code::wrong_type:
+      return "wrong-type";
+    case Code::missing:
+      return "missing";
+    case Code::unknown_name:
+      return "unknown-name";
+    case Code::already_defined:
+      return "already-defined";
+    case Code::banned_phrase:
+      return "banned-phrase";
+    case Code::too_long:
+      return "too-long";
+    case Code::unreachable:
+      return "unreachable";
+    case Code::rule_order:
+      return "rule-order";
+    case Code::suppressed_reply:
+      return "suppressed-reply";
+    case Code::short_keyword:
+      return "short-keyword";
+    case Code::unused:
+      return "unused";
+  }
+  return "invalid";
 }
 
-void Diagnostics::warn(const SourceLocation& where, std::string message) {
-  warnings_.push_back({where, std::move(message), true});
+void Diagnostics::error(const SourceLocation& where, std::string message, Code code) {
+  items_.push_back({where, std::move(message), false, code});
+}
+
+void Diagnostics::warn(const SourceLocation& where, std::string message, Code code) {
+  warnings_.push_back({where, std::move(message), true, code});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  warnings_.insert(warnings_.end(), other.warnings_.begin(), other.warnings_.end());
 }
 
 namespace {

@@ -67,7 +67,7 @@ std::optional<std::vector<SourceFile>> read_sources(const std::string& path,
   if (files) return files;
   const std::string prefix = path + ": ";
   if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
-  diagnostics.error({path, 0, 0}, error);
+  diagnostics.error({path, 0, 0}, error, Code::unreadable);
   return std::nullopt;
 }
 

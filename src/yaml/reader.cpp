@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "indentation.hpp"
+
 namespace ackd::yaml {
 
 std::string describe_kind(const YAML::Node& node) {
@@ -31,12 +33,12 @@ SourceLocation Reader::at(const YAML::Node& node) const {
   return {file_, node.Mark().line + 1, node.Mark().column + 1};
 }
 
-void Reader::error(const YAML::Node& node, std::string message) {
-  diagnostics_.error(at(node), std::move(message));
+void Reader::error(const YAML::Node& node, std::string message, Code code) {
+  diagnostics_.error(at(node), std::move(message), code);
 }
 
-void Reader::warn(const YAML::Node& node, std::string message) {
-  diagnostics_.warn(at(node), std::move(message));
+void Reader::warn(const YAML::Node& node, std::string message, Code code) {
+  diagnostics_.warn(at(node), std::move(message), code);
 }
 
 namespace {
@@ -169,7 +171,7 @@ YAML::Node Reader::parse(const std::string& content) {
     YAML::Parser parser(in);
     parser.HandleNextDocument(guard);
   } catch (const TooComplex& e) {
-    diagnostics_.error({file_, e.mark.line + 1, e.mark.column + 1}, e.message);
+    diagnostics_.error({file_, e.mark.line + 1, e.mark.column + 1}, e.message, Code::too_complex);
     return YAML::Node(YAML::NodeType::Undefined);
   } catch (const YAML::Exception&) {
     // Reported, with its place, by the parse below.
@@ -179,26 +181,33 @@ YAML::Node Reader::parse(const std::string& content) {
     for (const auto& d : guard.duplicates()) {
       diagnostics_.error(
           {file_, d.mark.line + 1, d.mark.column + 1},
-          "duplicate key '" + d.key + "' (first at line " + std::to_string(d.first_line) + ")");
+          "duplicate key '" + d.key + "' (first at line " + std::to_string(d.first_line) + ")",
+          Code::duplicate_key);
     }
     return root;
   } catch (const YAML::Exception& e) {
     SourceLocation where{file_, 0, 0};
     if (!e.mark.is_null()) where = {file_, e.mark.line + 1, e.mark.column + 1};
-    diagnostics_.error(where, "YAML syntax: " + e.msg);
+    if (auto indented = find_indentation_problem(content, where.line); indented && where.line > 0) {
+      diagnostics_.error({file_, indented->line, indented->column}, indented->message,
+                         Code::indentation);
+    } else {
+      diagnostics_.error(where, "YAML syntax: " + e.msg, Code::yaml_syntax);
+    }
     return YAML::Node(YAML::NodeType::Undefined);
   }
 }
 
 bool Reader::is_map(const YAML::Node& node, const std::string& what) {
   if (node.IsMap()) return true;
-  error(node, what + " must be a mapping (key: value), got " + describe_kind(node));
+  error(node, what + " must be a mapping (key: value), got " + describe_kind(node),
+        Code::wrong_type);
   return false;
 }
 
 bool Reader::is_sequence(const YAML::Node& node, const std::string& what) {
   if (node.IsSequence()) return true;
-  error(node, what + " must be a list, got " + describe_kind(node));
+  error(node, what + " must be a list, got " + describe_kind(node), Code::wrong_type);
   return false;
 }
 
@@ -215,13 +224,13 @@ void Reader::check_keys(const YAML::Node& map, const std::vector<std::string>& a
       for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
       message += " (expected one of: " + known + ")";
     }
-    error(entry.first, message);
+    error(entry.first, message, Code::unknown_key);
   }
 }
 
 std::optional<std::string> Reader::string(const YAML::Node& node, const std::string& what) {
   if (node.IsScalar()) return node.Scalar();
-  error(node, what + " must be a text, got " + describe_kind(node));
+  error(node, what + " must be a text, got " + describe_kind(node), Code::wrong_type);
   return std::nullopt;
 }
 
@@ -241,7 +250,7 @@ std::optional<std::int64_t> Reader::integer(const YAML::Node& node, const std::s
     } catch (const YAML::Exception&) {
     }
   }
-  error(node, what + " must be a whole number, got " + describe_kind(node));
+  error(node, what + " must be a whole number, got " + describe_kind(node), Code::wrong_type);
   return std::nullopt;
 }
 
@@ -252,7 +261,7 @@ std::optional<bool> Reader::boolean(const YAML::Node& node, const std::string& w
     } catch (const YAML::Exception&) {
     }
   }
-  error(node, what + " must be true or false, got " + describe_kind(node));
+  error(node, what + " must be true or false, got " + describe_kind(node), Code::wrong_type);
   return std::nullopt;
 }
 

@@ -24,8 +24,8 @@ class Reader {
   Diagnostics& diagnostics() { return diagnostics_; }
 
   SourceLocation at(const YAML::Node& node) const;
-  void error(const YAML::Node& node, std::string message);
-  void warn(const YAML::Node& node, std::string message);
+  void error(const YAML::Node& node, std::string message, Code code = Code::invalid);
+  void warn(const YAML::Node& node, std::string message, Code code = Code::invalid);
 
   // Parses `content`; a syntax error is reported and an undefined node returned.
   YAML::Node parse(const std::string& content);

@@ -43,6 +43,15 @@ expect_status 0 "check loads a policy with a rule-order hazard" "$ackd" check "$
 expect_line "rule order" "$hazard/30-logistics.yaml:4:5: warning: rule 'shipping-delay' (P3) comes before the more urgent rule 'safety-incident' (P1, $hazard/50-rules.yaml:6) and takes the complaints both match, e.g. \"発火、遅延\""
 expect_status 1 "check --strict refuses it" "$ackd" check --strict "$hazard"
 expect_line "strict" "warning in $hazard (--strict)"
+expect_status 1 "check --strict --format json refuses it" "$ackd" check --strict --format json "$hazard"
+python3 - "$out" <<'PY' || fail "rule-order warning as JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["errors"] == 0 and d["warnings"] == 1, d
+w = d["diagnostics"][0]
+assert (w["severity"], w["code"], w["line"], w["column"]) == ("warning", "rule-order", 4, 5), w
+assert w["file"].endswith("/30-logistics.yaml"), w
+PY
 expect_status 0 "rules lists the effective order" "$ackd" rules "$hazard"
 expect_line "first rule" "  1 shipping-delay"
 expect_line "second rule" "  2 safety-incident          P1   $hazard/50-rules.yaml:6  text any \$safety"
@@ -55,7 +64,7 @@ expect_line "bad time zone" "$b:8:15: error: unknown time zone 'Asia/Tokio'"
 expect_line "bad duration" "$b:13:54: error: after must be a duration like 15m, 4h or 3d, got '2 hours'"
 expect_line "unknown variable" "$b:16:10: error: template 'ack' (ja): unknown variable 'nme'"
 expect_line "banned phrase" "$b:18:9: error: template 'money' (ja) holds the banned phrase '返金'"
-expect_line "too long for X" "$b:20:9: error: template 'long' (ja) can reach"
+expect_line "too long for X, with the arithmetic" "$b:20:9: error: template 'long' (ja) can reach 100 characters on channel 'x' (limit 40) in rule 'long-reply': its fixed text counts 60, {{name}} up to 40 (names are cut at 20 characters: safety.name.max_chars); X counts CJK, full-width characters and emoji 2 each; shorten it by 60"
 expect_line "unknown list" "$b:25:24: error: unknown list '\$safty' (did you mean '\$safety'?)"
 expect_line "duplicate id" "$b:28:9: error: duplicate rule id 'smoke' (first at $b:24)"
 expect_line "bad regex" "$b:29:26: error: invalid regex: missing ): (unclosed"
@@ -95,8 +104,20 @@ expect_line "sink type" "$c:5:13: error: sink 'a': type must be webhook, file, x
 expect_line "sink url" "$c:6:27: error: sink 'b': unsupported URL 'ftp://example': need http:// or https://"
 expect_line "channel sink" "$c:8:19: error: channel 'x': unknown sink 'c'"
 
+expect_status 1 "check --format json on a broken policy" "$ackd" check --format json "$here/broken"
+python3 - "$out" "$b" <<'PY' || fail "diagnostics as JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+errors = [x for x in d["diagnostics"] if x["severity"] == "error"]
+assert d["ok"] is False and d["errors"] == len(errors) > 0, d
+found = {(x["file"], x["line"], x["code"]) for x in errors}
+for line, code in [(3, "unknown-key"), (8, "invalid"), (18, "banned-phrase"), (20, "too-long"),
+                   (25, "unknown-name"), (28, "already-defined")]:
+    assert (sys.argv[2], line, code) in found, (line, code, sorted(found))
+PY
+expect_status 2 "check --format takes text or json" "$ackd" check --format xml "$rules"
 expect_status 1 "check refuses a YAML syntax error" "$ackd" check "$here/syntax.yaml"
-expect_line "syntax error position" "$here/syntax.yaml:5:"
+expect_line "indentation in words" "$here/syntax.yaml:5:4: error: \`handoff:\` is indented 3 spaces, which lines up with nothing above it: indent it like \`reply:\` on line 4 (4 spaces)"
 
 expect_status 2 "check without a policy is a usage error" "$ackd" check
 expect_status 2 "an unknown command is a usage error" "$ackd" frobnicate

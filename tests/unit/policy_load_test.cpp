@@ -64,13 +64,46 @@ TEST_CASE("policy: a valid policy compiles") {
 }
 
 TEST_CASE("policy: YAML syntax errors carry file:line:col") {
-  auto r = load("version: 1\nrules:\n  - id: a\n   reply: none\n");
+  auto r = load("version: 1\nrules:\n  - id: a\n    when: {text: [a, b}\n");
   REQUIRE(!r.policy);
   auto d = r.diagnostics.sorted().at(0);
   CHECK(d.where.file == "p.yaml");
   CHECK(d.where.line == 4);
   CHECK(d.to_string().rfind("p.yaml:4:", 0) == 0);
   CHECK(d.message.rfind("YAML syntax:", 0) == 0);
+}
+
+TEST_CASE("policy: an indentation mistake is one error in words, without what follows from it") {
+  // The teams' file does not parse: the rules' file names teams it would have defined.
+  auto r = load_policy(
+      {{"10-teams.yaml",
+        "teams:\n  legal:\n    notify: legal-inbox\n  calendar: office\n"
+        "    escalate: [{after: 30m, notify: legal-lead}]\n"},
+       {"50-rules.yaml", "rules:\n  - id: a\n    reply: none\n    handoff: {team: legal}\n"}});
+  REQUIRE(!r.policy);
+  REQUIRE(r.diagnostics.size() == 1);
+  const auto d = r.diagnostics.sorted().at(0);
+  CHECK(d.to_string() ==
+        "10-teams.yaml:4:3: error: `calendar:` is indented less than `notify:` on line 3, so it "
+        "left that mapping and `escalate:` (line 5) no longer fits: indent `calendar:` like "
+        "`notify:` (4 spaces)");
+
+  r = load("version: 1\nrules:\n  - id: a\n    reply: none\n  handoff: {team: x}\n");
+  CHECK(errors(r) == std::vector<std::string>{
+                         "5:3: `handoff:` is indented like the items of the list (line 3), so it "
+                         "belongs to none of them: indent it like `reply:` on line 4 (4 spaces)"});
+}
+
+TEST_CASE("policy: a team's key indented like the team names is named as such") {
+  auto r = load(
+      "version: 1\nteams:\n  legal:\n    notify: legal-inbox\n"
+      "  escalate: [{after: 30m, notify: x}]\nrules:\n  - id: a\n    reply: none\n    handoff: "
+      "none\n");
+  REQUIRE(!r.policy);
+  CHECK(errors(r) == std::vector<std::string>{
+                         "5:3: `escalate:` is indented like the team names, so it reads as a "
+                         "team of its own: if it belongs to team 'legal', indent it like that "
+                         "team's other keys"});
 }
 
 TEST_CASE("policy: every problem is reported, each at its place") {
@@ -155,8 +188,12 @@ rules:
 )");
   auto e = errors(r);
   CHECK(has(e, "8:15: template 'money' (ja) holds the banned phrase '返金'"));
-  CHECK(has(e, "template 'money' (ja) can reach"));
-  CHECK(has(e, "on channel 'x' (limit 30)"));
+  // 12 characters of fixed text, each counted 2 on X; a name of up to 20, each 2 as well.
+  CHECK(has(e,
+            "template 'money' (ja) can reach 64 characters on channel 'x' (limit 30) in rule "
+            "'a': its fixed text counts 24, {{name}} up to 40 (names are cut at 20 "
+            "characters: safety.name.max_chars); X counts CJK, full-width characters and "
+            "emoji 2 each; shorten it by 34"));
   CHECK(has(e, "9:15: template 'typo' (ja): unknown variable 'nmae'"));
   CHECK(has(e, "template 'en_only' has no text in the default language 'ja'"));
 }

@@ -26,6 +26,7 @@ struct Values {
   std::string team;
 
   const std::string& get(Variable v) const;
+  void set(Variable v, std::string value);
 };
 
 // A problem in a template's text, at a byte offset into it.

@@ -3,6 +3,8 @@
 
 namespace ackd::policy {
 
+const std::vector<std::string> kChannelKeys = {"max_chars", "counting"};
+
 void Loader::compile_basics() {
   Policy& p = *policy_;
   if (version_) {
@@ -36,7 +38,7 @@ void Loader::compile_channels() {
     yaml::Reader& r = *e.reader;
     ChannelLimit channel{e.name, 0, text::Counting::code_points};
     if (!e.value.IsNull() && r.is_map(e.value, "channel '" + e.name + "'")) {
-      r.check_keys(e.value, {"max_chars", "counting"}, "channel '" + e.name + "'");
+      r.check_keys(e.value, kChannelKeys, "channel '" + e.name + "'");
       if (auto n = e.value["max_chars"]) {
         auto v = r.integer(n, "max_chars");
         if (v && *v <= 0) r.error(n, "max_chars must be above 0");

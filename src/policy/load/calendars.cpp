@@ -6,6 +6,8 @@
 #include "loader.hpp"
 
 namespace ackd::policy {
+
+const std::vector<std::string> kCalendarKeys = {"timezone", "hours", "holidays"};
 namespace {
 
 // A `timezone` value: an IANA name, else reported.
@@ -29,12 +31,12 @@ void Loader::compile_calendars() {
       continue;
     }
     if (!r.is_map(e.value, what)) continue;
-    r.check_keys(e.value, {"timezone", "hours", "holidays"}, what);
+    r.check_keys(e.value, kCalendarKeys, what);
     std::optional<time::Zone> zone;
     if (auto tz = e.value["timezone"]) {
       zone = read_zone(tz, r);
     } else {
-      r.error(e.key, what + " needs a timezone");
+      r.error(e.key, what + " needs a timezone", yaml::Code::missing);
     }
     std::array<std::vector<time::OpenSpan>, 7> week;
     bool ok = true;
@@ -80,7 +82,8 @@ void Loader::compile_calendars() {
         }
       }
     } else if (!e.value["hours"]) {
-      r.error(e.key, what + " needs hours, e.g. hours: {mon-fri: \"09:00-18:00\"}");
+      r.error(e.key, what + " needs hours, e.g. hours: {mon-fri: \"09:00-18:00\"}",
+              yaml::Code::missing);
       ok = false;
     }
     std::set<absl::CivilDay> holidays;

@@ -69,6 +69,7 @@ LoadResult load_policy(const std::vector<SourceFile>& files) {
   LoadResult result;
   Loader loader(result.diagnostics);
   for (const auto& f : files) loader.read(f);
+  if (loader.unreadable()) return result;  // its syntax error is the one to fix first
   auto policy = loader.build();
   if (policy && result.diagnostics.empty()) {
     policy->version = version_hash(files);

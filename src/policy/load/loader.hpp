@@ -33,6 +33,10 @@ inline bool is_lang_code(const std::string& s) {
 // The names of the fields a condition can look at, in the order of `Field`.
 const std::vector<std::string>& field_names();
 
+// The keys of one entry of the named sections whose entries are mappings (a team's
+// notify...): read.cpp knows an entry named like one of them for a key dedented by mistake.
+extern const std::vector<std::string> kTeamKeys, kCalendarKeys, kChannelKeys;
+
 // One `name: value` entry of a section, remembered with the file it came from.
 struct Entry {
   std::string name;
@@ -49,6 +53,8 @@ class Loader {
   void read(const SourceFile& file);
   // Compiling, resolving and indexing what was read; null when there were errors.
   std::shared_ptr<Policy> build();
+  // A file did not parse: what the others name in it would only be reported missing.
+  bool unreadable() const { return unreadable_; }
 
  private:
   // read.cpp

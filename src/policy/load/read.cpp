@@ -14,7 +14,8 @@ void Loader::read(const SourceFile& file) {
   yaml::Reader& r = *readers_.back();
   if (auto bad = text::find_invalid_utf8(file.content)) {
     diagnostics_.error({file.path, 0, 0},
-                       "file is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+                       "file is not valid UTF-8 (byte " + std::to_string(*bad) + ")",
+                       yaml::Code::not_utf8);
     unreadable_ = true;
     return;
   }
@@ -52,23 +53,51 @@ void Loader::add_single(const std::string& section, const YAML::Node& key, const
     // Twice in one file is a duplicate key, which the reader reports.
     if (slot->reader == &reader) return;
     auto first = slot->reader->at(slot->key);
-    reader.error(key, "'" + section + "' is already set at " + first.file + ":" +
-                          std::to_string(first.line));
+    reader.error(
+        key, "'" + section + "' is already set at " + first.file + ":" + std::to_string(first.line),
+        yaml::Code::already_defined);
     return;
   }
   slot = Entry{section, key, value, &reader};
 }
 
+namespace {
+
+// The keys of one entry of `section`, for the sections whose entries are mappings.
+const std::vector<std::string>* entry_keys(const std::string& section) {
+  if (section == "teams") return &kTeamKeys;
+  if (section == "calendars") return &kCalendarKeys;
+  if (section == "channels") return &kChannelKeys;
+  return nullptr;
+}
+
+}  // namespace
+
 void Loader::add_named(const std::string& section, const YAML::Node& map, yaml::Reader& reader) {
   auto& entries = named_[section];
+  const auto* keys = entry_keys(section);
+  std::string above;  // the entry before this one in this mapping
   for (const auto& item : map) {
     std::string name = item.first.Scalar();
+    if (keys && !above.empty() && std::find(keys->begin(), keys->end(), name) != keys->end()) {
+      // "escalate:" under "teams:", indented like the team names: a key of the entry above.
+      const auto kind = section.substr(0, section.size() - 1);
+      const std::string message = "`" + name + ":` is indented like the " + kind +
+                                  " names, so it reads as a " + kind + " of its own: if it " +
+                                  "belongs to " + kind + " '" + above + "', indent it like that " +
+                                  kind + "'s other keys";
+      reader.error(item.first, message, yaml::Code::indentation);
+      continue;
+    }
+    above = name;
     auto same = std::find_if(entries.begin(), entries.end(),
                              [&](const Entry& e) { return e.name == name; });
     if (same != entries.end()) {
       auto first = same->reader->at(same->key);
-      reader.error(item.first, section + " '" + name + "' is already defined at " + first.file +
-                                   ":" + std::to_string(first.line));
+      reader.error(item.first,
+                   section + " '" + name + "' is already defined at " + first.file + ":" +
+                       std::to_string(first.line),
+                   yaml::Code::already_defined);
       continue;
     }
     entries.push_back({name, item.first, item.second, &reader});

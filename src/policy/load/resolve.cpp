@@ -28,7 +28,7 @@ void Loader::unknown(const YAML::Node& node, yaml::Reader& r, const std::string&
   } else if (known.empty()) {
     message += " (none is defined)";
   }
-  r.error(node, message);
+  r.error(node, message, yaml::Code::unknown_name);
 }
 
 std::optional<std::size_t> Loader::template_named(const YAML::Node& node, yaml::Reader& r) {

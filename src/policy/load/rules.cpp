@@ -17,8 +17,10 @@ void Loader::compile_rules() {
     if (node.IsMap() && node["id"] && node["id"].IsScalar()) {
       const std::string& id = node["id"].Scalar();
       if (auto [first, fresh] = seen.emplace(id, reader->at(node["id"])); !fresh) {
-        reader->error(node["id"], "duplicate rule id '" + id + "' (first at " + first->second.file +
-                                      ":" + std::to_string(first->second.line) + ")");
+        reader->error(node["id"],
+                      "duplicate rule id '" + id + "' (first at " + first->second.file + ":" +
+                          std::to_string(first->second.line) + ")",
+                      yaml::Code::already_defined);
         duplicate = true;
       }
     }
@@ -45,7 +47,7 @@ std::optional<Rule> Loader::compile_rule(const YAML::Node& node, yaml::Reader& r
       ok = false;
     }
   } else {
-    r.error(node, fallback_name + " needs an id");
+    r.error(node, fallback_name + " needs an id", yaml::Code::missing);
     ok = false;
   }
   const std::string what = rule.id.empty() ? fallback_name : "rule '" + rule.id + "'";
@@ -63,12 +65,13 @@ std::optional<Rule> Loader::compile_rule(const YAML::Node& node, yaml::Reader& r
   if (auto reply = node["reply"]) {
     ok = compile_reply(reply, r, what, rule) && ok;
   } else {
-    r.error(node, what + " needs reply: a template, or 'none' to send nothing");
+    r.error(node, what + " needs reply: a template, or 'none' to send nothing",
+            yaml::Code::missing);
   }
   if (auto handoff = node["handoff"]) {
     ok = compile_handoff(handoff, r, what, rule) && ok;
   } else {
-    r.error(node, what + " needs handoff: a team, or 'none' to tell no one");
+    r.error(node, what + " needs handoff: a team, or 'none' to tell no one", yaml::Code::missing);
   }
   if (auto f = node["followup"]) {
     rule.followup = r.duration(f, "followup");
@@ -93,7 +96,7 @@ bool Loader::compile_reply(const YAML::Node& reply, yaml::Reader& r, const std::
     ok = index.has_value();  // else reported; the rule must not be kept with template 0
     spec.template_index = index.value_or(0);
   } else {
-    r.error(reply, what + " reply needs a template");
+    r.error(reply, what + " reply needs a template", yaml::Code::missing);
     ok = false;
   }
   if (auto v = reply["visibility"]) {
@@ -122,7 +125,7 @@ bool Loader::compile_handoff(const YAML::Node& handoff, yaml::Reader& r, const s
       team_calendar = policy_->teams[*team].calendar;
     }
   } else {
-    r.error(handoff, what + " handoff needs a team");
+    r.error(handoff, what + " handoff needs a team", yaml::Code::missing);
     ok = false;
   }
   if (auto w = handoff["within"]) {
@@ -130,7 +133,8 @@ bool Loader::compile_handoff(const YAML::Node& handoff, yaml::Reader& r, const s
     ok = d.has_value() && ok;
     spec.within = d.value_or(spec.within);
   } else {
-    r.error(handoff, what + " handoff needs within: how long the team has, e.g. 4h");
+    r.error(handoff, what + " handoff needs within: how long the team has, e.g. 4h",
+            yaml::Code::missing);
     ok = false;
   }
   if (auto c = handoff["calendar"]) {

@@ -24,7 +24,7 @@ void Loader::compile_storm() {
     ok = ok && n && *n >= 1;
     if (n) mode.threshold = *n;
   } else {
-    r.error(storm, "safety.storm needs threshold and within");
+    r.error(storm, "safety.storm needs threshold and within", yaml::Code::missing);
     ok = false;
   }
   if (auto w = storm["within"]) {
@@ -32,7 +32,7 @@ void Loader::compile_storm() {
     ok = ok && d.has_value();
     if (d) mode.within = *d;
   } else if (ok) {
-    r.error(storm, "safety.storm needs threshold and within");
+    r.error(storm, "safety.storm needs threshold and within", yaml::Code::missing);
     ok = false;
   }
   if (auto t = storm["template"]; t && !(t.IsScalar() && t.Scalar() == "none")) {
@@ -94,7 +94,7 @@ void Loader::compile_safety() {
   if (auto limit = node["replies_per_author"]; limit && r.is_map(limit, "replies_per_author")) {
     r.check_keys(limit, {"max", "per"}, "replies_per_author");
     if (!limit["max"] || !limit["per"]) {
-      r.error(limit, "replies_per_author needs max and per");
+      r.error(limit, "replies_per_author needs max and per", yaml::Code::missing);
     } else {
       auto max = r.integer(limit["max"], "max");
       auto per = r.duration(limit["per"], "per");

@@ -5,6 +5,8 @@
 
 namespace ackd::policy {
 
+const std::vector<std::string> kTeamKeys = {"notify", "escalate", "calendar", "group_wait"};
+
 void Loader::compile_teams() {
   for (const auto& e : named_["teams"]) {
     yaml::Reader& r = *e.reader;
@@ -13,12 +15,12 @@ void Loader::compile_teams() {
     team.name = e.name;
     team.where = r.at(e.key);
     if (!r.is_map(e.value, what)) continue;
-    r.check_keys(e.value, {"notify", "escalate", "calendar", "group_wait"}, what);
+    r.check_keys(e.value, kTeamKeys, what);
     if (auto n = e.value["notify"]) {
       if (auto sink = r.string(n, "notify")) team.notify = *sink;
       team.notify_where = r.at(n);
     } else {
-      r.error(e.key, what + " needs notify: the sink its handoffs go to");
+      r.error(e.key, what + " needs notify: the sink its handoffs go to", yaml::Code::missing);
     }
     if (auto c = e.value["calendar"]) team.calendar = find_calendar(c, r);
     if (auto g = e.value["group_wait"])
@@ -30,7 +32,7 @@ void Loader::compile_teams() {
         auto after = step["after"] ? r.duration(step["after"], "after") : std::nullopt;
         auto sink = step["notify"] ? r.string(step["notify"], "notify") : std::nullopt;
         if (!step["after"] || !step["notify"]) {
-          r.error(step, "an escalation step needs after and notify");
+          r.error(step, "an escalation step needs after and notify", yaml::Code::missing);
         }
         if (after && sink) team.escalate.push_back({*after, *sink, r.at(step["notify"])});
       }

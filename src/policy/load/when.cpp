@@ -128,7 +128,8 @@ std::optional<Condition> Loader::compile_field(const std::string& field_name, co
       if (!r.is_map(value, "repeat")) return std::nullopt;
       r.check_keys(value, {"gte", "gt", "lte", "lt", "within"}, "repeat");
       auto within = value["within"] ? r.duration(value["within"], "within") : std::nullopt;
-      if (!value["within"]) r.error(value, "repeat needs within: the window to count in");
+      if (!value["within"])
+        r.error(value, "repeat needs within: the window to count in", yaml::Code::missing);
       c.kind = Condition::Kind::repeat;
       bool have_count = false;
       for (const auto& op : kNumberMatchers) {
@@ -140,7 +141,8 @@ std::optional<Condition> Loader::compile_field(const std::string& field_name, co
         c.label = "repeat " + op + " " + std::to_string(*n);
         have_count = true;
       }
-      if (!have_count) r.error(value, "repeat needs a count, e.g. {gte: 3, within: 24h}");
+      if (!have_count)
+        r.error(value, "repeat needs a count, e.g. {gte: 3, within: 24h}", yaml::Code::missing);
       if (!within || !have_count) return std::nullopt;
       c.window = *within;
       c.label += " within " + time::format_duration(*within);
@@ -151,7 +153,8 @@ std::optional<Condition> Loader::compile_field(const std::string& field_name, co
       r.check_keys(value, {"inside", "outside"}, "time");
       const bool inside = static_cast<bool>(value["inside"]);
       if (inside == static_cast<bool>(value["outside"])) {
-        r.error(value, "time needs exactly one of inside: CALENDAR or outside: CALENDAR");
+        r.error(value, "time needs exactly one of inside: CALENDAR or outside: CALENDAR",
+                yaml::Code::missing);
         return std::nullopt;
       }
       auto cal = find_calendar(inside ? value["inside"] : value["outside"], r);
@@ -195,7 +198,7 @@ std::optional<Condition> Loader::compile_number(Field field, const std::string& 
     all.push_back(std::move(one));
   }
   if (all.empty()) {
-    r.error(value, field_name + " needs gte, gt, lte or lt");
+    r.error(value, field_name + " needs gte, gt, lte or lt", yaml::Code::missing);
     return std::nullopt;
   }
   return all_of(std::move(all), c.where);
@@ -265,9 +268,11 @@ std::optional<Condition> Loader::compile_text_field(Field field, const std::stri
           return std::nullopt;
         }
         if (text::code_point_count(folded) == 1) {
-          r.warn(item.second, "keyword '" + w +
-                                  "' is one character: it matches inside every word that holds "
-                                  "it; use a word of two or more characters");
+          r.warn(item.second,
+                 "keyword '" + w +
+                     "' is one character: it matches inside every word that holds "
+                     "it; use a word of two or more characters",
+                 yaml::Code::short_keyword);
         }
         c->keyword_ids.push_back(set.add(folded));
       }
@@ -283,7 +288,7 @@ std::optional<Condition> Loader::compile_text_field(Field field, const std::stri
     all.push_back(std::move(*c));
   }
   if (all.empty()) {
-    r.error(value, field_name + " needs one of: in, any, all, none, regex");
+    r.error(value, field_name + " needs one of: in, any, all, none, regex", yaml::Code::missing);
     return std::nullopt;
   }
   return all_of(std::move(all), base.where);
