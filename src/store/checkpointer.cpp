@@ -43,14 +43,17 @@ void Checkpointer::run() {
       if (stopping_) return;
       wanted_ = false;
     }
-    // PASSIVE copies what no reader still needs and never blocks the writer; the writer
-    // starts the log over at its next transaction once all of it has been copied.
-    int log_pages = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages,
-                                       &copied);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(db_.get()));
-    }
+    copy(db_.get());
+  }
+}
+
+void Checkpointer::copy(sqlite3* db) {
+  // PASSIVE never blocks the writer; the writer starts the log over at its next
+  // transaction once all of it has been copied.
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(db));
   }
 }
 

@@ -36,6 +36,10 @@ class Checkpointer {
   // From the writer, after a commit that left `wal_pages` pages in the log.
   void committed(int wal_pages);
 
+  // Copies on `db` what no reader still needs. Busy means another copy is under way: the
+  // next one takes up the rest.
+  static void copy(sqlite3* db);
+
  private:
   void run();
 

@@ -319,9 +319,8 @@ class Store::Impl {
     if (wal_pages_ == 0) return;  // nothing committed
     if (wal_pages_ < Checkpointer::kWriterPages) {
       checkpointer_.committed(wal_pages_);
-    } else if (sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                         nullptr) != SQLITE_OK) {
-      spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(db_.get()));
+    } else {
+      Checkpointer::copy(db_.get());
     }
     wal_pages_ = 0;
   }
