@@ -49,6 +49,8 @@ void check_with_config(const std::string& config_path, std::optional<std::string
   std::string error;
   auto content = yaml::read_file(config_path, error);
   if (!content) {
+    // "PATH: cannot open: ...": the diagnostic names the file already.
+    if (error.rfind(config_path + ": ", 0) == 0) error.erase(0, config_path.size() + 2);
     report.found.error({config_path, 0, 0}, error, yaml::Code::unreadable);
     report.failures.push_back("1 error in " + config_path);
     report.failed = true;

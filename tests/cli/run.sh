@@ -119,6 +119,8 @@ expect_status 2 "check --format takes text or json" "$ackd" check --format xml "
 expect_status 1 "check refuses a YAML syntax error" "$ackd" check "$here/syntax.yaml"
 expect_line "indentation in words" "$here/syntax.yaml:5:4: error: \`handoff:\` is indented 3 spaces, which lines up with nothing above it: indent it like \`reply:\` on line 4 (4 spaces)"
 
+expect_status 1 "check --config on a file that is not there" "$ackd" check --config "$here/no-such.yaml"
+expect_line "missing config" "$here/no-such.yaml: error: cannot open: No such file or directory"
 expect_status 2 "check without a policy is a usage error" "$ackd" check
 expect_status 2 "an unknown command is a usage error" "$ackd" frobnicate
 expect_status 0 "version" "$ackd" --version
