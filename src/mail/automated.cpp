@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ackd/mail/message.hpp"
+#include "ackd/text/ascii.hpp"
 
 namespace ackd::mail {
 namespace {
@@ -12,10 +13,7 @@ namespace {
 std::string lower_trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return text::ascii_lower(s);
 }
 
 std::string reason(const std::vector<std::pair<std::string, std::string>>& headers,

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ackd/mail/message.hpp"
+#include "ackd/text/ascii.hpp"
 #include "ackd/text/excerpt.hpp"
 #include "mail/gmime.hpp"
 
@@ -54,9 +55,7 @@ std::string message_id_in_headers(std::string_view headers) {
     if (end == std::string_view::npos) end = headers.size();
     std::string line(headers.substr(start, end - start));
     start = end + 1;
-    std::string lowered = line;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lowered = text::ascii_lower(line);
     if (lowered.starts_with("message-id:")) {
       auto ids = message_ids(line.substr(11));
       if (!ids.empty()) return ids.front();
@@ -142,9 +141,7 @@ std::string without_reply_prefixes(std::string subject) {
   for (bool cut = true; cut;) {
     cut = false;
     for (std::string_view prefix : {"re:", "fw:", "fwd:", "aw:", "返信:", "転送:", "ｒｅ:"}) {
-      std::string head = subject.substr(0, prefix.size());
-      std::transform(head.begin(), head.end(), head.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string head = text::ascii_lower(subject.substr(0, prefix.size()));
       if (head == prefix) {
         subject = subject.substr(prefix.size());
         while (!subject.empty() && subject.front() == ' ') subject.erase(subject.begin());

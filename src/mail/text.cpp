@@ -10,22 +10,18 @@
 #include <vector>
 
 #include "ackd/mail/message.hpp"
+#include "ackd/text/ascii.hpp"
 #include "ackd/text/utf8.hpp"
 
 namespace ackd::mail {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using text::ascii_lower;
 
 // ICU's name for a mail's charset label. ICU's Shift_JIS is IBM-943, a superset of CP932:
 // glibc's SHIFT_JIS would lose ① and ～, which Japanese mail is full of.
 std::string icu_charset(std::string_view label) {
-  std::string name = lower(label);
+  std::string name = ascii_lower(label);
   if (name == "shift_jis" || name == "sjis" || name == "x-sjis" || name == "shift-jis" ||
       name == "ms_kanji" || name == "cp932" || name == "windows-31j") {
     return "windows-31j";
@@ -102,7 +98,7 @@ std::optional<EncodedWord> encoded_word(std::string_view s, std::size_t at) {
 }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower(s.substr(0, prefix.size())) == prefix;
+  return s.size() >= prefix.size() && ascii_lower(s.substr(0, prefix.size())) == prefix;
 }
 
 void trim_trailing_blank_lines(std::string& s) {
@@ -190,7 +186,7 @@ std::string html_to_text(std::string_view html) {
     if (c == '<') {
       const auto end = html.find('>', i);
       if (end == std::string_view::npos) break;
-      std::string tag = lower(html.substr(i + 1, end - i - 1));
+      std::string tag = ascii_lower(html.substr(i + 1, end - i - 1));
       const auto name_end = tag.find_first_of(" \t\r\n/");
       const std::string name =
           tag.substr(0, name_end == 0 ? tag.find_first_of(" \t\r\n", 1) : name_end);
@@ -217,7 +213,7 @@ std::string html_to_text(std::string_view html) {
     if (c == '&') {
       const auto semi = html.find(';', i);
       if (semi != std::string_view::npos && semi - i <= 10) {
-        const std::string entity = lower(html.substr(i + 1, semi - i - 1));
+        const std::string entity = ascii_lower(html.substr(i + 1, semi - i - 1));
         std::string decoded;
         if (entity == "amp")
           decoded = "&";

@@ -1,5 +1,7 @@
 #include "ackd/render/template.hpp"
 
+#include "ackd/text/ascii.hpp"
+
 namespace ackd::render {
 
 std::optional<Variable> variable_named(std::string_view name) {
@@ -36,11 +38,7 @@ void Values::set(Variable v, std::string value) {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 std::string known_variables() {
   std::string out;

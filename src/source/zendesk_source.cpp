@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ackd/source/registry.hpp"
+#include "ackd/text/ascii.hpp"
 #include "crypto/hmac.hpp"
 #include "deliver/helpdesk_sink.hpp"
 #include "deliver/http_client.hpp"
@@ -32,12 +33,6 @@ std::string zendesk_id(const json& object, const char* key) {
   if (it->is_string()) return it->get<std::string>();
   if (it->is_number_unsigned()) return std::to_string(it->get<std::uint64_t>());
   return "";
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // The Zendesk API as the source uses it: who a user is.
@@ -73,7 +68,7 @@ class ZendeskSource final : public Source {
     }
     const json& detail = body["detail"];
     const std::string type = json_text(body, "type");
-    const std::string status = lower(json_text(detail, "status"));
+    const std::string status = text::ascii_lower(json_text(detail, "status"));
     const std::string assignee = zendesk_id(detail, "assignee_id");
     TicketChange change;
     change.remote_id = "zendesk:" + zendesk_id(detail, "id");

@@ -6,11 +6,14 @@
 #include <cstdio>
 #include <utility>
 
+#include "ackd/text/ascii.hpp"
 #include "digits.hpp"
 
 namespace ackd::time {
 
 namespace {
+
+using text::trim;
 
 // ~10 years of local days; past that the calendar is treated as never opening enough.
 constexpr int kMaxDaysWalked = 3660;
@@ -19,13 +22,6 @@ constexpr int kMinutesPerDay = 24 * 60;
 
 constexpr std::array<std::string_view, 7> kDayNames{"mon", "tue", "wed", "thu",
                                                     "fri", "sat", "sun"};
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
 
 std::vector<std::string_view> split_commas(std::string_view text) {
   std::vector<std::string_view> parts;

@@ -3,8 +3,12 @@
 #include <cstdlib>
 #include <vector>
 
+#include "ackd/text/ascii.hpp"
+
 namespace ackd::yaml {
 namespace {
+
+using text::trim;
 
 // One line as the indentation sees it.
 struct Line {
@@ -20,14 +24,6 @@ struct Line {
   int dedented_key_line = 0;  // and that level's last key
   std::string dedented_key;
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Quoted scalars and flow collections may run over several lines; those lines are not
 // indentation.
@@ -249,6 +245,7 @@ std::optional<IndentationProblem> find_indentation_problem(std::string_view cont
     std::string_view raw =
         content.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     start = end == std::string_view::npos ? content.size() + 1 : end + 1;
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     ++number;
     std::size_t indent = 0;
     while (indent < raw.size() && (raw[indent] == ' ' || raw[indent] == '\t')) {
