@@ -3,7 +3,6 @@
 
 #include "ackd/config/read.hpp"
 #include "ackd/deliver/sink_registry.hpp"
-#include "ackd/policy/load.hpp"
 #include "ackd/yaml/files.hpp"
 #include "commands.hpp"
 
@@ -15,7 +14,6 @@ struct Report {
   yaml::Diagnostics found;
   std::vector<std::string> failures;  // "2 errors in rules", one per source refused
   std::string summary;                // "rules: ok: ...", when everything loaded
-  bool failed = false;
 };
 
 std::string count(std::size_t n, const std::string& what) {
@@ -23,14 +21,10 @@ std::string count(std::size_t n, const std::string& what) {
 }
 
 std::shared_ptr<const policy::Policy> load_policy_into(const std::string& path, Report& report) {
-  policy::LoadResult result;
-  if (auto files = yaml::read_sources(path, result.diagnostics)) {
-    result = policy::load_policy(*files);
-  }
+  auto result = load_policy_at(path);
   report.found.append(result.diagnostics);
   if (!result.policy) {
     report.failures.push_back(count(result.diagnostics.size(), "error") + " in " + path);
-    report.failed = true;
   }
   return result.policy;
 }
@@ -53,7 +47,6 @@ void check_with_config(const std::string& config_path, std::optional<std::string
     if (error.rfind(config_path + ": ", 0) == 0) error.erase(0, config_path.size() + 2);
     report.found.error({config_path, 0, 0}, error, yaml::Code::unreadable);
     report.failures.push_back("1 error in " + config_path);
-    report.failed = true;
     return;
   }
   auto parsed = config::read_config({config_path, *content});
@@ -61,7 +54,6 @@ void check_with_config(const std::string& config_path, std::optional<std::string
   if (!parsed.config) {
     report.failures.push_back(std::to_string(parsed.diagnostics.size()) + " error(s) in " +
                               config_path);
-    report.failed = true;
     return;
   }
   if (!policy_path) policy_path = yaml::resolve_path(parsed.config->policy, config_path);
@@ -73,7 +65,6 @@ void check_with_config(const std::string& config_path, std::optional<std::string
   if (!references.empty()) {
     report.failures.push_back(std::to_string(references.size()) + " error(s) between " +
                               config_path + " and " + *policy_path);
-    report.failed = true;
     return;
   }
   report.summary = config_path + ": ok: " + std::to_string(parsed.config->sinks.size()) +
@@ -140,14 +131,15 @@ int check(const std::vector<std::string>& args) {
   // With --strict a warning fails the check too: what a reload runs, so that a policy that
   // would take complaints from a more urgent rule never goes live unnoticed.
   const auto warnings = report.found.warnings().size();
-  const bool ok = !report.failed && !(strict && warnings > 0);
+  const bool failed = !report.failures.empty();
+  const bool ok = !failed && !(strict && warnings > 0);
   if (format == "json") {
     print_json(report, ok);
     return ok ? kOk : kFailed;
   }
   print_diagnostics(report.found);
   for (const auto& failure : report.failures) std::cerr << failure << "\n";
-  if (report.failed) return kFailed;
+  if (failed) return kFailed;
   if (!ok) {
     std::cerr << count(warnings, "warning") << " in " << (config ? *config : *policy_path)
               << " (--strict)\n";

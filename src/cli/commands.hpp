@@ -24,10 +24,11 @@ int rules(const std::vector<std::string>& args);
 // Prints the errors, then the warnings, each sorted by place, to stderr.
 void print_diagnostics(const yaml::Diagnostics& diagnostics);
 
-// Reads and compiles a policy, printing its problems to stderr. Null when it is invalid;
-// `warnings`, when given, gets how many warnings there were.
-std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path,
-                                                            std::size_t* warnings = nullptr);
+// Reads the policy file or folder at `path` and compiles it.
+policy::LoadResult load_policy_at(const std::string& path);
+
+// The same, printing its problems to stderr. Null when it is invalid.
+std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path);
 
 int usage_error(const std::string& message);
 

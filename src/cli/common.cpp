@@ -11,14 +11,17 @@ void print_diagnostics(const yaml::Diagnostics& diagnostics) {
   for (const auto& d : diagnostics.warnings()) std::cerr << d.to_string() << "\n";
 }
 
-std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path,
-                                                            std::size_t* warnings) {
+policy::LoadResult load_policy_at(const std::string& path) {
   policy::LoadResult result;
   if (auto files = yaml::read_sources(path, result.diagnostics)) {
     result = policy::load_policy(*files);
   }
+  return result;
+}
+
+std::shared_ptr<const policy::Policy> load_policy_or_report(const std::string& path) {
+  auto result = load_policy_at(path);
   print_diagnostics(result.diagnostics);
-  if (warnings) *warnings = result.diagnostics.warnings().size();
   if (!result.policy) {
     std::cerr << result.diagnostics.size() << " error"
               << (result.diagnostics.size() == 1 ? "" : "s") << " in " << path << "\n";

@@ -17,7 +17,6 @@ struct Line {
   bool item = false;          // "- ..." or a bare "-"
   int key_column = 0;         // where the key (or an item's content) starts, 0-based
   std::string key;            // "reply" in "reply: none"; empty when the line has no key
-  std::string value;          // what follows the key's colon, without a comment
   bool opens = false;         // "key:" or "-" with nothing after: the lines below belong to it
   bool plain = false;         // the value is a plain scalar, which may go on below
   int dedented_from = -1;     // the deeper level this line left, when it left one
@@ -285,7 +284,6 @@ std::optional<IndentationProblem> find_indentation_problem(std::string_view cont
     std::string_view value = rest;
     if (split_key(rest, line.key, value)) value = trim(value);
     value = continued.scan(value);
-    line.value = std::string(value);
     line.opens = line.key.empty() ? line.item && value.empty() : value.empty();
     line.plain =
         !value.empty() && std::string_view("\"'[{&*!|>").find(value.front()) == std::string::npos;

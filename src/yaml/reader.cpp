@@ -188,7 +188,8 @@ YAML::Node Reader::parse(const std::string& content) {
   } catch (const YAML::Exception& e) {
     SourceLocation where{file_, 0, 0};
     if (!e.mark.is_null()) where = {file_, e.mark.line + 1, e.mark.column + 1};
-    if (auto indented = find_indentation_problem(content, where.line); indented && where.line > 0) {
+    auto indented = where.line > 0 ? find_indentation_problem(content, where.line) : std::nullopt;
+    if (indented) {
       diagnostics_.error({file_, indented->line, indented->column}, indented->message,
                          Code::indentation);
     } else {
