@@ -32,6 +32,9 @@ install(FILES ${ackd_policy_files} DESTINATION ${ackd_config_dir}/rules.d)
 install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd)
 install(FILES contrib/prometheus/ackd-alerts.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
+# The editor schemas (README, "Editing a policy").
+install(FILES contrib/schema/policy.schema.json contrib/schema/ackd.schema.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/schema)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # ackd answering on the platforms itself, with the unit's drop-in for its credentials.
 install(FILES systemd/ackd.platforms.yaml systemd/ackd-platforms.conf

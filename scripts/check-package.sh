@@ -42,6 +42,9 @@ echo "== the installed configuration and policy"
 /usr/bin/ackd --version
 /usr/bin/ackd check --config /etc/ackd/ackd.yaml
 /usr/bin/ackd test /etc/ackd/rules.d /usr/share/ackd/tests
+for schema in policy ackd; do
+  [ -s /usr/share/ackd/schema/$schema.schema.json ] || fail "no editor schema $schema.schema.json"
+done
 
 echo "== the API token"
 tokens=/etc/ackd/api-tokens

@@ -134,6 +134,15 @@ TEST_CASE("policy: unknown keys get a suggestion") {
   CHECK(has(e, "unknown key 'prority' in rule 'd' (did you mean 'priority'?)"));
 }
 
+TEST_CASE("policy: a name far from every known one is answered with the known ones") {
+  auto r = load(std::string(kHeader) +
+                "rules:\n  - {id: d, when: {sentiment: angry}, reply: none, handoff: none}\n");
+  CHECK(has(errors(r),
+            "unknown condition 'sentiment' (expected one of: channel, visibility, lang, text, "
+            "author.id, author.handle, author.name, author.followers, author.verified, pii, "
+            "repeat, time, any_of, not)"));
+}
+
 TEST_CASE("policy: wrong types are named") {
   auto r = load(R"(version: 1
 default_lang: ja

@@ -27,6 +27,10 @@ void Loader::unknown(const YAML::Node& node, yaml::Reader& r, const std::string&
     message += " (did you mean '" + near + "'?)";
   } else if (known.empty()) {
     message += " (none is defined)";
+  } else {
+    std::string names;
+    for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+    message += " (expected one of: " + names + ")";
   }
   r.error(node, message, yaml::Code::unknown_name);
 }
