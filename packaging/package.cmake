@@ -33,7 +33,7 @@ install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DATADIR}
 install(FILES contrib/prometheus/ackd-alerts.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
 # The editor schemas (README, "Editing a policy").
-install(FILES contrib/schema/policy.schema.json contrib/schema/ackd.schema.json
+install(FILES schema/policy.schema.json schema/ackd.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/schema)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # ackd answering on the platforms itself, with the unit's drop-in for its credentials.

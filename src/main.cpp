@@ -8,14 +8,19 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
 
-  serve --config FILE                       run the daemon in the foreground
-  check [--strict] [--config FILE] [POLICY] validate a policy (a file or a directory of *.yaml);
-                                            --strict: a warning fails it too
-  rules POLICY                              the rules in the order they are tried, across files
-  test POLICY TESTFILE...                   run policy tests
-  explain POLICY COMPLAINT.json [--at TIME] show why each rule matches or not, and the decision
-  replay POLICY FILE.ndjson [--compare P2]  decide recorded complaints offline
-  --version                                 print the version
+  serve --config FILE             run the daemon in the foreground
+  check [--strict] [--format text|json] [--config FILE] [POLICY]
+                                  validate a policy (a file or a directory of *.yaml), and with
+                                  --config ackd.yaml too; --strict: a rule-order warning fails it
+  rules POLICY                    the rules in the order they are tried, across files
+  test POLICY TESTFILE...         run policy tests
+  explain POLICY (COMPLAINT.json | --text TEXT [--channel CHANNEL]) [--at TIME]
+                                  show why each rule matches or not, and the decision
+  replay POLICY FILE.ndjson [--compare POLICY2]
+                                  decide recorded complaints offline
+  --version                       print the version
+
+Every command takes --help. ackd(1), ackd-policy(5).
 )";
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -128,11 +129,16 @@ int check(const std::vector<std::string>& args) {
   } else {
     check_policy(*policy_path, report);
   }
-  // With --strict a warning fails the check too: what a reload runs, so that a policy that
-  // would take complaints from a more urgent rule never goes live unnoticed.
-  const auto warnings = report.found.warnings().size();
+  // With --strict a rule-order hazard fails the check too: what a reload runs, so that a
+  // policy that would take complaints from a more urgent rule never goes live unnoticed.
+  // Other warnings (a short keyword, an unused sink) stay advice.
+  const auto warnings = report.found.warnings();
+  const auto hazards =
+      static_cast<std::size_t>(std::count_if(warnings.begin(), warnings.end(), [](const auto& w) {
+        return w.code == yaml::Code::rule_order;
+      }));
   const bool failed = !report.failures.empty();
-  const bool ok = !failed && !(strict && warnings > 0);
+  const bool ok = !failed && !(strict && hazards > 0);
   if (format == "json") {
     print_json(report, ok);
     return ok ? kOk : kFailed;
@@ -141,7 +147,7 @@ int check(const std::vector<std::string>& args) {
   for (const auto& failure : report.failures) std::cerr << failure << "\n";
   if (failed) return kFailed;
   if (!ok) {
-    std::cerr << count(warnings, "warning") << " in " << (config ? *config : *policy_path)
+    std::cerr << count(hazards, "rule-order warning") << " in " << (config ? *config : *policy_path)
               << " (--strict)\n";
     return kFailed;
   }

@@ -42,7 +42,7 @@ YAML
 expect_status 0 "check loads a policy with a rule-order hazard" "$ackd" check "$hazard"
 expect_line "rule order" "$hazard/30-logistics.yaml:4:5: warning: rule 'shipping-delay' (P3) comes before the more urgent rule 'safety-incident' (P1, $hazard/50-rules.yaml:6) and takes the complaints both match, e.g. \"発火、遅延\""
 expect_status 1 "check --strict refuses it" "$ackd" check --strict "$hazard"
-expect_line "strict" "warning in $hazard (--strict)"
+expect_line "strict" "1 rule-order warning in $hazard (--strict)"
 expect_status 1 "check --strict --format json refuses it" "$ackd" check --strict --format json "$hazard"
 python3 - "$out" <<'PY' || fail "rule-order warning as JSON"
 import json, sys
@@ -56,6 +56,22 @@ expect_status 0 "rules lists the effective order" "$ackd" rules "$hazard"
 expect_line "first rule" "  1 shipping-delay"
 expect_line "second rule" "  2 safety-incident          P1   $hazard/50-rules.yaml:6  text any \$safety"
 rm -rf "$hazard"
+
+# --strict refuses the rule-order hazard only: other warnings stay advice.
+advice=$(mktemp -d)
+cp "$rules"/*.yaml "$advice/"
+cat >"$advice/30-urgent.yaml" <<'YAML'
+rules:
+  - id: late-and-urgent
+    priority: P1
+    when: {text: {any: [遅]}}
+    reply: none
+    handoff: {team: support, within: 1h}
+YAML
+expect_status 0 "check --strict takes a policy whose only warning is a short keyword" \
+  "$ackd" check --strict "$advice"
+expect_line "short keyword" "warning: keyword '遅' is one character"
+rm -rf "$advice"
 
 expect_status 1 "check refuses a broken policy" "$ackd" check "$here/broken"
 b="$here/broken/policy.yaml"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the editor schemas (contrib/schema/) against ackd itself.
+"""Checks the editor schemas (schema/) against ackd itself.
 
 1. Both are valid JSON Schema (draft 2020-12).
 2. Every bundled policy file and configuration validates.
@@ -31,7 +31,7 @@ except ImportError:
 
 ackd = sys.argv[1]
 root = pathlib.Path(sys.argv[2])
-schemas = {name: json.loads((root / "contrib/schema" / f"{name}.schema.json").read_text())
+schemas = {name: json.loads((root / "schema" / f"{name}.schema.json").read_text())
            for name in ("policy", "ackd")}
 failures = []
 BOGUS = "zqxjv"
@@ -247,13 +247,13 @@ def agree(kind, document, skip_under=()):
                                 f"takes one there ({said[0] if said else 'no error'})")
 
 
-MAXIMAL_POLICY = load_yaml((root / "tests/contrib/schema_policy.yaml").read_text())
-MAXIMAL_CONFIG = load_yaml((root / "tests/contrib/schema_config.yaml").read_text())
+MAXIMAL_POLICY = load_yaml((root / "tests/schema/policy.yaml").read_text())
+MAXIMAL_CONFIG = load_yaml((root / "tests/schema/config.yaml").read_text())
 if schema_errors("policy", MAXIMAL_POLICY):
-    failures.append("tests/contrib/schema_policy.yaml does not validate: " + "; ".join(
+    failures.append("tests/schema/policy.yaml does not validate: " + "; ".join(
         f"{where(e)}: {e.message}" for e in schema_errors("policy", MAXIMAL_POLICY)))
 if schema_errors("ackd", MAXIMAL_CONFIG):
-    failures.append("tests/contrib/schema_config.yaml does not validate: " + "; ".join(
+    failures.append("tests/schema/config.yaml does not validate: " + "; ".join(
         f"{where(e)}: {e.message}" for e in schema_errors("ackd", MAXIMAL_CONFIG)))
 agree("policy", MAXIMAL_POLICY)
 sections = [(kind, name) for kind in ("sinks", "sources") for name in MAXIMAL_CONFIG.get(kind, {})]
