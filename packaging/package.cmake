@@ -35,7 +35,19 @@ install(FILES contrib/prometheus/ackd-alerts.yaml
 # The editor schemas (README, "Editing a policy").
 install(FILES schema/policy.schema.json schema/ackd.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/schema)
-install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md docs/policy.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The manual pages, compressed as Debian's policy asks.
+foreach(page ackd.1 ackd-policy.5)
+  string(REGEX REPLACE ".*\\." "" section ${page})
+  set(compressed ${PROJECT_BINARY_DIR}/man/${page}.gz)
+  add_custom_command(OUTPUT ${compressed}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+    COMMAND sh -c "gzip -9nc '${PROJECT_SOURCE_DIR}/docs/man/${page}' > '${compressed}'"
+    DEPENDS ${PROJECT_SOURCE_DIR}/docs/man/${page} VERBATIM)
+  list(APPEND ackd_man_pages ${compressed})
+  install(FILES ${compressed} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+endforeach()
+add_custom_target(man_pages ALL DEPENDS ${ackd_man_pages})
 # ackd answering on the platforms itself, with the unit's drop-in for its credentials.
 install(FILES systemd/ackd.platforms.yaml systemd/ackd-platforms.conf
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

@@ -42,6 +42,11 @@ echo "== the installed configuration and policy"
 /usr/bin/ackd --version
 /usr/bin/ackd check --config /etc/ackd/ackd.yaml
 /usr/bin/ackd test /etc/ackd/rules.d /usr/share/ackd/tests
+for page in man1/ackd.1 man5/ackd-policy.5; do
+  zcat "/usr/share/man/$page.gz" | groff -k -man -Tutf8 -ww -z ||
+    fail "manual page $page is missing or does not format"
+done
+[ -s /usr/share/doc/ackd/policy.md ] || fail "no policy reference in /usr/share/doc/ackd"
 for schema in policy ackd; do
   [ -s /usr/share/ackd/schema/$schema.schema.json ] || fail "no editor schema $schema.schema.json"
 done

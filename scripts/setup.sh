@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libabsl-dev libbenchmark-dev libgmime-3.0-dev
   clang clang-format libclang-rt-14-dev
   dpkg-dev systemd python3-yaml  # the package: dpkg-shlibdeps, systemd-analyze, alert rules
-  python3-jsonschema  # the editor schemas checked against ackd
+  python3-jsonschema groff-base  # the editor schemas and the manual pages checked
   python3-aiosmtpd dovecot-imapd  # a real SMTP server and a real mailbox for the mail tests
 )
 
