@@ -21,15 +21,18 @@ endif()
 set(ACKD_SYSTEMD_UNIT_DIR ${ackd_unit_dir_default}
     CACHE STRING "Where the systemd units go (a relative path is under the prefix)")
 set(ackd_config_dir ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ackd)
-file(GLOB ackd_policy_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/rules/*.yaml)
+file(GLOB ackd_sample_policy CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/rules/*.yaml)
 
 install(TARGETS ackd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES systemd/ackd.service systemd/ackd.socket DESTINATION ${ACKD_SYSTEMD_UNIT_DIR})
 install(FILES systemd/ackd.yaml DESTINATION ${ackd_config_dir})
-install(FILES ${ackd_policy_files} DESTINATION ${ackd_config_dir}/rules.d)
-# The bundled policy's tests and sample, for `ackd test` and `ackd explain` on the installed
-# policy; and the alerting rules for Prometheus.
-install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd)
+# The live policy is written by postinst at first installation (and never again), from this
+# copy: an upgrade must not merge new sample rules into a production policy. Its tests too.
+install(FILES packaging/policy/50-policy.yaml DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/policy)
+install(DIRECTORY packaging/policy/tests DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd)
+# The complete sample policy, its tests and a sample complaint, to copy from.
+install(FILES ${ackd_sample_policy} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/rules)
+install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/rules)
 install(FILES contrib/prometheus/ackd-alerts.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
 # The editor schemas (README, "Editing a policy").
@@ -52,15 +55,10 @@ add_custom_target(man_pages ALL DEPENDS ${ackd_man_pages})
 install(FILES systemd/ackd.platforms.yaml systemd/ackd-platforms.conf
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
-# Every file under /etc is a conffile, so that dpkg keeps an operator's edits on upgrade.
-set(ackd_conffiles ${ackd_config_dir}/ackd.yaml)
-foreach(file IN LISTS ackd_policy_files)
-  get_filename_component(name ${file} NAME)
-  list(APPEND ackd_conffiles ${ackd_config_dir}/rules.d/${name})
-endforeach()
-list(JOIN ackd_conffiles "\n" ackd_conffiles)
+# Every file the package puts under /etc is a conffile, so that dpkg keeps an operator's
+# edits on upgrade.
 file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/packaging/debian/conffiles
-     CONTENT "${ackd_conffiles}\n" @ONLY)
+     CONTENT "${ackd_config_dir}/ackd.yaml\n" @ONLY)
 
 set(ACKD_PACKAGE_MAINTAINER "ackd maintainers <ackd@localhost>"
     CACHE STRING "The Maintainer field of the Debian package")

@@ -42,6 +42,10 @@ echo "== the installed configuration and policy"
 /usr/bin/ackd --version
 /usr/bin/ackd check --config /etc/ackd/ackd.yaml
 /usr/bin/ackd test /etc/ackd/rules.d /usr/share/ackd/tests
+[ "$(ls /etc/ackd/rules.d)" = 50-policy.yaml ] || fail "the live policy is not the minimal one"
+examples=/usr/share/doc/ackd/examples/rules
+/usr/bin/ackd check "$examples"
+/usr/bin/ackd test "$examples" "$examples/tests"
 for page in man1/ackd.1 man5/ackd-policy.5; do
   zcat "/usr/share/man/$page.gz" | groff -k -man -Tutf8 -ww -z ||
     fail "manual page $page is missing or does not format"
@@ -80,8 +84,13 @@ socket=$(dpkg -L ackd | grep '/ackd\.socket$')
 
 echo "== upgrade, remove, purge"
 token_sum=$($sudo_cmd sha256sum "$tokens")
+live=/etc/ackd/rules.d/50-policy.yaml
+echo "# an operator's edit" | $sudo_cmd tee -a "$live" >/dev/null
+policy_sum=$(sha256sum "$live")
 $sudo_cmd dpkg -i "$deb"
 [ "$($sudo_cmd sha256sum "$tokens")" = "$token_sum" ] || fail "an upgrade replaced $tokens"
+[ "$(sha256sum "$live")" = "$policy_sum" ] || fail "an upgrade changed the live policy"
+[ "$(ls /etc/ackd/rules.d)" = 50-policy.yaml ] || fail "an upgrade added files to the live policy"
 $sudo_cmd dpkg --remove ackd
 [ ! -e /usr/bin/ackd ] || fail "remove left /usr/bin/ackd"
 if [ ! -f "$tokens" ] || [ ! -f /etc/ackd/ackd.yaml ]; then fail "remove deleted the configuration"; fi

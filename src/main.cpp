@@ -18,6 +18,8 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
                                   show why each rule matches or not, and the decision
   replay POLICY FILE.ndjson [--compare POLICY2]
                                   decide recorded complaints offline
+  policy (history | diff VERSION [VERSION|disk] | rollback VERSION) --config FILE
+                                  the policy versions that served, kept in the store
   --version                       print the version
 
 Every command takes --help. ackd(1), ackd-policy(5).
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "explain") return ackd::cli::explain(args);
   if (command == "replay") return ackd::cli::replay(args);
   if (command == "rules") return ackd::cli::rules(args);
+  if (command == "policy") return ackd::cli::policy_command(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

@@ -13,7 +13,8 @@ void ready(const Services& s, const http::Request& req, const http::Respond& res
       {"store", st.store_healthy ? "writable" : "failing"},
       {"stopping", st.stopping},
       {"paused", pause_json(st.pause)},
-      {"storming", st.storm ? st.storm->storming() : std::vector<std::string>{}}};
+      {"storming", st.storm ? st.storm->storming() : std::vector<std::string>{}},
+      {"policy_fallback", st.policy_fallback ? nlohmann::json(*st.policy_fallback) : nullptr}};
   // A failing sink does not make ackd unready (it still takes complaints): shown, not judged.
   auto& sinks = body["sinks"] = nlohmann::json::object();
   for (const auto& h : s.dispatcher.health()) {
@@ -22,7 +23,8 @@ void ready(const Services& s, const http::Request& req, const http::Respond& res
                      {"backoff_seconds", std::chrono::duration<double>(h.backoff).count()}};
   }
   const bool ok = st.store_healthy && !st.stopping;
-  body["status"] = ok ? "ready" : "not ready";
+  // Serving the last version that served still answers every complaint: ready, but degraded.
+  body["status"] = !ok ? "not ready" : st.policy_fallback ? "degraded" : "ready";
   respond(http::json_response(req, ok ? bhttp::status::ok : bhttp::status::service_unavailable,
                               body.dump()));
 }

@@ -20,6 +20,7 @@ int test(const std::vector<std::string>& args);
 int explain(const std::vector<std::string>& args);
 int replay(const std::vector<std::string>& args);
 int rules(const std::vector<std::string>& args);
+int policy_command(const std::vector<std::string>& args);
 
 // Prints the errors, then the warnings, each sorted by place, to stderr.
 void print_diagnostics(const yaml::Diagnostics& diagnostics);

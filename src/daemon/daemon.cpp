@@ -58,7 +58,9 @@ class Daemon::Impl {
                  }),
         router_(router_options()),
         config_path_(std::move(startup.config_path)) {
-    state_.policy = std::move(startup.policy);
+    state_.policy = std::move(startup.policy.policy);
+    state_.policy_fallback = std::move(startup.fallback_reason);
+    serving_files_ = std::move(startup.policy.files);
     state_.storm = make_storm_detector(*state_.policy);
     state_.pause = store_->pause_at_open();
     if (state_.pause) {
@@ -91,6 +93,9 @@ class Daemon::Impl {
     server_->start();
     // The dispatcher has been reading what is owed since it was made.
     if (auto owed = store_->outbox_depth(); owed > 0) spdlog::info("{} deliveries owed", owed);
+    record_served(*store_, std::move(serving_files_),
+                  state_.policy_fallback ? store::Served::fallback : store::Served::start,
+                  clock_.now());
     lifecycle_->start();
     sources_.start();
     io_.run();
@@ -175,6 +180,7 @@ class Daemon::Impl {
           return std::chrono::duration<double>(h.backoff).count();
         }),
         .source_watching = [this] { return sources_.watching(); },
+        .policy_fallback = [this] { return state_.policy_fallback ? 1.0 : 0.0; },
     });
   }
 
@@ -192,6 +198,7 @@ class Daemon::Impl {
   source::Sources sources_;
   api::Router router_;
   std::string config_path_;
+  store::StoredPolicy serving_files_;  // recorded in the policy history once running
   std::optional<http::Server> server_;
   std::optional<Lifecycle> lifecycle_;
 };
@@ -201,6 +208,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config
   if (!startup.ok()) return startup.status();
   auto store = store::Store::open({yaml::resolve_path(startup->config.state, config_path)});
   if (!store.ok()) return store.status();
+  if (auto served = fall_back(*startup, (*store)->last_served_policy()); !served.ok()) {
+    return served;
+  }
   const auto endpoint = startup->endpoint;
   auto impl = std::make_unique<Impl>(std::move(*startup), std::move(*store));
   if (auto listening = impl->listen(endpoint); !listening.ok()) return listening;

@@ -61,6 +61,11 @@ void Lifecycle::reload() {
   // Requests already deciding hold the old policy; new ones get this one.
   auto& st = s_.state;
   st.policy = std::move(fresh.policy);
+  if (st.policy_fallback) {
+    spdlog::warn("the policy on disk loads again: the last version that served is replaced");
+    st.policy_fallback.reset();
+  }
+  record_served(s_.store, std::move(fresh.files), store::Served::reload, s_.now());
   st.storm = make_storm_detector(*st.policy);  // counts start again under the new thresholds
   s_.metrics.reloads.with({"success"}).inc();
   spdlog::info("policy reloaded: version {}, {} rules", st.policy->version,
@@ -74,8 +79,10 @@ std::string Lifecycle::status_line() const {
   return "serving on " + at.address().to_string() + ":" + std::to_string(at.port()) + ", policy " +
          st.policy->version + " (" + std::to_string(st.policy->rules.size()) + " rules), mode " +
          (s_.config.mode == config::Mode::shadow ? "shadow" : "live") +
-         (st.pause ? "; REPLIES PAUSED by " + st.pause->by : "") + "; " +
-         std::to_string(st.accepted) + " complaints accepted, " +
+         (st.pause ? "; REPLIES PAUSED by " + st.pause->by : "") +
+         (st.policy_fallback ? "; POLICY ON DISK DOES NOT LOAD, serving the last that served"
+                             : "") +
+         "; " + std::to_string(st.accepted) + " complaints accepted, " +
          std::to_string(s_.store.outbox_depth()) + " deliveries owed, " +
          std::to_string(s_.store.open_handoffs()) + " handoffs open";
 }

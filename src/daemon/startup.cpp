@@ -76,18 +76,38 @@ std::string all_lines(const policy::Diagnostics& diagnostics) {
   return out;
 }
 
-PolicyLoad load_policy(const config::Config& config, const std::string& config_path) {
-  policy::LoadResult result;
-  if (auto files =
-          yaml::read_sources(resolve_path(config.policy, config_path), result.diagnostics)) {
-    result = policy::load_policy(*files);
-  }
+namespace {
+
+// Loads `files` (read from `root`) and checks them against ackd.yaml.
+PolicyLoad load_files(const config::Config& config, std::vector<yaml::SourceFile> files,
+                      std::string root, policy::LoadResult result) {
+  if (result.diagnostics.empty()) result = policy::load_policy(files);
   if (result.policy) {
     config::check_references(config, *result.policy, result.diagnostics, &deliver::builtin_sinks());
     if (!result.diagnostics.empty()) result.policy.reset();
   }
   for (const auto& d : result.diagnostics.warnings()) spdlog::warn("policy: {}", d.to_string());
-  return {std::move(result.policy), std::move(result.diagnostics)};
+  PolicyLoad load{std::move(result.policy), std::move(result.diagnostics), {}};
+  load.files.root = std::move(root);
+  if (load.policy) load.files.version = load.policy->version;
+  for (auto& f : files) load.files.files.push_back({std::move(f.path), std::move(f.content)});
+  return load;
+}
+
+}  // namespace
+
+PolicyLoad load_policy(const config::Config& config, const std::string& config_path) {
+  policy::LoadResult result;
+  auto root = resolve_path(config.policy, config_path);
+  auto files = yaml::read_sources(root, result.diagnostics);
+  return load_files(config, files.value_or(std::vector<yaml::SourceFile>{}), std::move(root),
+                    std::move(result));
+}
+
+PolicyLoad load_stored_policy(const config::Config& config, const store::StoredPolicy& stored) {
+  std::vector<yaml::SourceFile> files;
+  for (const auto& f : stored.files) files.push_back({f.path, f.content});
+  return load_files(config, std::move(files), stored.root, {});
 }
 
 absl::StatusOr<Startup> read_startup(const std::string& config_path) {
@@ -104,12 +124,7 @@ absl::StatusOr<Startup> read_startup(const std::string& config_path) {
   s.config = std::move(*parsed.config);
   s.config_path = config_path;
   spdlog::set_level(spdlog::level::from_str(s.config.log_level));
-  auto policy = load_policy(s.config, config_path);
-  if (!policy.policy) {
-    return absl::InvalidArgumentError(
-        "invalid policy: " + first_line(policy.diagnostics, " (and more; run ackd check)"));
-  }
-  s.policy = std::move(policy.policy);
+  s.policy = load_policy(s.config, config_path);
   if (!s.config.tokens_file.empty()) {
     auto tokens = load_tokens(resolve_path(s.config.tokens_file, config_path));
     if (!tokens.ok()) return tokens.status();
@@ -119,6 +134,34 @@ absl::StatusOr<Startup> read_startup(const std::string& config_path) {
   if (!endpoint.ok()) return endpoint.status();
   s.endpoint = *endpoint;
   return s;
+}
+
+absl::Status fall_back(Startup& s, const std::optional<store::StoredPolicy>& last) {
+  if (s.policy.policy) return absl::OkStatus();
+  const std::string problem =
+      "invalid policy: " + first_line(s.policy.diagnostics, " (and more; run ackd check)");
+  if (!last) return absl::InvalidArgumentError(problem + "; no earlier version to serve");
+  auto stored = load_stored_policy(s.config, *last);
+  if (!stored.policy) {
+    return absl::InvalidArgumentError(
+        problem + "; the last version that served (" + last->version +
+        ") does not load either: " + first_line(stored.diagnostics, ""));
+  }
+  spdlog::error("{}", all_lines(s.policy.diagnostics));
+  s.fallback_reason = problem;
+  s.policy = std::move(stored);
+  spdlog::critical(
+      "the policy on disk does not load: serving the last version that served, {}, instead "
+      "(fix the policy, `ackd check`, then `systemctl reload ackd`): {}",
+      s.policy.files.version, problem);
+  return absl::OkStatus();
+}
+
+void record_served(store::Store& store, store::StoredPolicy files, store::Served how,
+                   time::Instant at) {
+  store.policy_served(std::move(files), how, at, [](const absl::Status& recorded) {
+    if (!recorded.ok()) spdlog::error("policy history: {}", recorded.ToString());
+  });
 }
 
 absl::StatusOr<tcp::acceptor> open_listener(asio::io_context& io, const tcp::endpoint& endpoint,

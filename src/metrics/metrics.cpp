@@ -32,6 +32,10 @@ void Metrics::add_gauges(Readers r) {
   registry.gauge("ackd_replies_paused", "1 while the kill switch holds every reply to customers.",
                  std::move(r.replies_paused));
   registry.gauge("ackd_policy_rules", "Rules in the policy in force.", std::move(r.policy_rules));
+  registry.gauge("ackd_policy_fallback",
+                 "1 while ackd serves the last policy version that served because the policy "
+                 "on disk did not load at start.",
+                 std::move(r.policy_fallback));
 }
 
 void Metrics::add_refused_connections(Read read) {

@@ -105,7 +105,7 @@ std::string length_arithmetic(const render::Template& tmpl, const render::Values
   return out;
 }
 
-void lint_rules(const Policy& p, Diagnostics& d) {
+void lint_rules(const Policy& p, Diagnostics& d, bool last_rule_compiled) {
   if (p.rules.empty()) return;
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
     const Rule& rule = p.rules[i];
@@ -143,7 +143,7 @@ void lint_rules(const Policy& p, Diagnostics& d) {
     }
   }
   const Rule& last = p.rules.back();
-  if (last.when) {
+  if (last.when && last_rule_compiled) {
     d.error(last.where,
             "the last rule '" + last.id +
                 "' has a `when`, so a complaint can match no rule: end with a rule "
@@ -194,9 +194,9 @@ void lint_suppressed_replies(const Policy& p, Diagnostics& d) {
 
 }  // namespace
 
-void lint_policy(const Policy& policy, Diagnostics& diagnostics) {
+void lint_policy(const Policy& policy, Diagnostics& diagnostics, bool last_rule_compiled) {
   lint_templates(policy, diagnostics);
-  lint_rules(policy, diagnostics);
+  lint_rules(policy, diagnostics, last_rule_compiled);
   lint_suppressed_replies(policy, diagnostics);
 }
 

@@ -181,6 +181,23 @@ CREATE TABLE source_state (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+    // Every policy version that served (its files, to roll back to or to serve at boot when
+    // the policy on disk does not load), and each time one started to serve.
+    {10, R"sql(
+CREATE TABLE policy_versions (
+  version         TEXT PRIMARY KEY,
+  root            TEXT NOT NULL,
+  files           TEXT NOT NULL,
+  first_served_at INTEGER NOT NULL
+);
+CREATE TABLE policy_served (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  version TEXT NOT NULL REFERENCES policy_versions (version),
+  how     TEXT NOT NULL CHECK (how IN ('start', 'reload', 'fallback')),
+  root    TEXT NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

@@ -18,6 +18,7 @@
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/time/instant.hpp"
 #include "store/checkpointer.hpp"
+#include "store/policy_history.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -190,6 +191,7 @@ class Store::Impl {
       open.step();
       open_handoffs_ = open.integer(0);
       pause_at_open_ = read_pause(db_);
+      last_served_policy_ = policy_history::last_served(db_);
       pause_ = pause_at_open_;
       if (!options_.query_only) {
         sqlite3_wal_autocheckpoint(db_.get(), 0);
@@ -248,6 +250,7 @@ class Store::Impl {
   std::int64_t open_handoffs() const { return open_handoffs_.load(std::memory_order_relaxed); }
   std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   const std::optional<Pause>& pause_at_open() const { return pause_at_open_; }
+  const std::optional<StoredPolicy>& last_served_policy() const { return last_served_policy_; }
 
  private:
   absl::Status migrate() {
@@ -434,8 +437,9 @@ class Store::Impl {
   std::atomic<std::int64_t> depth_{0};
   std::atomic<std::int64_t> open_handoffs_{0};
   std::atomic<std::int64_t> commits_{0};
-  std::optional<Pause> pause_at_open_;  // set before the writer starts, then read-only
-  std::optional<Pause> pause_;          // the writer thread's, kept with the settings row
+  std::optional<Pause> pause_at_open_;              // set before the writer starts, then read-only
+  std::optional<StoredPolicy> last_served_policy_;  // likewise
+  std::optional<Pause> pause_;  // the writer thread's, kept with the settings row
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1110,6 +1114,34 @@ void Store::case_of_remote(std::string remote_id,
         q.bind_all(remote_id);
         if (!q.step()) return std::nullopt;
         return q.text(0);
+      },
+      std::move(done), /*writes=*/false);
+}
+
+std::optional<StoredPolicy> Store::last_served_policy() const {
+  return impl_->last_served_policy();
+}
+
+void Store::policy_served(StoredPolicy policy, Served how, time::Instant at,
+                          std::function<void(absl::Status)> done) {
+  impl_->submit<bool>(
+      [policy = std::move(policy), how, at](Tx& tx) {
+        policy_history::save_served(tx.db, policy, how, at);
+        return true;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); });
+}
+
+void Store::policy_history(std::function<void(absl::StatusOr<std::vector<PolicyServed>>)> done) {
+  impl_->submit<std::vector<PolicyServed>>([](Tx& tx) { return policy_history::served(tx.db); },
+                                           std::move(done), /*writes=*/false);
+}
+
+void Store::policy_versions(std::string prefix,
+                            std::function<void(absl::StatusOr<std::vector<StoredPolicy>>)> done) {
+  impl_->submit<std::vector<StoredPolicy>>(
+      [prefix = std::move(prefix)](Tx& tx) {
+        return policy_history::versions_starting(tx.db, prefix);
       },
       std::move(done), /*writes=*/false);
 }

@@ -24,6 +24,10 @@ expect_line() { # description fixed-string
 expect_status 0 "check accepts the bundled policy" "$ackd" check "$rules"
 expect_line "check summary" "ok:"
 ! grep -q "warning:" "$out" || { fail "check warns about the bundled policy"; cat "$out"; }
+# What the package installs: the configuration and the live policy, without a warning.
+expect_status 0 "check accepts the installed configuration and policy" \
+  "$ackd" check --config "$here/../../systemd/ackd.yaml" "$here/../../packaging/policy"
+! grep -q "warning:" "$out" || { fail "check warns about the installed configuration"; cat "$out"; }
 
 # A support lead's new file loads before the bundled rules and takes the safety team's
 # complaints: a warning with an example, a failure with --strict, the order in `rules`.
@@ -87,9 +91,6 @@ expect_line "bad regex" "$b:29:26: error: invalid regex: missing ): (unclosed"
 expect_line "unknown team" "$b:31:21: error: unknown team 'suport' (did you mean 'support'?)"
 expect_line "last rule" "$b:36:5: error: the last rule 'last' has a \`when\`"
 
-# The shipped configuration names the installed policy (/etc/ackd/rules.d); the package
-# installs rules/ there, so it is checked against rules/.
-expect_status 0 "check --config accepts the shipped configuration" "$ackd" check --config "$here/../../systemd/ackd.yaml" "$rules"
 # The platforms' example: its drop-in hands over exactly the credentials it names, and with
 # them it checks clean; without them, each missing one is named.
 systemd_dir="$here/../../systemd"

@@ -134,6 +134,14 @@ TEST_CASE("policy: unknown keys get a suggestion") {
   CHECK(has(e, "unknown key 'prority' in rule 'd' (did you mean 'priority'?)"));
 }
 
+TEST_CASE("policy: a catch-all rule with a mistake is named, not the rule above it") {
+  auto r = load(std::string(kHeader) +
+                "rules:\n  - {id: a, when: {channel: x}, reply: none, handoff: none}\n"
+                "  - {id: d, reply: none, handoff: {team: support, within: 4 hours}}\n");
+  CHECK(errors(r) == std::vector<std::string>{
+                         "13:59: within must be a duration like 15m, 4h or 3d, got '4 hours'"});
+}
+
 TEST_CASE("policy: a name far from every known one is answered with the known ones") {
   auto r = load(std::string(kHeader) +
                 "rules:\n  - {id: d, when: {sentiment: angry}, reply: none, handoff: none}\n");

@@ -1107,4 +1107,61 @@ TEST_CASE("store: resuming with drop cancels what the pause held") {
   CHECK((*tl)["outbox"][0]["state"] == "cancelled");
 }
 
+TEST_CASE(
+    "store: every policy version that served is kept, and the last is there at the next open") {
+  TempDir tmp;
+  const StoredPolicy first{"aaaa1111",
+                           "/etc/ackd/rules.d",
+                           {{"/etc/ackd/rules.d/00-base.yaml", "version: 1\n"},
+                            {"/etc/ackd/rules.d/50-rules.yaml", "rules: []\n"}}};
+  StoredPolicy second = first;
+  second.version = "aaaa2222";
+  second.files[1].content = "rules: [x]\n";
+  const auto at = now();
+  {
+    auto s = open_store(tmp.path);
+    CHECK_FALSE(s->last_served_policy());
+    auto record = [&](const StoredPolicy& p, Served how, t::Instant when) {
+      REQUIRE(wait_for<bool>([&](auto done) {
+                s->policy_served(p, how, when, [done](absl::Status st) {
+                  done(st.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(st));
+                });
+              }).ok());
+    };
+    record(first, Served::start, at);
+    record(second, Served::reload, at + t::Seconds(60));
+    record(first, Served::fallback, at + t::Seconds(120));  // the same files: kept once
+  }
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM policy_versions") == 2);
+  auto s = open_store(tmp.path, /*query_only=*/true);
+  auto last = s->last_served_policy();
+  REQUIRE(last);
+  CHECK(last->version == "aaaa1111");
+  REQUIRE(last->files.size() == 2);
+  CHECK(last->files[1].path == "/etc/ackd/rules.d/50-rules.yaml");
+  CHECK(last->files[1].content == "rules: []\n");
+
+  auto history =
+      wait_for<std::vector<PolicyServed>>([&](auto done) { s->policy_history(std::move(done)); });
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 3);
+  CHECK((*history)[1].version == "aaaa2222");
+  CHECK((*history)[1].how == Served::reload);
+  CHECK((*history)[1].at == at + t::Seconds(60));
+  CHECK((*history)[2].how == Served::fallback);
+  CHECK((*history)[2].files == 2);
+
+  auto versions = [&](std::string prefix) {
+    auto found = wait_for<std::vector<StoredPolicy>>(
+        [&](auto done) { s->policy_versions(prefix, std::move(done)); });
+    REQUIRE(found.ok());
+    return *found;
+  };
+  CHECK(versions("aaaa").size() == 2);  // ambiguous
+  REQUIRE(versions("aaaa2").size() == 1);
+  CHECK(versions("aaaa2")[0].files[1].content == "rules: [x]\n");
+  CHECK(versions("b").empty());
+  CHECK(versions("%").empty());  // a prefix is not a pattern
+}
+
 }  // namespace store_test

@@ -29,6 +29,9 @@ struct ServingState {
   std::size_t pending = 0;  // complaints handed to the store, not yet answered
   bool stopping = false;
   bool store_healthy = true;
+  // Why ackd serves the last version that served instead of the policy on disk (which did
+  // not load at start), until a reload loads the one on disk.
+  std::optional<std::string> policy_fallback;
   // When each owed reply's complaint arrived, for the reply latency histogram.
   std::unordered_map<std::int64_t, std::chrono::steady_clock::time_point> reply_arrivals;
 };

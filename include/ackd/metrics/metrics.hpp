@@ -61,6 +61,7 @@ struct Metrics {
     Read outbox_depth, handoffs_open, delivery_backlog, replies_paused, policy_rules, storms_active;
     ReadByName sink_backlog, sink_backoff_seconds;  // by sink name
     ReadByName source_watching;                     // by source name
+    Read policy_fallback;
   };
   void add_gauges(Readers readers);
   void add_refused_connections(Read read);

@@ -13,6 +13,7 @@
 #include "ackd/complaint/complaint.hpp"
 #include "ackd/plan/case_plan.hpp"
 #include "ackd/plan/outbox.hpp"
+#include "ackd/store/policy_history.hpp"
 #include "ackd/time/instant.hpp"
 #include "nlohmann/json.hpp"
 
@@ -218,6 +219,18 @@ class Store {
                  ReplyRefresher refresh = {});
   // The pause in force when the store was opened (it survives restarts).
   std::optional<Pause> pause_at_open() const;
+
+  // The policy history (policy_history.hpp). The last version that served, as it was when
+  // the store was opened: what ackd serves at boot if the policy on disk does not load.
+  std::optional<StoredPolicy> last_served_policy() const;
+  // Records that `policy` serves from `at` on.
+  void policy_served(StoredPolicy policy, Served how, time::Instant at,
+                     std::function<void(absl::Status)> done);
+  // Every time a version started to serve, oldest first.
+  void policy_history(std::function<void(absl::StatusOr<std::vector<PolicyServed>>)> done);
+  // The versions whose hash starts with `prefix` (at most two).
+  void policy_versions(std::string prefix,
+                       std::function<void(absl::StatusOr<std::vector<StoredPolicy>>)> done);
 
   // What is owed (not yet delivered, failed or cancelled) after `after` in due order and
   // due by `until`, at most `limit` rows: the dispatcher reads ahead with it. Held replies

@@ -54,7 +54,7 @@ std::shared_ptr<Policy> Loader::build() {
   compile_storm();
   compile_teams();
   compile_rules();
-  lint_policy(p, diagnostics_);
+  lint_policy(p, diagnostics_, last_rule_compiled_);
   if (!diagnostics_.empty()) return nullptr;
   index_rules();
   // A fixed working-day morning (Monday 10:00 in Tokyo): the same warnings every time.

@@ -114,6 +114,8 @@ class Loader {
   std::vector<std::pair<YAML::Node, yaml::Reader*>> rule_nodes_;
   std::shared_ptr<Policy> policy_ = std::make_shared<Policy>();
   bool unreadable_ = false;  // a file did not parse: its rules are unknown, not missing
+  // The last rule as written compiled: when not, what falls through it is not known.
+  bool last_rule_compiled_ = true;
 };
 
 }  // namespace ackd::policy

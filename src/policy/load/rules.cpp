@@ -25,6 +25,7 @@ void Loader::compile_rules() {
       }
     }
     auto rule = compile_rule(node, *reader, i);
+    if (i + 1 == rule_nodes_.size()) last_rule_compiled_ = rule && !duplicate;
     if (rule && !duplicate) policy_->rules.push_back(std::move(*rule));
   }
   if (rule_nodes_.empty() && !unreadable_) {
