@@ -78,10 +78,10 @@ std::string all_lines(const policy::Diagnostics& diagnostics) {
 
 namespace {
 
-// Loads `files` (read from `root`) and checks them against ackd.yaml.
+// Compiles `files` (read from `root`) and checks them against ackd.yaml.
 PolicyLoad load_files(const config::Config& config, std::vector<yaml::SourceFile> files,
-                      std::string root, policy::LoadResult result) {
-  if (result.diagnostics.empty()) result = policy::load_policy(files);
+                      std::string root) {
+  auto result = policy::load_policy(files);
   if (result.policy) {
     config::check_references(config, *result.policy, result.diagnostics, &deliver::builtin_sinks());
     if (!result.diagnostics.empty()) result.policy.reset();
@@ -97,17 +97,17 @@ PolicyLoad load_files(const config::Config& config, std::vector<yaml::SourceFile
 }  // namespace
 
 PolicyLoad load_policy(const config::Config& config, const std::string& config_path) {
-  policy::LoadResult result;
+  PolicyLoad unreadable;
   auto root = resolve_path(config.policy, config_path);
-  auto files = yaml::read_sources(root, result.diagnostics);
-  return load_files(config, files.value_or(std::vector<yaml::SourceFile>{}), std::move(root),
-                    std::move(result));
+  auto files = yaml::read_sources(root, unreadable.diagnostics);
+  if (!files) return unreadable;
+  return load_files(config, std::move(*files), std::move(root));
 }
 
 PolicyLoad load_stored_policy(const config::Config& config, const store::StoredPolicy& stored) {
   std::vector<yaml::SourceFile> files;
   for (const auto& f : stored.files) files.push_back({f.path, f.content});
-  return load_files(config, std::move(files), stored.root, {});
+  return load_files(config, std::move(files), stored.root);
 }
 
 absl::StatusOr<Startup> read_startup(const std::string& config_path) {
