@@ -20,6 +20,8 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
                                   decide recorded complaints offline
   policy (history | diff VERSION [VERSION|disk] | rollback VERSION) --config FILE
                                   the policy versions that served, kept in the store
+  export --config FILE (--since 7d | --from DATE [--to DATE]) [--anonymise]
+                                  stored complaints as NDJSON, for ackd replay
   --version                       print the version
 
 Every command takes --help. ackd(1), ackd-policy(5).
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return ackd::cli::replay(args);
   if (command == "rules") return ackd::cli::rules(args);
   if (command == "policy") return ackd::cli::policy_command(args);
+  if (command == "export") return ackd::cli::export_command(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

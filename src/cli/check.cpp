@@ -101,18 +101,10 @@ void print_json(const Report& report, bool ok) {
 int check(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: ackd check [--strict] [--format text|json] [--config FILE] [POLICY]";
-  std::vector<std::string> rest;
-  bool strict = false;
-  for (const auto& a : args) {
-    if (a == "--strict") {
-      strict = true;
-    } else {
-      rest.push_back(a);
-    }
-  }
-  auto parse = parse_arguments(rest, {"--config", "--format"}, usage);
+  auto parse = parse_arguments(args, {"--config", "--format"}, usage, {"--strict"});
   if (!parse.arguments) return parse.exit_status;
   const Arguments& arguments = *parse.arguments;
+  const bool strict = arguments.has("--strict");
   const auto& positional = arguments.positional;
   const auto config = arguments.option("--config");
   const auto format = arguments.option("--format").value_or("text");

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ int explain(const std::vector<std::string>& args);
 int replay(const std::vector<std::string>& args);
 int rules(const std::vector<std::string>& args);
 int policy_command(const std::vector<std::string>& args);
+int export_command(const std::vector<std::string>& args);
 
 // Prints the errors, then the warnings, each sorted by place, to stderr.
 void print_diagnostics(const yaml::Diagnostics& diagnostics);
@@ -36,7 +38,10 @@ int usage_error(const std::string& message);
 // A command's arguments: the values of its options, and the rest in order.
 struct Arguments {
   std::map<std::string, std::string> options;
+  std::set<std::string> flags;  // the options without a value that were given
   std::vector<std::string> positional;
+
+  bool has(const std::string& flag) const { return flags.count(flag) > 0; }
 
   std::optional<std::string> option(const std::string& name) const {
     auto found = options.find(name);
@@ -52,9 +57,10 @@ struct Parsed {
   int exit_status = kOk;
 };
 
-// Every option takes a value (`--at TIME`); an unknown option or a missing value is a
-// usage error. `--help` or `-h` anywhere asks for the usage.
+// `options` take a value (`--at TIME`), `flags` do not (`--strict`); an unknown option or a
+// missing value is a usage error. `--help` or `-h` anywhere asks for the usage.
 Parsed parse_arguments(const std::vector<std::string>& args,
-                       const std::vector<std::string>& options, const std::string& usage);
+                       const std::vector<std::string>& options, const std::string& usage,
+                       const std::vector<std::string>& flags = {});
 
 }  // namespace ackd::cli

@@ -35,7 +35,8 @@ int usage_error(const std::string& message) {
 }
 
 Parsed parse_arguments(const std::vector<std::string>& args,
-                       const std::vector<std::string>& options, const std::string& usage) {
+                       const std::vector<std::string>& options, const std::string& usage,
+                       const std::vector<std::string>& flags) {
   if (std::find_if(args.begin(), args.end(),
                    [](const std::string& a) { return a == "--help" || a == "-h"; }) != args.end()) {
     std::cout << usage << "\n";
@@ -45,6 +46,10 @@ Parsed parse_arguments(const std::vector<std::string>& args,
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i].rfind("--", 0) != 0) {
       out.positional.push_back(args[i]);
+      continue;
+    }
+    if (std::find(flags.begin(), flags.end(), args[i]) != flags.end()) {
+      out.flags.insert(args[i]);
       continue;
     }
     if (std::find(options.begin(), options.end(), args[i]) == options.end()) {

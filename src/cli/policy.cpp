@@ -4,15 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <map>
 
-#include "ackd/config/read.hpp"
 #include "ackd/store/store.hpp"
 #include "ackd/time/instant.hpp"
 #include "ackd/yaml/files.hpp"
-#include "commands.hpp"
+#include "stored.hpp"
 
 extern char** environ;
 
@@ -25,47 +23,6 @@ const char* kPolicyUsage =
     "usage: ackd policy history --config FILE\n"
     "       ackd policy diff VERSION [VERSION|disk] --config FILE\n"
     "       ackd policy rollback VERSION --config FILE";
-
-struct Context {
-  config::Config config;
-  std::string config_path;
-  std::unique_ptr<store::Store> store;
-};
-
-// Waits for a store job: the tools have no event loop.
-template <class T, class Start>
-absl::StatusOr<T> wait_for(Start start) {
-  std::promise<absl::StatusOr<T>> promise;
-  auto result = promise.get_future();
-  start([&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
-  return result.get();
-}
-
-std::optional<Context> open(const std::string& config_path) {
-  std::string error;
-  auto content = yaml::read_file(config_path, error);
-  if (!content) {
-    std::cerr << error << "\n";
-    return std::nullopt;
-  }
-  auto parsed = config::read_config({config_path, *content});
-  if (!parsed.config) {
-    print_diagnostics(parsed.diagnostics);
-    return std::nullopt;
-  }
-  Context c{std::move(*parsed.config), config_path, nullptr};
-  // Read-only: the daemon may be running on the same store.
-  store::StoreOptions options;
-  options.directory = yaml::resolve_path(c.config.state, config_path);
-  options.query_only = true;
-  auto store = store::Store::open(options);
-  if (!store.ok()) {
-    std::cerr << store.status().message() << "\n";
-    return std::nullopt;
-  }
-  c.store = std::move(*store);
-  return c;
-}
 
 // The version `prefix` names, or why not (unknown, ambiguous).
 std::optional<store::StoredPolicy> find_version(store::Store& store, const std::string& prefix) {
@@ -87,7 +44,7 @@ std::optional<store::StoredPolicy> find_version(store::Store& store, const std::
 }
 
 // The policy as it is on disk now, as a version would be kept.
-std::optional<store::StoredPolicy> on_disk(const Context& c) {
+std::optional<store::StoredPolicy> on_disk(const Stored& c) {
   const auto root = yaml::resolve_path(c.config.policy, c.config_path);
   std::string error;
   auto files = yaml::read_sources(root, error);
@@ -100,7 +57,7 @@ std::optional<store::StoredPolicy> on_disk(const Context& c) {
   return p;
 }
 
-int history(const Context& c) {
+int history(const Stored& c) {
   auto served = wait_for<std::vector<store::PolicyServed>>(
       [&](auto done) { c.store->policy_history(std::move(done)); });
   if (!served.ok()) {
@@ -149,7 +106,7 @@ std::map<std::string, fs::path> write_out(const store::StoredPolicy& p, const fs
   return out;
 }
 
-int diff(const Context& c, const std::string& a, const std::string& b) {
+int diff(const Stored& c, const std::string& a, const std::string& b) {
   auto from = find_version(*c.store, a);
   auto to = b == "disk" ? on_disk(c) : find_version(*c.store, b);
   if (!from || !to) return kFailed;
@@ -171,7 +128,7 @@ int diff(const Context& c, const std::string& a, const std::string& b) {
   return status;
 }
 
-int rollback(const Context& c, const std::string& version) {
+int rollback(const Stored& c, const std::string& version) {
   auto old = find_version(*c.store, version);
   auto now = on_disk(c);
   if (!old || !now) return kFailed;
@@ -221,7 +178,7 @@ int policy_command(const std::vector<std::string>& args) {
         (what == "rollback" && operands == 1))) {
     return usage_error(kPolicyUsage);
   }
-  auto context = open(*config);
+  auto context = open_stored(*config);
   if (!context) return kFailed;
   if (what == "history") return history(*context);
   if (what == "diff") return diff(*context, positional[1], operands == 2 ? positional[2] : "disk");

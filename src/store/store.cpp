@@ -1137,6 +1137,22 @@ void Store::policy_history(std::function<void(absl::StatusOr<std::vector<PolicyS
                                            std::move(done), /*writes=*/false);
 }
 
+void Store::complaints_received(
+    time::Instant from, time::Instant to,
+    std::function<void(const std::string& complaint, time::Instant received_at)> each,
+    std::function<void(absl::Status)> done) {
+  impl_->submit<bool>(
+      [from, to, each = std::move(each)](Tx& tx) {
+        auto q = tx.db.query(
+            "SELECT complaint, received_at FROM complaints "
+            "WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid");
+        q.bind_all(to_unix(from), to_unix(to));
+        while (q.step()) each(q.text(0), from_unix(q.integer(1)));
+        return true;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }, /*writes=*/false);
+}
+
 void Store::policy_versions(std::string prefix,
                             std::function<void(absl::StatusOr<std::vector<StoredPolicy>>)> done) {
   impl_->submit<std::vector<StoredPolicy>>(

@@ -228,6 +228,13 @@ class Store {
                      std::function<void(absl::Status)> done);
   // Every time a version started to serve, oldest first.
   void policy_history(std::function<void(absl::StatusOr<std::vector<PolicyServed>>)> done);
+  // Each complaint received in [from, to), oldest first: its JSON as stored and when it was
+  // received. `each` runs on the store's thread, inside one read transaction.
+  void complaints_received(
+      time::Instant from, time::Instant to,
+      std::function<void(const std::string& complaint, time::Instant received_at)> each,
+      std::function<void(absl::Status)> done);
+
   // The versions whose hash starts with `prefix` (at most two).
   void policy_versions(std::string prefix,
                        std::function<void(absl::StatusOr<std::vector<StoredPolicy>>)> done);

@@ -1,0 +1,43 @@
+#pragma once
+
+// What the tools that read ackd's store start from: ackd.yaml, the store it names (opened
+// read-only: the daemon may be running on it), and the period asked for.
+
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ackd/config/config.hpp"
+#include "ackd/store/store.hpp"
+#include "commands.hpp"
+
+namespace ackd::cli {
+
+struct Stored {
+  config::Config config;
+  std::string config_path;
+  std::unique_ptr<store::Store> store;
+};
+
+// Null after printing why (to stderr).
+std::optional<Stored> open_stored(const std::string& config_path);
+
+// Waits for a store job: the tools have no event loop.
+template <class T, class Start>
+absl::StatusOr<T> wait_for(Start start) {
+  std::promise<absl::StatusOr<T>> promise;
+  auto result = promise.get_future();
+  start([&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
+  return result.get();
+}
+
+// [from, to): `--since 7d` (up to now), or `--from` and `--to` as RFC 3339 times or dates
+// (YYYY-MM-DD, midnight UTC; without `--to`, up to now). Null after printing a usage error.
+struct Period {
+  time::Instant from, to;
+};
+std::optional<Period> period_of(const Arguments& arguments, time::Instant now);
+
+}  // namespace ackd::cli
