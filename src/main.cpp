@@ -22,6 +22,9 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
                                   the policy versions that served, kept in the store
   export --config FILE (--since 7d | --from DATE [--to DATE]) [--anonymise]
                                   stored complaints as NDJSON, for ackd replay
+  report --config FILE (--since 7d | --from DATE [--to DATE]) [--by team|rule|channel|day|hour]
+         [--format table|json|csv]
+                                  how fast complaints were answered, and what keeps coming back
   --version                       print the version
 
 Every command takes --help. ackd(1), ackd-policy(5).
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   if (command == "rules") return ackd::cli::rules(args);
   if (command == "policy") return ackd::cli::policy_command(args);
   if (command == "export") return ackd::cli::export_command(args);
+  if (command == "report") return ackd::cli::report_command(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

@@ -6,6 +6,7 @@ void add_routes(Router& router, Services& services, bool has_tokens, source::Sou
   add_health_routes(router, services);
   add_complaint_routes(router, services);
   add_case_routes(router, services);
+  add_report_routes(router, services);
   add_admin_routes(router, services, has_tokens);
   add_source_routes(router, sources);
 }

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "ackd/config/config.hpp"
+#include "ackd/report/period.hpp"
 #include "ackd/store/store.hpp"
 #include "commands.hpp"
 
@@ -33,11 +34,7 @@ absl::StatusOr<T> wait_for(Start start) {
   return result.get();
 }
 
-// [from, to): `--since 7d` (up to now), or `--from` and `--to` as RFC 3339 times or dates
-// (YYYY-MM-DD, midnight UTC; without `--to`, up to now). Null after printing a usage error.
-struct Period {
-  time::Instant from, to;
-};
-std::optional<Period> period_of(const Arguments& arguments, time::Instant now);
+// The period of `--since`, `--from` and `--to` (report/period.hpp); null after a usage error.
+std::optional<report::Period> period_of(const Arguments& arguments, time::Instant now);
 
 }  // namespace ackd::cli

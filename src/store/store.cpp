@@ -10,6 +10,7 @@
 #include <future>
 #include <limits>
 #include <mutex>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -19,6 +20,7 @@
 #include "ackd/time/instant.hpp"
 #include "store/checkpointer.hpp"
 #include "store/policy_history.hpp"
+#include "store/reader.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -153,6 +155,7 @@ class Store::Impl {
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     checkpointer_.stop();
+    reader_.stop();
     db_.close();
   }
 
@@ -198,6 +201,7 @@ class Store::Impl {
         sqlite3_wal_hook(db_.get(), &Impl::on_wal_commit, this);
         checkpointer_.start(path_, options_.vfs.empty() ? nullptr : options_.vfs.c_str());
       }
+      reader_.start(path_, options_.vfs.empty() ? nullptr : options_.vfs.c_str());
     } catch (const Error& e) {
       return absl::UnavailableError("store: " + path_ + ": " + e.what());
     }
@@ -221,6 +225,18 @@ class Store::Impl {
       }
     };
     enqueue(std::move(job));
+  }
+
+  // Queues a read on the reader's connection: it neither waits for the writer nor holds
+  // it up.
+  template <class T, class Body>
+  void read(Body body, std::function<void(absl::StatusOr<T>)> done) {
+    auto shared = std::make_shared<std::function<void(absl::StatusOr<T>)>>(std::move(done));
+    reader_.submit(
+        [body = std::move(body), shared](sqlite::Connection& db) { (*shared)(body(db)); },
+        [shared](const std::string& error) {
+          (*shared)(absl::UnavailableError("store: " + error));
+        });
   }
 
   // Queues bookkeeping nobody waits for; a failure is logged.
@@ -439,6 +455,7 @@ class Store::Impl {
   std::atomic<std::int64_t> commits_{0};
   std::optional<Pause> pause_at_open_;              // set before the writer starts, then read-only
   std::optional<StoredPolicy> last_served_policy_;  // likewise
+  Reader reader_;
   std::optional<Pause> pause_;  // the writer thread's, kept with the settings row
 };
 
@@ -1141,16 +1158,97 @@ void Store::complaints_received(
     time::Instant from, time::Instant to,
     std::function<void(const std::string& complaint, time::Instant received_at)> each,
     std::function<void(absl::Status)> done) {
-  impl_->submit<bool>(
-      [from, to, each = std::move(each)](Tx& tx) {
-        auto q = tx.db.query(
+  impl_->read<bool>(
+      [from, to, each = std::move(each)](sqlite::Connection& db) {
+        auto q = db.query(
             "SELECT complaint, received_at FROM complaints "
             "WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid");
         q.bind_all(to_unix(from), to_unix(to));
         while (q.step()) each(q.text(0), from_unix(q.integer(1)));
         return true;
       },
-      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }, /*writes=*/false);
+      std::function<void(absl::StatusOr<bool>)>(
+          [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }));
+}
+
+void Store::report_cases(time::Instant from, time::Instant to,
+                         std::function<void(const report::CaseRow&)> each,
+                         std::function<void(absl::Status)> done) {
+  impl_->read<bool>(
+      [from, to, each = std::move(each)](sqlite::Connection& db) {
+        // One row a complaint; its deliveries through the outbox's (complaint, kind, level)
+        // index.
+        auto q = db.query(
+            "SELECT c.id, c.channel, c.author_id, "
+            "  coalesce(json_extract(c.complaint, '$.author.name'), ''), c.rule, "
+            "  coalesce(h.priority, json_extract(c.decision, '$.priority'), ''), c.received_at, "
+            "  c.reply_status, c.reason, coalesce(h.team, ''), "
+            "  coalesce(json_extract(c.decision, '$.handoff.calendar'), ''), h.deadline, "
+            "  h.claimed_at, "
+            "  h.resolved_at, "
+            "  (SELECT delivered_at FROM outbox o WHERE o.complaint_id = c.id "
+            "     AND o.kind = 'reply' AND o.state = 'delivered'), "
+            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id "
+            "     AND o.kind = 'reply' AND o.state = 'failed'), "
+            "  (SELECT group_concat(level) FROM outbox o WHERE o.complaint_id = c.id "
+            "     AND o.kind = 'escalation' AND o.state = 'delivered'), "
+            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id "
+            "     AND o.kind = 'followup' AND o.state = 'delivered'), "
+            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id AND o.state = 'failed') "
+            "FROM complaints c LEFT JOIN handoffs h ON h.complaint_id = c.id "
+            "WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.received_at, c.rowid");
+        q.bind_all(to_unix(from), to_unix(to));
+        auto instant = [&q](int col) -> std::optional<time::Instant> {
+          if (auto s = q.optional_integer(col)) return from_unix(*s);
+          return std::nullopt;
+        };
+        report::CaseRow row;
+        while (q.step()) {
+          row.id = q.text(0);
+          row.channel = q.text(1);
+          row.author_id = q.text(2);
+          row.author_name = q.text(3);
+          row.rule = q.text(4);
+          row.priority = q.text(5);
+          row.received_at = from_unix(q.integer(6));
+          row.reply_status = q.text(7);
+          row.reason = q.text(8);
+          row.team = q.text(9);
+          row.calendar = q.text(10);
+          row.deadline = instant(11);
+          row.claimed_at = instant(12);
+          row.resolved_at = instant(13);
+          row.reply_delivered_at = instant(14);
+          row.reply_failed = q.integer(15) > 0;
+          row.escalations.clear();
+          std::istringstream levels(q.optional_text(16).value_or(""));
+          for (std::string level; std::getline(levels, level, ',');) {
+            row.escalations.push_back(std::stoi(level));
+          }
+          row.followups = static_cast<int>(q.integer(17));
+          row.failed_deliveries = static_cast<int>(q.integer(18));
+          each(row);
+        }
+        return true;
+      },
+      std::function<void(absl::StatusOr<bool>)>(
+          [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }));
+}
+
+void Store::rule_counts(
+    time::Instant from, time::Instant to,
+    std::function<void(absl::StatusOr<std::map<std::string, std::size_t>>)> done) {
+  impl_->read<std::map<std::string, std::size_t>>(
+      [from, to](sqlite::Connection& db) {
+        auto q = db.query(
+            "SELECT rule, count(*) FROM complaints WHERE received_at >= ? AND received_at < ? "
+            "GROUP BY rule");
+        q.bind_all(to_unix(from), to_unix(to));
+        std::map<std::string, std::size_t> counts;
+        while (q.step()) counts[q.text(0)] = static_cast<std::size_t>(q.integer(1));
+        return counts;
+      },
+      std::move(done));
 }
 
 void Store::policy_versions(std::string prefix,

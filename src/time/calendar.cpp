@@ -268,6 +268,26 @@ bool Calendar::is_open(Instant t) const {
   return false;
 }
 
+Seconds Calendar::open_time_between(Instant from, Instant to) const {
+  if (to <= from) return Seconds::zero();
+  if (always_) return to - from;
+  const absl::TimeZone& zone = zone_.absl_zone();
+  const absl::Time begin = to_absl(from);
+  const absl::Time end = to_absl(to);
+  absl::Duration open_time;
+  // One day back: a span of the previous local date may still be running at `from`.
+  const absl::CivilDay last = absl::ToCivilDay(end, zone);
+  for (absl::CivilDay day = absl::ToCivilDay(begin, zone) - 1; day <= last; ++day) {
+    if (holidays_.count(day) != 0) continue;
+    for (const OpenSpan& span : week_[weekday_index(day)]) {
+      const absl::Time open = std::max(local_minute(zone, day, span.begin_minute), begin);
+      const absl::Time close = std::min(local_minute(zone, day, span.end_minute), end);
+      if (open < close) open_time += close - open;
+    }
+  }
+  return Seconds(absl::ToInt64Seconds(open_time));
+}
+
 std::optional<Instant> Calendar::add_open_time(Instant start, Seconds open_time) const {
   if (open_time < Seconds::zero()) return std::nullopt;
   if (open_time == Seconds::zero()) return start;

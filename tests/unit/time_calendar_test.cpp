@@ -352,4 +352,27 @@ TEST_CASE("time: the calendar answers at the ends of the Instant range") {
   CHECK_FALSE(closed.add_open_time(lowest, hour).has_value());
 }
 
+TEST_CASE("time: open time between two instants counts only the calendar's open hours") {
+  const auto cal = tokyo_office({*parse_civil_day("2026-11-23")});  // a Monday holiday
+  auto between = [&](std::string_view a, std::string_view b) {
+    return ackd::time::format_duration(cal.open_time_between(at(a), at(b)));
+  };
+  CHECK(between("2026-11-24T10:00:00+09:00", "2026-11-24T12:30:00+09:00") == "2h30m");
+  // Friday 17:30 to Monday 12:30 across a weekend: 30 minutes on Friday, 3h30m on Monday.
+  CHECK(between("2026-11-27T17:30:00+09:00", "2026-11-30T12:30:00+09:00") == "4h");
+  // Friday evening to Tuesday morning across the weekend and the Monday holiday.
+  CHECK(between("2026-11-20T19:00:00+09:00", "2026-11-24T10:00:00+09:00") == "1h");
+  // Closed the whole time, backwards and empty.
+  CHECK(between("2026-11-28T10:00:00+09:00", "2026-11-29T20:00:00+09:00") == "0s");
+  CHECK(between("2026-11-24T12:00:00+09:00", "2026-11-24T10:00:00+09:00") == "0s");
+  CHECK(Calendar::always().open_time_between(at("2026-11-28T10:00:00Z"),
+                                             at("2026-11-29T10:00:30Z")) == Seconds(86430));
+  // The inverse of add_open_time.
+  const auto start = at("2026-11-27T17:30:00+09:00");
+  for (auto d : {"30m", "4h", "9h", "3d"}) {
+    const auto span = *ackd::time::parse_duration(d);
+    CHECK(cal.open_time_between(start, *cal.add_open_time(start, span)) == span);
+  }
+}
+
 }  // namespace time_calendar_test

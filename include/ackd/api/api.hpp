@@ -13,6 +13,7 @@ void add_complaint_routes(Router& router, Services& services);
 source::Intake intake(Services& services);
 // GET /v1/complaints/{id}, POST .../claim, .../resolve, GET /v1/handoffs (cases.cpp);
 void add_case_routes(Router& router, Services& services);
+void add_report_routes(Router& router, Services& services);
 // Claim and resolve as those routes do them, answered as they answer, for helpdesk sources:
 // escalations that a claim or resolution stops are taken off the queues, a follow-up is
 // scheduled.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "ackd/complaint/complaint.hpp"
 #include "ackd/plan/case_plan.hpp"
 #include "ackd/plan/outbox.hpp"
+#include "ackd/report/report.hpp"
 #include "ackd/store/policy_history.hpp"
 #include "ackd/time/instant.hpp"
 #include "nlohmann/json.hpp"
@@ -234,6 +236,15 @@ class Store {
       time::Instant from, time::Instant to,
       std::function<void(const std::string& complaint, time::Instant received_at)> each,
       std::function<void(absl::Status)> done);
+
+  // The cases received in [from, to), oldest first, as a report reads them. `each` runs on
+  // the store's thread, inside one read transaction.
+  void report_cases(time::Instant from, time::Instant to,
+                    std::function<void(const report::CaseRow&)> each,
+                    std::function<void(absl::Status)> done);
+  // How many complaints each rule decided among those received in [from, to).
+  void rule_counts(time::Instant from, time::Instant to,
+                   std::function<void(absl::StatusOr<std::map<std::string, std::size_t>>)> done);
 
   // The versions whose hash starts with `prefix` (at most two).
   void policy_versions(std::string prefix,

@@ -52,6 +52,10 @@ class Calendar {
   // does not open enough within the next ~10 years (e.g. no hours at all).
   std::optional<Instant> add_open_time(Instant start, Seconds open_time) const;
 
+  // The open time between `from` and `to` (zero when `to` is not after `from`): the
+  // inverse of add_open_time, for how long a team took in its own hours.
+  Seconds open_time_between(Instant from, Instant to) const;
+
  private:
   Calendar() = default;
   bool always_ = false;

@@ -1,0 +1,79 @@
+// GET /v1/reports: `ackd report` over HTTP, computed on the store's reader (it never waits
+// behind the writer nor holds it up).
+
+#include "ackd/api/api.hpp"
+#include "ackd/report/period.hpp"
+#include "ackd/report/report.hpp"
+#include "answer.hpp"
+
+namespace ackd::api {
+namespace {
+
+std::optional<std::string> query_option(const Params& params, std::string_view name) {
+  auto value = params.query_value(name, "\n");  // a value no query can hold
+  if (value == "\n") return std::nullopt;
+  return value;
+}
+
+void reports(Services& s, const http::Request& req, const Params& params,
+             const http::Respond& respond) {
+  auto bad = [&](const std::string& message) {
+    respond(http::error_response(req, bhttp::status::bad_request, "invalid_query", message));
+  };
+  const auto by = report::by_from_string(params.query_value("by", "team"));
+  if (!by) return bad("by: must be team, rule, channel, day or hour");
+  const auto format = params.query_value("format", "json");
+  if (format != "json" && format != "csv") return bad("format: must be json or csv");
+  auto since = query_option(params, "since");
+  auto from = query_option(params, "from");
+  if (!since && !from) since = "7d";
+  const auto now = s.now();
+  auto period = report::period_of(since, from, query_option(params, "to"), now);
+  if (auto* error = std::get_if<std::string>(&period)) return bad(*error);
+  const auto [begin, end] = std::get<report::Period>(period);
+
+  // The policy in force gives the calendars and the customers' zone; it is held until done.
+  auto policy = s.state.policy;
+  auto builder = std::make_shared<report::Builder>(
+      begin, end, *by,
+      [policy](const std::string& name) -> const time::Calendar* {
+        const auto* named = policy->calendar(name);
+        return named ? &named->calendar : nullptr;
+      },
+      policy->timezone, now);
+  from_store<report::Report>(
+      s, req, respond,
+      [&store = s.store, builder, begin, end](auto done) {
+        store.report_cases(
+            begin, end, [builder](const report::CaseRow& row) { builder->add(row); },
+            [&store, builder, begin, end, done](absl::Status read) {
+              if (!read.ok()) return done(read);
+              store.rule_counts(
+                  begin - (end - begin), begin,
+                  [builder, done](absl::StatusOr<std::map<std::string, std::size_t>> before) {
+                    if (!before.ok()) return done(before.status());
+                    for (const auto& [rule, n] : *before) builder->add_previous(rule, n);
+                    done(builder->finish());  // on the reader's thread, off the event loop
+                  });
+            });
+      },
+      [format](const http::Request& rq, const http::Respond& rs, const report::Report& r) {
+        if (format == "csv") {
+          auto res = http::json_response(rq, bhttp::status::ok, report::to_csv(r));
+          res.set(bhttp::field::content_type, "text/csv; charset=utf-8");
+          return rs(std::move(res));
+        }
+        rs(http::json_response(rq, bhttp::status::ok, report::to_json(r).dump()));
+      });
+}
+
+}  // namespace
+
+void add_report_routes(Router& router, Services& services) {
+  router.add(bhttp::verb::get, "/v1/reports",
+             [&services](http::Request&& req, const Params& p, const http::Respond& respond) {
+               reports(services, req, p, respond);
+             });
+}
+
+}  // namespace ackd::api

@@ -1,0 +1,71 @@
+// `ackd report`: how fast ackd and the teams answered, and what keeps coming back.
+#include "ackd/report/report.hpp"
+
+#include <iostream>
+
+#include "ackd/yaml/files.hpp"
+#include "stored.hpp"
+
+namespace ackd::cli {
+
+int report_command(const std::vector<std::string>& args) {
+  const std::string usage =
+      "usage: ackd report --config FILE (--since 7d | --from DATE [--to DATE])\n"
+      "                   [--by team|rule|channel|day|hour] [--format table|json|csv]";
+  auto parse =
+      parse_arguments(args, {"--config", "--since", "--from", "--to", "--by", "--format"}, usage);
+  if (!parse.arguments) return parse.exit_status;
+  const auto& arguments = *parse.arguments;
+  const auto config = arguments.option("--config");
+  if (!config || !arguments.positional.empty()) return usage_error(usage);
+  const auto by = report::by_from_string(arguments.option("--by").value_or("team"));
+  if (!by) return usage_error("--by must be team, rule, channel, day or hour\n" + usage);
+  const auto format = arguments.option("--format").value_or("table");
+  if (format != "table" && format != "json" && format != "csv") {
+    return usage_error("--format must be table, json or csv\n" + usage);
+  }
+  const auto now = std::chrono::time_point_cast<time::Seconds>(std::chrono::system_clock::now());
+  auto period = period_of(arguments, now);
+  if (!period) return kUsage;
+  auto stored = open_stored(*config);
+  if (!stored) return kFailed;
+  // The policy gives the calendars business time is counted on, and the customers' zone.
+  auto policy = load_policy_or_report(yaml::resolve_path(stored->config.policy, *config));
+  if (!policy) return kFailed;
+
+  report::Builder builder(
+      period->from, period->to, *by,
+      [&policy](const std::string& name) -> const time::Calendar* {
+        const auto* named = policy->calendar(name);
+        return named ? &named->calendar : nullptr;
+      },
+      policy->timezone, now);
+  auto read = wait_for<bool>([&](auto finish) {
+    stored->store->report_cases(
+        period->from, period->to, [&builder](const report::CaseRow& row) { builder.add(row); },
+        [finish](absl::Status st) {
+          finish(st.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(st));
+        });
+  });
+  // The period before, as long, for the rules' trend.
+  auto before = wait_for<std::map<std::string, std::size_t>>([&](auto finish) {
+    stored->store->rule_counts(period->from - (period->to - period->from), period->from,
+                               std::move(finish));
+  });
+  if (!read.ok() || !before.ok()) {
+    std::cerr << (read.ok() ? before.status() : read.status()).message() << "\n";
+    return kFailed;
+  }
+  for (const auto& [rule, count] : *before) builder.add_previous(rule, count);
+  const auto report = builder.finish();
+  if (format == "json") {
+    std::cout << report::to_json(report).dump(2) << "\n";
+  } else if (format == "csv") {
+    std::cout << report::to_csv(report);
+  } else {
+    std::cout << report::to_table(report);
+  }
+  return kOk;
+}
+
+}  // namespace ackd::cli

@@ -1,0 +1,55 @@
+#include "store/reader.hpp"
+
+namespace ackd::store {
+
+void Reader::start(const std::string& path, const char* vfs) {
+  db_.open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs);
+  sqlite3_busy_timeout(db_.get(), 5000);
+  thread_ = std::thread([this] { run(); });
+}
+
+void Reader::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  db_.close();
+}
+
+void Reader::submit(std::function<void(sqlite::Connection&)> job,
+                    std::function<void(const std::string&)> failed) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(job), std::move(failed)});
+  }
+  cv_.notify_one();
+}
+
+void Reader::run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    try {
+      db_.exec_script("BEGIN");
+      job.run(db_);
+      db_.exec_script("COMMIT");
+    } catch (const std::exception& e) {
+      try {
+        if (db_.in_transaction()) db_.exec_script("ROLLBACK");
+      } catch (const sqlite::Error&) {
+        // The connection is closed with the store; a read has nothing to undo.
+      }
+      job.failed(e.what());
+    }
+  }
+}
+
+}  // namespace ackd::store
