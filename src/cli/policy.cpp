@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "ackd/store/store.hpp"
 #include "ackd/time/instant.hpp"
@@ -113,11 +114,11 @@ int diff(const Stored& c, const std::string& a, const std::string& b) {
   const auto tmp = fs::temp_directory_path() / ("ackd-policy-diff." + std::to_string(getpid()));
   auto files_a = write_out(*from, tmp / "a");
   auto files_b = write_out(*to, tmp / "b");
-  std::map<std::string, bool> names;
-  for (const auto& [n, _] : files_a) names[n] = true;
-  for (const auto& [n, _] : files_b) names[n] = true;
+  std::set<std::string> names;
+  for (const auto& [n, _] : files_a) names.insert(n);
+  for (const auto& [n, _] : files_b) names.insert(n);
   int status = kOk;
-  for (const auto& [name, _] : names) {
+  for (const auto& name : names) {
     const auto pa = files_a.count(name) ? files_a[name].string() : "/dev/null";
     const auto pb = files_b.count(name) ? files_b[name].string() : "/dev/null";
     const int rc = run_diff(pa, pb, from->version + "/" + name, to->version + "/" + name);
@@ -143,9 +144,16 @@ int rollback(const Stored& c, const std::string& version) {
   std::error_code ec;
   fs::create_directories(backup, ec);
   for (const auto& f : now->files) {
-    const auto name = fs::path(f.path).filename();
-    std::ofstream(backup / name, std::ios::binary) << f.content;
-    if (!single_file) fs::remove(f.path, ec);
+    std::ofstream copy(backup / fs::path(f.path).filename(), std::ios::binary);
+    copy << f.content;
+    if (ec || !copy) {
+      std::cerr << backup.string() << ": cannot keep the files there now; nothing changed\n";
+      return kFailed;
+    }
+  }
+  // A file the old version does not have must go, or it would load beside it.
+  if (!single_file) {
+    for (const auto& f : now->files) fs::remove(f.path, ec);
   }
   for (const auto& f : old->files) {
     const fs::path target = single_file ? root : root / fs::path(f.path).filename();
