@@ -32,6 +32,11 @@ void Metrics::add_gauges(Readers r) {
   registry.gauge("ackd_replies_paused", "1 while the kill switch holds every reply to customers.",
                  std::move(r.replies_paused));
   registry.gauge("ackd_policy_rules", "Rules in the policy in force.", std::move(r.policy_rules));
+  // Which version runs where, for dashboards and for an upgrade that did not reach a host.
+  registry.labelled_gauge("ackd_build_info", "1, labelled with the version of ackd running.",
+                          "version", [] {
+                            return std::vector<std::pair<std::string, double>>{{ACKD_VERSION, 1}};
+                          });
   registry.gauge("ackd_policy_fallback",
                  "1 while ackd serves the last policy version that served because the policy "
                  "on disk did not load at start.",

@@ -56,6 +56,8 @@ class PolicyHistoryTest(unittest.TestCase):
         first = self.ready()["policy"]
         self.assertIsNone(self.ready()["policy_fallback"])
         self.assertEqual(self.daemon.metric("ackd_policy_fallback"), 0)
+        version = subprocess.run([ACKD, "--version"], capture_output=True, text=True).stdout.split()[1]
+        self.assertEqual(self.daemon.metric("ackd_build_info", f'version="{version}"'), 1)
         self.daemon.stop()
 
         # An edit that breaks the policy, never reloaded, then a reboot.
