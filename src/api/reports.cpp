@@ -32,30 +32,13 @@ void reports(Services& s, const http::Request& req, const Params& params,
   if (auto* error = std::get_if<std::string>(&period)) return bad(*error);
   const auto [begin, end] = std::get<report::Period>(period);
 
-  // The policy in force gives the calendars and the customers' zone; it is held until done.
-  auto policy = s.state.policy;
+  // The policy in force gives the calendars and the customers' zone.
   auto builder = std::make_shared<report::Builder>(
-      begin, end, *by,
-      [policy](const std::string& name) -> const time::Calendar* {
-        const auto* named = policy->calendar(name);
-        return named ? &named->calendar : nullptr;
-      },
-      policy->timezone, now);
+      begin, end, *by, report::calendars_of(s.state.policy), s.state.policy->timezone, now);
   from_store<report::Report>(
       s, req, respond,
       [&store = s.store, builder, begin, end](auto done) {
-        store.report_cases(
-            begin, end, [builder](const report::CaseRow& row) { builder->add(row); },
-            [&store, builder, begin, end, done](absl::Status read) {
-              if (!read.ok()) return done(read);
-              store.rule_counts(
-                  begin - (end - begin), begin,
-                  [builder, done](absl::StatusOr<std::map<std::string, std::size_t>> before) {
-                    if (!before.ok()) return done(before.status());
-                    for (const auto& [rule, n] : *before) builder->add_previous(rule, n);
-                    done(builder->finish());  // on the reader's thread, off the event loop
-                  });
-            });
+        store.report(begin, end, builder, std::move(done));
       },
       [format](const http::Request& rq, const http::Respond& rs, const report::Report& r) {
         if (format == "csv") {

@@ -33,37 +33,23 @@ int report_command(const std::vector<std::string>& args) {
   auto policy = load_policy_or_report(yaml::resolve_path(stored->config.policy, *config));
   if (!policy) return kFailed;
 
-  report::Builder builder(
-      period->from, period->to, *by,
-      [&policy](const std::string& name) -> const time::Calendar* {
-        const auto* named = policy->calendar(name);
-        return named ? &named->calendar : nullptr;
-      },
-      policy->timezone, now);
-  auto read = wait_for<bool>([&](auto finish) {
-    stored->store->report_cases(
-        period->from, period->to, [&builder](const report::CaseRow& row) { builder.add(row); },
-        [finish](absl::Status st) {
-          finish(st.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(st));
-        });
+  auto figures = wait_for<report::Report>([&](auto done) {
+    stored->store->report(
+        period->from, period->to,
+        std::make_shared<report::Builder>(period->from, period->to, *by,
+                                          report::calendars_of(policy), policy->timezone, now),
+        std::move(done));
   });
-  // The period before, as long, for the rules' trend.
-  auto before = wait_for<std::map<std::string, std::size_t>>([&](auto finish) {
-    stored->store->rule_counts(period->from - (period->to - period->from), period->from,
-                               std::move(finish));
-  });
-  if (!read.ok() || !before.ok()) {
-    std::cerr << (read.ok() ? before.status() : read.status()).message() << "\n";
+  if (!figures.ok()) {
+    std::cerr << figures.status().message() << "\n";
     return kFailed;
   }
-  for (const auto& [rule, count] : *before) builder.add_previous(rule, count);
-  const auto report = builder.finish();
   if (format == "json") {
-    std::cout << report::to_json(report).dump(2) << "\n";
+    std::cout << report::to_json(*figures).dump(2) << "\n";
   } else if (format == "csv") {
-    std::cout << report::to_csv(report);
+    std::cout << report::to_csv(*figures);
   } else {
-    std::cout << report::to_table(report);
+    std::cout << report::to_table(*figures);
   }
   return kOk;
 }

@@ -130,6 +130,13 @@ std::string_view to_string(By by) {
   return "team";
 }
 
+CalendarOf calendars_of(std::shared_ptr<const policy::Policy> policy) {
+  return [policy = std::move(policy)](const std::string& name) -> const time::Calendar* {
+    const auto* named = policy->calendar(name);
+    return named ? &named->calendar : nullptr;
+  };
+}
+
 std::optional<double> Figures::deadline_met_pct() const {
   const auto known = deadline_met + breaches;
   if (known == 0) return std::nullopt;

@@ -4,7 +4,7 @@ namespace ackd::store {
 
 void Reader::start(const std::string& path, const char* vfs) {
   db_.open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs);
-  sqlite3_busy_timeout(db_.get(), 5000);
+  sqlite3_busy_timeout(db_.get(), sqlite::kBusyTimeoutMs);
   thread_ = std::thread([this] { run(); });
 }
 

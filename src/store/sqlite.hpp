@@ -11,6 +11,9 @@
 
 namespace ackd::store::sqlite {
 
+// How long a connection waits for another's lock before SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 // A failed SQLite call. Thrown inside the writer and turned into a Status at the job
 // boundary, where the code decides whether the job or the whole batch failed.
 class Error : public std::runtime_error {

@@ -32,7 +32,6 @@ using json = nlohmann::json;
 
 constexpr auto kHistoryWindow = std::chrono::days(30);
 constexpr auto kEchoWindow = std::chrono::hours(24);
-constexpr int kBusyTimeoutMs = 5000;
 
 std::int64_t to_unix(time::Instant t) {
   return t.time_since_epoch().count();
@@ -170,7 +169,7 @@ class Store::Impl {
     try {
       db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                options_.vfs.empty() ? nullptr : options_.vfs.c_str());
-      sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+      sqlite3_busy_timeout(db_.get(), sqlite::kBusyTimeoutMs);
       // journal_mode is the first statement that reads the file: a corrupt file fails here.
       auto mode = db_.query("PRAGMA journal_mode = WAL");
       if (!mode.step() || mode.text(0) != "wal") {
@@ -1171,11 +1170,10 @@ void Store::complaints_received(
           [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }));
 }
 
-void Store::report_cases(time::Instant from, time::Instant to,
-                         std::function<void(const report::CaseRow&)> each,
-                         std::function<void(absl::Status)> done) {
-  impl_->read<bool>(
-      [from, to, each = std::move(each)](sqlite::Connection& db) {
+void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report::Builder> builder,
+                   std::function<void(absl::StatusOr<report::Report>)> done) {
+  impl_->read<report::Report>(
+      [from, to, builder = std::move(builder)](sqlite::Connection& db) {
         // One row a complaint; its deliveries through the outbox's (complaint, kind, level)
         // index.
         auto q = db.query(
@@ -1184,8 +1182,7 @@ void Store::report_cases(time::Instant from, time::Instant to,
             "  coalesce(h.priority, json_extract(c.decision, '$.priority'), ''), c.received_at, "
             "  c.reply_status, c.reason, coalesce(h.team, ''), "
             "  coalesce(json_extract(c.decision, '$.handoff.calendar'), ''), h.deadline, "
-            "  h.claimed_at, "
-            "  h.resolved_at, "
+            "  h.claimed_at, h.resolved_at, "
             "  (SELECT delivered_at FROM outbox o WHERE o.complaint_id = c.id "
             "     AND o.kind = 'reply' AND o.state = 'delivered'), "
             "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id "
@@ -1227,26 +1224,17 @@ void Store::report_cases(time::Instant from, time::Instant to,
           }
           row.followups = static_cast<int>(q.integer(17));
           row.failed_deliveries = static_cast<int>(q.integer(18));
-          each(row);
+          builder->add(row);
         }
-        return true;
-      },
-      std::function<void(absl::StatusOr<bool>)>(
-          [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); }));
-}
-
-void Store::rule_counts(
-    time::Instant from, time::Instant to,
-    std::function<void(absl::StatusOr<std::map<std::string, std::size_t>>)> done) {
-  impl_->read<std::map<std::string, std::size_t>>(
-      [from, to](sqlite::Connection& db) {
-        auto q = db.query(
+        // The rules of the period as long before, for the trend.
+        auto before = db.query(
             "SELECT rule, count(*) FROM complaints WHERE received_at >= ? AND received_at < ? "
             "GROUP BY rule");
-        q.bind_all(to_unix(from), to_unix(to));
-        std::map<std::string, std::size_t> counts;
-        while (q.step()) counts[q.text(0)] = static_cast<std::size_t>(q.integer(1));
-        return counts;
+        before.bind_all(to_unix(from - (to - from)), to_unix(from));
+        while (before.step()) {
+          builder->add_previous(before.text(0), static_cast<std::size_t>(before.integer(1)));
+        }
+        return builder->finish();
       },
       std::move(done));
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ackd/policy/policy.hpp"
 #include "ackd/time/calendar.hpp"
 #include "ackd/time/instant.hpp"
 #include "ackd/time/zone.hpp"
@@ -97,6 +98,8 @@ struct Report {
 // A calendar of the policy by name (null: one the policy no longer has, whose business time
 // is not known).
 using CalendarOf = std::function<const time::Calendar*(const std::string& name)>;
+// The calendars of `policy`, which the function holds on to.
+CalendarOf calendars_of(std::shared_ptr<const policy::Policy> policy);
 
 class Builder {
  public:

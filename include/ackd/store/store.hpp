@@ -237,14 +237,11 @@ class Store {
       std::function<void(const std::string& complaint, time::Instant received_at)> each,
       std::function<void(absl::Status)> done);
 
-  // The cases received in [from, to), oldest first, as a report reads them. `each` runs on
-  // the store's thread, inside one read transaction.
-  void report_cases(time::Instant from, time::Instant to,
-                    std::function<void(const report::CaseRow&)> each,
-                    std::function<void(absl::Status)> done);
-  // How many complaints each rule decided among those received in [from, to).
-  void rule_counts(time::Instant from, time::Instant to,
-                   std::function<void(absl::StatusOr<std::map<std::string, std::size_t>>)> done);
+  // The report of the cases received in [from, to): each is added to `builder` oldest
+  // first, with each rule's complaints of the period as long before it, all in one read
+  // transaction; `builder` finishes it there, off the caller's thread.
+  void report(time::Instant from, time::Instant to, std::shared_ptr<report::Builder> builder,
+              std::function<void(absl::StatusOr<report::Report>)> done);
 
   // The versions whose hash starts with `prefix` (at most two).
   void policy_versions(std::string prefix,
