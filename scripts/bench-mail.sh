@@ -6,11 +6,7 @@
 # `--count 2000 --latency-count 500`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
-  -DACKD_BUILD_TESTS=OFF >/dev/null
-jobs=$(nproc); ((jobs > 2)) && jobs=2
-cmake --build build-bench -j "$jobs" --target ackd
+./scripts/build-bench.sh ackd
 
 # On the real disk, as bench-serve.sh: a tmpfs would make ackd's fsync free.
 dir=$(mktemp -d "$PWD/build-bench/mail.XXXXXX")

@@ -12,10 +12,7 @@ if ! command -v prometheus-alertmanager >/dev/null; then
   $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     prometheus-alertmanager
 fi
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
-  -DACKD_BUILD_TESTS=OFF >/dev/null
-jobs=$(nproc); ((jobs > 2)) && jobs=2
-cmake --build build-bench -j "$jobs" --target ackd
+./scripts/build-bench.sh ackd
 
 # On the real disk, as bench-serve.sh: a tmpfs would make ackd's fsync free.
 dir=$(mktemp -d "$PWD/build-bench/peer.XXXXXX")

@@ -6,6 +6,8 @@
 # tool, e.g. `--seconds 5 --rates 1000,2000 --connections 32`; `--memory 100000,1000000`
 # instead takes that many complaints and reads ackd's memory at each count.
 # ACKD_BENCH_ACKD=path runs another ackd binary (an older build, to compare).
+# ACKD_BENCH_STATE=dir serves from that state directory (a filled store, scripts/bench-report.sh)
+# instead of an empty one.
 # --https (first) makes every sink HTTPS: the receiver serves the test certificate
 # (tests/data/tls) and the sinks trust the test CA, so TLS's cost shows in the figures.
 # --line (after it, if both) sends each complaint as a signed LINE webhook to a `line`
@@ -27,11 +29,7 @@ if [ "${1:-}" = "--line" ]; then
   shift
   line_args=(--line-secret bench-line-channel-secret)
 fi
-./scripts/setup.sh
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DACKD_BUILD_BENCH=ON \
-  -DACKD_BUILD_TESTS=OFF >/dev/null
-jobs=$(nproc); ((jobs > 2)) && jobs=2
-cmake --build build-bench -j "$jobs" --target ackd ackd_bench_load
+./scripts/build-bench.sh ackd ackd_bench_load
 
 # Under build-bench/ rather than $TMPDIR: the store must sit on a real disk (a tmpfs would
 # make every fsync free and the figures meaningless).
@@ -65,7 +63,7 @@ base="$scheme://127.0.0.1:$receiver_port"
 {
   echo "listen: 127.0.0.1:$ackd_port"
   echo "policy: $PWD/rules"
-  echo "state: $dir/state"
+  echo "state: ${ACKD_BENCH_STATE:-$dir/state}"
   echo "mode: live"
   echo "log_level: warn"
   echo "sinks:"

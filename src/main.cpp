@@ -25,6 +25,8 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
   report --config FILE (--since 7d | --from DATE [--to DATE]) [--by team|rule|channel|day|hour]
          [--format table|json|csv]
                                   how fast complaints were answered, and what keeps coming back
+  forget --config FILE --author ID [--channel CHANNEL]
+                                  erase one person's personal data from every stored case
   --version                       print the version
 
 Every command takes --help. ackd(1), ackd-policy(5).
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
   if (command == "policy") return ackd::cli::policy_command(args);
   if (command == "export") return ackd::cli::export_command(args);
   if (command == "report") return ackd::cli::report_command(args);
+  if (command == "forget") return ackd::cli::forget_command(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

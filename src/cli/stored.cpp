@@ -7,7 +7,7 @@
 
 namespace ackd::cli {
 
-std::optional<Stored> open_stored(const std::string& config_path) {
+std::optional<Stored> open_stored(const std::string& config_path, Access access) {
   std::string error;
   auto content = yaml::read_file(config_path, error);
   if (!content) {
@@ -22,7 +22,7 @@ std::optional<Stored> open_stored(const std::string& config_path) {
   Stored s{std::move(*parsed.config), config_path, nullptr};
   store::StoreOptions options;
   options.directory = yaml::resolve_path(s.config.state, config_path);
-  options.query_only = true;
+  options.query_only = access == Access::read;
   auto store = store::Store::open(options);
   if (!store.ok()) {
     std::cerr << store.status().message() << "\n";

@@ -1,7 +1,8 @@
 #pragma once
 
 // What the tools that read ackd's store start from: ackd.yaml, the store it names (opened
-// read-only: the daemon may be running on it), and the period asked for.
+// read-only unless the tool writes; the daemon may be running on it), and the period asked
+// for.
 
 #include <future>
 #include <memory>
@@ -22,8 +23,10 @@ struct Stored {
   std::unique_ptr<store::Store> store;
 };
 
+// The tools only read, except `ackd forget`.
+enum class Access { read, write };
 // Null after printing why (to stderr).
-std::optional<Stored> open_stored(const std::string& config_path);
+std::optional<Stored> open_stored(const std::string& config_path, Access access = Access::read);
 
 // Waits for a store job: the tools have no event loop.
 template <class T, class Start>

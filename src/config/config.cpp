@@ -12,8 +12,8 @@ using yaml::Reader;
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "listen",    "policy", "state",    "mode",     "auth",  "sinks",   "channels",
-    "log_level", "http",   "overload", "delivery", "pause", "sources", "console_url"};
+    "listen", "policy",   "state",    "mode",  "auth",    "sinks",       "channels", "log_level",
+    "http",   "overload", "delivery", "pause", "sources", "console_url", "retention"};
 
 std::optional<SecretRef> secret_ref(const YAML::Node& node, Reader& r) {
   if (!node.IsMap() || node.size() != 1) return std::nullopt;
@@ -187,6 +187,19 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
                    "pause.replies must be hold or suppress") == "suppress") {
         c.paused_replies = PausedReplies::suppress;
       }
+    }
+  }
+  if (auto k = root["retention"]; k && r.is_map(k, "retention")) {
+    r.check_keys(k, {"personal_data", "cases"}, "retention");
+    for (auto [key, out] : {std::pair{"personal_data", &c.retention.personal_data},
+                            std::pair{"cases", &c.retention.cases}}) {
+      if (k[key]) *out = r.duration(k[key], key);
+    }
+    if (c.retention.personal_data && c.retention.cases &&
+        *c.retention.cases < *c.retention.personal_data) {
+      r.error(k["cases"],
+              "retention.cases must not be shorter than retention.personal_data (a "
+              "case that goes takes its personal data with it)");
     }
   }
   if (auto s = root["sinks"]) read_sections(s, r, "sink", registries.sinks, c.sinks);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include "startup.hpp"
 
 namespace ackd::daemon {
@@ -24,7 +26,8 @@ Lifecycle::Lifecycle(api::Services& services, http::Server& server, std::string 
       watchdog_timer_(services.io),
       status_timer_(services.io),
       storm_timer_(services.io),
-      prune_timer_(services.io) {}
+      prune_timer_(services.io),
+      retention_timer_(services.io) {}
 
 void Lifecycle::start() {
   watch_signals();
@@ -34,6 +37,7 @@ void Lifecycle::start() {
   report_status();
   watch_storms();
   prune_fingerprints();
+  expire();
 }
 
 void Lifecycle::watch_signals() {
@@ -142,6 +146,37 @@ void Lifecycle::prune_fingerprints() {
   });
 }
 
+// Retention in batches of a few hundred cases, one transaction each: the writer goes back
+// to the complaints between two batches. Once caught up, a look every minute.
+void Lifecycle::expire() {
+  const auto& retention = s_.config.retention;
+  if (!retention.personal_data && !retention.cases) return;
+  constexpr std::size_t kBatch = 200;
+  const auto now = s_.now();
+  store::ExpireBefore before;
+  if (retention.personal_data) before.personal_data = now - *retention.personal_data;
+  if (retention.cases) before.cases = now - *retention.cases;
+  s_.store.expire(before, kBatch, now, [this](absl::StatusOr<store::Expired> expired) {
+    boost::asio::post(s_.io, [this, expired = std::move(expired)] {
+      if (s_.state.stopping) return;
+      auto wait = std::chrono::milliseconds(60'000);
+      if (!expired.ok()) {
+        spdlog::error("retention: {}", std::string(expired.status().message()));
+      } else if (expired->erased + expired->deleted > 0) {
+        s_.metrics.retention.with({"erased"}).inc(static_cast<double>(expired->erased));
+        s_.metrics.retention.with({"deleted"}).inc(static_cast<double>(expired->deleted));
+        spdlog::info("retention: erased the personal data of {} cases, deleted {} cases",
+                     expired->erased, expired->deleted);
+        if (expired->erased + expired->deleted == kBatch) wait = std::chrono::milliseconds(20);
+      }
+      retention_timer_.expires_after(wait);
+      retention_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !s_.state.stopping) expire();
+      });
+    });
+  });
+}
+
 void Lifecycle::shutdown() {
   if (s_.state.stopping) return;
   s_.state.stopping = true;
@@ -150,6 +185,7 @@ void Lifecycle::shutdown() {
   status_timer_.cancel();
   storm_timer_.cancel();
   prune_timer_.cancel();
+  retention_timer_.cancel();
   server_.stop();
   if (stop_sources_) stop_sources_();
   signals_.cancel();

@@ -13,7 +13,7 @@ namespace ackd::daemon {
 
 // What happens around the requests: signals (SIGHUP reloads the policy, SIGTERM and SIGINT
 // drain and stop), the systemd watchdog and status line, and the periodic jobs (storm
-// windows, old reply fingerprints). Everything on the io thread.
+// windows, old reply fingerprints, retention). Everything on the io thread.
 class Lifecycle {
  public:
   // `stop_sources`: at the drain, the sources that read from elsewhere stop taking more.
@@ -32,6 +32,7 @@ class Lifecycle {
   void report_status();
   void watch_storms();
   void prune_fingerprints();
+  void expire();
   void shutdown();
   void drain(std::chrono::steady_clock::time_point give_up);
 
@@ -46,6 +47,7 @@ class Lifecycle {
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer storm_timer_;
   boost::asio::steady_timer prune_timer_;
+  boost::asio::steady_timer retention_timer_;
 };
 
 // A detector for the policy's safety.storm; null without one.

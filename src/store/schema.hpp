@@ -9,7 +9,28 @@ namespace ackd::store::schema {
 struct Migration {
   int version;
   const char* sql;
+  const char* then = nullptr;  // runs after `sql`, in the same transaction
 };
+
+// case_facts (migration 11) as the cases, their handoffs and their deliveries say it is: the
+// migration fills it so, and the triggers keep it so (tests compare the two).
+inline constexpr const char* kFillCaseFacts = R"sql(
+INSERT INTO case_facts
+SELECT c.id, c.received_at, c.channel, c.author_id, c.rule, c.reply_status, c.reason,
+  coalesce(h.priority, json_extract(c.decision, '$.priority'), ''),
+  coalesce(json_extract(c.decision, '$.handoff.calendar'), ''), coalesce(h.team, ''),
+  h.deadline, h.agent, h.claimed_at, h.resolved_at,
+  (SELECT delivered_at FROM outbox o WHERE o.complaint_id = c.id AND o.kind = 'reply'
+     AND o.state = 'delivered'),
+  EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id AND o.kind = 'reply'
+     AND o.state = 'failed'),
+  (SELECT group_concat(level) FROM outbox o WHERE o.complaint_id = c.id
+     AND o.kind = 'escalation' AND o.state = 'delivered'),
+  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id AND o.kind = 'followup'
+     AND o.state = 'delivered'),
+  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id AND o.state = 'failed')
+FROM complaints c LEFT JOIN handoffs h ON h.complaint_id = c.id;
+)sql";
 
 inline constexpr Migration kMigrations[] = {
     {1, R"sql(
@@ -197,6 +218,82 @@ CREATE TABLE policy_served (
   how     TEXT NOT NULL CHECK (how IN ('start', 'reload', 'fallback')),
   root    TEXT NOT NULL
 );
+)sql"},
+    // What reports read: one narrow row a complaint, kept by triggers as its case moves
+    // (handed off, claimed, resolved; replies and notices delivered or given up), so that a
+    // month of a million complaints is one scan of ~100 MB instead of the complaints' texts
+    // and the outbox's payloads. A migration that rebuilds complaints, handoffs or outbox
+    // must create these triggers again.
+    {11, R"sql(
+CREATE TABLE case_facts (
+  id                 TEXT PRIMARY KEY,  -- no foreign key: figures may outlive the case
+  received_at        INTEGER NOT NULL,
+  channel            TEXT NOT NULL,
+  author_id          TEXT NOT NULL,
+  rule               TEXT NOT NULL,
+  reply_status       TEXT NOT NULL,
+  reason             TEXT NOT NULL,
+  priority           TEXT NOT NULL,
+  calendar           TEXT NOT NULL,
+  team               TEXT NOT NULL DEFAULT '',
+  deadline           INTEGER,
+  agent              TEXT,
+  claimed_at         INTEGER,
+  resolved_at        INTEGER,
+  reply_delivered_at INTEGER,
+  reply_failed       INTEGER NOT NULL DEFAULT 0,
+  escalations        TEXT,  -- the levels delivered: "1,2"
+  followups          INTEGER NOT NULL DEFAULT 0,
+  failed             INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX case_facts_by_received ON case_facts (received_at);
+CREATE TRIGGER case_facts_received AFTER INSERT ON complaints BEGIN
+  INSERT INTO case_facts (id, received_at, channel, author_id, rule, reply_status, reason,
+                          priority, calendar)
+  VALUES (new.id, new.received_at, new.channel, new.author_id, new.rule, new.reply_status,
+          new.reason, coalesce(json_extract(new.decision, '$.priority'), ''),
+          coalesce(json_extract(new.decision, '$.handoff.calendar'), ''));
+END;
+CREATE TRIGGER case_facts_handed_off AFTER INSERT ON handoffs BEGIN
+  UPDATE case_facts SET team = new.team, priority = new.priority, deadline = new.deadline
+  WHERE id = new.complaint_id;
+END;
+CREATE TRIGGER case_facts_taken AFTER UPDATE OF state ON handoffs BEGIN
+  UPDATE case_facts
+  SET agent = new.agent, claimed_at = new.claimed_at, resolved_at = new.resolved_at
+  WHERE id = new.complaint_id;
+END;
+CREATE TRIGGER case_facts_delivered AFTER UPDATE OF state ON outbox
+WHEN new.state = 'delivered' AND old.state <> 'delivered' BEGIN
+  UPDATE case_facts
+  SET reply_delivered_at = CASE new.kind WHEN 'reply' THEN new.delivered_at
+                           ELSE reply_delivered_at END,
+      escalations = CASE new.kind WHEN 'escalation'
+                    THEN coalesce(escalations || ',', '') || new.level ELSE escalations END,
+      followups = followups + (new.kind = 'followup')
+  WHERE id = new.complaint_id;
+END;
+CREATE TRIGGER case_facts_failed AFTER UPDATE OF state ON outbox
+WHEN new.state = 'failed' AND old.state <> 'failed' BEGIN
+  UPDATE case_facts
+  SET reply_failed = reply_failed OR new.kind = 'reply', failed = failed + 1
+  WHERE id = new.complaint_id;
+END;
+)sql",
+     kFillCaseFacts},
+    // Retention (store/retention.cpp): when a case's personal data was erased, the cases
+    // still to erase and all cases by age, and no payload kept for an erased case once its
+    // delivery is done (one still owed at the erasure goes out as it was).
+    {12, R"sql(
+ALTER TABLE complaints ADD COLUMN erased_at INTEGER;
+CREATE INDEX complaints_unerased ON complaints (received_at) WHERE erased_at IS NULL;
+CREATE INDEX complaints_by_received ON complaints (received_at);
+CREATE TRIGGER erased_payload_sent AFTER UPDATE OF state ON outbox
+WHEN new.state <> 'pending' AND new.payload <> '{}'
+  AND EXISTS (SELECT 1 FROM complaints WHERE id = new.complaint_id AND erased_at IS NOT NULL)
+BEGIN
+  UPDATE outbox SET payload = '{}' WHERE id = new.id;
+END;
 )sql"},
 };
 

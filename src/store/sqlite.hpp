@@ -79,6 +79,13 @@ class Query {
                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }
+  // Valid until the next step: for reading many rows into reused strings.
+  std::string_view text_view(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+  }
   std::optional<std::int64_t> optional_integer(int col) const {
     if (is_null(col)) return std::nullopt;
     return integer(col);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -18,9 +19,11 @@
 
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/time/instant.hpp"
+#include "store/batch_pipe.hpp"
 #include "store/checkpointer.hpp"
 #include "store/policy_history.hpp"
 #include "store/reader.hpp"
+#include "store/retention.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -170,6 +173,9 @@ class Store::Impl {
       db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                options_.vfs.empty() ? nullptr : options_.vfs.c_str());
       sqlite3_busy_timeout(db_.get(), sqlite::kBusyTimeoutMs);
+      // The pages retention empties go back to the file system. It takes on a new file only
+      // (before the journal mode writes its first page); an older one needs a VACUUM.
+      db_.exec_script("PRAGMA auto_vacuum = INCREMENTAL");
       // journal_mode is the first statement that reads the file: a corrupt file fails here.
       auto mode = db_.query("PRAGMA journal_mode = WAL");
       if (!mode.step() || mode.text(0) != "wal") {
@@ -284,6 +290,7 @@ class Store::Impl {
       db_.exec_script("BEGIN IMMEDIATE");
       try {
         db_.exec_script(m.sql);
+        if (m.then) db_.exec_script(m.then);
         db_.exec_script(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
         db_.exec_script("COMMIT");
       } catch (const Error& e) {
@@ -1161,7 +1168,8 @@ void Store::complaints_received(
       [from, to, each = std::move(each)](sqlite::Connection& db) {
         auto q = db.query(
             "SELECT complaint, received_at FROM complaints "
-            "WHERE received_at >= ? AND received_at < ? ORDER BY received_at, rowid");
+            "WHERE received_at >= ? AND received_at < ? AND erased_at IS NULL "
+            "ORDER BY received_at, rowid");
         q.bind_all(to_unix(from), to_unix(to));
         while (q.step()) each(q.text(0), from_unix(q.integer(1)));
         return true;
@@ -1174,67 +1182,85 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
                    std::function<void(absl::StatusOr<report::Report>)> done) {
   impl_->read<report::Report>(
       [from, to, builder = std::move(builder)](sqlite::Connection& db) {
-        // One row a complaint; its deliveries through the outbox's (complaint, kind, level)
-        // index.
-        auto q = db.query(
-            "SELECT c.id, c.channel, c.author_id, "
-            "  coalesce(json_extract(c.complaint, '$.author.name'), ''), c.rule, "
-            "  coalesce(h.priority, json_extract(c.decision, '$.priority'), ''), c.received_at, "
-            "  c.reply_status, c.reason, coalesce(h.team, ''), "
-            "  coalesce(json_extract(c.decision, '$.handoff.calendar'), ''), h.deadline, "
-            "  h.claimed_at, h.resolved_at, "
-            "  (SELECT delivered_at FROM outbox o WHERE o.complaint_id = c.id "
-            "     AND o.kind = 'reply' AND o.state = 'delivered'), "
-            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id "
-            "     AND o.kind = 'reply' AND o.state = 'failed'), "
-            "  (SELECT group_concat(level) FROM outbox o WHERE o.complaint_id = c.id "
-            "     AND o.kind = 'escalation' AND o.state = 'delivered'), "
-            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id "
-            "     AND o.kind = 'followup' AND o.state = 'delivered'), "
-            "  (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id AND o.state = 'failed') "
-            "FROM complaints c LEFT JOIN handoffs h ON h.complaint_id = c.id "
-            "WHERE c.received_at >= ? AND c.received_at < ? ORDER BY c.received_at, c.rowid");
-        q.bind_all(to_unix(from), to_unix(to));
-        auto instant = [&q](int col) -> std::optional<time::Instant> {
-          if (auto s = q.optional_integer(col)) return from_unix(*s);
-          return std::nullopt;
-        };
+        // One narrow row a complaint (case_facts, kept by the schema's triggers), read into
+        // one reused row: a month may hold a million. Read in slices, each in a read
+        // transaction of its own: one transaction over the whole month would keep the log
+        // from starting over for seconds, and the writer would then copy all of it back at
+        // once between two complaints. (A case that changes meanwhile is counted as one
+        // slice or the next saw it.)
+        // The rows are added up on a second thread (reading and adding take about as long).
+        constexpr std::int64_t kSlice = 20'000;
+        std::int64_t after_received = to_unix(from) - 1, after_rowid = 0;
+        BatchPipe<report::CaseRow> adding(
+            [&builder](const report::CaseRow& r) { builder->add(r); });
         report::CaseRow row;
-        while (q.step()) {
-          row.id = q.text(0);
-          row.channel = q.text(1);
-          row.author_id = q.text(2);
-          row.author_name = q.text(3);
-          row.rule = q.text(4);
-          row.priority = q.text(5);
-          row.received_at = from_unix(q.integer(6));
-          row.reply_status = q.text(7);
-          row.reason = q.text(8);
-          row.team = q.text(9);
-          row.calendar = q.text(10);
-          row.deadline = instant(11);
-          row.claimed_at = instant(12);
-          row.resolved_at = instant(13);
-          row.reply_delivered_at = instant(14);
-          row.reply_failed = q.integer(15) > 0;
-          row.escalations.clear();
-          std::istringstream levels(q.optional_text(16).value_or(""));
-          for (std::string level; std::getline(levels, level, ',');) {
-            row.escalations.push_back(std::stoi(level));
+        for (std::int64_t read = kSlice; read == kSlice;) {
+          read = 0;
+          auto q = db.query(
+              "SELECT channel, author_id, rule, priority, received_at, reply_status, reason, "
+              "  team, calendar, deadline, claimed_at, resolved_at, reply_delivered_at, "
+              "  reply_failed, escalations, followups, failed, rowid "
+              "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
+              "ORDER BY received_at, rowid LIMIT ?");
+          q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
+          auto instant = [&q](int col) -> std::optional<time::Instant> {
+            if (auto s = q.optional_integer(col)) return from_unix(*s);
+            return std::nullopt;
+          };
+          while (q.step()) {
+            ++read;
+            row.channel.assign(q.text_view(0));
+            row.author_id.assign(q.text_view(1));
+            row.rule.assign(q.text_view(2));
+            row.priority.assign(q.text_view(3));
+            row.received_at = from_unix(q.integer(4));
+            row.reply_status.assign(q.text_view(5));
+            row.reason.assign(q.text_view(6));
+            row.team.assign(q.text_view(7));
+            row.calendar.assign(q.text_view(8));
+            row.deadline = instant(9);
+            row.claimed_at = instant(10);
+            row.resolved_at = instant(11);
+            row.reply_delivered_at = instant(12);
+            row.reply_failed = q.integer(13) != 0;
+            row.escalations.clear();
+            // "1,2": the levels delivered.
+            for (auto levels = q.text_view(14); !levels.empty();) {
+              int level = 0;
+              const auto [end, error] =
+                  std::from_chars(levels.data(), levels.data() + levels.size(), level);
+              if (error == std::errc()) row.escalations.push_back(level);
+              levels.remove_prefix(
+                  std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
+            }
+            row.followups = static_cast<int>(q.integer(15));
+            row.failed_deliveries = static_cast<int>(q.integer(16));
+            after_received = q.integer(4);
+            after_rowid = q.integer(17);
+            adding.put(row);
           }
-          row.followups = static_cast<int>(q.integer(17));
-          row.failed_deliveries = static_cast<int>(q.integer(18));
-          builder->add(row);
+          db.exec_script("COMMIT; BEGIN");
         }
+        adding.finish();
         // The rules of the period as long before, for the trend.
         auto before = db.query(
-            "SELECT rule, count(*) FROM complaints WHERE received_at >= ? AND received_at < ? "
+            "SELECT rule, count(*) FROM case_facts WHERE received_at >= ? AND received_at < ? "
             "GROUP BY rule");
         before.bind_all(to_unix(from - (to - from)), to_unix(from));
         while (before.step()) {
           builder->add_previous(before.text(0), static_cast<std::size_t>(before.integer(1)));
         }
-        return builder->finish();
+        auto report = builder->finish();
+        // The names of the few repeat complainants shown, as they last wrote.
+        for (auto& author : report.repeat_complainants) {
+          auto name = db.query(
+              "SELECT coalesce(json_extract(complaint, '$.author.name'), '') FROM complaints "
+              "WHERE channel = ? AND author_id = ? AND received_at < ? "
+              "ORDER BY received_at DESC LIMIT 1");
+          name.bind_all(author.channel, author.author_id, to_unix(to));
+          if (name.step()) author.name = name.text(0);
+        }
+        return report;
       },
       std::move(done));
 }
@@ -1295,6 +1321,28 @@ void Store::handoffs(std::string state, time::Instant now,
   impl_->submit<std::vector<HandoffRow>>(
       [state = std::move(state), now](Tx& tx) { return do_handoffs(tx, state, now); },
       std::move(done), /*writes=*/false);
+}
+
+void Store::expire(ExpireBefore before, std::size_t limit, time::Instant now,
+                   std::function<void(absl::StatusOr<Expired>)> done) {
+  impl_->submit<Expired>(
+      [before, limit, now](Tx& tx) {
+        auto expired = retention::expire(tx.db, before, limit, now);
+        // Gives the emptied pages back to the file system (auto_vacuum = INCREMENTAL).
+        if (expired.erased + expired.deleted > 0) tx.db.exec_script("PRAGMA incremental_vacuum");
+        return expired;
+      },
+      std::move(done));
+}
+
+void Store::forget_author(std::string author_id, std::optional<std::string> channel,
+                          time::Instant now,
+                          std::function<void(absl::StatusOr<std::size_t>)> done) {
+  impl_->submit<std::size_t>(
+      [author_id = std::move(author_id), channel = std::move(channel), now](Tx& tx) {
+        return retention::forget_author(tx.db, author_id, channel, now);
+      },
+      std::move(done));
 }
 
 void Store::flush() {

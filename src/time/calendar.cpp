@@ -268,24 +268,70 @@ bool Calendar::is_open(Instant t) const {
   return false;
 }
 
+namespace {
+
+// The open time between `from` and `to`, which fall on the local dates `first` and `last`,
+// from each local date's intervals.
+template <class IntervalsOf>
+Seconds open_time_of_days(absl::CivilDay first, absl::CivilDay last, Instant from, Instant to,
+                          IntervalsOf&& intervals_of) {
+  Seconds open_time{};
+  // One day back: a span of the previous local date may still be running at `from`.
+  for (absl::CivilDay day = first - 1; day <= last; ++day) {
+    for (const Calendar::Interval& interval : intervals_of(day)) {
+      const Instant open = std::max(interval.open, from);
+      const Instant close = std::min(interval.close, to);
+      if (open < close) open_time += close - open;
+    }
+  }
+  return open_time;
+}
+
+}  // namespace
+
 Seconds Calendar::open_time_between(Instant from, Instant to) const {
   if (to <= from) return Seconds::zero();
   if (always_) return to - from;
   const absl::TimeZone& zone = zone_.absl_zone();
-  const absl::Time begin = to_absl(from);
-  const absl::Time end = to_absl(to);
-  absl::Duration open_time;
-  // One day back: a span of the previous local date may still be running at `from`.
-  const absl::CivilDay last = absl::ToCivilDay(end, zone);
-  for (absl::CivilDay day = absl::ToCivilDay(begin, zone) - 1; day <= last; ++day) {
-    if (holidays_.count(day) != 0) continue;
-    for (const OpenSpan& span : week_[weekday_index(day)]) {
-      const absl::Time open = std::max(local_minute(zone, day, span.begin_minute), begin);
-      const absl::Time close = std::min(local_minute(zone, day, span.end_minute), end);
-      if (open < close) open_time += close - open;
-    }
+  return open_time_of_days(absl::ToCivilDay(to_absl(from), zone),
+                           absl::ToCivilDay(to_absl(to), zone), from, to,
+                           [this](absl::CivilDay day) { return open_intervals(day); });
+}
+
+std::vector<Calendar::Interval> Calendar::open_intervals(absl::CivilDay day) const {
+  std::vector<Interval> intervals;
+  if (holidays_.count(day) != 0) return intervals;
+  const absl::TimeZone& zone = zone_.absl_zone();
+  for (const OpenSpan& span : week_[weekday_index(day)]) {
+    intervals.push_back({to_instant(local_minute(zone, day, span.begin_minute)),
+                         to_instant(local_minute(zone, day, span.end_minute))});
   }
-  return Seconds(absl::ToInt64Seconds(open_time));
+  return intervals;
+}
+
+Seconds OpenTimeCache::between(Instant from, Instant to) {
+  if (to <= from) return Seconds::zero();
+  if (calendar_.is_always()) return to - from;
+  return open_time_of_days(day_of(from), day_of(to), from, to,
+                           [this](absl::CivilDay day) -> const std::vector<Calendar::Interval>& {
+                             auto it = days_.find(day);
+                             if (it == days_.end()) {
+                               it = days_.emplace(day, calendar_.open_intervals(day)).first;
+                             }
+                             return it->second;
+                           });
+}
+
+absl::CivilDay OpenTimeCache::day_of(Instant t) {
+  for (const RecentDay& recent : recent_) {
+    if (recent.begin <= t && t < recent.end) return recent.day;
+  }
+  const absl::TimeZone& zone = calendar_.zone().absl_zone();
+  const absl::CivilDay day = absl::ToCivilDay(to_absl(t), zone);
+  recent_[next_recent_] = {to_instant(absl::FromCivil(day, zone)),
+                           to_instant(absl::FromCivil(day + 1, zone)), day};
+  next_recent_ = (next_recent_ + 1) % recent_.size();
+  return day;
 }
 
 std::optional<Instant> Calendar::add_open_time(Instant start, Seconds open_time) const {

@@ -71,6 +71,7 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(groups["support"]["to_claim"]["business"],
                          groups["support"]["to_claim"]["wall"])
         self.assertEqual(r["repeat_complainants"][0]["author_id"], "a1")
+        self.assertEqual(r["repeat_complainants"][0]["name"], "山田太郎")
         self.assertEqual(r["repeat_complainants"][0]["complaints"], 2)
         self.assertEqual(r["repeat_complainants"][0]["open"], 1)
 

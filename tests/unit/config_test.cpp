@@ -56,6 +56,30 @@ TEST_CASE("config: bad overload limits are errors at their place") {
   CHECK(first_error(typo).find("max_backlog") != std::string::npos);
 }
 
+TEST_CASE("config: retention keeps everything unless set, and cases outlive personal data") {
+  auto unset = parse_config({"ackd.yaml", kBase});
+  REQUIRE(unset.config);
+  CHECK_FALSE(unset.config->retention.personal_data);
+  CHECK_FALSE(unset.config->retention.cases);
+
+  auto set = parse_config({"ackd.yaml", kBase + "retention: {personal_data: 180d, cases: 104w}\n"});
+  REQUIRE_MESSAGE(set.config, first_error(set));
+  CHECK(set.config->retention.personal_data == ackd::time::Seconds(180 * 86400));
+  CHECK(set.config->retention.cases == ackd::time::Seconds(104 * 7 * 86400));
+
+  auto shorter =
+      parse_config({"ackd.yaml", kBase + "retention: {personal_data: 30d, cases: 7d}\n"});
+  CHECK_FALSE(shorter.config);
+  CHECK(first_error(shorter).find("ackd.yaml:4:40: error: retention.cases must not be shorter") ==
+        0);
+  auto typo = parse_config({"ackd.yaml", kBase + "retention: {personal: 30d}\n"});
+  CHECK_FALSE(typo.config);
+  CHECK(first_error(typo).find("personal_data") != std::string::npos);
+  auto years = parse_config({"ackd.yaml", kBase + "retention: {cases: 2y}\n"});
+  CHECK_FALSE(years.config);
+  CHECK(first_error(years).find("ackd.yaml:4:20: error: cases must be a duration") == 0);
+}
+
 TEST_CASE("config: delivery retry") {
   auto set = parse_config(
       {"ackd.yaml", kBase + "delivery: {max_attempts: 9, initial_backoff: 2s, max_backoff: 5m}\n"});

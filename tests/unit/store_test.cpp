@@ -248,6 +248,10 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   REQUIRE(pending->size() == 1);
   CHECK((*pending)[0].idempotency_key == "c-old:escalation:1");
   CHECK((*pending)[0].id == 2);
+  // The facts reports read are filled from the cases already there.
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-old' AND team = 'support' AND "
+                  "reply_delivered_at = 1700000002 AND escalations IS NULL") == 1);
 
   auto tl = timeline_of(*s, "c-old");
   REQUIRE(tl.ok());
@@ -263,6 +267,270 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   REQUIRE(fresh.ok());
   REQUIRE_FALSE(fresh->plan->outbox.empty());
   CHECK(fresh->plan->outbox[0].id == 3);
+}
+
+// The rows of case_facts that the triggers kept and the migration's fill would not have
+// written (and the other way round): none when the triggers follow every change.
+std::int64_t facts_disagreeing(const fs::path& dir) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir / "ackd.db").c_str(), &db) == SQLITE_OK);
+  auto exec = [db](const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    INFO((err ? err : ""));
+    sqlite3_free(err);
+    REQUIRE(rc == SQLITE_OK);
+  };
+  exec("BEGIN; CREATE TEMP TABLE kept AS SELECT * FROM case_facts; DELETE FROM case_facts");
+  exec(schema::kFillCaseFacts);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT (SELECT count(*) FROM (SELECT * FROM case_facts EXCEPT "
+                             "SELECT * FROM kept)) + (SELECT count(*) FROM (SELECT * FROM kept "
+                             "EXCEPT SELECT * FROM case_facts)) + (SELECT count(*) = 0 FROM kept)",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const auto disagreeing = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  exec("ROLLBACK");
+  sqlite3_close(db);
+  return disagreeing;
+}
+
+TEST_CASE("store: the facts reports read follow every change of a case") {
+  TempDir tmp;
+  const auto at = now() - std::chrono::hours(2);
+  {
+    auto s = open_store(tmp.path);
+    auto a = ingest_case(*s, make_handoff_case("a", at, std::chrono::hours(1)));
+    auto b = ingest_case(*s, make_handoff_case("b", at + std::chrono::seconds(5)));
+    REQUIRE(ingest_case(*s, make_case("c", "7", at + std::chrono::seconds(9))).ok());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    auto item = [](const IngestResult& r, Kind kind) {
+      for (const auto& i : r.plan->outbox) {
+        if (i.kind == kind) return i.id;
+      }
+      FAIL("no such item");
+      return std::int64_t{0};
+    };
+    s->mark_delivered(item(*a, Kind::reply), at + std::chrono::seconds(2));
+    s->mark_attempt_failed(item(*b, Kind::reply), 1, at, at + std::chrono::seconds(30), "500");
+    s->mark_failed(item(*b, Kind::reply), 2, at + std::chrono::seconds(30), "500");
+    s->mark_delivered(item(*a, Kind::escalation), at + std::chrono::hours(1));
+    s->mark_failed(item(*b, Kind::handoff), 3, at + std::chrono::minutes(1), "404");
+    auto claim = [&](const std::string& id, const std::string& agent, t::Instant when) {
+      return wait_for<ClaimResult>([&](auto done) { s->claim(id, agent, when, std::move(done)); });
+    };
+    REQUIRE(claim("c-a", "sato", at + std::chrono::minutes(70)).ok());
+    REQUIRE(wait_for<UnclaimResult>([&](auto done) {
+              s->unclaim("c-b", "nobody", at, std::move(done));
+            }).ok());
+    REQUIRE(claim("c-b", "kato", at + std::chrono::minutes(3)).ok());
+    REQUIRE(wait_for<UnclaimResult>([&](auto done) {
+              s->unclaim("c-b", "kato", at + std::chrono::minutes(4), std::move(done));
+            }).ok());
+    auto resolved = wait_for<ResolveResult>([&](auto done) {
+      s->resolve("c-a", "sato", "done", false, at + std::chrono::minutes(80), std::move(done));
+    });
+    REQUIRE(resolved.ok());
+    REQUIRE(resolved->followup);
+    s->mark_delivered(resolved->followup->id, at + std::chrono::minutes(140));
+    s->flush();
+  }
+  CHECK(facts_disagreeing(tmp.path) == 0);
+  // What they hold, as a report reads it.
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-a' AND team = 'support' AND "
+                  "agent = 'sato' AND resolved_at IS NOT NULL AND escalations = '1' AND "
+                  "followups = 1 AND reply_delivered_at IS NOT NULL AND failed = 0") == 1);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-b' AND claimed_at IS NULL AND "
+                  "agent IS NULL AND reply_failed = 1 AND failed = 2") == 1);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-c' AND team = '' AND "
+                  "author_id = '7' AND priority = 'P3'") == 1);
+}
+
+// A text column of one row through a connection of its own ("" when no row).
+std::string query_text(const fs::path& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2((dir / "ackd.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+          SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0)) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// A case with the customer's name and text everywhere a real one has them.
+CasePlan personal_case(const std::string& ext, const std::string& author, t::Instant at) {
+  auto r = make_handoff_case(ext, at, std::chrono::hours(1));
+  r.author_id = author;
+  r.complaint = {{"external_id", ext},
+                 {"channel", "x"},
+                 {"text", "山田です。注文が届きません"},
+                 {"author", {{"id", author}, {"name", "山田太郎"}}},
+                 {"lang", "ja"}};
+  r.decision.reply =
+      ackd::policy::Reply{"ack", "ja", false, "山田太郎様、ご連絡ありがとうございます。"};
+  for (auto& item : r.outbox) item.payload = R"({"author":{"name":"山田太郎"},"text":"山田です"})";
+  return r;
+}
+
+TEST_CASE("store: retention erases personal data in batches and keeps the figures") {
+  TempDir tmp;
+  const auto now_ = now();
+  const auto old = now_ - std::chrono::hours(24 * 200);
+  {
+    auto s = open_store(tmp.path);
+    std::map<std::string, IngestResult> cases;
+    for (const auto* ext : {"a", "b", "c", "open"}) {
+      auto r = ingest_case(*s, personal_case(ext, std::string("author-") + ext, old));
+      REQUIRE(r.ok());
+      cases[ext] = *r;
+    }
+    REQUIRE(ingest_case(*s, personal_case("new", "author-new", now_)).ok());
+    for (const auto& item : cases["a"].plan->outbox) {
+      if (item.kind == Kind::reply) s->mark_delivered(item.id, old + std::chrono::seconds(2));
+    }
+    for (const auto* id : {"c-a", "c-b", "c-c", "c-new"}) {
+      REQUIRE(wait_for<ResolveResult>([&](auto done) {
+                s->resolve(id, "sato", "called 山田さん back", false, old + std::chrono::hours(1),
+                           std::move(done));
+              }).ok());
+    }
+    const ExpireBefore before{now_ - std::chrono::hours(24 * 180), std::nullopt};
+    auto first = wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
+    REQUIRE(first.ok());
+    CHECK(first->erased == 2);  // a full batch: call again
+    auto second =
+        wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
+    REQUIRE(second.ok());
+    CHECK(second->erased == 1);  // c; "open" is still someone's to take over, "new" is young
+    CHECK(second->deleted == 0);
+    auto third = wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
+    REQUIRE(third.ok());
+    CHECK(third->erased == 0);
+    // A reply owed at the erasure went out with its payload; nothing of it is kept after.
+    for (const auto& item : cases["b"].plan->outbox) {
+      if (item.kind == Kind::reply) s->mark_delivered(item.id, now_);
+    }
+    s->flush();
+  }
+  for (const auto* name : {"山田", "author-a", "author-b", "author-c"}) {
+    INFO(name);
+    const std::string like = std::string("'%") + name + "%'";
+    CHECK(query_int(tmp.path,
+                    "SELECT count(*) FROM complaints WHERE id IN ('c-a','c-b','c-c') "
+                    "AND (complaint LIKE " +
+                        like + " OR decision LIKE " + like + " OR author_id LIKE " + like + ")") ==
+          0);
+    CHECK(query_int(tmp.path,
+                    "SELECT count(*) FROM outbox WHERE complaint_id IN "
+                    "('c-a','c-b','c-c') AND state <> 'pending' AND payload LIKE " +
+                        like) == 0);
+    CHECK(query_int(tmp.path,
+                    "SELECT count(*) FROM timeline WHERE complaint_id IN "
+                    "('c-a','c-b','c-c') AND detail LIKE " +
+                        like) == 0);
+    CHECK(query_int(tmp.path,
+                    "SELECT count(*) FROM handoffs WHERE complaint_id IN "
+                    "('c-a','c-b','c-c') AND (note LIKE " +
+                        like + " OR followup_payload LIKE " + like + ")") == 0);
+    CHECK(query_int(tmp.path, "SELECT count(*) FROM case_facts WHERE author_id LIKE " + like) == 0);
+  }
+  // The open case and the young one keep everything.
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM complaints WHERE id IN ('c-open', 'c-new') AND "
+                  "complaint LIKE '%山田%' AND erased_at IS NULL") == 2);
+  // What is left says where, when and what happened to the case, and that the data went.
+  CHECK(query_text(tmp.path, "SELECT complaint FROM complaints WHERE id = 'c-a'") ==
+        R"({"channel":"x","external_id":"a","received_at":null,"lang":"ja","visibility":null})");
+  CHECK(query_text(tmp.path,
+                   "SELECT json_extract(detail, '$.why') FROM timeline WHERE "
+                   "complaint_id = 'c-a' AND event = 'personal_data_erased'") == "retention");
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM timeline WHERE complaint_id = 'c-a' AND "
+                  "event = 'resolved' AND json_extract(detail, '$.agent') = 'sato'") == 1);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-a' AND "
+                  "rule = 'default' AND team = 'support' AND resolved_at IS NOT NULL "
+                  "AND reply_delivered_at IS NOT NULL") == 1);
+  CHECK(facts_disagreeing(tmp.path) == 0);
+}
+
+TEST_CASE("store: retention deletes old cases nobody owes anything, and keeps their figures") {
+  TempDir tmp;
+  const auto now_ = now();
+  const auto old = now_ - std::chrono::hours(24 * 800);
+  {
+    auto s = open_store(tmp.path);
+    auto done_case = ingest_case(*s, make_case("done", "1", old));
+    auto owed_case = ingest_case(*s, make_case("owed", "2", old));
+    REQUIRE(done_case.ok());
+    REQUIRE(owed_case.ok());
+    s->mark_delivered(done_case->plan->outbox[0].id, old + std::chrono::seconds(1));
+    REQUIRE(ingest_case(*s, make_handoff_case("unresolved", old)).ok());
+    const ExpireBefore before{std::nullopt, now_ - std::chrono::hours(24 * 730)};
+    auto expired =
+        wait_for<Expired>([&](auto done) { s->expire(before, 10, now_, std::move(done)); });
+    REQUIRE(expired.ok());
+    CHECK(expired->deleted == 1);
+    CHECK(expired->erased == 0);
+  }
+  for (const auto* table :
+       {"complaints WHERE id", "outbox WHERE complaint_id", "timeline WHERE complaint_id"}) {
+    CHECK(query_int(tmp.path, std::string("SELECT count(*) FROM ") + table + " = 'c-done'") == 0);
+  }
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM complaints WHERE id IN ('c-owed', "
+                  "'c-unresolved')") == 2);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE id = 'c-done' AND "
+                  "reply_delivered_at IS NOT NULL") == 1);
+  CHECK(query_text(tmp.path, "PRAGMA auto_vacuum") == "2");  // incremental: the file shrinks
+}
+
+TEST_CASE("store: forgetting an author erases every case of theirs, on one channel or all") {
+  TempDir tmp;
+  const auto at = now();
+  auto s = open_store(tmp.path);
+  auto on = [&](const std::string& channel, const std::string& ext, const std::string& author) {
+    auto r = personal_case(ext, author, at);
+    r.channel = channel;
+    return wait_for<IngestResult>([&](auto done) {
+      s->ingest(
+          channel, ext, author, at,
+          [r](const AuthorHistory&, const std::optional<Pause>&) { return r; }, std::move(done));
+    });
+  };
+  REQUIRE(on("x", "1", "yamada").ok());
+  REQUIRE(on("line", "2", "yamada").ok());
+  REQUIRE(on("x", "3", "tanaka").ok());
+  auto forget = [&](const std::string& author, std::optional<std::string> channel) {
+    auto n = wait_for<std::size_t>(
+        [&](auto done) { s->forget_author(author, channel, at, std::move(done)); });
+    REQUIRE(n.ok());
+    return *n;
+  };
+  CHECK(forget("yamada", "line") == 1);
+  CHECK(forget("yamada", std::nullopt) == 1);  // the one on x; the one on line is done
+  CHECK(forget("yamada", std::nullopt) == 0);
+  CHECK(forget("nobody", std::nullopt) == 0);
+  s->flush();
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints WHERE erased_at IS NOT NULL") == 2);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM timeline WHERE event = 'personal_data_erased' "
+                  "AND json_extract(detail, '$.why') = 'forget'") == 2);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM complaints WHERE author_id = 'tanaka' AND "
+                  "complaint LIKE '%山田%'") == 1);
 }
 
 TEST_CASE("store: open reports an unusable directory and a corrupt file") {

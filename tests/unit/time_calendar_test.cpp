@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -373,6 +374,28 @@ TEST_CASE("time: open time between two instants counts only the calendar's open 
     const auto span = *ackd::time::parse_duration(d);
     CHECK(cal.open_time_between(start, *cal.add_open_time(start, span)) == span);
   }
+}
+
+TEST_CASE("time: the cached open time agrees with the calendar's, across DST and holidays") {
+  // New York's office, open across the night of the DST changes too, with a holiday.
+  const Calendar nights(zone("America/New_York"), week_of("daily", "00:30-03:30, 09:00-18:00"),
+                        {*parse_civil_day("2026-11-26")});
+  const auto tokyo = tokyo_office({*parse_civil_day("2026-11-23")});
+  std::mt19937_64 rng(7);
+  const auto first = at("2026-03-01T00:00:00Z");
+  std::uniform_int_distribution<long> within_a_year(0, 365L * 86400), up_to_ten_days(0, 864000);
+  for (const Calendar* calendar : {&nights, &tokyo}) {
+    ackd::time::OpenTimeCache cache(*calendar);
+    for (int i = 0; i < 2000; ++i) {
+      const auto from = first + Seconds(within_a_year(rng));
+      const auto to = from + Seconds(up_to_ten_days(rng)) - Seconds(i % 7 == 0 ? 864000 : 0);
+      REQUIRE(cache.between(from, to) == calendar->open_time_between(from, to));
+    }
+  }
+  // The day the clocks go back is 25 hours long: the night span holds an extra hour.
+  ackd::time::OpenTimeCache cache(nights);
+  CHECK(cache.between(at("2026-11-01T00:00:00-04:00"), at("2026-11-01T08:00:00-05:00")) ==
+        Seconds(4 * 3600));
 }
 
 }  // namespace time_calendar_test

@@ -52,6 +52,13 @@ struct DeliverySettings {
   std::chrono::milliseconds lookahead{60000};
 };
 
+// How long what ackd stores is kept (unset: for good). Past `personal_data`, a case nobody
+// still has to take over loses the customer's text, names, ids and the replies sent; past
+// `cases`, the case goes, its figures staying for the reports.
+struct Retention {
+  std::optional<time::Seconds> personal_data, cases;
+};
+
 // What the kill switch does with the replies of complaints accepted while it is on.
 enum class PausedReplies { hold, suppress };
 
@@ -71,6 +78,7 @@ struct Config {
   OverloadLimits overload;
   DeliverySettings delivery;
   PausedReplies paused_replies = PausedReplies::hold;
+  Retention retention;
   yaml::SourceLocation policy_where;
 };
 

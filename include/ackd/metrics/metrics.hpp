@@ -47,6 +47,9 @@ struct Metrics {
       registry.counter("ackd_notices_sent_total", "Notices delivered to teams, by kind.", {"kind"});
   CounterFamily& reloads =
       registry.counter("ackd_policy_reloads_total", "Policy reloads by result.", {"result"});
+  CounterFamily& retention = registry.counter(
+      "ackd_retention_cases_total",
+      "Cases retention (ackd.yaml retention) erased the personal data of, or deleted.", {"action"});
   Histogram& reply_latency = registry.histogram(
       "ackd_reply_latency_seconds", "From a complaint's arrival to its reply's delivery.",
       {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});

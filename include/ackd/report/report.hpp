@@ -30,7 +30,6 @@ struct CaseRow {
   std::string id;
   std::string channel;
   std::string author_id;
-  std::string author_name;
   std::string rule;
   std::string priority;
   time::Instant received_at;
@@ -81,6 +80,9 @@ struct Topic {
   std::size_t complaints = 0, previous = 0;
 };
 
+// The authors with the most complaints in the period (at least two), at most
+// kRepeatComplainantsShown of them; their names are filled in by whoever reads the store.
+inline constexpr std::size_t kRepeatComplainantsShown = 50;
 struct RepeatComplainant {
   std::string channel, author_id, name, last_rule;
   std::size_t complaints = 0, open = 0;  // open: handed off, not resolved

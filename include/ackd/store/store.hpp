@@ -156,6 +156,15 @@ struct PauseResult {
   std::int64_t dropped = 0;          // replies never to be sent (HeldReplies::drop)
 };
 
+// Retention: cases received before these times lose their personal data, or go (either
+// unset: kept).
+struct ExpireBefore {
+  std::optional<time::Instant> personal_data, cases;
+};
+struct Expired {
+  std::size_t erased = 0, deleted = 0;
+};
+
 struct StoreOptions {
   std::string directory;        // holds ackd.db (created if missing)
   std::size_t max_batch = 512;  // complaints per group commit
@@ -274,6 +283,18 @@ class Store {
   // is breached when open past its deadline at `now`.
   void handoffs(std::string state, time::Instant now,
                 std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done);
+
+  // One batch of retention (store/retention.hpp), at most `limit` cases, oldest first: a
+  // case nobody still has to take over (resolved, or never handed off) loses its personal
+  // data past `before.personal_data`; past `before.cases` it goes, its figures staying for
+  // the reports. Small batches keep the writer's transaction short: call again while a
+  // batch comes back full. Frees the pages it emptied, so the file shrinks.
+  void expire(ExpireBefore before, std::size_t limit, time::Instant now,
+              std::function<void(absl::StatusOr<Expired>)> done);
+  // Erases the personal data of every stored case of the author, on `channel` or on every
+  // channel (the right to deletion): how many cases.
+  void forget_author(std::string author_id, std::optional<std::string> channel, time::Instant now,
+                     std::function<void(absl::StatusOr<std::size_t>)> done);
 
   // Blocks until everything queued so far is committed (for shutdown and tests).
   void flush();

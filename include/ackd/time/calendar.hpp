@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -56,12 +57,41 @@ class Calendar {
   // inverse of add_open_time, for how long a team took in its own hours.
   Seconds open_time_between(Instant from, Instant to) const;
 
+  // The open intervals of one local date, in time order (none on a holiday): what the
+  // sums above add up, day by day.
+  struct Interval {
+    Instant open, close;
+  };
+  std::vector<Interval> open_intervals(absl::CivilDay day) const;
+
  private:
   Calendar() = default;
   bool always_ = false;
   Zone zone_ = Zone::utc();
   std::array<std::vector<OpenSpan>, 7> week_{};
   std::set<absl::CivilDay> holidays_;
+};
+
+// open_time_between for many pairs on one calendar (the cases of a report): each local
+// date's intervals are worked out once. Not thread-safe; the calendar must outlive it.
+class OpenTimeCache {
+ public:
+  explicit OpenTimeCache(const Calendar& calendar) : calendar_(calendar) {}
+  Seconds between(Instant from, Instant to);
+
+ private:
+  // The local dates of the last few instants looked up, and where each begins and ends:
+  // cases come in time order, so most lookups fall on a date looked up just before.
+  struct RecentDay {
+    Instant begin = Instant::max(), end = Instant::min();
+    absl::CivilDay day;
+  };
+  absl::CivilDay day_of(Instant t);
+
+  const Calendar& calendar_;
+  std::map<absl::CivilDay, std::vector<Calendar::Interval>> days_;
+  std::array<RecentDay, 4> recent_{};
+  std::size_t next_recent_ = 0;
 };
 
 }  // namespace ackd::time

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/batch_pipe.hpp"
+
+namespace store_batch_pipe_test {
+
+using ackd::store::BatchPipe;
+
+TEST_CASE("store: a batch pipe hands every item over, in order, on another thread") {
+  std::vector<int> seen;
+  std::thread::id consumer;
+  {
+    BatchPipe<int> pipe(
+        [&](const int& n) {
+          seen.push_back(n);
+          consumer = std::this_thread::get_id();
+        },
+        /*batch=*/7);
+    for (int n = 0; n < 1000; ++n) pipe.put(n);  // more than the batches that may wait
+    pipe.finish();
+    REQUIRE(seen.size() == 1000);
+  }
+  for (int n = 0; n < 1000; ++n) REQUIRE(seen[static_cast<std::size_t>(n)] == n);
+  CHECK(consumer != std::this_thread::get_id());
+}
+
+TEST_CASE("store: a batch pipe gives the consumer's failure to whoever finishes it") {
+  BatchPipe<std::string> pipe(
+      [](const std::string& s) {
+        if (s == "bad") throw std::runtime_error("cannot add " + s);
+      },
+      /*batch=*/2);
+  for (int n = 0; n < 100; ++n) pipe.put(n == 3 ? "bad" : "good");  // never stuck
+  CHECK_THROWS_WITH(pipe.finish(), "cannot add bad");
+  pipe.finish();  // once only
+}
+
+}  // namespace store_batch_pipe_test
