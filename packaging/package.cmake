@@ -35,6 +35,7 @@ install(FILES ${ackd_sample_policy} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
 install(DIRECTORY rules/tests rules/samples DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/rules)
 install(FILES contrib/prometheus/ackd-alerts.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/prometheus)
+install(FILES contrib/grafana/ackd.json DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/grafana)
 # The editor schemas (README, "Editing a policy").
 install(FILES schema/policy.schema.json schema/ackd.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ackd/schema)

@@ -22,7 +22,7 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
                                   the policy versions that served, kept in the store
   export --config FILE (--since 7d | --from DATE [--to DATE]) [--anonymise]
                                   stored complaints as NDJSON, for ackd replay
-  report --config FILE (--since 7d | --from DATE [--to DATE]) [--by team|rule|channel|day|hour]
+  report --config FILE (--since 7d | --from DATE [--to DATE]) [--by team|rule|channel|day|hour|agent]
          [--format table|json|csv]
                                   how fast complaints were answered, and what keeps coming back
   forget --config FILE --author ID [--channel CHANNEL]

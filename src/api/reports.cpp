@@ -21,7 +21,7 @@ void reports(Services& s, const http::Request& req, const Params& params,
     respond(http::error_response(req, bhttp::status::bad_request, "invalid_query", message));
   };
   const auto by = report::by_from_string(params.query_value("by", "team"));
-  if (!by) return bad("by: must be team, rule, channel, day or hour");
+  if (!by) return bad("by: must be team, rule, channel, day, hour or agent");
   const auto format = params.query_value("format", "json");
   if (format != "json" && format != "csv") return bad("format: must be json or csv");
   auto since = query_option(params, "since");

@@ -11,7 +11,7 @@ namespace ackd::cli {
 int report_command(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: ackd report --config FILE (--since 7d | --from DATE [--to DATE])\n"
-      "                   [--by team|rule|channel|day|hour] [--format table|json|csv]";
+      "                   [--by team|rule|channel|day|hour|agent] [--format table|json|csv]";
   auto parse =
       parse_arguments(args, {"--config", "--since", "--from", "--to", "--by", "--format"}, usage);
   if (!parse.arguments) return parse.exit_status;
@@ -19,7 +19,7 @@ int report_command(const std::vector<std::string>& args) {
   const auto config = arguments.option("--config");
   if (!config || !arguments.positional.empty()) return usage_error(usage);
   const auto by = report::by_from_string(arguments.option("--by").value_or("team"));
-  if (!by) return usage_error("--by must be team, rule, channel, day or hour\n" + usage);
+  if (!by) return usage_error("--by must be team, rule, channel, day, hour or agent\n" + usage);
   const auto format = arguments.option("--format").value_or("table");
   if (format != "table" && format != "json" && format != "csv") {
     return usage_error("--format must be table, json or csv\n" + usage);

@@ -13,12 +13,13 @@
 namespace ackd::report {
 namespace {
 
-constexpr std::array<std::pair<By, std::string_view>, 5> kBy{{
+constexpr std::array<std::pair<By, std::string_view>, 6> kBy{{
     {By::team, "team"},
     {By::rule, "rule"},
     {By::channel, "channel"},
     {By::day, "day"},
     {By::hour, "hour"},
+    {By::agent, "agent"},
 }};
 
 // Why a reply was suppressed, in the words of the contract: the decision's reason names it.
@@ -229,6 +230,9 @@ struct Builder::State {
         return row.rule;
       case By::channel:
         return row.channel;
+      case By::agent:
+        if (!row.agent.empty()) return row.agent;
+        return row.team.empty() ? "(no handoff)" : "(nobody yet)";
       case By::day:
       case By::hour:
         // Rows come in time order: most fall in the local day or hour of the row before.

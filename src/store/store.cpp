@@ -1199,7 +1199,7 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
           auto q = db.query(
               "SELECT channel, author_id, rule, priority, received_at, reply_status, reason, "
               "  team, calendar, deadline, claimed_at, resolved_at, reply_delivered_at, "
-              "  reply_failed, escalations, followups, failed, rowid "
+              "  reply_failed, escalations, followups, failed, rowid, coalesce(agent, '') "
               "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
               "ORDER BY received_at, rowid LIMIT ?");
           q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
@@ -1235,6 +1235,7 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
             }
             row.followups = static_cast<int>(q.integer(15));
             row.failed_deliveries = static_cast<int>(q.integer(16));
+            row.agent.assign(q.text_view(18));
             after_received = q.integer(4);
             after_rowid = q.integer(17);
             adding.put(row);

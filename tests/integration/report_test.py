@@ -100,7 +100,11 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/csv"), headers)
             self.assertTrue(text.startswith("team,complaints,"), text)
-            for query in ("by=agent", "since=soon", "format=pdf", "from=2026-13-01"):
+            status, by_agent, _ = self.daemon.request("GET", "/v1/reports?since=1h&by=agent")
+            self.assertEqual(status, 200, by_agent)
+            agents = {g["key"]: g["complaints"] for g in by_agent["groups"]}
+            self.assertEqual(agents, {"sato": 1, "(nobody yet)": 2})
+            for query in ("by=someone", "since=soon", "format=pdf", "from=2026-13-01"):
                 status, body, _ = self.daemon.request("GET", "/v1/reports?" + query)
                 self.assertEqual((status, body["error"]["code"]), (400, "invalid_query"), query)
             self.assertEqual(self.daemon.request("GET", "/v1/reports", token=None)[0], 401)
@@ -108,7 +112,7 @@ class ReportTest(unittest.TestCase):
             self.daemon.stop()
 
     def test_bad_arguments_are_usage_errors(self):
-        for args in (["--by", "agent"], ["--format", "pdf"]):
+        for args in (["--by", "someone"], ["--format", "pdf"]):
             run = subprocess.run([ACKD, "report", "--config", self.config, "--since", "1h", *args],
                                  capture_output=True, text=True, timeout=30)
             self.assertEqual(run.returncode, 2, args)

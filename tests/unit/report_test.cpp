@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "ackd/time/instant.hpp"
@@ -62,6 +63,7 @@ Report known_week(By by) {
   a.deadline = at("2026-11-24T11:30:00+09:00");
   a.claimed_at = at("2026-11-24T10:00:00+09:00");
   a.resolved_at = at("2026-11-24T15:00:00+09:00");
+  a.agent = "sato";
   a.escalations = {};
   a.followups = 1;
   b.add(a);
@@ -72,6 +74,7 @@ Report known_week(By by) {
   c.reason = "replies_per_author: 1 automatic reply to this author within 1d";
   c.deadline = at("2026-11-24T14:00:00+09:00");
   c.claimed_at = at("2026-11-25T10:00:00+09:00");
+  c.agent = "sato";
   c.escalations = {1};
   b.add(c);
   // Thursday 11:00, a safety case on a team the policy no longer has: never claimed, its
@@ -159,6 +162,18 @@ TEST_CASE("report: by day and by hour, in the customers' time zone") {
   CHECK(hours.groups[1].key == "11");
   CHECK(hours.groups[1].figures.complaints == 3);
   CHECK(hours.groups[2].key == "17");
+}
+
+TEST_CASE("report: by agent, who holds or resolved each case") {
+  const Report agents = known_week(By::agent);
+  std::map<std::string, std::size_t> complaints;
+  for (const auto& g : agents.groups) complaints[g.key] = g.figures.complaints;
+  CHECK(complaints ==
+        std::map<std::string, std::size_t>{{"sato", 2}, {"(nobody yet)", 2}, {"(no handoff)", 1}});
+  CHECK(agents.groups.back().key == "sato");
+  CHECK(agents.groups.back().figures.deadline_met_pct() == 50.0);
+  CHECK(ackd::report::by_from_string("agent") == By::agent);
+  CHECK(ackd::report::to_string(By::agent) == "agent");
 }
 
 TEST_CASE("report: JSON as the contract has it, CSV with a header row and the total") {

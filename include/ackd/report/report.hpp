@@ -21,7 +21,7 @@ namespace ackd::report {
 // period, computed from the cases the store holds (no I/O here: the store streams the rows
 // in, the tools and the API print the result).
 
-enum class By { team, rule, channel, day, hour };
+enum class By { team, rule, channel, day, hour, agent };
 std::optional<By> by_from_string(std::string_view name);
 std::string_view to_string(By by);
 
@@ -38,6 +38,7 @@ struct CaseRow {
   std::optional<time::Instant> reply_delivered_at;
   bool reply_failed = false;  // given up after its last attempt
   std::string team;           // empty: no handoff
+  std::string agent;          // who holds or resolved the case; empty: nobody yet
   std::string calendar;       // the handoff's deadline was counted on it
   std::optional<time::Instant> deadline, claimed_at, resolved_at;
   std::vector<int> escalations;  // levels of the escalation notices delivered
