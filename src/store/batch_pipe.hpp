@@ -21,7 +21,8 @@ class BatchPipe {
       : consume_(std::move(consume)), batch_size_(batch), thread_([this] { run(); }) {
     filling_.reserve(batch_size_);
   }
-  ~BatchPipe() { finish(); }
+  // Without finish() (the reader failed), what was put and not yet consumed is dropped.
+  ~BatchPipe() { close(); }
   BatchPipe(const BatchPipe&) = delete;
   BatchPipe& operator=(const BatchPipe&) = delete;
 
@@ -34,12 +35,7 @@ class BatchPipe {
   void finish() {
     if (!thread_.joinable()) return;
     send();
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    ready_.notify_one();
-    thread_.join();
+    close();
     if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
   }
 
@@ -55,6 +51,16 @@ class BatchPipe {
     ready_.notify_one();
     filling_ = {};
     filling_.reserve(batch_size_);
+  }
+
+  void close() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    ready_.notify_one();
+    thread_.join();
   }
 
   void run() {

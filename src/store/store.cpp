@@ -1190,16 +1190,16 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
         // slice or the next saw it.)
         // The rows are added up on a second thread (reading and adding take about as long).
         constexpr std::int64_t kSlice = 20'000;
-        std::int64_t after_received = to_unix(from) - 1, after_rowid = 0;
+        std::int64_t after_received = to_unix(from), after_rowid = 0;  // rowids start at 1
         BatchPipe<report::CaseRow> adding(
             [&builder](const report::CaseRow& r) { builder->add(r); });
         report::CaseRow row;
         for (std::int64_t read = kSlice; read == kSlice;) {
           read = 0;
           auto q = db.query(
-              "SELECT channel, author_id, rule, priority, received_at, reply_status, reason, "
-              "  team, calendar, deadline, claimed_at, resolved_at, reply_delivered_at, "
-              "  reply_failed, escalations, followups, failed, rowid, coalesce(agent, '') "
+              "SELECT channel, author_id, rule, received_at, reply_status, reason, team, "
+              "  calendar, deadline, claimed_at, resolved_at, reply_delivered_at, reply_failed, "
+              "  escalations, followups, failed, rowid, coalesce(agent, '') "
               "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
               "ORDER BY received_at, rowid LIMIT ?");
           q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
@@ -1212,20 +1212,19 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
             row.channel.assign(q.text_view(0));
             row.author_id.assign(q.text_view(1));
             row.rule.assign(q.text_view(2));
-            row.priority.assign(q.text_view(3));
-            row.received_at = from_unix(q.integer(4));
-            row.reply_status.assign(q.text_view(5));
-            row.reason.assign(q.text_view(6));
-            row.team.assign(q.text_view(7));
-            row.calendar.assign(q.text_view(8));
-            row.deadline = instant(9);
-            row.claimed_at = instant(10);
-            row.resolved_at = instant(11);
-            row.reply_delivered_at = instant(12);
-            row.reply_failed = q.integer(13) != 0;
+            row.received_at = from_unix(q.integer(3));
+            row.reply_status.assign(q.text_view(4));
+            row.reason.assign(q.text_view(5));
+            row.team.assign(q.text_view(6));
+            row.calendar.assign(q.text_view(7));
+            row.deadline = instant(8);
+            row.claimed_at = instant(9);
+            row.resolved_at = instant(10);
+            row.reply_delivered_at = instant(11);
+            row.reply_failed = q.integer(12) != 0;
             row.escalations.clear();
             // "1,2": the levels delivered.
-            for (auto levels = q.text_view(14); !levels.empty();) {
+            for (auto levels = q.text_view(13); !levels.empty();) {
               int level = 0;
               const auto [end, error] =
                   std::from_chars(levels.data(), levels.data() + levels.size(), level);
@@ -1233,11 +1232,11 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
               levels.remove_prefix(
                   std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
             }
-            row.followups = static_cast<int>(q.integer(15));
-            row.failed_deliveries = static_cast<int>(q.integer(16));
-            row.agent.assign(q.text_view(18));
-            after_received = q.integer(4);
-            after_rowid = q.integer(17);
+            row.followups = static_cast<int>(q.integer(14));
+            row.failed_deliveries = static_cast<int>(q.integer(15));
+            after_received = q.integer(3);
+            after_rowid = q.integer(16);
+            row.agent.assign(q.text_view(17));
             adding.put(row);
           }
           db.exec_script("COMMIT; BEGIN");

@@ -39,9 +39,8 @@ const Calendar& office() {
 
 CaseRow row(std::string id, std::string rule, std::string team, const char* received) {
   CaseRow r;
-  r.id = std::move(id);
   r.channel = "x";
-  r.author_id = "a-" + r.id;
+  r.author_id = "a-" + id;
   r.rule = std::move(rule);
   r.team = std::move(team);
   r.calendar = r.team == "support" ? "office" : "night-desk";

@@ -40,4 +40,18 @@ TEST_CASE("store: a batch pipe gives the consumer's failure to whoever finishes 
   pipe.finish();  // once only
 }
 
+TEST_CASE("store: a batch pipe left without finishing stops, whatever its consumer did") {
+  int consumed = 0;
+  {
+    BatchPipe<int> pipe(
+        [&](const int& n) {
+          if (n == 5) throw std::runtime_error("cannot add 5");
+          ++consumed;
+        },
+        /*batch=*/2);
+    for (int n = 0; n < 50; ++n) pipe.put(n);
+  }  // as when reading fails: no finish(), no exception out of the destructor
+  CHECK(consumed <= 5);
+}
+
 }  // namespace store_batch_pipe_test

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ackd/report/report.hpp"
 #include "api/case_json.hpp"
 #include "store/checkpointer.hpp"
 #include "store/schema.hpp"
@@ -531,6 +532,42 @@ TEST_CASE("store: forgetting an author erases every case of theirs, on one chann
   CHECK(query_int(tmp.path,
                   "SELECT count(*) FROM complaints WHERE author_id = 'tanaka' AND "
                   "complaint LIKE '%山田%'") == 1);
+}
+
+TEST_CASE("store: a report counts every case of its period, across the slices it reads in") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  const auto from = now() - std::chrono::hours(24);
+  // More than one slice of cases inside the period, and one on each side of it.
+  constexpr int kInside = 20'003;
+  std::atomic<int> failed{0};  // counted on the writer thread
+  auto take = [&](const std::string& ext, t::Instant at) {
+    auto rec = make_case(ext, "author-" + std::to_string(std::hash<std::string>{}(ext) % 500), at);
+    s->ingest(
+        "x", ext, rec.author_id, at,
+        [rec](const AuthorHistory&, const std::optional<Pause>&) { return rec; },
+        [&failed](const absl::StatusOr<IngestResult>& r) { failed += r.ok() ? 0 : 1; });
+  };
+  take("before", from - std::chrono::seconds(1));
+  for (int i = 0; i < kInside; ++i) take(std::to_string(i), from + std::chrono::seconds(i / 7));
+  take("after", from + std::chrono::hours(24));
+  s->flush();
+  REQUIRE(failed == 0);
+  const auto to = from + std::chrono::hours(24);
+  auto report = wait_for<ackd::report::Report>([&](auto done) {
+    s->report(from, to,
+              std::make_shared<ackd::report::Builder>(
+                  from, to, ackd::report::By::rule,
+                  [](const std::string&) -> const t::Calendar* { return nullptr; }, t::Zone::utc(),
+                  now()),
+              std::move(done));
+  });
+  REQUIRE(report.ok());
+  CHECK(report->total.complaints == kInside);
+  REQUIRE(report->groups.size() == 1);
+  CHECK(report->groups[0].figures.complaints == kInside);
+  REQUIRE_FALSE(report->repeat_complainants.empty());
+  CHECK(report->repeat_complainants.size() == ackd::report::kRepeatComplainantsShown);
 }
 
 TEST_CASE("store: open reports an unusable directory and a corrupt file") {

@@ -27,11 +27,9 @@ std::string_view to_string(By by);
 
 // One case as a report reads it.
 struct CaseRow {
-  std::string id;
   std::string channel;
   std::string author_id;
   std::string rule;
-  std::string priority;
   time::Instant received_at;
   std::string reply_status;  // queued | suppressed | none, as decided
   std::string reason;        // why a reply was suppressed
