@@ -21,7 +21,8 @@ class BatchPipe {
       : consume_(std::move(consume)), batch_size_(batch), thread_([this] { run(); }) {
     filling_.reserve(batch_size_);
   }
-  // Without finish() (the reader failed), what was put and not yet consumed is dropped.
+  // Without finish() (the reader failed), the batch still being filled is dropped; those
+  // already handed over are consumed before the thread stops.
   ~BatchPipe() { close(); }
   BatchPipe(const BatchPipe&) = delete;
   BatchPipe& operator=(const BatchPipe&) = delete;

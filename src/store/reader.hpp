@@ -26,8 +26,9 @@ class Reader {
   // Runs what is queued, then stops.
   void stop();
 
-  // Runs `job` on the reader's thread inside one read transaction. When it throws, `failed`
-  // is handed the error instead.
+  // Runs `job` on the reader's thread inside a read transaction (a long job may end it and
+  // begin another between slices of its reading). When it throws, `failed` is handed the
+  // error instead.
   void submit(std::function<void(sqlite::Connection&)> job,
               std::function<void(const std::string& error)> failed);
 

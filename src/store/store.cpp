@@ -11,7 +11,6 @@
 #include <future>
 #include <limits>
 #include <mutex>
-#include <sstream>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -41,6 +40,34 @@ std::int64_t to_unix(time::Instant t) {
 }
 time::Instant from_unix(std::int64_t s) {
   return time::Instant(time::Seconds(s));
+}
+
+// Reads what was received in [from, to) in order of (received_at, rowid), a slice at a time,
+// each slice in a read transaction of its own: one transaction over a month would keep the
+// log from starting over for seconds, and the writer would then copy all of it back at once
+// between two complaints (ingest p99 went from 2 to 24 ms while reports ran). A row that
+// changes meanwhile is read as its slice saw it. `select` (a literal: statements are cached
+// by it) takes (received_at, rowid) > (?1, ?2) AND received_at < ?3 ... LIMIT ?4, and its
+// columns `cursor` and `cursor + 1` are received_at and rowid.
+template <class Each>
+void read_received(sqlite::Connection& db, const char* select, int cursor, time::Instant from,
+                   time::Instant to, Each&& each) {
+  constexpr std::int64_t kSlice = 20'000;
+  std::int64_t after_received = to_unix(from), after_rowid = 0;  // rowids start at 1
+  for (std::int64_t read = kSlice; read == kSlice;) {
+    read = 0;
+    {
+      auto q = db.query(select);
+      q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
+      while (q.step()) {
+        ++read;
+        after_received = q.integer(cursor);
+        after_rowid = q.integer(cursor + 1);
+        each(q);
+      }
+    }
+    db.exec_script("COMMIT; BEGIN");
+  }
 }
 
 // A job's own failure (unknown id, planner exception, constraint): only that job fails.
@@ -1166,12 +1193,12 @@ void Store::complaints_received(
     std::function<void(absl::Status)> done) {
   impl_->read<bool>(
       [from, to, each = std::move(each)](sqlite::Connection& db) {
-        auto q = db.query(
-            "SELECT complaint, received_at FROM complaints "
-            "WHERE received_at >= ? AND received_at < ? AND erased_at IS NULL "
-            "ORDER BY received_at, rowid");
-        q.bind_all(to_unix(from), to_unix(to));
-        while (q.step()) each(q.text(0), from_unix(q.integer(1)));
+        read_received(db,
+                      "SELECT complaint, received_at, rowid FROM complaints "
+                      "WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
+                      "  AND erased_at IS NULL ORDER BY received_at, rowid LIMIT ?",
+                      1, from, to,
+                      [&each](sqlite::Query& q) { each(q.text(0), from_unix(q.integer(1))); });
         return true;
       },
       std::function<void(absl::StatusOr<bool>)>(
@@ -1183,64 +1210,51 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
   impl_->read<report::Report>(
       [from, to, builder = std::move(builder)](sqlite::Connection& db) {
         // One narrow row a complaint (case_facts, kept by the schema's triggers), read into
-        // one reused row: a month may hold a million. Read in slices, each in a read
-        // transaction of its own: one transaction over the whole month would keep the log
-        // from starting over for seconds, and the writer would then copy all of it back at
-        // once between two complaints. (A case that changes meanwhile is counted as one
-        // slice or the next saw it.)
-        // The rows are added up on a second thread (reading and adding take about as long).
-        constexpr std::int64_t kSlice = 20'000;
-        std::int64_t after_received = to_unix(from), after_rowid = 0;  // rowids start at 1
+        // one reused row (a month may hold a million) and added up on a second thread:
+        // reading and adding take about as long.
         BatchPipe<report::CaseRow> adding(
             [&builder](const report::CaseRow& r) { builder->add(r); });
         report::CaseRow row;
-        for (std::int64_t read = kSlice; read == kSlice;) {
-          read = 0;
-          auto q = db.query(
-              "SELECT channel, author_id, rule, received_at, reply_status, reason, team, "
-              "  calendar, deadline, claimed_at, resolved_at, reply_delivered_at, reply_failed, "
-              "  escalations, followups, failed, rowid, coalesce(agent, '') "
-              "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
-              "ORDER BY received_at, rowid LIMIT ?");
-          q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
-          auto instant = [&q](int col) -> std::optional<time::Instant> {
-            if (auto s = q.optional_integer(col)) return from_unix(*s);
-            return std::nullopt;
-          };
-          while (q.step()) {
-            ++read;
-            row.channel.assign(q.text_view(0));
-            row.author_id.assign(q.text_view(1));
-            row.rule.assign(q.text_view(2));
-            row.received_at = from_unix(q.integer(3));
-            row.reply_status.assign(q.text_view(4));
-            row.reason.assign(q.text_view(5));
-            row.team.assign(q.text_view(6));
-            row.calendar.assign(q.text_view(7));
-            row.deadline = instant(8);
-            row.claimed_at = instant(9);
-            row.resolved_at = instant(10);
-            row.reply_delivered_at = instant(11);
-            row.reply_failed = q.integer(12) != 0;
-            row.escalations.clear();
-            // "1,2": the levels delivered.
-            for (auto levels = q.text_view(13); !levels.empty();) {
-              int level = 0;
-              const auto [end, error] =
-                  std::from_chars(levels.data(), levels.data() + levels.size(), level);
-              if (error == std::errc()) row.escalations.push_back(level);
-              levels.remove_prefix(
-                  std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
-            }
-            row.followups = static_cast<int>(q.integer(14));
-            row.failed_deliveries = static_cast<int>(q.integer(15));
-            after_received = q.integer(3);
-            after_rowid = q.integer(16);
-            row.agent.assign(q.text_view(17));
-            adding.put(row);
-          }
-          db.exec_script("COMMIT; BEGIN");
-        }
+        read_received(
+            db,
+            "SELECT channel, author_id, rule, reply_status, reason, team, calendar, deadline, "
+            "  claimed_at, resolved_at, reply_delivered_at, reply_failed, escalations, "
+            "  followups, failed, coalesce(agent, ''), received_at, rowid "
+            "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
+            "ORDER BY received_at, rowid LIMIT ?",
+            16, from, to, [&](sqlite::Query& q) {
+              auto instant = [&q](int col) -> std::optional<time::Instant> {
+                if (auto s = q.optional_integer(col)) return from_unix(*s);
+                return std::nullopt;
+              };
+              row.channel.assign(q.text_view(0));
+              row.author_id.assign(q.text_view(1));
+              row.rule.assign(q.text_view(2));
+              row.reply_status.assign(q.text_view(3));
+              row.reason.assign(q.text_view(4));
+              row.team.assign(q.text_view(5));
+              row.calendar.assign(q.text_view(6));
+              row.deadline = instant(7);
+              row.claimed_at = instant(8);
+              row.resolved_at = instant(9);
+              row.reply_delivered_at = instant(10);
+              row.reply_failed = q.integer(11) != 0;
+              row.escalations.clear();
+              // "1,2": the levels delivered.
+              for (auto levels = q.text_view(12); !levels.empty();) {
+                int level = 0;
+                const auto [end, error] =
+                    std::from_chars(levels.data(), levels.data() + levels.size(), level);
+                if (error == std::errc()) row.escalations.push_back(level);
+                levels.remove_prefix(
+                    std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
+              }
+              row.followups = static_cast<int>(q.integer(13));
+              row.failed_deliveries = static_cast<int>(q.integer(14));
+              row.agent.assign(q.text_view(15));
+              row.received_at = from_unix(q.integer(16));
+              adding.put(row);
+            });
         adding.finish();
         // The rules of the period as long before, for the trend.
         auto before = db.query(

@@ -239,16 +239,18 @@ class Store {
                      std::function<void(absl::Status)> done);
   // Every time a version started to serve, oldest first.
   void policy_history(std::function<void(absl::StatusOr<std::vector<PolicyServed>>)> done);
-  // Each complaint received in [from, to), oldest first: its JSON as stored and when it was
-  // received. `each` runs on the store's thread, inside one read transaction.
+  // Each complaint received in [from, to) whose personal data is still there, oldest first:
+  // its JSON as stored and when it was received. `each` runs on the store's reader thread,
+  // over read transactions of 20,000 complaints each.
   void complaints_received(
       time::Instant from, time::Instant to,
       std::function<void(const std::string& complaint, time::Instant received_at)> each,
       std::function<void(absl::Status)> done);
 
   // The report of the cases received in [from, to): each is added to `builder` oldest
-  // first, with each rule's complaints of the period as long before it, all in one read
-  // transaction; `builder` finishes it there, off the caller's thread.
+  // first (read 20,000 at a time, each slice in a read transaction of its own), then each
+  // rule's complaints of the period as long before it; `builder` finishes it there, off the
+  // caller's thread.
   void report(time::Instant from, time::Instant to, std::shared_ptr<report::Builder> builder,
               std::function<void(absl::StatusOr<report::Report>)> done);
 
