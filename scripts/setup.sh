@@ -12,6 +12,7 @@ packages=(
   dpkg-dev systemd python3-yaml  # the package: dpkg-shlibdeps, systemd-analyze, alert rules
   python3-jsonschema groff-base  # the editor schemas and the manual pages checked
   python3-aiosmtpd dovecot-imapd  # a real SMTP server and a real mailbox for the mail tests
+  chromium chromium-driver python3-selenium fonts-dejavu-core  # a real browser for ackd's pages
 )
 
 missing=()

@@ -23,7 +23,7 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
   export --config FILE (--since 7d | --from DATE [--to DATE]) [--anonymise]
                                   stored complaints as NDJSON, for ackd replay
   report --config FILE (--since 7d | --from DATE [--to DATE]) [--by team|rule|channel|day|hour|agent]
-         [--format table|json|csv]
+         [--format table|json|csv|html] [--lang ja|en] [--cases FIGURE [--group KEY]]
                                   how fast complaints were answered, and what keeps coming back
   forget --config FILE --author ID [--channel CHANNEL]
                                   erase one person's personal data from every stored case

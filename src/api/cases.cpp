@@ -132,12 +132,20 @@ void resolve(Services& s, const http::Request& req, const std::string& id,
   resolve_case(s, id, action->agent, action->note, action->force, respond_with(req, respond));
 }
 
+// How long the case waited for a person: to be taken over, or resolved.
+void observe_taken_over(Services& s, const store::HandoffOf& h, bool resolved, time::Instant now) {
+  const auto waited = std::chrono::duration<double>(now - h.received_at).count();
+  auto& family = resolved ? s.metrics.time_to_resolve : s.metrics.time_to_claim;
+  family.with({h.team, h.priority}).observe(std::max(0.0, waited));
+}
+
 }  // namespace
 
 void claim_case(Services& s, const std::string& id, const std::string& agent,
                 std::function<void(CaseAnswer)> done) {
-  s.store.claim(id, agent, s.now(),
-                on_io<store::ClaimResult>(s, [&s, id, done = std::move(done)](
+  const auto now = s.now();
+  s.store.claim(id, agent, now,
+                on_io<store::ClaimResult>(s, [&s, id, now, done = std::move(done)](
                                                  const absl::StatusOr<store::ClaimResult>& r) {
                   if (!r.ok()) return done(store_failure(r.status()));
                   s.dispatcher.cancel(r->cancelled);
@@ -149,6 +157,7 @@ void claim_case(Services& s, const std::string& id, const std::string& agent,
                   if (r->outcome == O::held_by_other) {
                     return done(conflict("the case is held by " + r->agent));
                   }
+                  if (r->handoff) observe_taken_over(s, *r->handoff, /*resolved=*/false, now);
                   spdlog::info("complaint {} claimed by {}", id, r->agent);
                   done(answer(200, {{"id", id}, {"state", "claimed"}, {"agent", r->agent}}));
                 }));
@@ -156,16 +165,21 @@ void claim_case(Services& s, const std::string& id, const std::string& agent,
 
 void resolve_case(Services& s, const std::string& id, const std::string& agent,
                   const std::string& note, bool force, std::function<void(CaseAnswer)> done) {
+  const auto now = s.now();
   s.store.resolve(
-      id, agent, note, force, s.now(),
+      id, agent, note, force, now,
       on_io<store::ResolveResult>(
-          s, [&s, id, done = std::move(done)](const absl::StatusOr<store::ResolveResult>& r) {
+          s, [&s, id, now, done = std::move(done)](const absl::StatusOr<store::ResolveResult>& r) {
             if (!r.ok()) return done(store_failure(r.status()));
             s.dispatcher.cancel(r->cancelled);
             if (r->outcome == store::ResolveOutcome::not_found) return done(no_complaint(id));
             if (r->outcome == store::ResolveOutcome::held_by_other) {
               return done(conflict("the case is held by " + r->agent +
                                    "; resolve with \"force\": true to close it anyway"));
+            }
+            if (r->handoff) {
+              if (r->claimed_now) observe_taken_over(s, *r->handoff, /*resolved=*/false, now);
+              observe_taken_over(s, *r->handoff, /*resolved=*/true, now);
             }
             json out = {{"id", id}, {"state", "resolved"}, {"followup", nullptr}};
             if (r->followup) {

@@ -166,13 +166,20 @@ class Daemon::Impl {
     };
     metrics_.add_gauges({
         .outbox_depth = [this] { return static_cast<double>(store_->outbox_depth()); },
-        .handoffs_open = [this] { return static_cast<double>(store_->open_handoffs()); },
         .delivery_backlog = [this] { return static_cast<double>(dispatcher_.backlog()); },
         .replies_paused = [this] { return state_.pause ? 1.0 : 0.0; },
         .policy_rules = [this] { return static_cast<double>(state_.policy->rules.size()); },
         .storms_active =
             [this] {
               return state_.storm ? static_cast<double>(state_.storm->storming().size()) : 0.0;
+            },
+        .handoffs_open =
+            [this] {
+              std::vector<std::pair<std::string, double>> out;
+              for (const auto& [team, n] : store_->open_handoffs_by_team()) {
+                out.emplace_back(team, static_cast<double>(n));
+              }
+              return out;
             },
         .sink_backlog =
             per_sink([](const deliver::SinkHealth& h) { return static_cast<double>(h.backlog); }),

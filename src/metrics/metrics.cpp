@@ -16,8 +16,8 @@ void Metrics::add_gauges(Readers r) {
   registry.gauge("ackd_storms_active", "Rules in storm mode now.", std::move(r.storms_active));
   registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
                  std::move(r.outbox_depth));
-  registry.gauge("ackd_handoffs_open", "Cases handed off and not yet claimed.",
-                 std::move(r.handoffs_open));
+  registry.labelled_gauge("ackd_handoffs_open", "Cases handed off and not yet claimed, by team.",
+                          "team", std::move(r.handoffs_open));
   registry.gauge("ackd_delivery_backlog", "Deliveries due and not yet made, all sinks together.",
                  std::move(r.delivery_backlog));
   registry.labelled_gauge("ackd_sink_backlog", "Deliveries due to a sink and not yet made.", "sink",

@@ -30,6 +30,16 @@ void header(std::string& out, const std::string& name, const std::string& help, 
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+// `a="x",b="y"` for these label names and values.
+std::string label_text(const std::vector<std::string>& names,
+                       const std::vector<std::string>& values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size() && i < names.size(); ++i) {
+    out += (i ? "," : "") + names[i] + "=\"" + escape(values[i]) + "\"";
+  }
+  return out;
+}
+
 }  // namespace
 
 CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
@@ -49,21 +59,13 @@ void CounterFamily::render(std::string& out) const {
   std::lock_guard lock(mutex_);
   for (const auto& [values, counter] : counters_) {
     out += name_;
-    if (!values.empty()) {
-      out += '{';
-      for (std::size_t i = 0; i < values.size() && i < labels_.size(); ++i) {
-        out += (i ? "," : "") + labels_[i] + "=\"" + escape(values[i]) + "\"";
-      }
-      out += '}';
-    }
+    if (!values.empty()) out += "{" + label_text(labels_, values) + "}";
     out += " " + number(counter->value()) + "\n";
   }
 }
 
-Histogram::Histogram(std::string name, std::string help, std::vector<double> upper_bounds)
-    : name_(std::move(name)),
-      help_(std::move(help)),
-      bounds_(std::move(upper_bounds)),
+Histogram::Histogram(const std::vector<double>& upper_bounds)
+    : bounds_(upper_bounds),
       counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
 
 void Histogram::observe(double value) {
@@ -73,16 +75,42 @@ void Histogram::observe(double value) {
   sum_.inc(value);
 }
 
-void Histogram::render(std::string& out) const {
-  header(out, name_, help_, "histogram");
+void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
+  const std::string before_le = labels.empty() ? "" : labels + ",";
+  const std::string braced = labels.empty() ? "" : "{" + labels + "}";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
     const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-    out += name_ + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    out +=
+        name + "_bucket{" + before_le + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
-  out += name_ + "_sum " + number(sum_.value()) + "\n";
-  out += name_ + "_count " + std::to_string(cumulative) + "\n";
+  out += name + "_sum" + braced + " " + number(sum_.value()) + "\n";
+  out += name + "_count" + braced + " " + std::to_string(cumulative) + "\n";
+}
+
+HistogramFamily::HistogramFamily(std::string name, std::string help,
+                                 std::vector<std::string> labels, std::vector<double> upper_bounds)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      labels_(std::move(labels)),
+      bounds_(std::move(upper_bounds)) {
+  if (labels_.empty()) histograms_[{}] = std::make_unique<Histogram>(bounds_);
+}
+
+Histogram& HistogramFamily::with(const std::vector<std::string>& values) {
+  std::lock_guard lock(mutex_);
+  auto& slot = histograms_[values];
+  if (!slot) slot = std::make_unique<Histogram>(bounds_);
+  return *slot;
+}
+
+void HistogramFamily::render(std::string& out) const {
+  header(out, name_, help_, "histogram");
+  std::lock_guard lock(mutex_);
+  for (const auto& [values, histogram] : histograms_) {
+    histogram->render(out, name_, label_text(labels_, values));
+  }
 }
 
 CounterFamily& Registry::counter(std::string name, std::string help,
@@ -92,10 +120,11 @@ CounterFamily& Registry::counter(std::string name, std::string help,
   return *counters_.back();
 }
 
-Histogram& Registry::histogram(std::string name, std::string help,
-                               std::vector<double> upper_bounds) {
-  histograms_.push_back(
-      std::make_unique<Histogram>(std::move(name), std::move(help), std::move(upper_bounds)));
+HistogramFamily& Registry::histogram(std::string name, std::string help,
+                                     std::vector<double> upper_bounds,
+                                     std::vector<std::string> labels) {
+  histograms_.push_back(std::make_unique<HistogramFamily>(
+      std::move(name), std::move(help), std::move(labels), std::move(upper_bounds)));
   return *histograms_.back();
 }
 

@@ -1,5 +1,5 @@
 // A report as JSON (the contract's document), CSV (a header row, a row a group and the
-// total) and a table for people.
+// total) and a table for people; the same three for the cases behind a figure.
 #include <cstdio>
 #include <sstream>
 
@@ -191,6 +191,50 @@ std::string to_table(const Report& r) {
       out << "  " << a.channel << ":" << a.author_id << (a.name.empty() ? "" : " " + a.name) << "  "
           << a.complaints << "  " << a.open << "  " << a.last_rule << "\n";
     }
+  }
+  return out.str();
+}
+
+json cases_to_json(const Cases& cases, const time::Zone& zone) {
+  json listed = json::array();
+  for (const auto& c : cases.listed) {
+    listed.push_back({{"id", c.id},
+                      {"reference", c.reference},
+                      {"received_at", zone.format_rfc3339(c.received_at)},
+                      {"group", c.group},
+                      {"rule", c.rule},
+                      {"team", c.team},
+                      {"agent", c.agent}});
+  }
+  return {{"figure", to_string(cases.drill.figure)},
+          {"group", cases.drill.group ? json(*cases.drill.group) : json(nullptr)},
+          {"count", cases.count},
+          {"listed", cases.listed.size()},
+          {"cases", listed}};
+}
+
+std::string cases_to_csv(const Cases& cases, const time::Zone& zone) {
+  std::ostringstream out;
+  out << "id,reference,received_at,group,rule,team,agent\n";
+  for (const auto& c : cases.listed) {
+    out << csv_field(c.id) << ',' << csv_field(c.reference) << ','
+        << zone.format_rfc3339(c.received_at) << ',' << csv_field(c.group) << ','
+        << csv_field(c.rule) << ',' << csv_field(c.team) << ',' << csv_field(c.agent) << '\n';
+  }
+  return out.str();
+}
+
+std::string cases_to_table(const Cases& cases, const time::Zone& zone) {
+  std::ostringstream out;
+  out << cases.count << " case" << (cases.count == 1 ? "" : "s") << " counted in "
+      << to_string(cases.drill.figure);
+  if (cases.drill.group) out << " of " << *cases.drill.group;
+  if (cases.listed.size() < cases.count) out << ", the first " << cases.listed.size() << " listed";
+  out << "\n";
+  for (const auto& c : cases.listed) {
+    out << c.id << "  " << (c.reference.empty() ? "-" : c.reference) << "  "
+        << zone.format_rfc3339(c.received_at) << "  " << c.rule << "  "
+        << (c.team.empty() ? "-" : c.team) << "  " << (c.agent.empty() ? "-" : c.agent) << "\n";
   }
   return out.str();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -20,6 +21,24 @@ constexpr std::array<std::pair<By, std::string_view>, 6> kBy{{
     {By::day, "day"},
     {By::hour, "hour"},
     {By::agent, "agent"},
+}};
+
+constexpr std::array<std::pair<Figure, std::string_view>, 15> kFigures{{
+    {Figure::complaints, "complaints"},
+    {Figure::replied, "replied"},
+    {Figure::pending, "pending"},
+    {Figure::reply_failed, "reply_failed"},
+    {Figure::no_reply, "no_reply"},
+    {Figure::suppressed, "suppressed"},
+    {Figure::handoffs, "handoffs"},
+    {Figure::claimed, "claimed"},
+    {Figure::resolved, "resolved"},
+    {Figure::open, "open"},
+    {Figure::deadline_met, "deadline_met"},
+    {Figure::breaches, "breaches"},
+    {Figure::escalated, "escalated"},
+    {Figure::followups, "followups"},
+    {Figure::failed_deliveries, "failed_deliveries"},
 }};
 
 // Why a reply was suppressed, in the words of the contract: the decision's reason names it.
@@ -47,6 +66,10 @@ struct Samples {
     Distribution d;
     d.count = values.size();
     if (values.empty()) return d;
+    for (const auto v : values) {
+      const auto bucket = std::lower_bound(kHistogramBounds.begin(), kHistogramBounds.end(), v);
+      ++d.histogram[static_cast<std::size_t>(bucket - kHistogramBounds.begin())];
+    }
     // Three ranks need no full sort: each nth_element is linear, and each rank lies right
     // of the one before (a month may hold a million values).
     auto first = values.begin();
@@ -65,35 +88,52 @@ struct Samples {
   }
 };
 
+// What became of a case's automatic reply.
+enum class ReplyOutcome { sent, pending, failed, none, suppressed };
+
+ReplyOutcome reply_outcome(const CaseRow& row) {
+  if (row.reply_status == "suppressed") return ReplyOutcome::suppressed;
+  if (row.reply_status == "none") return ReplyOutcome::none;
+  if (row.reply_delivered_at) return ReplyOutcome::sent;
+  return row.reply_failed ? ReplyOutcome::failed : ReplyOutcome::pending;
+}
+
 // A case resolved without a claim was taken over when it was resolved.
 std::optional<time::Instant> taken_at(const CaseRow& row) {
   return row.claimed_at ? row.claimed_at : row.resolved_at;
 }
 
-// A case's times to claim and to resolve in its team's hours (unknown without the
-// calendar).
-struct BusinessTimes {
-  std::optional<time::Seconds> to_claim, to_resolve;
+// What a case's row tells beyond its fields, worked out once for all that count it.
+struct Derived {
+  // The times to claim and to resolve in the team's hours (unknown without the calendar).
+  std::optional<time::Seconds> to_claim_business, to_resolve_business;
+  enum class Deadline { unknown, met, breached } deadline = Deadline::unknown;
 };
 
 struct Accumulator {
   Figures figures;
   Samples first_response, to_claim, to_claim_business, to_resolve, to_resolve_business;
 
-  void add(const CaseRow& row, const BusinessTimes& business, time::Instant now) {
+  void add(const CaseRow& row, const Derived& derived) {
     Figures& f = figures;
     ++f.complaints;
-    if (row.reply_status == "suppressed") {
-      ++f.replies_suppressed[suppressed_because(row.reason)];
-    } else if (row.reply_status == "none") {
-      ++f.replies_none;
-    } else if (row.reply_delivered_at) {
-      ++f.replies_sent;
-      first_response.add(row.received_at, *row.reply_delivered_at);
-    } else if (row.reply_failed) {
-      ++f.replies_failed;
-    } else {
-      ++f.replies_pending;
+    switch (reply_outcome(row)) {
+      case ReplyOutcome::suppressed:
+        ++f.replies_suppressed[suppressed_because(row.reason)];
+        break;
+      case ReplyOutcome::none:
+        ++f.replies_none;
+        break;
+      case ReplyOutcome::sent:
+        ++f.replies_sent;
+        first_response.add(row.received_at, *row.reply_delivered_at);
+        break;
+      case ReplyOutcome::failed:
+        ++f.replies_failed;
+        break;
+      case ReplyOutcome::pending:
+        ++f.replies_pending;
+        break;
     }
     for (int level : row.escalations) ++f.escalations[level];
     f.followups += static_cast<std::size_t>(row.followups);
@@ -104,19 +144,17 @@ struct Accumulator {
     if (taken) {
       ++f.claimed;
       to_claim.add(row.received_at, *taken);
-      if (business.to_claim) to_claim_business.values.push_back(*business.to_claim);
+      if (derived.to_claim_business) to_claim_business.values.push_back(*derived.to_claim_business);
     }
     if (row.resolved_at) {
       ++f.resolved;
       to_resolve.add(row.received_at, *row.resolved_at);
-      if (business.to_resolve) to_resolve_business.values.push_back(*business.to_resolve);
+      if (derived.to_resolve_business) {
+        to_resolve_business.values.push_back(*derived.to_resolve_business);
+      }
     }
-    if (!row.deadline) return;
-    if (taken && *taken <= *row.deadline) {
-      ++f.deadline_met;
-    } else if (taken || now > *row.deadline) {
-      ++f.breaches;
-    }
+    if (derived.deadline == Derived::Deadline::met) ++f.deadline_met;
+    if (derived.deadline == Derived::Deadline::breached) ++f.breaches;
   }
 
   // Adds another group's cases: the total is its groups' sum.
@@ -155,7 +193,65 @@ struct Accumulator {
   }
 };
 
+// Whether the case counts in `figure`: the cases behind each of Accumulator's figures.
+bool counts_in(Figure figure, const CaseRow& row, const Derived& derived) {
+  const bool handed_off = !row.team.empty();
+  switch (figure) {
+    case Figure::complaints:
+      return true;
+    case Figure::replied:
+      return reply_outcome(row) == ReplyOutcome::sent;
+    case Figure::pending:
+      return reply_outcome(row) == ReplyOutcome::pending;
+    case Figure::reply_failed:
+      return reply_outcome(row) == ReplyOutcome::failed;
+    case Figure::no_reply:
+      return reply_outcome(row) == ReplyOutcome::none;
+    case Figure::suppressed:
+      return reply_outcome(row) == ReplyOutcome::suppressed;
+    case Figure::handoffs:
+      return handed_off;
+    case Figure::claimed:
+      return handed_off && taken_at(row);
+    case Figure::resolved:
+      return handed_off && row.resolved_at;
+    case Figure::open:
+      return handed_off && !row.resolved_at;
+    case Figure::deadline_met:
+      return derived.deadline == Derived::Deadline::met;
+    case Figure::breaches:
+      return derived.deadline == Derived::Deadline::breached;
+    case Figure::escalated:
+      return !row.escalations.empty();
+    case Figure::followups:
+      return row.followups > 0;
+    case Figure::failed_deliveries:
+      return row.failed_deliveries > 0;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::optional<Figure> figure_from_string(std::string_view name) {
+  for (const auto& [figure, n] : kFigures) {
+    if (n == name) return figure;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Figure figure) {
+  for (const auto& [f, name] : kFigures) {
+    if (f == figure) return name;
+  }
+  return "complaints";
+}
+
+std::string figure_names() {
+  std::string out;
+  for (const auto& [_, name] : kFigures) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
 
 std::optional<By> by_from_string(std::string_view name) {
   for (const auto& [by, n] : kBy) {
@@ -221,8 +317,8 @@ struct Builder::State {
     return it->second ? &*it->second : nullptr;
   }
 
-  // The row's group, valid until the next row.
-  std::string_view key_of(const CaseRow& row) {
+  // The row's group, once the row is located; valid until the next row.
+  std::string_view key_of(const CaseRow& row) const {
     switch (by) {
       case By::team:
         return row.team.empty() ? "(no handoff)" : std::string_view(row.team);
@@ -234,42 +330,46 @@ struct Builder::State {
         if (!row.agent.empty()) return row.agent;
         return row.team.empty() ? "(no handoff)" : "(nobody yet)";
       case By::day:
+        return local.date;
       case By::hour:
-        // Rows come in time order: most fall in the local day or hour of the row before.
-        if (row.received_at < bucket_begin || row.received_at >= bucket_end) {
-          new_bucket(row.received_at);
-        }
-        return bucket_key;
+        return local.hour_key;
     }
     return {};
   }
 
-  // The local day or hour (By::day, By::hour) holding `t`: its key and where it begins and
-  // ends.
-  void new_bucket(time::Instant t) {
-    const auto& tz = zone.absl_zone();
-    const auto local = absl::ToCivilSecond(time::to_absl(t), tz);
-    int n = 0;
-    if (by == By::day) {
-      const absl::CivilDay day(local);
-      bucket_begin = time::to_instant(absl::FromCivil(day, tz));
-      bucket_end = time::to_instant(absl::FromCivil(day + 1, tz));
-      n = std::snprintf(day_or_hour, sizeof day_or_hour, "%04d-%02d-%02d",
-                        static_cast<int>(day.year()), day.month(), day.day());
-    } else {
-      const absl::CivilHour hour(local);
-      bucket_begin = time::to_instant(absl::FromCivil(hour, tz));
-      bucket_end = time::to_instant(absl::FromCivil(hour + 1, tz));
-      n = std::snprintf(day_or_hour, sizeof day_or_hour, "%02d", hour.hour());
-    }
-    bucket_key = {day_or_hour, static_cast<std::size_t>(n)};
-  }
-  time::Instant bucket_begin = time::Instant::max(), bucket_end = time::Instant::min();
-  std::string_view bucket_key;
-  char day_or_hour[24] = {};
+  // The local hour of the row being added; rows come in time order, so most fall in the
+  // hour of the row before and locating them costs a comparison.
+  struct LocalHour {
+    time::Instant begin = time::Instant::max(), end = time::Instant::min();
+    absl::CivilDay day;
+    int hour = 0, weekday = 0;  // Monday 0
+    char date[16] = {}, hour_key[4] = {};
+    // The day's complaints by rule (keys of `topics`).
+    absl::flat_hash_map<const std::string*, std::size_t>* by_rule = nullptr;
+  } local;
 
-  Accumulator& group_of(const CaseRow& row) {
-    const auto key = key_of(row);
+  void locate(time::Instant t) {
+    if (t >= local.begin && t < local.end) return;
+    const auto& tz = zone.absl_zone();
+    const absl::CivilHour hour(absl::ToCivilSecond(time::to_absl(t), tz));
+    local.begin = time::to_instant(absl::FromCivil(hour, tz));
+    local.end = time::to_instant(absl::FromCivil(hour + 1, tz));
+    local.day = absl::CivilDay(hour);
+    local.hour = hour.hour();
+    local.weekday = (static_cast<int>(absl::GetWeekday(local.day)) -
+                     static_cast<int>(absl::Weekday::monday) + 7) %
+                    7;
+    std::snprintf(local.date, sizeof local.date, "%04d-%02d-%02d",
+                  static_cast<int>(local.day.year()), local.day.month(), local.day.day());
+    std::snprintf(local.hour_key, sizeof local.hour_key, "%02d", local.hour);
+    local.by_rule = &days[local.day];
+  }
+  std::map<absl::CivilDay, absl::flat_hash_map<const std::string*, std::size_t>> days;
+  std::array<std::array<std::size_t, 24>, 7> by_weekday_hour{};
+  absl::flat_hash_map<std::string, TeamDeadlines> deadlines_by_team;
+  std::optional<Cases> cases;
+
+  Accumulator& group_of(std::string_view key) {
     auto it = groups.find(key);
     if (it == groups.end()) it = groups.emplace(std::string(key), Accumulator{}).first;
     return it->second;
@@ -284,21 +384,54 @@ Builder::~Builder() = default;
 
 void Builder::add(const CaseRow& row) {
   State& s = *state_;
-  BusinessTimes business;
-  if (auto* hours = row.team.empty() ? nullptr : s.business_time(row.calendar)) {
-    if (const auto taken = taken_at(row))
-      business.to_claim = hours->between(row.received_at, *taken);
-    if (row.resolved_at) business.to_resolve = hours->between(row.received_at, *row.resolved_at);
+  s.locate(row.received_at);
+  Derived derived;
+  if (!row.team.empty()) {
+    const auto taken = taken_at(row);
+    if (auto* hours = s.business_time(row.calendar)) {
+      if (taken) derived.to_claim_business = hours->between(row.received_at, *taken);
+      if (row.resolved_at) {
+        derived.to_resolve_business = hours->between(row.received_at, *row.resolved_at);
+      }
+    }
+    if (row.deadline) {
+      if (taken && *taken <= *row.deadline) {
+        derived.deadline = Derived::Deadline::met;
+        ++s.deadlines_by_team[row.team].met;
+      } else if (taken || s.now > *row.deadline) {
+        derived.deadline = Derived::Deadline::breached;
+        ++s.deadlines_by_team[row.team].breaches;
+      }
+    }
   }
-  s.group_of(row).add(row, business, s.now);
+  const auto key = s.key_of(row);
+  s.group_of(key).add(row, derived);
+  if (s.cases && (!s.cases->drill.group || *s.cases->drill.group == key) &&
+      counts_in(s.cases->drill.figure, row, derived)) {
+    if (s.cases->count++ < s.cases->drill.limit) {
+      s.cases->listed.push_back(
+          {row.id, {}, std::string(key), row.rule, row.team, row.agent, row.received_at});
+    }
+  }
   auto topic = s.topics.try_emplace(row.rule).first;
   if (topic->second.complaints++ == 0) topic->second.rule = row.rule;
+  ++(*s.local.by_rule)[&topic->first];
+  ++s.by_weekday_hour[static_cast<std::size_t>(s.local.weekday)]
+                     [static_cast<std::size_t>(s.local.hour)];
   s.author_key.assign(row.channel).push_back('\0');
   s.author_key.append(row.author_id);
   auto& author = s.authors[s.author_key];
   author.last_rule = &topic->first;  // rows come oldest first
   ++author.complaints;
   if (!row.team.empty() && !row.resolved_at) ++author.open;
+}
+
+void Builder::drill(Drill drill) {
+  state_->cases = Cases{std::move(drill), 0, {}};
+}
+
+bool Builder::drilling() const {
+  return state_->cases.has_value();
 }
 
 void Builder::add_previous(const std::string& rule, std::size_t complaints) {
@@ -313,6 +446,27 @@ Report Builder::finish() {
   r.from = s.from;
   r.to = s.to;
   r.by = s.by;
+  r.zone = s.zone;
+  // Every local day of the period, also those without complaints.
+  const auto& tz = s.zone.absl_zone();
+  const auto first_day = absl::CivilDay(absl::ToCivilSecond(time::to_absl(s.from), tz));
+  const auto last_day =
+      s.to > s.from
+          ? absl::CivilDay(absl::ToCivilSecond(time::to_absl(s.to - time::Seconds(1)), tz))
+          : first_day - 1;
+  for (auto day = first_day; day <= last_day; ++day) {
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
+                  day.day());
+    Day one{date, {}};
+    if (auto it = s.days.find(day); it != s.days.end()) {
+      for (const auto& [rule, n] : it->second) one.by_rule[*rule] = n;
+    }
+    r.days.push_back(std::move(one));
+  }
+  r.by_weekday_hour = s.by_weekday_hour;
+  for (const auto& [team, tally] : s.deadlines_by_team) r.deadlines_by_team[team] = tally;
+  r.cases = std::move(s.cases);
   Accumulator total;
   for (const auto& [key, accumulator] : s.groups) total.merge(accumulator);
   r.total = total.finish();

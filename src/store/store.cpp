@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <future>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <system_error>
 #include <thread>
 #include <tuple>
 #include <utility>
 
+#include "ackd/complaint/complaint.hpp"
 #include "ackd/policy/evaluate.hpp"
 #include "ackd/time/instant.hpp"
 #include "store/batch_pipe.hpp"
@@ -107,7 +109,8 @@ struct Tx {
   sqlite::Connection& db;
   std::optional<Pause>& pause;   // the writer's copy of the settings row
   std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
-  std::int64_t open_delta = 0;   // change in unclaimed open handoffs, likewise
+  // Changes in unclaimed open handoffs by team (+1, -1), likewise.
+  std::vector<std::pair<std::string, std::int64_t>> open_changes;
   // What the jobs did outside the database, undone if their transaction is rolled back.
   std::vector<std::function<void()>> undo;
 
@@ -222,9 +225,10 @@ class Store::Impl {
       auto q = db_.query("SELECT count(*) FROM outbox WHERE state = 'pending'");
       q.step();
       depth_ = q.integer(0);
-      auto open = db_.query("SELECT count(*) FROM handoffs WHERE state = 'open'");
-      open.step();
-      open_handoffs_ = open.integer(0);
+      auto open = db_.query(
+          "SELECT team, count(*) FROM handoffs INDEXED BY handoffs_open_by_team "
+          "WHERE state = 'open' GROUP BY team");
+      while (open.step()) open_by_team_[open.text(0)] = open.integer(1);
       pause_at_open_ = read_pause(db_);
       last_served_policy_ = policy_history::last_served(db_);
       pause_ = pause_at_open_;
@@ -295,7 +299,10 @@ class Store::Impl {
   }
 
   std::int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
-  std::int64_t open_handoffs() const { return open_handoffs_.load(std::memory_order_relaxed); }
+  std::vector<std::pair<std::string, std::int64_t>> open_handoffs_by_team() const {
+    std::lock_guard lock(open_mutex_);
+    return {open_by_team_.begin(), open_by_team_.end()};
+  }
   std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   const std::optional<Pause>& pause_at_open() const { return pause_at_open_; }
   const std::optional<StoredPolicy>& last_served_policy() const { return last_served_policy_; }
@@ -381,7 +388,7 @@ class Store::Impl {
   // anything they report (a 202) is durable.
   void run_batch(std::vector<Job>& batch) {
     std::vector<absl::Status> results(batch.size());
-    Tx tx{db_, pause_, 0, 0, {}};
+    Tx tx{db_, pause_, 0, {}, {}};
     const auto pause_before_batch = pause_;
     absl::Status batch_error;
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
@@ -397,7 +404,7 @@ class Store::Impl {
     }
     for (std::size_t i = 0; batch_error.ok() && i < batch.size(); ++i) {
       const auto delta_before = tx.depth_delta;
-      const auto open_before = tx.open_delta;
+      const auto open_before = tx.open_changes.size();
       const auto pause_before = pause_;
       const auto undo_before = tx.undo.size();
       try {
@@ -426,7 +433,7 @@ class Store::Impl {
         if (!results[i].ok()) {
           db_.query("ROLLBACK TO job").run();
           tx.depth_delta = delta_before;
-          tx.open_delta = open_before;
+          tx.open_changes.resize(open_before);
           pause_ = pause_before;
           tx.roll_back_to(undo_before);
         }
@@ -457,7 +464,10 @@ class Store::Impl {
     } else {
       if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
       depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
-      open_handoffs_.fetch_add(tx.open_delta, std::memory_order_relaxed);
+      if (!tx.open_changes.empty()) {
+        std::lock_guard lock(open_mutex_);
+        for (const auto& [team, change] : tx.open_changes) open_by_team_[team] += change;
+      }
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
@@ -484,7 +494,8 @@ class Store::Impl {
   bool synced_ = true;  // the writer thread's: commits wait for the disk
 
   std::atomic<std::int64_t> depth_{0};
-  std::atomic<std::int64_t> open_handoffs_{0};
+  mutable std::mutex open_mutex_;
+  std::map<std::string, std::int64_t> open_by_team_;
   std::atomic<std::int64_t> commits_{0};
   std::optional<Pause> pause_at_open_;              // set before the writer starts, then read-only
   std::optional<StoredPolicy> last_served_policy_;  // likewise
@@ -595,7 +606,7 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
         .bind_all(rec.id, h.team, h.priority, to_unix(h.deadline), h.deadline_text, after,
                   followup_sink, followup_payload)
         .run();
-    ++tx.open_delta;
+    tx.open_changes.emplace_back(h.team, 1);
   }
   for (auto& item : rec.outbox) {
     if (item.complaint_id.empty()) item.complaint_id = rec.id;
@@ -615,12 +626,15 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
 // A case's handoff state and who holds it ("" when nobody), or nullopt without a handoff.
 struct Holder {
   std::string state, agent;
+  HandoffOf handoff;
 };
 std::optional<Holder> holder_of(Tx& tx, const std::string& id) {
-  auto q = tx.db.query("SELECT state, agent FROM handoffs WHERE complaint_id = ?");
+  auto q = tx.db.query(
+      "SELECT h.state, h.agent, h.team, h.priority, c.received_at "
+      "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE h.complaint_id = ?");
   q.bind_all(id);
   if (!q.step()) return std::nullopt;
-  return Holder{q.text(0), q.text(1)};
+  return Holder{q.text(0), q.text(1), {q.text(2), q.text(3), from_unix(q.integer(4))}};
 }
 
 ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, time::Instant now) {
@@ -644,7 +658,8 @@ ClaimResult do_claim(Tx& tx, const std::string& id, const std::string& agent, ti
       .run();
   r.outcome = ClaimOutcome::claimed;
   r.agent = agent;
-  --tx.open_delta;
+  tx.open_changes.emplace_back(holder->handoff.team, -1);
+  r.handoff = std::move(holder->handoff);
   r.cancelled = tx.cancel_timers(id, Tx::Timers::escalations);
   tx.event(id, now, "claimed", {{"agent", agent}, {"cancelled", r.cancelled.size()}});
   return r;
@@ -670,7 +685,7 @@ UnclaimResult do_unclaim(Tx& tx, const std::string& id, const std::string& agent
             "WHERE complaint_id = ?")
         .bind_all(id)
         .run();
-    ++tx.open_delta;
+    tx.open_changes.emplace_back(holder->handoff.team, 1);
     r.outcome = UnclaimOutcome::released;
     tx.event(id, now, "unclaimed", {{"agent", agent}});
   }
@@ -683,10 +698,12 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
   std::string state, holder;
   std::optional<std::int64_t> followup_after;
   std::string followup_sink, followup_payload;
+  HandoffOf handoff;
   {
     auto q = tx.db.query(
-        "SELECT state, followup_after, followup_sink, followup_payload, agent FROM handoffs "
-        "WHERE complaint_id = ?");
+        "SELECT h.state, h.followup_after, h.followup_sink, h.followup_payload, h.agent, "
+        "  h.team, h.priority, c.received_at "
+        "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE h.complaint_id = ?");
     q.bind_all(id);
     if (!q.step()) return r;  // not_found
     state = q.text(0);
@@ -694,6 +711,7 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
     followup_sink = q.text(2);
     followup_payload = q.text(3);
     holder = q.text(4);
+    handoff = {q.text(5), q.text(6), from_unix(q.integer(7))};
   }
   if (state == "resolved") {
     r.outcome = ResolveOutcome::already_resolved;
@@ -714,7 +732,11 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
       .run();
   r.outcome = ResolveOutcome::resolved;
   r.agent = agent;
-  if (state == "open") --tx.open_delta;
+  if (state == "open") {
+    tx.open_changes.emplace_back(handoff.team, -1);
+    r.claimed_now = true;
+  }
+  r.handoff = std::move(handoff);
   r.cancelled = tx.cancel_timers(id, Tx::Timers::all);
   json detail = {{"agent", agent}, {"note", note}, {"cancelled", r.cancelled.size()}};
   if (taken_over) {
@@ -1215,14 +1237,15 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
         BatchPipe<report::CaseRow> adding(
             [&builder](const report::CaseRow& r) { builder->add(r); });
         report::CaseRow row;
+        const bool with_ids = builder->drilling();
         read_received(
             db,
             "SELECT channel, author_id, rule, reply_status, reason, team, calendar, deadline, "
             "  claimed_at, resolved_at, reply_delivered_at, reply_failed, escalations, "
-            "  followups, failed, coalesce(agent, ''), received_at, rowid "
+            "  followups, failed, coalesce(agent, ''), id, received_at, rowid "
             "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
             "ORDER BY received_at, rowid LIMIT ?",
-            16, from, to, [&](sqlite::Query& q) {
+            17, from, to, [&](sqlite::Query& q) {
               auto instant = [&q](int col) -> std::optional<time::Instant> {
                 if (auto s = q.optional_integer(col)) return from_unix(*s);
                 return std::nullopt;
@@ -1252,7 +1275,8 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
               row.followups = static_cast<int>(q.integer(13));
               row.failed_deliveries = static_cast<int>(q.integer(14));
               row.agent.assign(q.text_view(15));
-              row.received_at = from_unix(q.integer(16));
+              if (with_ids) row.id.assign(q.text_view(16));
+              row.received_at = from_unix(q.integer(17));
               adding.put(row);
             });
         adding.finish();
@@ -1273,6 +1297,15 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
               "ORDER BY received_at DESC LIMIT 1");
           name.bind_all(author.channel, author.author_id, to_unix(to));
           if (name.step()) author.name = name.text(0);
+        }
+        // The references customers were given, of the cases listed (none for a case that
+        // retention has removed).
+        if (report.cases) {
+          for (auto& listed : report.cases->listed) {
+            auto ids = db.query("SELECT channel, external_id FROM complaints WHERE id = ?");
+            ids.bind_all(listed.id);
+            if (ids.step()) listed.reference = case_reference(ids.text_view(0), ids.text_view(1));
+          }
         }
         return report;
       },
@@ -1363,7 +1396,13 @@ void Store::flush() {
   impl_->flush();
 }
 std::int64_t Store::open_handoffs() const {
-  return impl_->open_handoffs();
+  std::int64_t open = 0;
+  for (const auto& [_, n] : impl_->open_handoffs_by_team()) open += n;
+  return open;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Store::open_handoffs_by_team() const {
+  return impl_->open_handoffs_by_team();
 }
 
 std::int64_t Store::outbox_depth() const {

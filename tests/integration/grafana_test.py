@@ -38,17 +38,21 @@ class GrafanaTest(unittest.TestCase):
         with open(DASHBOARD, encoding="utf-8") as f:
             cls.dashboard = json.load(f)
         cls.targets = [t for p in cls.dashboard["panels"] for t in p["targets"]]
-        # A daemon that has taken a complaint, answered it, handed it off and refused one,
-        # so that its labelled families have series.
+        # A daemon that has taken a complaint, answered it, handed it off (claimed and
+        # resolved) and refused one, so that its labelled families have series.
         receiver = Receiver()
         daemon = Daemon(ACKD, receiver).start()
         try:
-            assert daemon.post_complaint(complaint(1))[0] == 202
+            status, accepted, _ = daemon.post_complaint(complaint(1))
+            assert status == 202, accepted
             assert daemon.request("POST", "/v1/complaints", raw=b"{")[0] == 400
             wait_for(lambda: receiver.messages("/x/reply") and receiver.messages("/team"),
                      "the reply and the handoff notice")
             wait_for(lambda: 'ackd_notices_sent_total{kind=' in
                      daemon.request("GET", "/metrics")[1], "the notice counted")
+            for action in ("claim", "resolve"):
+                path = f"/v1/complaints/{accepted['id']}/{action}"
+                assert daemon.request("POST", path, {"agent": "sato"})[0] == 200, action
             cls.metrics = daemon.request("GET", "/metrics")[1]
         finally:
             daemon.stop()

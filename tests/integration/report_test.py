@@ -1,5 +1,6 @@
 """`ackd report` on a store the real daemon filled: what was replied, suppressed, claimed,
-resolved, escalated and breached, by team and by rule, as JSON, CSV and a table.
+resolved, escalated and breached, by team and by rule, as JSON, CSV and a table; the HTML
+page in a real browser (Debian's headless Chromium).
 (The exact business-time arithmetic is checked on a known week in tests/unit/report_test.cpp.)
 The real daemon and a real receiver on 127.0.0.1.
 
@@ -14,10 +15,20 @@ import sys
 import time
 import unittest
 
+import browser
 import harness
 from harness import Daemon, Receiver, complaint, wait_for
 
 ACKD = None
+
+
+def reference(channel, external_id):
+    """The case reference customers are given: FNV-1a of channel NUL id, in Crockford base32."""
+    h = 1469598103934665603
+    for byte in channel.encode() + b"\0" + external_id.encode():
+        h = ((h ^ byte) * 1099511628211) % 2**64
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "AK-" + "".join(alphabet[(h >> (5 * i)) & 31] for i in range(6))
 
 
 class ReportTest(unittest.TestCase):
@@ -104,18 +115,134 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(status, 200, by_agent)
             agents = {g["key"]: g["complaints"] for g in by_agent["groups"]}
             self.assertEqual(agents, {"sato": 1, "(nobody yet)": 2})
-            for query in ("by=someone", "since=soon", "format=pdf", "from=2026-13-01"):
+            status, page, headers = self.daemon.request("GET", "/v1/reports?since=1h&format=html")
+            self.assertEqual(status, 200)
+            self.assertTrue(headers["Content-Type"].startswith("text/html"), headers)
+            self.assertIn("default-src 'none'", headers["Content-Security-Policy"])
+            self.assertIn('<html lang="ja">', page)  # the policy's language
+            status, page, _ = self.daemon.request("GET", "/v1/reports?since=1h&format=html&lang=en")
+            self.assertIn('<html lang="en">', page)
+            for query in ("by=someone", "since=soon", "format=pdf", "from=2026-13-01", "lang=fr"):
                 status, body, _ = self.daemon.request("GET", "/v1/reports?" + query)
                 self.assertEqual((status, body["error"]["code"]), (400, "invalid_query"), query)
             self.assertEqual(self.daemon.request("GET", "/v1/reports", token=None)[0], 401)
         finally:
             self.daemon.stop()
 
+    def test_the_cases_behind_a_figure(self):
+        breached = json.loads(self.report("--cases", "breaches", "--format", "json"))
+        self.assertEqual((breached["figure"], breached["count"]), ("breaches", 1))
+        case = breached["cases"][0]
+        self.assertEqual(case["id"], self.urgent["id"])
+        self.assertEqual((case["group"], case["rule"], case["team"]), ("fast", "urgent", "fast"))
+        self.assertEqual(case["reference"], reference("x", "3"))
+        table = self.report("--cases", "resolved", "--group", "support")
+        self.assertIn("1 case counted in resolved of support\n", table)
+        self.assertIn(self.first["id"], table)
+        self.assertIn("  sato\n", table)
+        rows = list(csv.DictReader(io.StringIO(self.report("--cases", "complaints", "--format", "csv"))))
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(rows[0]["id"], self.first["id"])  # oldest first
+        self.daemon.start()
+        try:
+            status, api, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breaches&group=fast")
+            self.assertEqual(status, 200, api)
+            self.assertEqual(api["cases"], breached["cases"])
+            status, none, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breaches&group=support")
+            self.assertEqual((none["count"], none["cases"]), (0, []))
+            status, body, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breach")
+            self.assertEqual(status, 400)
+            self.assertIn("breaches", body["error"]["message"])
+        finally:
+            self.daemon.stop()
+
     def test_bad_arguments_are_usage_errors(self):
-        for args in (["--by", "someone"], ["--format", "pdf"]):
+        for args in (["--by", "someone"], ["--format", "pdf"], ["--lang", "fr"], ["--cases", "breach"],
+                     ["--group", "fast"], ["--cases", "breaches", "--format", "html"]):
             run = subprocess.run([ACKD, "report", "--config", self.config, "--since", "1h", *args],
                                  capture_output=True, text=True, timeout=30)
             self.assertEqual(run.returncode, 2, args)
+
+
+class ReportInABrowserTest(unittest.TestCase):
+    """The HTML report as people see it, in Debian's Chromium: the charts drawn, a hostile
+    customer name shown as text, readable at a phone's width, in English and Japanese.
+    ACKD_SCREENSHOTS=DIR keeps the screenshots."""
+    HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><b>Eve</b>'
+
+    @classmethod
+    def setUpClass(cls):
+        why = browser.missing()
+        if why:
+            raise unittest.SkipTest(why)
+        cls.receiver = Receiver()
+        cls.daemon = Daemon(ACKD, cls.receiver).start()
+        post = lambda c: cls.daemon.post_complaint(c)[1]
+        first = post(complaint(1, author="eve", name=cls.HOSTILE))
+        post(complaint(2, author="eve", name=cls.HOSTILE, text="まだ返事がありません"))
+        post(complaint(3, text="至急お願いします", author="a2"))
+        wait_for(lambda: len(cls.receiver.messages("/x/reply")) == 2, "the replies")
+        # Resolved in time: a resolution time and a team's deadline to draw.
+        assert cls.daemon.request("POST", f"/v1/complaints/{first['id']}/resolve",
+                                  {"agent": "sato"})[0] == 200
+        cls.daemon.stop()
+        cls.pages = {}
+        for lang in ("en", "ja"):
+            run = subprocess.run([ACKD, "report", "--config", os.path.join(cls.daemon.dir, "ackd.yaml"),
+                                  "--since", "1h", "--format", "html", "--lang", lang],
+                                 capture_output=True, text=True, timeout=30)
+            assert run.returncode == 0, run.stderr
+            cls.pages[lang] = os.path.join(cls.daemon.dir, f"report.{lang}.html")
+            with open(cls.pages[lang], "w", encoding="utf-8") as f:
+                f.write(run.stdout)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.cleanup()
+        cls.receiver.close()
+
+    def screenshot(self, driver, name, width):
+        keep = os.environ.get("ACKD_SCREENSHOTS")
+        path = os.path.join(keep or self.daemon.dir, name)
+        browser.Browser.full_page_screenshot(driver, path, width)
+        self.assertGreater(os.path.getsize(path), 10_000)  # a blank page is a few hundred bytes
+
+    def test_the_charts_are_drawn_and_the_names_are_text(self):
+        By = browser.By
+        with browser.Browser(1280, 900, "en") as d:
+            d.get("file://" + self.pages["en"])
+            self.assertTrue(d.title.startswith("ackd report"), d.title)
+            charts = d.find_elements(By.CSS_SELECTOR, "svg.chart")
+            self.assertGreaterEqual(len(charts), 5)
+            for chart in charts:
+                self.assertGreater(chart.size["width"], 200)
+                self.assertGreater(chart.size["height"], 20)
+            self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "svg.heatmap rect")), 7 * 24)
+            # Today's bar: one segment a rule (default, urgent), 3 complaints in all.
+            bars = d.find_elements(By.CSS_SELECTOR, "svg.daily rect")
+            self.assertEqual(len(bars), 2)
+            self.assertEqual(d.find_element(By.CSS_SELECTOR, ".tile .value").text, "3")
+            # The name is on the page as the customer wrote it, and nothing of it is markup.
+            cells = [td.text for td in d.find_elements(By.CSS_SELECTOR, "td")]
+            self.assertIn(self.HOSTILE, cells)
+            self.assertEqual(d.find_elements(By.CSS_SELECTOR, "img, b, script"), [])
+            self.assertNotEqual(d.title, "pwned")
+            self.screenshot(d, "report-en.png", 1000)
+
+    def test_readable_at_a_phones_width_and_in_japanese(self):
+        By = browser.By
+        with browser.Browser(390, 844, "ja") as d:
+            d.get("file://" + self.pages["ja"])
+            self.assertEqual(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), "ja")
+            headings = [h.text for h in d.find_elements(By.TAG_NAME, "h2")]
+            self.assertIn("チーム別の期限内対応", headings)
+            # The wide tables and charts scroll inside their own box; the page does not.
+            page_width = d.execute_script("return document.documentElement.scrollWidth")
+            window_width = d.execute_script("return window.innerWidth")
+            self.assertLessEqual(page_width, window_width)
+            for box in d.find_elements(By.CSS_SELECTOR, "section"):
+                self.assertLessEqual(box.size["width"], window_width)
+            self.screenshot(d, "report-ja-phone.png", 390)
 
 
 if __name__ == "__main__":

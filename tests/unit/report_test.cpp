@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "ackd/time/instant.hpp"
@@ -12,6 +14,8 @@ namespace report_test {
 using ackd::report::Builder;
 using ackd::report::By;
 using ackd::report::CaseRow;
+using ackd::report::Drill;
+using ackd::report::Figure;
 using ackd::report::Report;
 using ackd::time::Calendar;
 using ackd::time::Instant;
@@ -39,6 +43,7 @@ const Calendar& office() {
 
 CaseRow row(std::string id, std::string rule, std::string team, const char* received) {
   CaseRow r;
+  r.id = id;
   r.channel = "x";
   r.author_id = "a-" + id;
   r.rule = std::move(rule);
@@ -50,11 +55,12 @@ CaseRow row(std::string id, std::string rule, std::string team, const char* rece
 }
 
 // The week of 2026-11-20 (Fri) to 2026-11-27 (Fri), seen on Friday 2026-11-27 at 12:00.
-Report known_week(By by) {
+Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt) {
   Builder b(
       at("2026-11-20T00:00:00+09:00"), at("2026-11-27T12:00:00+09:00"), by,
       [](const std::string& name) { return name == "office" ? &office() : nullptr; },
       *Zone::load("Asia/Tokyo"), at("2026-11-27T12:00:00+09:00"));
+  if (drill) b.drill(*drill);
   // Friday 17:30, claimed Tuesday 10:00 across the weekend and Monday's holiday: 1h30m of
   // office time, deadline (4h) Tuesday 11:30: met. Resolved Tuesday 15:00 (6h30m).
   auto a = row("a", "default", "support", "2026-11-20T17:30:00+09:00");
@@ -196,6 +202,135 @@ TEST_CASE("report: JSON as the contract has it, CSV with a header row and the to
   CHECK(csv.find("\n(total),5,2,0,1,1,1,") != std::string::npos);
   const auto table = ackd::report::to_table(r);
   CHECK(table.find("repeat complainants") != std::string::npos);
+}
+
+TEST_CASE("report: the period's shape for the charts, whatever it is grouped by") {
+  const Report r = known_week(By::rule);
+  // Every local day from Friday 20 to Friday 27, also the empty weekend.
+  REQUIRE(r.days.size() == 8);
+  CHECK(r.days.front().date == "2026-11-20");
+  CHECK(r.days.front().by_rule == std::map<std::string, std::size_t>{{"default", 1}});
+  CHECK(r.days[1].by_rule.empty());
+  CHECK(r.days[6].by_rule == std::map<std::string, std::size_t>{{"safety-incident", 1}});
+  CHECK(r.days.back().date == "2026-11-27");
+  CHECK(r.days.back().by_rule == std::map<std::string, std::size_t>{{"default", 1}, {"spam", 1}});
+  // Monday is row 0: Friday 17:00 (a), Tuesday 10:00 (c), Thursday 11:00 (d), Friday 11:00
+  // (e, f), in Tokyo.
+  std::size_t counted = 0;
+  for (const auto& day : r.by_weekday_hour) {
+    for (const auto n : day) counted += n;
+  }
+  CHECK(counted == 5);
+  CHECK(r.by_weekday_hour[4][17] == 1);
+  CHECK(r.by_weekday_hour[1][10] == 1);
+  CHECK(r.by_weekday_hour[3][11] == 1);
+  CHECK(r.by_weekday_hour[4][11] == 2);
+  // Deadlines per team, though grouped by rule: support met a and missed c, safety missed d;
+  // e's deadline is still ahead.
+  REQUIRE(r.deadlines_by_team.size() == 2);
+  CHECK(r.deadlines_by_team.at("support").met == 1);
+  CHECK(r.deadlines_by_team.at("support").breaches == 1);
+  CHECK(r.deadlines_by_team.at("safety").met == 0);
+  CHECK(r.deadlines_by_team.at("safety").breaches == 1);
+  // First replies after 2s and 1s fall in the first bucket (10s or less); a's resolution
+  // after 3 days and 21.5 hours in the last (over 3 days).
+  CHECK(r.total.first_response.histogram[0] == 2);
+  CHECK(r.total.to_resolve.histogram.back() == 1);
+  std::size_t in_buckets = 0;
+  for (const auto n : r.total.to_claim.histogram) in_buckets += n;
+  CHECK(in_buckets == r.total.to_claim.count);
+}
+
+TEST_CASE("report: HTML is one page that runs and fetches nothing, customers' names as text") {
+  Report r = known_week(By::team);
+  REQUIRE(r.repeat_complainants.size() == 1);
+  r.repeat_complainants[0].name = "<img src=x onerror=alert(1)>";
+  const auto en = ackd::report::to_html(r, "en");
+  CHECK(en.rfind("<!doctype html>", 0) == 0);
+  CHECK(en.find("<html lang=\"en\">") != std::string::npos);
+  CHECK(en.find("Content-Security-Policy\" content=\"default-src 'none'") != std::string::npos);
+  CHECK(en.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+  CHECK(en.find("<img") == std::string::npos);
+  CHECK(en.find("<script") == std::string::npos);
+  CHECK(en.find("://") == std::string::npos);  // no address to fetch anything from
+  // The daily chart (a bar a rule a day with complaints), two distributions, the teams'
+  // deadlines, the heatmap (7 x 24 cells).
+  std::size_t charts = 0, rects = 0;
+  for (auto at = en.find("<svg"); at != std::string::npos; at = en.find("<svg", at + 1)) ++charts;
+  for (auto at = en.find("<rect"); at != std::string::npos; at = en.find("<rect", at + 1)) ++rects;
+  CHECK(charts >= 5);
+  CHECK(rects >= 7 * 24 + 5);
+  CHECK(en.find("First reply (p50 / p90)</div><div class=\"value\">1s / 2s") != std::string::npos);
+  CHECK(en.find("2026-11-20T00:00:00+09:00 – 2026-11-27T12:00:00+09:00 (times in Asia/Tokyo)") !=
+        std::string::npos);
+  const auto ja = ackd::report::to_html(r, "ja");
+  CHECK(ja.find("<html lang=\"ja\">") != std::string::npos);
+  CHECK(ja.find("初回返信 (p50 / p90)</div><div class=\"value\">1秒 / 2秒") != std::string::npos);
+  CHECK(ja.find("チーム別の期限内対応") != std::string::npos);
+}
+
+TEST_CASE("report: the cases behind each figure are the cases it counts") {
+  const Report r = known_week(By::team);
+  const auto& t = r.total;
+  std::size_t suppressed = 0;
+  for (const auto& [_, n] : t.replies_suppressed) suppressed += n;
+  const std::vector<std::pair<Figure, std::size_t>> expected{
+      {Figure::complaints, t.complaints},
+      {Figure::replied, t.replies_sent},
+      {Figure::pending, t.replies_pending},
+      {Figure::reply_failed, t.replies_failed},
+      {Figure::no_reply, t.replies_none},
+      {Figure::suppressed, suppressed},
+      {Figure::handoffs, t.handoffs},
+      {Figure::claimed, t.claimed},
+      {Figure::resolved, t.resolved},
+      {Figure::open, t.handoffs - t.resolved},
+      {Figure::deadline_met, t.deadline_met},
+      {Figure::breaches, t.breaches},
+      {Figure::escalated, 2},  // c and d; three notices
+      {Figure::followups, t.followups},
+      {Figure::failed_deliveries, t.failed_deliveries},
+  };
+  std::set<std::string> named;
+  for (const auto& [figure, count] : expected) {
+    const auto name = std::string(ackd::report::to_string(figure));
+    CAPTURE(name);
+    named.insert(name);
+    CHECK(ackd::report::figure_from_string(name) == figure);
+    const Report drilled = known_week(By::team, Drill{figure, std::nullopt});
+    REQUIRE(drilled.cases);
+    CHECK(drilled.cases->count == count);
+    CHECK(drilled.cases->listed.size() == count);
+    // Each group's cases are the group's share.
+    for (const auto& g : drilled.groups) {
+      const Report one = known_week(By::team, Drill{figure, g.key});
+      for (const auto& listed : one.cases->listed) CHECK(listed.group == g.key);
+    }
+  }
+  const auto names = ackd::report::figure_names();
+  CHECK(names.find(", failed_deliveries") != std::string::npos);
+  CHECK(std::count(names.begin(), names.end(), ',') + 1 == static_cast<long>(named.size()));
+  CHECK_FALSE(ackd::report::figure_from_string("breach"));
+
+  const Report support = known_week(By::team, Drill{Figure::breaches, "support"});
+  REQUIRE(support.cases->listed.size() == 1);
+  CHECK(support.cases->listed[0].id == "c");
+  CHECK(support.cases->listed[0].agent == "sato");
+  CHECK(support.cases->listed[0].received_at == at("2026-11-24T10:00:00+09:00"));
+  // A limit lists the oldest and counts them all.
+  const Report first_two = known_week(By::team, Drill{Figure::complaints, std::nullopt, 2});
+  CHECK(first_two.cases->count == 5);
+  REQUIRE(first_two.cases->listed.size() == 2);
+  CHECK(first_two.cases->listed[0].id == "a");
+  CHECK(first_two.cases->listed[1].id == "c");
+  const auto j = ackd::report::cases_to_json(*support.cases, *Zone::load("Asia/Tokyo"));
+  CHECK(j["figure"] == "breaches");
+  CHECK(j["group"] == "support");
+  CHECK(j["cases"][0]["received_at"] == "2026-11-24T10:00:00+09:00");
+  const auto csv = ackd::report::cases_to_csv(*support.cases, *Zone::load("Asia/Tokyo"));
+  CHECK(csv ==
+        "id,reference,received_at,group,rule,team,agent\n"
+        "c,,2026-11-24T10:00:00+09:00,support,default,support,sato\n");
 }
 
 }  // namespace report_test

@@ -817,6 +817,58 @@ TEST_CASE("store: the planner sees the author's history, including earlier jobs 
   CHECK(seen_b.replies == std::vector<t::Instant>{t0, t1});
 }
 
+TEST_CASE("store: open handoffs by team, and what a claim or resolve tells of the wait") {
+  TempDir tmp;
+  using ByTeam = std::vector<std::pair<std::string, std::int64_t>>;
+  const auto at = now();
+  {
+    auto s = open_store(tmp.path);
+    REQUIRE(ingest_case(*s, make_handoff_case("s1", at)).ok());
+    REQUIRE(ingest_case(*s, make_handoff_case("s2", at)).ok());
+    auto billing = make_handoff_case("b1", at);
+    billing.handoff->team = "billing";
+    billing.handoff->priority = "P1";
+    REQUIRE(ingest_case(*s, billing).ok());
+    CHECK(s->open_handoffs_by_team() == ByTeam{{"billing", 1}, {"support", 2}});
+    CHECK(s->open_handoffs() == 3);
+
+    const auto c = wait_for<ClaimResult>(
+        [&](auto done) { s->claim("c-b1", "sato", at + t::Seconds(90), std::move(done)); });
+    REQUIRE(c.ok());
+    REQUIRE(c->handoff);
+    CHECK(c->handoff->team == "billing");
+    CHECK(c->handoff->priority == "P1");
+    CHECK(c->handoff->received_at == at);
+    CHECK(s->open_handoffs_by_team() == ByTeam{{"billing", 0}, {"support", 2}});
+    // Claimed again: nothing is taken over now.
+    const auto again = wait_for<ClaimResult>(
+        [&](auto done) { s->claim("c-b1", "sato", at + t::Seconds(95), std::move(done)); });
+    CHECK_FALSE(again->handoff);
+
+    // Resolved unclaimed: also taken over now. Resolved after a claim: only resolved.
+    auto r = wait_for<ResolveResult>([&](auto done) {
+      s->resolve("c-s1", "sato", "done", false, at + t::Seconds(60), std::move(done));
+    });
+    REQUIRE(r->handoff);
+    CHECK(r->handoff->team == "support");
+    CHECK(r->claimed_now);
+    r = wait_for<ResolveResult>([&](auto done) {
+      s->resolve("c-b1", "sato", "done", false, at + t::Seconds(120), std::move(done));
+    });
+    REQUIRE(r->handoff);
+    CHECK_FALSE(r->claimed_now);
+    CHECK(s->open_handoffs_by_team() == ByTeam{{"billing", 0}, {"support", 1}});
+    // An unknown case changes no count.
+    const auto unknown = wait_for<ClaimResult>(
+        [&](auto done) { s->claim("c-nobody", "sato", at, std::move(done)); });
+    CHECK(unknown->outcome == ClaimOutcome::not_found);
+    CHECK(s->open_handoffs() == 1);
+  }
+  // Counted again from the handoffs when the store opens.
+  auto s = open_store(tmp.path);
+  CHECK(s->open_handoffs_by_team() == ByTeam{{"support", 1}});
+}
+
 TEST_CASE("store: a claim stops the escalations: the breach stays owed until resolved") {
   TempDir tmp;
   auto s = open_store(tmp.path);

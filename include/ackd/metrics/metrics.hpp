@@ -12,6 +12,9 @@ namespace ackd::metrics {
 
 // Every metric ackd exports is defined here (names, help, labels) and nowhere else.
 struct Metrics {
+  static inline const std::vector<double> kHandoffBuckets{60,    300,   900,   1800,   3600,  7200,
+                                                          14400, 28800, 86400, 172800, 604800};
+
   Registry registry;
   CounterFamily& complaints = registry.counter(
       "ackd_complaints_total", "Complaints accepted, by channel and rule.", {"channel", "rule"});
@@ -50,9 +53,20 @@ struct Metrics {
   CounterFamily& retention = registry.counter(
       "ackd_retention_cases_total",
       "Cases retention (ackd.yaml retention) erased the personal data of, or deleted.", {"action"});
-  Histogram& reply_latency = registry.histogram(
+  HistogramFamily& reply_latency = registry.histogram(
       "ackd_reply_latency_seconds", "From a complaint's arrival to its reply's delivery.",
       {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+  // Wall-clock times, from a minute to a week; the labels are the policy's teams and
+  // priorities, a bounded set.
+  HistogramFamily& time_to_claim = registry.histogram(
+      "ackd_handoff_claim_seconds",
+      "From a complaint's arrival to its case being taken over (claimed, or resolved "
+      "unclaimed), by team and priority.",
+      kHandoffBuckets, {"team", "priority"});
+  HistogramFamily& time_to_resolve = registry.histogram(
+      "ackd_handoff_resolve_seconds",
+      "From a complaint's arrival to its case being resolved, by team and priority.",
+      kHandoffBuckets, {"team", "priority"});
 
   // Counts a newly accepted case from its plan.
   void count_accepted(const plan::CasePlan& plan);
@@ -61,7 +75,8 @@ struct Metrics {
   using ReadByName = std::function<std::vector<std::pair<std::string, double>>()>;
   // What the gauges read when /metrics is rendered.
   struct Readers {
-    Read outbox_depth, handoffs_open, delivery_backlog, replies_paused, policy_rules, storms_active;
+    Read outbox_depth, delivery_backlog, replies_paused, policy_rules, storms_active;
+    ReadByName handoffs_open;                       // by team
     ReadByName sink_backlog, sink_backoff_seconds;  // by sink name
     ReadByName source_watching;                     // by source name
     Read policy_fallback;

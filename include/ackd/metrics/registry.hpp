@@ -39,25 +39,45 @@ class CounterFamily {
   std::map<std::vector<std::string>, std::unique_ptr<Counter>> counters_;
 };
 
-// Observations counted into fixed buckets (seconds), with their sum.
+// Observations counted into fixed buckets (seconds), with their sum. Safe from any thread.
 class Histogram {
  public:
-  Histogram(std::string name, std::string help, std::vector<double> upper_bounds);
+  explicit Histogram(const std::vector<double>& upper_bounds);
   void observe(double value);
+  // Its buckets, sum and count as samples of `name`, labelled `labels` (`a="x",b="y"` or "").
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  const std::vector<double>& bounds_;                     // the family's
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // one per bound, then +Inf
+  Counter sum_;
+};
+
+// Histograms sharing a name and buckets, one per combination of label values.
+class HistogramFamily {
+ public:
+  HistogramFamily(std::string name, std::string help, std::vector<std::string> labels,
+                  std::vector<double> upper_bounds);
+  // The histogram for these label values (in the order of the family's labels), created empty.
+  Histogram& with(const std::vector<std::string>& values);
+  // The only histogram of a family without labels.
+  void observe(double value) { with({}).observe(value); }
   void render(std::string& out) const;
 
  private:
   std::string name_, help_;
+  std::vector<std::string> labels_;
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // one per bound, then +Inf
-  Counter sum_;
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<Histogram>> histograms_;
 };
 
 // Everything /metrics shows, in the Prometheus text exposition format (version 0.0.4).
 class Registry {
  public:
   CounterFamily& counter(std::string name, std::string help, std::vector<std::string> labels = {});
-  Histogram& histogram(std::string name, std::string help, std::vector<double> upper_bounds);
+  HistogramFamily& histogram(std::string name, std::string help, std::vector<double> upper_bounds,
+                             std::vector<std::string> labels = {});
   // A value read when rendered (queue depths, open cases).
   void gauge(std::string name, std::string help, std::function<double()> read);
   // One value per label value, read when rendered (per-sink backlogs, say).
@@ -74,7 +94,7 @@ class Registry {
     const char* type;
   };
   std::vector<std::unique_ptr<CounterFamily>> counters_;
-  std::vector<std::unique_ptr<Histogram>> histograms_;
+  std::vector<std::unique_ptr<HistogramFamily>> histograms_;
   std::vector<Gauge> gauges_;
   struct LabelledGauge {
     std::string name, help, label;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -27,6 +28,7 @@ std::string_view to_string(By by);
 
 // One case as a report reads it.
 struct CaseRow {
+  std::string id;  // needed only when drilling()
   std::string channel;
   std::string author_id;
   std::string rule;
@@ -44,10 +46,17 @@ struct CaseRow {
   int failed_deliveries = 0;     // deliveries of any kind given up
 };
 
+// The upper bounds of a distribution's histogram buckets, for its chart; one more bucket
+// holds what is longer than the last.
+inline constexpr std::array<time::Seconds, 8> kHistogramBounds{
+    time::Seconds(10),   time::Seconds(60),    time::Seconds(300),   time::Seconds(900),
+    time::Seconds(3600), time::Seconds(14400), time::Seconds(86400), time::Seconds(259200)};
+
 // A distribution of durations: nearest-rank percentiles over the cases that have one.
 struct Distribution {
   std::size_t count = 0;
   time::Seconds p50{}, p90{}, p99{};
+  std::array<std::size_t, kHistogramBounds.size() + 1> histogram{};
 };
 
 struct Figures {
@@ -87,13 +96,75 @@ struct RepeatComplainant {
   std::size_t complaints = 0, open = 0;  // open: handed off, not resolved
 };
 
+// The figures a case counts in, to list the cases behind one (`ackd report --cases`). Each
+// counts the cases its figure in Figures counts (followups, escalated and failed_deliveries:
+// the cases with at least one); open: handed off and not resolved.
+enum class Figure {
+  complaints,
+  replied,
+  pending,
+  reply_failed,
+  no_reply,
+  suppressed,
+  handoffs,
+  claimed,
+  resolved,
+  open,
+  deadline_met,
+  breaches,
+  escalated,
+  followups,
+  failed_deliveries,
+};
+std::optional<Figure> figure_from_string(std::string_view name);
+std::string_view to_string(Figure figure);
+std::string figure_names();  // "complaints, replied, ..." for messages
+
+// Which cases to list: those counted in `figure`, of one group or all.
+struct Drill {
+  Figure figure = Figure::complaints;
+  std::optional<std::string> group;
+  std::size_t limit = 1000;  // listed; all are counted
+};
+
+// A case behind a figure.
+struct CaseRef {
+  std::string id;
+  std::string reference;  // what the customer was given; filled by whoever reads the store
+  std::string group, rule, team, agent;
+  time::Instant received_at;
+};
+
+struct Cases {
+  Drill drill;
+  std::size_t count = 0;        // all the cases behind the figure
+  std::vector<CaseRef> listed;  // the first `drill.limit`, oldest first
+};
+
+// One local day of the period: its complaints by rule.
+struct Day {
+  std::string date;  // YYYY-MM-DD in the report's zone
+  std::map<std::string, std::size_t> by_rule;
+};
+
+// A team's handoffs whose outcome is known: claimed in time, or not.
+struct TeamDeadlines {
+  std::size_t met = 0, breaches = 0;
+};
+
 struct Report {
   time::Instant from, to;
   By by = By::team;
+  time::Zone zone = time::Zone::utc();  // days and hours are local to it
   Figures total;
   std::vector<Group> groups;                           // by key
   std::vector<Topic> topics;                           // the most complaints first
   std::vector<RepeatComplainant> repeat_complainants;  // the most complaints first
+  // The period's shape whatever it is grouped by, for the charts.
+  std::vector<Day> days;  // every day of the period, in order, also those without complaints
+  std::array<std::array<std::size_t, 24>, 7> by_weekday_hour{};  // [Monday .. Sunday][hour]
+  std::map<std::string, TeamDeadlines> deadlines_by_team;
+  std::optional<Cases> cases;  // when a drill was asked for
 };
 
 // A calendar of the policy by name (null: one the policy no longer has, whose business time
@@ -112,6 +183,11 @@ class Builder {
   Builder(const Builder&) = delete;
   Builder& operator=(const Builder&) = delete;
 
+  // Also lists the cases behind one figure.
+  void drill(Drill drill);
+  // Whether rows need their ids (only to list cases: most reports skip the copies).
+  bool drilling() const;
+
   void add(const CaseRow& row);
   // A rule's complaints in the previous period, for the topics' trend.
   void add_previous(const std::string& rule, std::size_t complaints);
@@ -125,5 +201,13 @@ class Builder {
 nlohmann::json to_json(const Report& report);
 std::string to_csv(const Report& report);
 std::string to_table(const Report& report);
+// One self-contained page (inline CSS and SVG charts, nothing fetched, no script) in `lang`
+// ("ja"; anything else is English).
+std::string to_html(const Report& report, std::string_view lang);
+// The cases behind a figure: {"figure", "group", "count", "cases": [...]}, a CSV with a
+// header row, or a table for people; times in the report's zone.
+nlohmann::json cases_to_json(const Cases& cases, const time::Zone& zone);
+std::string cases_to_csv(const Cases& cases, const time::Zone& zone);
+std::string cases_to_table(const Cases& cases, const time::Zone& zone);
 
 }  // namespace ackd::report

@@ -55,8 +55,15 @@ struct IngestResult {
 
 enum class ClaimOutcome { claimed, already_yours, held_by_other, resolved, not_found };
 
+// A handed-off case, for the time it took to claim or resolve (metrics).
+struct HandoffOf {
+  std::string team, priority;
+  time::Instant received_at;
+};
+
 struct ClaimResult {
   ClaimOutcome outcome = ClaimOutcome::not_found;
+  std::optional<HandoffOf> handoff;     // when it was claimed now
   std::string agent;                    // who holds the case
   std::vector<std::int64_t> cancelled;  // escalation and breach notices no longer owed
 };
@@ -75,6 +82,8 @@ struct ResolveResult {
   std::string agent;  // who resolved it, or (held_by_other) who holds it
   std::vector<std::int64_t> cancelled;
   std::optional<OutboxItem> followup;  // scheduled after resolution
+  std::optional<HandoffOf> handoff;    // when it was resolved now
+  bool claimed_now = false;            // it was open: resolving it is also its taking over
 };
 
 // One case as stored, for its timeline (GET /v1/complaints/{id}). JSON columns are kept as
@@ -304,6 +313,8 @@ class Store {
   std::int64_t outbox_depth() const;
   // Handed-off cases nobody has claimed or resolved yet.
   std::int64_t open_handoffs() const;
+  // The same by team, with every team that had one since the store opened (also at 0).
+  std::vector<std::pair<std::string, std::int64_t>> open_handoffs_by_team() const;
   // Number of write transactions committed since open (group commit shares one per batch).
   std::int64_t commits() const;
 
