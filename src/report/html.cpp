@@ -337,11 +337,9 @@ class Page {
     }
     const double width = 960, height = 260, left = 48, bottom = 36, top = 12;
     const double plot_w = width - left - 8, plot_h = height - top - bottom;
-    const double step = tick_step(static_cast<double>(most));
-    const double y_max = std::max(step, std::ceil(static_cast<double>(most) / step) * step);
     out_ << "<div class=\"wide\"><svg viewBox=\"0 0 " << width << " " << height
          << "\" role=\"img\" class=\"chart daily\">";
-    axis(left, top, plot_w, plot_h, y_max, step);
+    const double y_max = axis(left, top, plot_w, plot_h, most);
     const auto n_days = std::max<std::size_t>(r_.days.size(), 1);
     const double slot = plot_w / static_cast<double>(n_days);
     const double bar = std::min(slot * 0.8, 40.0);  // a week's bars, not a wall
@@ -380,20 +378,26 @@ class Page {
       out_ << "<li><span style=\"background:" << colour_of(rule) << "\"></span>" << escaped(rule)
            << "</li>";
     }
-    if (r_.topics.size() > rules.size()) {
+    const auto fired = std::count_if(r_.topics.begin(), r_.topics.end(),
+                                     [](const Topic& t) { return t.complaints > 0; });
+    if (static_cast<std::size_t>(fired) > rules.size()) {
       out_ << "<li><span style=\"background:" << kOther << "\"></span>" << w_.other << "</li>";
     }
     out_ << "</ul></section>\n";
   }
 
-  // The y axis of a chart: grid lines and their values.
-  void axis(double left, double top, double plot_w, double plot_h, double y_max, double step) {
+  // The y axis of a chart whose largest value is `most`: grid lines at round values; returns
+  // the value at the top.
+  double axis(double left, double top, double plot_w, double plot_h, std::size_t most) {
+    const double step = tick_step(static_cast<double>(most));
+    const double y_max = std::max(step, std::ceil(static_cast<double>(most) / step) * step);
     for (double v = 0; v <= y_max + 0.5; v += step) {
       const double y = top + plot_h - plot_h * v / y_max;
       out_ << "<line x1=\"" << left << "\" x2=\"" << left + plot_w << "\" y1=\"" << num(y)
            << "\" y2=\"" << num(y) << "\" class=\"grid\"/><text x=\"" << left - 6 << "\" y=\""
            << num(y + 4) << "\" class=\"tick\" text-anchor=\"end\">" << compact(v) << "</text>";
     }
+    return y_max;
   }
 
   void histogram(const char* title, const Distribution& d) {
@@ -402,17 +406,15 @@ class Page {
       out_ << "<p class=\"empty\">" << w_.none << "</p></section>";
       return;
     }
-    out_ << "<p class=\"note\">n = " << d.count << " · p50 " << duration_text(d.p50, w_)
+    out_ << "<p class=\"note\">n = " << grouped(d.count) << " · p50 " << duration_text(d.p50, w_)
          << " · p90 " << duration_text(d.p90, w_) << " · p99 " << duration_text(d.p99, w_)
          << "</p>";
     const double width = 460, height = 220, left = 48, bottom = 28, top = 12;
     const double plot_w = width - left - 8, plot_h = height - top - bottom;
     const auto most = *std::max_element(d.histogram.begin(), d.histogram.end());
-    const double step = tick_step(static_cast<double>(most));
-    const double y_max = std::max(step, std::ceil(static_cast<double>(most) / step) * step);
     out_ << "<svg viewBox=\"0 0 " << width << " " << height
          << "\" role=\"img\" class=\"chart histogram\">";
-    axis(left, top, plot_w, plot_h, y_max, step);
+    const double y_max = axis(left, top, plot_w, plot_h, most);
     const double slot = plot_w / static_cast<double>(d.histogram.size());
     for (std::size_t i = 0; i < d.histogram.size(); ++i) {
       const double h = plot_h * static_cast<double>(d.histogram[i]) / y_max;

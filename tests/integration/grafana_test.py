@@ -108,6 +108,15 @@ class GrafanaTest(unittest.TestCase):
                                     "ackd_source_events_skipped_total",
                                     "ackd_source_mails_total", "ackd_storms_total"})
 
+    def test_the_handoff_metrics_count_this_case_by_team_and_priority(self):
+        # The default rule's case (support, P3) was claimed, then resolved.
+        for name in ("ackd_handoff_claim_seconds_count", "ackd_handoff_resolve_seconds_count"):
+            self.assertRegex(self.metrics, rf'(?m)^{name}{{team="support",priority="P3"}} 1$')
+        self.assertRegex(self.metrics,
+                         r'(?m)^ackd_handoff_claim_seconds_bucket\{team="support",priority="P3",'
+                         r'le="60"\} 1$')
+        self.assertRegex(self.metrics, r'(?m)^ackd_handoffs_open\{team="support"\} 0$')
+
     def test_every_grouping_label_is_one_the_metric_carries(self):
         checked = 0
         for t in self.targets:
