@@ -41,6 +41,31 @@ constexpr std::array<std::pair<Figure, std::string_view>, 15> kFigures{{
     {Figure::failed_deliveries, "failed_deliveries"},
 }};
 
+// The value a table names `name`, or nothing.
+template <class T, std::size_t N>
+std::optional<T> value_named(const std::array<std::pair<T, std::string_view>, N>& table,
+                             std::string_view name) {
+  for (const auto& [value, n] : table) {
+    if (n == name) return value;
+  }
+  return std::nullopt;
+}
+
+// The name a table gives `value` (every value of the enum has one: the first otherwise).
+template <class T, std::size_t N>
+std::string_view name_of(const std::array<std::pair<T, std::string_view>, N>& table, T value) {
+  for (const auto& [v, name] : table) {
+    if (v == value) return name;
+  }
+  return table.front().second;
+}
+
+// "2026-11-27" into `out`, the keys of By::day and the dates of Report::days.
+void write_date(char (&out)[16], absl::CivilDay day) {
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
+                day.day());
+}
+
 // Why a reply was suppressed, in the words of the contract: the decision's reason names it.
 std::string suppressed_because(std::string_view reason) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kWhy{{
@@ -234,17 +259,11 @@ bool counts_in(Figure figure, const CaseRow& row, const Derived& derived) {
 }  // namespace
 
 std::optional<Figure> figure_from_string(std::string_view name) {
-  for (const auto& [figure, n] : kFigures) {
-    if (n == name) return figure;
-  }
-  return std::nullopt;
+  return value_named(kFigures, name);
 }
 
 std::string_view to_string(Figure figure) {
-  for (const auto& [f, name] : kFigures) {
-    if (f == figure) return name;
-  }
-  return "complaints";
+  return name_of(kFigures, figure);
 }
 
 std::string figure_names() {
@@ -254,17 +273,11 @@ std::string figure_names() {
 }
 
 std::optional<By> by_from_string(std::string_view name) {
-  for (const auto& [by, n] : kBy) {
-    if (n == name) return by;
-  }
-  return std::nullopt;
+  return value_named(kBy, name);
 }
 
 std::string_view to_string(By by) {
-  for (const auto& [b, name] : kBy) {
-    if (b == by) return name;
-  }
-  return "team";
+  return name_of(kBy, by);
 }
 
 CalendarOf calendars_of(std::shared_ptr<const policy::Policy> policy) {
@@ -359,8 +372,7 @@ struct Builder::State {
     local.weekday = (static_cast<int>(absl::GetWeekday(local.day)) -
                      static_cast<int>(absl::Weekday::monday) + 7) %
                     7;
-    std::snprintf(local.date, sizeof local.date, "%04d-%02d-%02d",
-                  static_cast<int>(local.day.year()), local.day.month(), local.day.day());
+    write_date(local.date, local.day);
     std::snprintf(local.hour_key, sizeof local.hour_key, "%02d", local.hour);
     local.by_rule = &days[local.day];
   }
@@ -456,8 +468,7 @@ Report Builder::finish() {
           : first_day - 1;
   for (auto day = first_day; day <= last_day; ++day) {
     char date[16];
-    std::snprintf(date, sizeof date, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
-                  day.day());
+    write_date(date, day);
     Day one{date, {}};
     if (auto it = s.days.find(day); it != s.days.end()) {
       for (const auto& [rule, n] : it->second) one.by_rule[*rule] = n;

@@ -695,24 +695,10 @@ UnclaimResult do_unclaim(Tx& tx, const std::string& id, const std::string& agent
 ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent,
                          const std::string& note, bool force, time::Instant now) {
   ResolveResult r;
-  std::string state, holder;
-  std::optional<std::int64_t> followup_after;
-  std::string followup_sink, followup_payload;
-  HandoffOf handoff;
-  {
-    auto q = tx.db.query(
-        "SELECT h.state, h.followup_after, h.followup_sink, h.followup_payload, h.agent, "
-        "  h.team, h.priority, c.received_at "
-        "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE h.complaint_id = ?");
-    q.bind_all(id);
-    if (!q.step()) return r;  // not_found
-    state = q.text(0);
-    followup_after = q.optional_integer(1);
-    followup_sink = q.text(2);
-    followup_payload = q.text(3);
-    holder = q.text(4);
-    handoff = {q.text(5), q.text(6), from_unix(q.integer(7))};
-  }
+  auto found = holder_of(tx, id);
+  if (!found) return r;  // not_found
+  const std::string& state = found->state;
+  const std::string& holder = found->agent;
   if (state == "resolved") {
     r.outcome = ResolveOutcome::already_resolved;
     return r;
@@ -724,6 +710,19 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
     r.agent = holder;
     return r;
   }
+  std::optional<std::int64_t> followup_after;
+  std::string followup_sink, followup_payload;
+  {
+    auto q = tx.db.query(
+        "SELECT followup_after, followup_sink, followup_payload FROM handoffs "
+        "WHERE complaint_id = ?");
+    q.bind_all(id);
+    if (q.step()) {
+      followup_after = q.optional_integer(0);
+      followup_sink = q.text(1);
+      followup_payload = q.text(2);
+    }
+  }
   tx.db
       .query(
           "UPDATE handoffs SET state = 'resolved', agent = ?, resolved_at = ?, note = ? "
@@ -733,10 +732,10 @@ ResolveResult do_resolve(Tx& tx, const std::string& id, const std::string& agent
   r.outcome = ResolveOutcome::resolved;
   r.agent = agent;
   if (state == "open") {
-    tx.open_changes.emplace_back(handoff.team, -1);
+    tx.open_changes.emplace_back(found->handoff.team, -1);
     r.claimed_now = true;
   }
-  r.handoff = std::move(handoff);
+  r.handoff = found->handoff;
   r.cancelled = tx.cancel_timers(id, Tx::Timers::all);
   json detail = {{"agent", agent}, {"note", note}, {"cancelled", r.cancelled.size()}};
   if (taken_over) {
