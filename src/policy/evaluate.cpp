@@ -354,6 +354,26 @@ void decide_reply(const Policy& p, const Rule& rule, const Facts& f, bool stormi
   }
 }
 
+// The text's topics in the policy's words: its keywords found, and the lists they are on.
+void note_topics(const Policy& p, const std::vector<std::uint32_t>& hits, Decision& d) {
+  if (hits.empty()) return;
+  const auto& set = p.keywords[static_cast<std::size_t>(Field::text)];
+  for (auto id : hits) d.keywords.push_back(set.keyword(id));
+  for (const auto& list : p.text_lists) {
+    // Both sorted: one walk.
+    auto a = list.keyword_ids.begin();
+    auto b = hits.begin();
+    while (a != list.keyword_ids.end() && b != hits.end() && *a != *b) {
+      if (*a < *b) {
+        ++a;
+      } else {
+        ++b;
+      }
+    }
+    if (a != list.keyword_ids.end() && b != hits.end()) d.lists.push_back(list.name);
+  }
+}
+
 }  // namespace
 
 Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& history,
@@ -373,6 +393,7 @@ Decision evaluate(const Policy& p, const Complaint& c, const AuthorHistory& hist
   d.received = f.at;
   d.started = f.at;
   if (f.pii) d.pii_kind = std::string(*f.pii);
+  note_topics(p, f.hits[static_cast<std::size_t>(Field::text)], d);
 
   const Rule* chosen = nullptr;
   if (options.trace) {
@@ -472,6 +493,8 @@ nlohmann::json to_json(const Decision& d) {
   if (d.followup) out["followup"] = time::format_duration(*d.followup);
   if (d.pii_kind) out["pii"] = *d.pii_kind;
   if (!d.notes.empty()) out["notes"] = d.notes;
+  if (!d.lists.empty()) out["lists"] = d.lists;
+  if (!d.keywords.empty()) out["keywords"] = d.keywords;
   return out;
 }
 

@@ -93,10 +93,13 @@ json to_json(const Report& r) {
     one["key"] = g.key;
     groups.push_back(std::move(one));
   }
-  json topics = json::array();
-  for (const auto& t : r.topics) {
-    topics.push_back({{"rule", t.rule}, {"complaints", t.complaints}, {"previous", t.previous}});
-  }
+  auto topics = [](const std::vector<Topic>& all, const char* kind) {
+    json out = json::array();
+    for (const auto& t : all) {
+      out.push_back({{kind, t.name}, {"complaints", t.complaints}, {"previous", t.previous}});
+    }
+    return out;
+  };
   json repeat = json::array();
   for (const auto& a : r.repeat_complainants) {
     repeat.push_back({{"channel", a.channel},
@@ -111,7 +114,9 @@ json to_json(const Report& r) {
           {"by", to_string(r.by)},
           {"total", figures_json(r.total)},
           {"groups", groups},
-          {"topics", topics},
+          {"topics", topics(r.topics, "rule")},
+          {"lists", topics(r.lists, "list")},
+          {"keywords", topics(r.keywords, "keyword")},
           {"repeat_complainants", repeat}};
 }
 
@@ -179,10 +184,13 @@ std::string to_table(const Report& r) {
     }
     out << "\n";
   }
-  if (!r.topics.empty()) {
-    out << "\nrules that fired (this period, the one before)\n";
-    for (const auto& t : r.topics) {
-      out << "  " << t.rule << "  " << t.complaints << "  " << t.previous << "\n";
+  for (const auto& [topics, what] : {std::pair{&r.topics, "rules that fired"},
+                                     std::pair{&r.lists, "policy lists the texts were on"},
+                                     std::pair{&r.keywords, "policy keywords found"}}) {
+    if (topics->empty()) continue;
+    out << "\n" << what << " (this period, the one before)\n";
+    for (const auto& t : *topics) {
+      out << "  " << t.name << "  " << t.complaints << "  " << t.previous << "\n";
     }
   }
   if (!r.repeat_complainants.empty()) {

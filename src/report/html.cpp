@@ -60,6 +60,8 @@ struct Words {
   const char* no_deadlines;
   const char* topics;
   const char* rule;
+  const char* list;
+  const char* keyword;
   const char* this_period;
   const char* previous;
   const char* change;
@@ -106,8 +108,10 @@ constexpr Words kEnglish{
     "Time to resolve",
     "Deadline met, per team",
     "No handoff with a known outcome in this period.",
-    "Recurring topics: the rules that fired",
+    "Recurring topics: the rules that fired, the policy's lists and keywords in the texts",
     "Rule",
+    "List",
+    "Keyword",
     "This period",
     "Previous period",
     "Change",
@@ -153,8 +157,10 @@ constexpr Words kJapanese{
     "解決までの時間",
     "チーム別の期限内対応",
     "この期間に結果の分かる引き継ぎはありません。",
-    "繰り返し寄せられる話題（発火したルール）",
+    "繰り返し寄せられる話題（発火したルール、本文にあったポリシーのリストとキーワード）",
     "ルール",
+    "リスト",
+    "キーワード",
     "今期",
     "前期",
     "増減",
@@ -317,7 +323,7 @@ class Page {
   std::vector<std::string> coloured_rules() const {
     std::vector<std::string> rules;
     for (const auto& t : r_.topics) {
-      if (t.complaints > 0 && rules.size() < kColours.size()) rules.push_back(t.rule);
+      if (t.complaints > 0 && rules.size() < kColours.size()) rules.push_back(t.name);
     }
     return rules;
   }
@@ -459,12 +465,20 @@ class Page {
   }
 
   void topics() {
-    out_ << "<section><h2>" << w_.topics << "</h2><table><thead><tr><th>" << w_.rule
-         << "</th><th class=\"n\">" << w_.this_period << "</th><th class=\"n\">" << w_.previous
-         << "</th><th class=\"n\">" << w_.change << "</th><th></th></tr></thead><tbody>";
+    out_ << "<section><h2>" << w_.topics << "</h2>";
+    topic_table(w_.rule, r_.topics);
+    if (!r_.lists.empty()) topic_table(w_.list, r_.lists);
+    if (!r_.keywords.empty()) topic_table(w_.keyword, r_.keywords);
+    out_ << "</section>\n";
+  }
+
+  void topic_table(const char* kind, const std::vector<Topic>& topics) {
+    out_ << "<table><thead><tr><th>" << kind << "</th><th class=\"n\">" << w_.this_period
+         << "</th><th class=\"n\">" << w_.previous << "</th><th class=\"n\">" << w_.change
+         << "</th><th></th></tr></thead><tbody>";
     std::size_t most = 1;
-    for (const auto& t : r_.topics) most = std::max(most, t.complaints);
-    for (const auto& t : r_.topics) {
+    for (const auto& t : topics) most = std::max(most, t.complaints);
+    for (const auto& t : topics) {
       std::string change;
       const char* css = "";
       if (t.previous == 0) {
@@ -477,7 +491,7 @@ class Page {
         change = (pct > 0 ? "▲ +" : pct < 0 ? "▼ " : "") + num(pct) + "%";
         css = pct > 0 ? "up" : pct < 0 ? "down" : "";
       }
-      out_ << "<tr><td>" << escaped(t.rule) << "</td><td class=\"n\">" << grouped(t.complaints)
+      out_ << "<tr><td>" << escaped(t.name) << "</td><td class=\"n\">" << grouped(t.complaints)
            << "</td><td class=\"n\">" << grouped(t.previous) << "</td><td class=\"n " << css
            << "\">" << change
            << "</td><td class=\"bar\"><svg viewBox=\"0 0 200 12\" class=\"spark\">"
@@ -485,7 +499,7 @@ class Page {
            << num(200.0 * static_cast<double>(t.complaints) / static_cast<double>(most))
            << "\" height=\"12\" fill=\"#0072B2\"/></svg></td></tr>";
     }
-    out_ << "</tbody></table></section>\n";
+    out_ << "</tbody></table>";
   }
 
   void heatmap() {
@@ -604,7 +618,7 @@ class Page {
       "border-bottom:1px solid #eaeef2;white-space:nowrap}th{font-weight:600;color:#57606a;"
       "font-size:12px}.n{text-align:right;font-variant-numeric:tabular-nums}"
       "tr.total td{font-weight:600}.up{color:#cf222e}.down{color:#1a7f37}"
-      "td.bar{width:40%}svg.spark{width:100%;height:12px;display:block}"
+      "table+table{margin-top:12px}td.bar{width:40%}svg.spark{width:100%;height:12px;display:block}"
       ".wide{overflow-x:auto}.note,.empty{color:#57606a;font-size:12px;margin:4px 0}";
 
   const Report& r_;

@@ -256,6 +256,32 @@ bool counts_in(Figure figure, const CaseRow& row, const Derived& derived) {
   return false;
 }
 
+using Topics = std::map<std::string, Topic, std::less<>>;
+
+// Adds `n` complaints of the period (or of the one before) to each topic named in `lines`.
+void count_topics(std::string_view lines, Topics& into, std::size_t Topic::*period, std::size_t n) {
+  while (!lines.empty()) {
+    const auto end = std::min(lines.find('\n'), lines.size());
+    const auto name = lines.substr(0, end);
+    auto it = into.find(name);
+    if (it == into.end()) it = into.emplace(name, Topic{std::string(name), 0, 0}).first;
+    it->second.*period += n;
+    lines.remove_prefix(std::min(lines.size(), end + 1));
+  }
+}
+
+// The most complaints first; among equals, the most before, then by name.
+std::vector<Topic> ranked(const Topics& topics, std::size_t at_most) {
+  std::vector<Topic> out;
+  out.reserve(topics.size());
+  for (const auto& [_, topic] : topics) out.push_back(topic);
+  std::stable_sort(out.begin(), out.end(), [](const Topic& a, const Topic& b) {
+    return a.complaints != b.complaints ? a.complaints > b.complaints : a.previous > b.previous;
+  });
+  if (out.size() > at_most) out.resize(at_most);
+  return out;
+}
+
 }  // namespace
 
 std::optional<Figure> figure_from_string(std::string_view name) {
@@ -309,7 +335,7 @@ struct Builder::State {
   time::Zone zone;
   time::Instant now;
   std::map<std::string, Accumulator, std::less<>> groups;
-  std::map<std::string, Topic> topics;
+  Topics topics, lists, keywords;  // by rule, list, keyword
   // By channel and author id ("x\0123"). A period may hold hundreds of thousands of
   // authors: a flat table of small entries keeps each row to about one cache miss.
   struct AuthorCount {
@@ -426,7 +452,9 @@ void Builder::add(const CaseRow& row) {
     }
   }
   auto topic = s.topics.try_emplace(row.rule).first;
-  if (topic->second.complaints++ == 0) topic->second.rule = row.rule;
+  if (topic->second.complaints++ == 0) topic->second.name = row.rule;
+  count_topics(row.lists, s.lists, &Topic::complaints, 1);
+  count_topics(row.keywords, s.keywords, &Topic::complaints, 1);
   ++(*s.local.by_rule)[&topic->first];
   ++s.by_weekday_hour[static_cast<std::size_t>(s.local.weekday)]
                      [static_cast<std::size_t>(s.local.hour)];
@@ -446,10 +474,11 @@ bool Builder::drilling() const {
   return state_->cases.has_value();
 }
 
-void Builder::add_previous(const std::string& rule, std::size_t complaints) {
-  auto& topic = state_->topics[rule];
-  topic.rule = rule;
-  topic.previous += complaints;
+void Builder::add_previous(const CaseTopics& topics, std::size_t complaints) {
+  State& s = *state_;
+  count_topics(topics.rule, s.topics, &Topic::previous, complaints);
+  count_topics(topics.lists, s.lists, &Topic::previous, complaints);
+  count_topics(topics.keywords, s.keywords, &Topic::previous, complaints);
 }
 
 Report Builder::finish() {
@@ -482,10 +511,9 @@ Report Builder::finish() {
   for (const auto& [key, accumulator] : s.groups) total.merge(accumulator);
   r.total = total.finish();
   for (auto& [key, accumulator] : s.groups) r.groups.push_back({key, accumulator.finish()});
-  for (auto& [_, topic] : s.topics) r.topics.push_back(topic);
-  std::stable_sort(r.topics.begin(), r.topics.end(), [](const Topic& a, const Topic& b) {
-    return a.complaints != b.complaints ? a.complaints > b.complaints : a.previous > b.previous;
-  });
+  r.topics = ranked(s.topics, s.topics.size());
+  r.lists = ranked(s.lists, s.lists.size());
+  r.keywords = ranked(s.keywords, kKeywordsShown);
   // The most complaints first; among equals, in the order of the channel and the id.
   std::vector<const std::pair<const std::string, State::AuthorCount>*> repeat;
   for (const auto& entry : s.authors) {

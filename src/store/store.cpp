@@ -44,27 +44,33 @@ time::Instant from_unix(std::int64_t s) {
   return time::Instant(time::Seconds(s));
 }
 
-// Reads what was received in [from, to) in order of (received_at, rowid), a slice at a time,
-// each slice in a read transaction of its own: one transaction over a month would keep the
-// log from starting over for seconds, and the writer would then copy all of it back at once
-// between two complaints (ingest p99 went from 2 to 24 ms while reports ran). A row that
-// changes meanwhile is read as its slice saw it. `select` (a literal: statements are cached
-// by it) takes (received_at, rowid) > (?1, ?2) AND received_at < ?3 ... LIMIT ?4, and its
-// columns `cursor` and `cursor + 1` are received_at and rowid.
-template <class Each>
+// Reads what was received in [from, to) in the order of a key that begins with received_at,
+// a slice at a time, each slice in a read transaction of its own: one transaction over a
+// month would keep the log from starting over for seconds, and the writer would then copy
+// all of it back at once between two complaints (ingest p99 went from 2 to 24 ms while
+// reports ran). A row that changes meanwhile is read as its slice saw it. `select` (a
+// literal: statements are cached by it) takes (received_at, key) > (?1, ?2) AND
+// received_at < ?3 ... LIMIT ?4, and its columns `cursor` and `cursor + 1` are received_at
+// and the key: a rowid (Key = std::int64_t) or a text id (std::string).
+template <class Key, class Each>
 void read_received(sqlite::Connection& db, const char* select, int cursor, time::Instant from,
                    time::Instant to, Each&& each) {
   constexpr std::int64_t kSlice = 20'000;
-  std::int64_t after_received = to_unix(from), after_rowid = 0;  // rowids start at 1
+  std::int64_t after_received = to_unix(from);
+  Key after_key{};  // before every key: rowids start at 1, ids are not empty
   for (std::int64_t read = kSlice; read == kSlice;) {
     read = 0;
     {
       auto q = db.query(select);
-      q.bind_all(after_received, after_rowid, to_unix(to), kSlice);
+      q.bind_all(after_received, after_key, to_unix(to), kSlice);
       while (q.step()) {
         ++read;
         after_received = q.integer(cursor);
-        after_rowid = q.integer(cursor + 1);
+        if constexpr (std::is_same_v<Key, std::string>) {
+          after_key.assign(q.text_view(cursor + 1));
+        } else {
+          after_key = q.integer(cursor + 1);
+        }
         each(q);
       }
     }
@@ -221,14 +227,19 @@ class Store::Impl {
           "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
           "PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;");
       if (auto st = migrate(); !st.ok()) return st;
-      if (options_.query_only) db_.exec_script("PRAGMA query_only = ON");
-      auto q = db_.query("SELECT count(*) FROM outbox WHERE state = 'pending'");
-      q.step();
-      depth_ = q.integer(0);
-      auto open = db_.query(
-          "SELECT team, count(*) FROM handoffs INDEXED BY handoffs_open_by_team "
-          "WHERE state = 'open' GROUP BY team");
-      while (open.step()) open_by_team_[open.text(0)] = open.integer(1);
+      if (options_.query_only) {
+        db_.exec_script("PRAGMA query_only = ON");
+      } else {
+        // The gauges' starting points. Tools that only read need none, and counting a
+        // backlog of millions takes a second.
+        auto q = db_.query("SELECT count(*) FROM outbox WHERE state = 'pending'");
+        q.step();
+        depth_ = q.integer(0);
+        auto open = db_.query(
+            "SELECT team, count(*) FROM handoffs INDEXED BY handoffs_open_by_team "
+            "WHERE state = 'open' GROUP BY team");
+        while (open.step()) open_by_team_[open.text(0)] = open.integer(1);
+      }
       pause_at_open_ = read_pause(db_);
       last_served_policy_ = policy_history::last_served(db_);
       pause_ = pause_at_open_;
@@ -321,6 +332,8 @@ class Store::Impl {
     }
     for (const auto& m : schema::kMigrations) {
       if (m.version <= version) continue;
+      // Some rebuild a table: a minute for a few million cases, once.
+      if (version > 0) spdlog::info("store: {}: upgrading to schema {}", path_, m.version);
       db_.exec_script("BEGIN IMMEDIATE");
       try {
         db_.exec_script(m.sql);
@@ -1214,12 +1227,12 @@ void Store::complaints_received(
     std::function<void(absl::Status)> done) {
   impl_->read<bool>(
       [from, to, each = std::move(each)](sqlite::Connection& db) {
-        read_received(db,
-                      "SELECT complaint, received_at, rowid FROM complaints "
-                      "WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
-                      "  AND erased_at IS NULL ORDER BY received_at, rowid LIMIT ?",
-                      1, from, to,
-                      [&each](sqlite::Query& q) { each(q.text(0), from_unix(q.integer(1))); });
+        read_received<std::int64_t>(
+            db,
+            "SELECT complaint, received_at, rowid FROM complaints "
+            "WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
+            "  AND erased_at IS NULL ORDER BY received_at, rowid LIMIT ?",
+            1, from, to, [&each](sqlite::Query& q) { each(q.text(0), from_unix(q.integer(1))); });
         return true;
       },
       std::function<void(absl::StatusOr<bool>)>(
@@ -1237,14 +1250,15 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
             [&builder](const report::CaseRow& r) { builder->add(r); });
         report::CaseRow row;
         const bool with_ids = builder->drilling();
-        read_received(
+        read_received<std::string>(
             db,
             "SELECT channel, author_id, rule, reply_status, reason, team, calendar, deadline, "
             "  claimed_at, resolved_at, reply_delivered_at, reply_failed, escalations, "
-            "  followups, failed, coalesce(agent, ''), id, received_at, rowid "
-            "FROM case_facts WHERE (received_at, rowid) > (?, ?) AND received_at < ? "
-            "ORDER BY received_at, rowid LIMIT ?",
-            17, from, to, [&](sqlite::Query& q) {
+            "  followups, failed, coalesce(agent, ''), coalesce(lists, ''), "
+            "  coalesce(keywords, ''), received_at, id "
+            "FROM case_facts WHERE (received_at, id) > (?, ?) AND received_at < ? "
+            "ORDER BY received_at, id LIMIT ?",
+            18, from, to, [&](sqlite::Query& q) {
               auto instant = [&q](int col) -> std::optional<time::Instant> {
                 if (auto s = q.optional_integer(col)) return from_unix(*s);
                 return std::nullopt;
@@ -1274,18 +1288,21 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
               row.followups = static_cast<int>(q.integer(13));
               row.failed_deliveries = static_cast<int>(q.integer(14));
               row.agent.assign(q.text_view(15));
-              if (with_ids) row.id.assign(q.text_view(16));
-              row.received_at = from_unix(q.integer(17));
+              row.lists.assign(q.text_view(16));
+              row.keywords.assign(q.text_view(17));
+              row.received_at = from_unix(q.integer(18));
+              if (with_ids) row.id.assign(q.text_view(19));
               adding.put(row);
             });
         adding.finish();
-        // The rules of the period as long before, for the trend.
+        // The topics of the period as long before, for the trend.
         auto before = db.query(
-            "SELECT rule, count(*) FROM case_facts WHERE received_at >= ? AND received_at < ? "
-            "GROUP BY rule");
+            "SELECT rule, coalesce(lists, ''), coalesce(keywords, ''), count(*) FROM case_facts "
+            "WHERE received_at >= ? AND received_at < ? GROUP BY rule, lists, keywords");
         before.bind_all(to_unix(from - (to - from)), to_unix(from));
         while (before.step()) {
-          builder->add_previous(before.text(0), static_cast<std::size_t>(before.integer(1)));
+          builder->add_previous({before.text_view(0), before.text_view(1), before.text_view(2)},
+                                static_cast<std::size_t>(before.integer(3)));
         }
         auto report = builder->finish();
         // The names of the few repeat complainants shown, as they last wrote.

@@ -81,6 +81,11 @@ class ReportTest(unittest.TestCase):
         # The teams have no calendar of their own: business time is wall time.
         self.assertEqual(groups["support"]["to_claim"]["business"],
                          groups["support"]["to_claim"]["wall"])
+        # The recurring topics: the rules, and the policy's list and keyword the texts held.
+        self.assertEqual(r["topics"], [{"rule": "default", "complaints": 2, "previous": 0},
+                                       {"rule": "urgent", "complaints": 1, "previous": 0}])
+        self.assertEqual(r["lists"], [{"list": "hurry", "complaints": 1, "previous": 0}])
+        self.assertEqual(r["keywords"], [{"keyword": "至急", "complaints": 1, "previous": 0}])
         self.assertEqual(r["repeat_complainants"][0]["author_id"], "a1")
         self.assertEqual(r["repeat_complainants"][0]["name"], "山田太郎")
         self.assertEqual(r["repeat_complainants"][0]["complaints"], 2)

@@ -463,7 +463,7 @@ class ServeTest(unittest.TestCase):
         with open(path) as f:
             text = f.read()
         with open(path, "w") as f:
-            f.write(text.replace("[至急]", "[緊急]"))
+            f.write(text.replace("hurry: [至急, 大至急]", "hurry: [緊急]"))
         self.daemon.signal(signal.SIGHUP)
         metrics = lambda: self.daemon.request("GET", "/metrics")[1]
         self.assertTrue(wait_until(lambda: 'ackd_policy_reloads_total{result="success"} 1' in metrics()))
@@ -495,7 +495,7 @@ class StartupTest(unittest.TestCase):
             lines = result.stderr.strip().splitlines()
             self.assertEqual(len(lines), 1, result.stderr)
             self.assertIn("invalid policy", lines[0])
-            self.assertIn("policy.yaml:34:5: error: rule 'broken' needs reply", lines[0])
+            self.assertIn("policy.yaml:36:5: error: rule 'broken' needs reply", lines[0])
             self.assertIn("and more; run ackd check", lines[0])
         finally:
             daemon.cleanup()

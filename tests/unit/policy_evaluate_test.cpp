@@ -274,6 +274,28 @@ TEST_CASE("evaluate: all and none keyword modes") {
   CHECK(decide(complaint("wifi broken but solved")).rule_id == "default");
 }
 
+TEST_CASE("evaluate: the decision names the policy lists and keywords the text holds") {
+  // Whichever rule matched: a list a text condition names is a topic of every complaint
+  // whose text holds one of its terms; vip_ids (matched against the author) is no topic.
+  auto d = decide(complaint("wifi broken and some ｹﾑﾘ too"));
+  CHECK(d.rule_id == "safety");
+  CHECK(d.lists == std::vector<std::string>{"safety"});
+  std::sort(d.keywords.begin(), d.keywords.end());
+  INFO(nlohmann::json(d.keywords).dump());
+  CHECK(d.keywords == std::vector<std::string>{"broken", "wifi", "けむり"});  // normalized
+  auto words = decide(complaint("wifi is broken again"));
+  CHECK(words.rule_id == "all-words");
+  CHECK(words.lists.empty());
+  CHECK(words.keywords.size() == 2);
+  auto plain = decide(complaint("届きません", "100"));
+  CHECK(plain.lists.empty());
+  CHECK(plain.keywords.empty());
+  auto j = policy::to_json(d);
+  CHECK(j["lists"] == nlohmann::json::array({"safety"}));
+  CHECK(j["keywords"].size() == 3);
+  CHECK_FALSE(policy::to_json(plain).contains("lists"));
+}
+
 TEST_CASE("evaluate: regex on a field") {
   auto c = complaint("hello");
   c.author.handle = "BOT_123";  // handles are compared case-folded

@@ -71,6 +71,8 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   a.agent = "sato";
   a.escalations = {};
   a.followups = 1;
+  a.lists = "billing";
+  a.keywords = "refund\ncharged twice";
   b.add(a);
   // Tuesday 10:00, claimed Wednesday 10:00 (9h of office time): deadline 14:00 missed.
   auto c = row("c", "default", "support", "2026-11-24T10:00:00+09:00");
@@ -81,6 +83,8 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   c.claimed_at = at("2026-11-25T10:00:00+09:00");
   c.agent = "sato";
   c.escalations = {1};
+  c.lists = "billing";
+  c.keywords = "refund";
   b.add(c);
   // Thursday 11:00, a safety case on a team the policy no longer has: never claimed, its
   // deadline passed: a breach; business time unknown.
@@ -89,6 +93,8 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   d.deadline = at("2026-11-26T11:15:00+09:00");
   d.escalations = {1, 2};
   d.failed_deliveries = 1;
+  d.lists = "safety\nbilling";
+  d.keywords = "発火\nrefund";
   b.add(d);
   // Friday 11:00, not claimed yet, deadline still ahead: neither met nor breached.
   auto e = row("e", "default", "support", "2026-11-27T11:00:00+09:00");
@@ -99,8 +105,9 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   auto f = row("f", "spam", "", "2026-11-27T11:30:00+09:00");
   f.reply_status = "none";
   b.add(f);
-  b.add_previous("default", 5);
-  b.add_previous("billing", 2);
+  b.add_previous({"default", "", ""}, 4);
+  b.add_previous({"default", "billing", "refund"}, 1);
+  b.add_previous({"billing", "billing\nshipping", "late\nrefund"}, 2);
   return b.finish();
 }
 
@@ -143,11 +150,30 @@ TEST_CASE("report: the figures of a known week, business time across a weekend a
   CHECK(r.groups[2].figures.complaints == 3);
 
   REQUIRE(r.topics.size() == 4);
-  CHECK(r.topics[0].rule == "default");
+  CHECK(r.topics[0].name == "default");
   CHECK(r.topics[0].complaints == 3);
   CHECK(r.topics[0].previous == 5);
-  CHECK(r.topics.back().rule == "billing");  // fired before, not now
+  CHECK(r.topics.back().name == "billing");  // fired before, not now
   CHECK(r.topics.back().complaints == 0);
+  // The policy lists and keywords the texts held, against the period before.
+  REQUIRE(r.lists.size() == 3);
+  CHECK(r.lists[0].name == "billing");
+  CHECK(r.lists[0].complaints == 3);
+  CHECK(r.lists[0].previous == 3);
+  CHECK(r.lists[1].name == "safety");
+  CHECK(r.lists[1].complaints == 1);
+  CHECK(r.lists[1].previous == 0);
+  CHECK(r.lists[2].name == "shipping");
+  CHECK(r.lists[2].complaints == 0);
+  CHECK(r.lists[2].previous == 2);
+  REQUIRE(r.keywords.size() == 4);
+  CHECK(r.keywords[0].name == "refund");
+  CHECK(r.keywords[0].complaints == 3);
+  CHECK(r.keywords[0].previous == 3);
+  CHECK(r.keywords[1].name == "charged twice");
+  CHECK(r.keywords[2].name == "発火");
+  CHECK(r.keywords[3].name == "late");
+  CHECK(r.keywords[3].previous == 2);
 
   REQUIRE(r.repeat_complainants.size() == 1);
   CHECK(r.repeat_complainants[0].author_id == "a-a");
@@ -267,6 +293,12 @@ TEST_CASE("report: HTML is one page that runs and fetches nothing, customers' na
   CHECK(ja.find("<html lang=\"ja\">") != std::string::npos);
   CHECK(ja.find("初回返信 (p50 / p90)</div><div class=\"value\">1秒 / 2秒") != std::string::npos);
   CHECK(ja.find("チーム別の期限内対応") != std::string::npos);
+  // The topics: a table each for the rules, the lists and the keywords.
+  CHECK(en.find("<th>List</th>") != std::string::npos);
+  CHECK(en.find("<tr><td>safety</td><td class=\"n\">1</td><td class=\"n\">0</td><td "
+                "class=\"n up\">new</td>") != std::string::npos);
+  CHECK(ja.find("<th>キーワード</th>") != std::string::npos);
+  CHECK(ja.find("<tr><td>発火</td>") != std::string::npos);
 }
 
 TEST_CASE("report: the cases behind each figure are the cases it counts") {

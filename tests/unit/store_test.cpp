@@ -305,7 +305,10 @@ TEST_CASE("store: the facts reports read follow every change of a case") {
     auto s = open_store(tmp.path);
     auto a = ingest_case(*s, make_handoff_case("a", at, std::chrono::hours(1)));
     auto b = ingest_case(*s, make_handoff_case("b", at + std::chrono::seconds(5)));
-    REQUIRE(ingest_case(*s, make_case("c", "7", at + std::chrono::seconds(9))).ok());
+    auto on_topics = make_case("c", "7", at + std::chrono::seconds(9));
+    on_topics.decision.lists = {"billing", "safety"};
+    on_topics.decision.keywords = {"refund", "発火"};
+    REQUIRE(ingest_case(*s, on_topics).ok());
     REQUIRE(a.ok());
     REQUIRE(b.ok());
     auto item = [](const IngestResult& r, Kind kind) {
@@ -350,7 +353,10 @@ TEST_CASE("store: the facts reports read follow every change of a case") {
                   "agent IS NULL AND reply_failed = 1 AND failed = 2") == 1);
   CHECK(query_int(tmp.path,
                   "SELECT count(*) FROM case_facts WHERE id = 'c-c' AND team = '' AND "
-                  "author_id = '7' AND priority = 'P3'") == 1);
+                  "author_id = '7' AND priority = 'P3' AND lists = 'billing' || char(10) || "
+                  "'safety' AND keywords = 'refund' || char(10) || '発火'") == 1);
+  CHECK(query_int(tmp.path,
+                  "SELECT count(*) FROM case_facts WHERE lists IS NULL AND keywords IS NULL") == 2);
 }
 
 // A text column of one row through a connection of its own ("" when no row).
@@ -1322,12 +1328,13 @@ TEST_CASE("store: a read-only database refuses ingest and stores nothing") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == absl::StatusCode::kUnavailable);
     CHECK(std::string(r.status().message()).find("readonly") != std::string::npos);
-    CHECK(s->outbox_depth() == 1);
+    CHECK(s->outbox_depth() == 0);  // a store that only reads does not count
     // Reads still work.
     auto tl = timeline_of(*s, "c-before");
     CHECK_MESSAGE(tl.ok(), tl.status().ToString());
   }
   CHECK(query_int(tmp.path, "SELECT count(*) FROM complaints") == 1);
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 1);
   CHECK(query_int(tmp.path, "SELECT count(*) FROM outbox") == 1);
   CHECK(query_int(tmp.path, "SELECT count(*) FROM timeline WHERE complaint_id = 'c-refused'") == 0);
 }

@@ -59,7 +59,10 @@ struct Decision {
   std::optional<time::Seconds> followup;
   std::optional<std::string> pii_kind;
   std::vector<std::string> notes;  // guards that changed the reply
-  std::vector<RuleTrace> trace;    // filled only when asked for
+  // What the text is about in the policy's words, for reports: the lists (TopicList) and the
+  // text keywords (normalized) found in it. Policy words only, never customer text.
+  std::vector<std::string> lists, keywords;
+  std::vector<RuleTrace> trace;  // filled only when asked for
 };
 
 struct EvaluateOptions {

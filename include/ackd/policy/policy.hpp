@@ -187,6 +187,13 @@ struct Safety {
   std::vector<text::PiiPattern> pii_patterns;
 };
 
+// A list that a text condition names: a complaint whose text holds one of its terms is on
+// that topic, whichever rule it matched (reports count them).
+struct TopicList {
+  std::string name;
+  std::vector<std::uint32_t> keyword_ids;  // in the text field's KeywordSet, sorted
+};
+
 // A compiled policy: immutable once built, shared by every evaluation.
 struct Policy {
   std::string version;               // a hash of the sources
@@ -207,6 +214,7 @@ struct Policy {
   // once per field whatever the number of keywords.
   std::array<text::KeywordSet, kTextFieldCount> keywords;
   std::array<bool, kTextFieldCount> field_has_keywords{};
+  std::vector<TopicList> text_lists;  // by name
   std::unique_ptr<text::PiiDetector> pii;
 
   // Rule index: a rule whose `when` requires one of some text keywords can only match

@@ -44,6 +44,13 @@ struct CaseRow {
   std::vector<int> escalations;  // levels of the escalation notices delivered
   int followups = 0;             // follow-ups delivered
   int failed_deliveries = 0;     // deliveries of any kind given up
+  // The policy lists and keywords found in the text (the decision's), one per line.
+  std::string lists, keywords;
+};
+
+// What cases were about, for the recurring topics; lists and keywords one per line.
+struct CaseTopics {
+  std::string_view rule, lists, keywords;
 };
 
 // The upper bounds of a distribution's histogram buckets, for its chart; one more bucket
@@ -82,11 +89,14 @@ struct Group {
   Figures figures;
 };
 
-// A rule's complaints in the period, against the previous period of the same length.
+// A rule, policy list or keyword: its complaints in the period, against the previous
+// period of the same length.
 struct Topic {
-  std::string rule;
+  std::string name;
   std::size_t complaints = 0, previous = 0;
 };
+// At most this many keywords are reported (lists and rules are few: all of them).
+inline constexpr std::size_t kKeywordsShown = 50;
 
 // The authors with the most complaints in the period (at least two), at most
 // kRepeatComplainantsShown of them; their names are filled in by whoever reads the store.
@@ -157,8 +167,10 @@ struct Report {
   By by = By::team;
   time::Zone zone = time::Zone::utc();  // days and hours are local to it
   Figures total;
-  std::vector<Group> groups;                           // by key
-  std::vector<Topic> topics;                           // the most complaints first
+  std::vector<Group> groups;  // by key
+  // The recurring topics, the most complaints first: the rules that fired, the policy lists
+  // the texts were on, the policy keywords found in them.
+  std::vector<Topic> topics, lists, keywords;
   std::vector<RepeatComplainant> repeat_complainants;  // the most complaints first
   // The period's shape whatever it is grouped by, for the charts.
   std::vector<Day> days;  // every day of the period, in order, also those without complaints
@@ -189,8 +201,8 @@ class Builder {
   bool drilling() const;
 
   void add(const CaseRow& row);
-  // A rule's complaints in the previous period, for the topics' trend.
-  void add_previous(const std::string& rule, std::size_t complaints);
+  // Complaints of the previous period, for the topics' trend.
+  void add_previous(const CaseTopics& topics, std::size_t complaints);
   Report finish();
 
  private:

@@ -177,8 +177,9 @@ struct Expired {
 struct StoreOptions {
   std::string directory;        // holds ackd.db (created if missing)
   std::size_t max_batch = 512;  // complaints per group commit
-  // Refuse every write as a read-only disk would (PRAGMA query_only), for tests of the
-  // failure path; the schema must already be current.
+  // Refuse every write as a read-only disk would (PRAGMA query_only): for the tools that
+  // only read, and tests of the failure path. The schema must already be current, and
+  // outbox_depth() and open_handoffs() stay 0 (not counted).
   bool query_only = false;
   // The SQLite VFS to open ackd.db with, by its registered name; empty: SQLite's default.
   // Tests register one that loses what was not synced, to check durability.

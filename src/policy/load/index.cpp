@@ -1,6 +1,7 @@
 // Indexing: what evaluation needs beyond the policy as written, built once it is valid.
 #include <algorithm>
 
+#include "ackd/text/normalize.hpp"
 #include "loader.hpp"
 
 namespace ackd::policy {
@@ -30,9 +31,18 @@ std::optional<std::vector<std::uint32_t>> required_text_keywords(const Rule& rul
 
 void Loader::index_rules() {
   Policy& p = *policy_;
+  auto& text_set = p.keywords[static_cast<std::size_t>(Field::text)];
+  for (const auto& name : text_lists_) {
+    TopicList list{name, {}};
+    for (const auto& term : p.lists.at(name))
+      list.keyword_ids.push_back(text_set.add(text::normalize(term)));
+    std::sort(list.keyword_ids.begin(), list.keyword_ids.end());
+    list.keyword_ids.erase(std::unique(list.keyword_ids.begin(), list.keyword_ids.end()),
+                           list.keyword_ids.end());
+    p.text_lists.push_back(std::move(list));
+  }
   for (auto& set : p.keywords) set.compile();
   p.pii = std::make_unique<text::PiiDetector>(p.safety.pii_patterns);
-  const auto& text_set = p.keywords[static_cast<std::size_t>(Field::text)];
   p.rules_by_text_keyword.assign(text_set.size(), {});
   for (std::uint32_t i = 0; i < p.rules.size(); ++i) {
     if (auto ids = required_text_keywords(p.rules[i])) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,7 +114,8 @@ class Loader {
   std::optional<Entry> version_, default_lang_, timezone_, safety_;
   std::vector<std::pair<YAML::Node, yaml::Reader*>> rule_nodes_;
   std::shared_ptr<Policy> policy_ = std::make_shared<Policy>();
-  bool unreadable_ = false;  // a file did not parse: its rules are unknown, not missing
+  std::set<std::string> text_lists_;  // the $lists text conditions use: topics for reports
+  bool unreadable_ = false;           // a file did not parse: its rules are unknown, not missing
   // The last rule as written compiled: when not, what falls through it is not known.
   bool last_rule_compiled_ = true;
 };

@@ -260,6 +260,19 @@ std::optional<Condition> Loader::compile_text_field(Field field, const std::stri
       c->kind = Condition::Kind::keywords;
       c->mode = op == "any" ? KeywordMode::any : op == "all" ? KeywordMode::all : KeywordMode::none;
       c->label = field_name + " " + op + " " + label;
+      if (field == Field::text) {
+        // The lists a text condition names are the topics reports count.
+        auto note = [this](const YAML::Node& n) {
+          if (n.IsScalar() && n.Scalar().size() > 1 && n.Scalar()[0] == '$') {
+            text_lists_.insert(n.Scalar().substr(1));
+          }
+        };
+        if (item.second.IsSequence()) {
+          for (const auto& n : item.second) note(n);
+        } else {
+          note(item.second);
+        }
+      }
       auto& set = policy_->keywords[static_cast<std::size_t>(field)];
       for (const auto& w : *words) {
         std::string folded = text::normalize(w);
