@@ -7,7 +7,8 @@
 # instead takes that many complaints and reads ackd's memory at each count.
 # ACKD_BENCH_ACKD=path runs another ackd binary (an older build, to compare).
 # ACKD_BENCH_STATE=dir serves from that state directory (a filled store, scripts/bench-report.sh)
-# instead of an empty one.
+# instead of an empty one. ACKD_BENCH_RETENTION='{personal_data: 1d}' adds that retention
+# section (scripts/bench-retention.sh).
 # --https (first) makes every sink HTTPS: the receiver serves the test certificate
 # (tests/data/tls) and the sinks trust the test CA, so TLS's cost shows in the figures.
 # --line (after it, if both) sends each complaint as a signed LINE webhook to a `line`
@@ -87,6 +88,7 @@ base="$scheme://127.0.0.1:$receiver_port"
     echo "  line: {reply_sink: chat-replies}"
   fi
   echo "  email: {reply_sink: mail-replies}"
+  if [ -n "${ACKD_BENCH_RETENTION:-}" ]; then echo "retention: $ACKD_BENCH_RETENTION"; fi
 } >"$dir/ackd.yaml"
 
 export ACKD_BENCH_LINE_SECRET=bench-line-channel-secret ACKD_BENCH_LINE_TOKEN=bench-line-token

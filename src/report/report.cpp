@@ -343,7 +343,12 @@ struct Builder::State {
     const std::string* last_rule = nullptr;  // a key of `topics`
   };
   absl::flat_hash_map<std::string, AuthorCount> authors;
-  std::string author_key;  // reused: most rows find their author already there
+  std::string author_key, ahead_key;  // reused: most rows find their author already there
+
+  static void key_of_author(const CaseRow& row, std::string& key) {
+    key.assign(row.channel).push_back('\0');
+    key.append(row.author_id);
+  }
   // Each team calendar's open time, by the calendar's name.
   std::unordered_map<std::string, std::optional<time::OpenTimeCache>> business;
 
@@ -458,12 +463,23 @@ void Builder::add(const CaseRow& row) {
   ++(*s.local.by_rule)[&topic->first];
   ++s.by_weekday_hour[static_cast<std::size_t>(s.local.weekday)]
                      [static_cast<std::size_t>(s.local.hour)];
-  s.author_key.assign(row.channel).push_back('\0');
-  s.author_key.append(row.author_id);
+  State::key_of_author(row, s.author_key);
   auto& author = s.authors[s.author_key];
   author.last_rule = &topic->first;  // rows come oldest first
   ++author.complaints;
   if (!row.team.empty() && !row.resolved_at) ++author.open;
+}
+
+void Builder::add(std::span<const CaseRow> rows) {
+  constexpr std::size_t kAhead = 8;  // rows: about the time one memory read takes
+  State& s = *state_;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i + kAhead < rows.size()) {
+      State::key_of_author(rows[i + kAhead], s.ahead_key);
+      s.authors.prefetch(s.ahead_key);
+    }
+    add(rows[i]);
+  }
 }
 
 void Builder::drill(Drill drill) {

@@ -5,6 +5,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -17,7 +18,8 @@ namespace ackd::store {
 template <class T>
 class BatchPipe {
  public:
-  explicit BatchPipe(std::function<void(const T&)> consume, std::size_t batch = 4096)
+  // `consume` gets the items a batch at a time, in the order they were put.
+  explicit BatchPipe(std::function<void(std::span<const T>)> consume, std::size_t batch = 4096)
       : consume_(std::move(consume)), batch_size_(batch), thread_([this] { run(); }) {
     filling_.reserve(batch_size_);
   }
@@ -28,8 +30,16 @@ class BatchPipe {
   BatchPipe& operator=(const BatchPipe&) = delete;
 
   void put(const T& item) {
-    filling_.push_back(item);
-    if (filling_.size() == batch_size_) send();
+    put_with([&item](T& slot) { slot = item; });
+  }
+
+  // Fills the next item in place: `fill(T&)` gets an item of a batch already consumed, so
+  // what it assigns reuses that item's storage (no allocation a row once batches go round).
+  template <class Fill>
+  void put_with(Fill&& fill) {
+    if (filled_ == filling_.size()) filling_.emplace_back();
+    fill(filling_[filled_]);
+    if (++filled_ == batch_size_) send();
   }
 
   // Waits until everything put has been consumed; rethrows what the consumer threw.
@@ -43,15 +53,26 @@ class BatchPipe {
  private:
   static constexpr std::size_t kWaiting = 4;
 
+  struct Batch {
+    std::vector<T> items;
+    std::size_t size = 0;  // the items put; those after them are spare storage
+  };
+
   void send() {
-    if (filling_.empty()) return;
+    if (filled_ == 0) return;
     std::unique_lock lock(mu_);
     space_.wait(lock, [this] { return waiting_.size() < kWaiting; });
-    waiting_.push_back(std::move(filling_));
+    waiting_.push_back({std::move(filling_), filled_});
+    if (spare_.empty()) {
+      filling_ = {};
+    } else {
+      filling_ = std::move(spare_.back());
+      spare_.pop_back();
+    }
     lock.unlock();
     ready_.notify_one();
-    filling_ = {};
     filling_.reserve(batch_size_);
+    filled_ = 0;
   }
 
   void close() {
@@ -66,7 +87,7 @@ class BatchPipe {
 
   void run() {
     for (;;) {
-      std::vector<T> batch;
+      Batch batch;
       {
         std::unique_lock lock(mu_);
         ready_.wait(lock, [this] { return done_ || !waiting_.empty(); });
@@ -75,21 +96,26 @@ class BatchPipe {
         waiting_.pop_front();
       }
       space_.notify_one();
-      if (failure_) continue;  // drain, so that the reader never waits for space
-      try {
-        for (const T& item : batch) consume_(item);
-      } catch (...) {
-        failure_ = std::current_exception();
+      if (!failure_) {  // else drain, so that the reader never waits for space
+        try {
+          consume_(std::span<const T>(batch.items.data(), batch.size));
+        } catch (...) {
+          failure_ = std::current_exception();
+        }
       }
+      std::lock_guard lock(mu_);
+      spare_.push_back(std::move(batch.items));
     }
   }
 
-  std::function<void(const T&)> consume_;
+  std::function<void(std::span<const T>)> consume_;
   std::size_t batch_size_;
   std::vector<T> filling_;
+  std::size_t filled_ = 0;
   std::mutex mu_;
   std::condition_variable ready_, space_;
-  std::deque<std::vector<T>> waiting_;
+  std::deque<Batch> waiting_;
+  std::vector<std::vector<T>> spare_;  // consumed, for the reader to fill again
   bool done_ = false;
   std::exception_ptr failure_;
   std::thread thread_;  // last: starts once everything it uses exists

@@ -1244,11 +1244,10 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
   impl_->read<report::Report>(
       [from, to, builder = std::move(builder)](sqlite::Connection& db) {
         // One narrow row a complaint (case_facts, kept by the schema's triggers), read into
-        // one reused row (a month may hold a million) and added up on a second thread:
+        // rows that go round (a month may hold a million) and added up on a second thread:
         // reading and adding take about as long.
         BatchPipe<report::CaseRow> adding(
-            [&builder](const report::CaseRow& r) { builder->add(r); });
-        report::CaseRow row;
+            [&builder](std::span<const report::CaseRow> rows) { builder->add(rows); });
         const bool with_ids = builder->drilling();
         read_received<std::string>(
             db,
@@ -1259,40 +1258,41 @@ void Store::report(time::Instant from, time::Instant to, std::shared_ptr<report:
             "FROM case_facts WHERE (received_at, id) > (?, ?) AND received_at < ? "
             "ORDER BY received_at, id LIMIT ?",
             18, from, to, [&](sqlite::Query& q) {
-              auto instant = [&q](int col) -> std::optional<time::Instant> {
-                if (auto s = q.optional_integer(col)) return from_unix(*s);
-                return std::nullopt;
-              };
-              row.channel.assign(q.text_view(0));
-              row.author_id.assign(q.text_view(1));
-              row.rule.assign(q.text_view(2));
-              row.reply_status.assign(q.text_view(3));
-              row.reason.assign(q.text_view(4));
-              row.team.assign(q.text_view(5));
-              row.calendar.assign(q.text_view(6));
-              row.deadline = instant(7);
-              row.claimed_at = instant(8);
-              row.resolved_at = instant(9);
-              row.reply_delivered_at = instant(10);
-              row.reply_failed = q.integer(11) != 0;
-              row.escalations.clear();
-              // "1,2": the levels delivered.
-              for (auto levels = q.text_view(12); !levels.empty();) {
-                int level = 0;
-                const auto [end, error] =
-                    std::from_chars(levels.data(), levels.data() + levels.size(), level);
-                if (error == std::errc()) row.escalations.push_back(level);
-                levels.remove_prefix(
-                    std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
-              }
-              row.followups = static_cast<int>(q.integer(13));
-              row.failed_deliveries = static_cast<int>(q.integer(14));
-              row.agent.assign(q.text_view(15));
-              row.lists.assign(q.text_view(16));
-              row.keywords.assign(q.text_view(17));
-              row.received_at = from_unix(q.integer(18));
-              if (with_ids) row.id.assign(q.text_view(19));
-              adding.put(row);
+              adding.put_with([&](report::CaseRow& row) {
+                auto instant = [&q](int col) -> std::optional<time::Instant> {
+                  if (auto s = q.optional_integer(col)) return from_unix(*s);
+                  return std::nullopt;
+                };
+                row.channel.assign(q.text_view(0));
+                row.author_id.assign(q.text_view(1));
+                row.rule.assign(q.text_view(2));
+                row.reply_status.assign(q.text_view(3));
+                row.reason.assign(q.text_view(4));
+                row.team.assign(q.text_view(5));
+                row.calendar.assign(q.text_view(6));
+                row.deadline = instant(7);
+                row.claimed_at = instant(8);
+                row.resolved_at = instant(9);
+                row.reply_delivered_at = instant(10);
+                row.reply_failed = q.integer(11) != 0;
+                row.escalations.clear();
+                // "1,2": the levels delivered.
+                for (auto levels = q.text_view(12); !levels.empty();) {
+                  int level = 0;
+                  const auto [end, error] =
+                      std::from_chars(levels.data(), levels.data() + levels.size(), level);
+                  if (error == std::errc()) row.escalations.push_back(level);
+                  levels.remove_prefix(
+                      std::min(levels.size(), static_cast<std::size_t>(end - levels.data()) + 1));
+                }
+                row.followups = static_cast<int>(q.integer(13));
+                row.failed_deliveries = static_cast<int>(q.integer(14));
+                row.agent.assign(q.text_view(15));
+                row.lists.assign(q.text_view(16));
+                row.keywords.assign(q.text_view(17));
+                row.received_at = from_unix(q.integer(18));
+                if (with_ids) row.id.assign(q.text_view(19));
+              });
             });
         adding.finish();
         // The topics of the period as long before, for the trend.

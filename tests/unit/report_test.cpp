@@ -55,7 +55,10 @@ CaseRow row(std::string id, std::string rule, std::string team, const char* rece
 }
 
 // The week of 2026-11-20 (Fri) to 2026-11-27 (Fri), seen on Friday 2026-11-27 at 12:00.
-Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt) {
+// `batched`: the rows given at once, as the store gives them, rather than one by one.
+Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt,
+                  bool batched = false) {
+  std::vector<CaseRow> rows;
   Builder b(
       at("2026-11-20T00:00:00+09:00"), at("2026-11-27T12:00:00+09:00"), by,
       [](const std::string& name) { return name == "office" ? &office() : nullptr; },
@@ -73,7 +76,7 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   a.followups = 1;
   a.lists = "billing";
   a.keywords = "refund\ncharged twice";
-  b.add(a);
+  rows.push_back(a);
   // Tuesday 10:00, claimed Wednesday 10:00 (9h of office time): deadline 14:00 missed.
   auto c = row("c", "default", "support", "2026-11-24T10:00:00+09:00");
   c.author_id = "a-a";  // the same author as case a
@@ -85,7 +88,7 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   c.escalations = {1};
   c.lists = "billing";
   c.keywords = "refund";
-  b.add(c);
+  rows.push_back(c);
   // Thursday 11:00, a safety case on a team the policy no longer has: never claimed, its
   // deadline passed: a breach; business time unknown.
   auto d = row("d", "safety-incident", "safety", "2026-11-26T11:00:00+09:00");
@@ -95,16 +98,21 @@ Report known_week(By by, std::optional<ackd::report::Drill> drill = std::nullopt
   d.failed_deliveries = 1;
   d.lists = "safety\nbilling";
   d.keywords = "発火\nrefund";
-  b.add(d);
+  rows.push_back(d);
   // Friday 11:00, not claimed yet, deadline still ahead: neither met nor breached.
   auto e = row("e", "default", "support", "2026-11-27T11:00:00+09:00");
   e.deadline = at("2026-11-27T15:00:00+09:00");
   e.reply_failed = true;
-  b.add(e);
+  rows.push_back(e);
   // No handoff and no reply (the rule sends none).
   auto f = row("f", "spam", "", "2026-11-27T11:30:00+09:00");
   f.reply_status = "none";
-  b.add(f);
+  rows.push_back(f);
+  if (batched) {
+    b.add(rows);
+  } else {
+    for (const auto& r : rows) b.add(r);
+  }
   b.add_previous({"default", "", ""}, 4);
   b.add_previous({"default", "billing", "refund"}, 1);
   b.add_previous({"billing", "billing\nshipping", "late\nrefund"}, 2);
@@ -180,6 +188,15 @@ TEST_CASE("report: the figures of a known week, business time across a weekend a
   CHECK(r.repeat_complainants[0].complaints == 2);
   CHECK(r.repeat_complainants[0].open == 1);  // c is not resolved
   CHECK(r.repeat_complainants[0].last_rule == "default");
+}
+
+TEST_CASE("report: rows given a batch at a time count as given one by one") {
+  for (auto by : {By::team, By::day}) {
+    CHECK(ackd::report::to_json(known_week(by, std::nullopt, true)) ==
+          ackd::report::to_json(known_week(by)));
+  }
+  const Drill breaches{Figure::breaches, std::nullopt};
+  CHECK(known_week(By::team, breaches, true).cases->count == 2);
 }
 
 TEST_CASE("report: by day and by hour, in the customers' time zone") {

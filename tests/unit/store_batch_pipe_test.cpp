@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -16,8 +17,8 @@ TEST_CASE("store: a batch pipe hands every item over, in order, on another threa
   std::thread::id consumer;
   {
     BatchPipe<int> pipe(
-        [&](const int& n) {
-          seen.push_back(n);
+        [&](std::span<const int> batch) {
+          seen.insert(seen.end(), batch.begin(), batch.end());
           consumer = std::this_thread::get_id();
         },
         /*batch=*/7);
@@ -31,8 +32,10 @@ TEST_CASE("store: a batch pipe hands every item over, in order, on another threa
 
 TEST_CASE("store: a batch pipe gives the consumer's failure to whoever finishes it") {
   BatchPipe<std::string> pipe(
-      [](const std::string& s) {
-        if (s == "bad") throw std::runtime_error("cannot add " + s);
+      [](std::span<const std::string> batch) {
+        for (const auto& s : batch) {
+          if (s == "bad") throw std::runtime_error("cannot add " + s);
+        }
       },
       /*batch=*/2);
   for (int n = 0; n < 100; ++n) pipe.put(n == 3 ? "bad" : "good");  // never stuck
@@ -44,14 +47,34 @@ TEST_CASE("store: a batch pipe left without finishing stops, whatever its consum
   int consumed = 0;
   {
     BatchPipe<int> pipe(
-        [&](const int& n) {
-          if (n == 5) throw std::runtime_error("cannot add 5");
-          ++consumed;
+        [&](std::span<const int> batch) {
+          for (int n : batch) {
+            if (n == 5) throw std::runtime_error("cannot add 5");
+            ++consumed;
+          }
         },
         /*batch=*/2);
     for (int n = 0; n < 50; ++n) pipe.put(n);
   }  // as when reading fails: no finish(), no exception out of the destructor
   CHECK(consumed <= 5);
+}
+
+TEST_CASE("store: a batch pipe fills items of batches already consumed") {
+  // What a reader assigns reuses the storage of the rows before (no allocation a row).
+  std::size_t reused = 0, items = 0;
+  {
+    BatchPipe<std::string> pipe([&](std::span<const std::string> batch) { items += batch.size(); },
+                                /*batch=*/3);
+    for (int n = 0; n < 300; ++n) {
+      pipe.put_with([&](std::string& slot) {
+        if (!slot.empty()) ++reused;
+        slot.assign("a row long enough to need storage of its own " + std::to_string(n));
+      });
+    }
+    pipe.finish();
+  }
+  CHECK(items == 300);
+  CHECK(reused > 250);  // all but the first few batches
 }
 
 }  // namespace store_batch_pipe_test
