@@ -33,7 +33,10 @@ void reports(Services& s, const http::Request& req, const Params& params,
     const auto figure = report::figure_from_string(*figure_name);
     if (!figure) return bad("cases: must be one of " + report::figure_names());
     if (format == "html") return bad("cases: listed as json or csv");
-    drill = report::Drill{*figure, query_option(params, "group")};
+    drill = report::Drill{.figure = *figure,
+                          .group = query_option(params, "group"),
+                          .list = query_option(params, "list"),
+                          .keyword = query_option(params, "keyword")};
   }
   auto since = query_option(params, "since");
   auto from = query_option(params, "from");

@@ -13,11 +13,12 @@ int report_command(const std::vector<std::string>& args) {
   const std::string usage =
       "usage: ackd report --config FILE (--since 7d | --from DATE [--to DATE])\n"
       "                   [--by team|rule|channel|day|hour|agent] [--format table|json|csv|html]\n"
-      "                   [--lang ja|en] [--cases FIGURE [--group KEY]]";
-  auto parse = parse_arguments(
-      args,
-      {"--config", "--since", "--from", "--to", "--by", "--format", "--lang", "--cases", "--group"},
-      usage);
+      "                   [--lang ja|en] [--cases FIGURE [--group KEY] [--list NAME]\n"
+      "                   [--keyword WORD]]";
+  auto parse = parse_arguments(args,
+                               {"--config", "--since", "--from", "--to", "--by", "--format",
+                                "--lang", "--cases", "--group", "--list", "--keyword"},
+                               usage);
   if (!parse.arguments) return parse.exit_status;
   const auto& arguments = *parse.arguments;
   const auto config = arguments.option("--config");
@@ -37,9 +38,13 @@ int report_command(const std::vector<std::string>& args) {
     const auto figure = report::figure_from_string(*figure_name);
     if (!figure) return usage_error("--cases must be one of " + report::figure_names());
     if (format == "html") return usage_error("--cases lists as table, json or csv\n" + usage);
-    drill = report::Drill{*figure, arguments.option("--group")};
-  } else if (arguments.option("--group")) {
-    return usage_error("--group chooses the group of --cases\n" + usage);
+    drill = report::Drill{.figure = *figure,
+                          .group = arguments.option("--group"),
+                          .list = arguments.option("--list"),
+                          .keyword = arguments.option("--keyword")};
+  } else if (arguments.option("--group") || arguments.option("--list") ||
+             arguments.option("--keyword")) {
+    return usage_error("--group, --list and --keyword choose the cases of --cases\n" + usage);
   }
   const auto now = std::chrono::time_point_cast<time::Seconds>(std::chrono::system_clock::now());
   auto period = period_of(arguments, now);

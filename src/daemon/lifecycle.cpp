@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "startup.hpp"
@@ -147,7 +148,9 @@ void Lifecycle::prune_fingerprints() {
 }
 
 // Retention in batches of a few hundred cases, one transaction each: the writer goes back
-// to the complaints between two batches. Once caught up, a look every minute.
+// to the complaints between two batches. A backlog (retention just turned on, or shortened)
+// takes at most a fifth of the writer's time: at full speed it took ingest at 1,000/s from
+// a 202 p99 of 67 ms to 251 ms. Once caught up, a look every minute.
 void Lifecycle::expire() {
   const auto& retention = s_.config.retention;
   if (!retention.personal_data && !retention.cases) return;
@@ -156,8 +159,9 @@ void Lifecycle::expire() {
   store::ExpireBefore before;
   if (retention.personal_data) before.personal_data = now - *retention.personal_data;
   if (retention.cases) before.cases = now - *retention.cases;
-  s_.store.expire(before, kBatch, now, [this](absl::StatusOr<store::Expired> expired) {
-    boost::asio::post(s_.io, [this, expired = std::move(expired)] {
+  const auto started = SteadyClock::now();
+  s_.store.expire(before, kBatch, now, [this, started](absl::StatusOr<store::Expired> expired) {
+    boost::asio::post(s_.io, [this, started, expired = std::move(expired)] {
       if (s_.state.stopping) return;
       auto wait = std::chrono::milliseconds(60'000);
       if (!expired.ok()) {
@@ -167,7 +171,12 @@ void Lifecycle::expire() {
         s_.metrics.retention.with({"deleted"}).inc(static_cast<double>(expired->deleted));
         spdlog::info("retention: erased the personal data of {} cases, deleted {} cases",
                      expired->erased, expired->deleted);
-        if (expired->erased + expired->deleted == kBatch) wait = std::chrono::milliseconds(20);
+        if (expired->erased + expired->deleted == kBatch) {
+          const auto took =
+              std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+          wait =
+              std::clamp(4 * took, std::chrono::milliseconds(20), std::chrono::milliseconds(5000));
+        }
       }
       retention_timer_.expires_after(wait);
       retention_timer_.async_wait([this](boost::system::error_code ec) {

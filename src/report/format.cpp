@@ -216,6 +216,8 @@ json cases_to_json(const Cases& cases, const time::Zone& zone) {
   }
   return {{"figure", to_string(cases.drill.figure)},
           {"group", cases.drill.group ? json(*cases.drill.group) : json(nullptr)},
+          {"list", cases.drill.list ? json(*cases.drill.list) : json(nullptr)},
+          {"keyword", cases.drill.keyword ? json(*cases.drill.keyword) : json(nullptr)},
           {"count", cases.count},
           {"listed", cases.listed.size()},
           {"cases", listed}};
@@ -237,6 +239,8 @@ std::string cases_to_table(const Cases& cases, const time::Zone& zone) {
   out << cases.count << " case" << (cases.count == 1 ? "" : "s") << " counted in "
       << to_string(cases.drill.figure);
   if (cases.drill.group) out << " of " << *cases.drill.group;
+  if (cases.drill.list) out << " on the list " << *cases.drill.list;
+  if (cases.drill.keyword) out << " that mention " << *cases.drill.keyword;
   if (cases.listed.size() < cases.count) out << ", the first " << cases.listed.size() << " listed";
   out << "\n";
   for (const auto& c : cases.listed) {

@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/civil_time.h"
+#include "ackd/text/normalize.hpp"
 
 namespace ackd::report {
 namespace {
@@ -258,6 +259,22 @@ bool counts_in(Figure figure, const CaseRow& row, const Derived& derived) {
 
 using Topics = std::map<std::string, Topic, std::less<>>;
 
+// Whether `name` is one of `lines` (a case's lists or keywords).
+bool has_line(std::string_view lines, std::string_view name) {
+  while (!lines.empty()) {
+    const auto end = std::min(lines.find('\n'), lines.size());
+    if (lines.substr(0, end) == name) return true;
+    lines.remove_prefix(std::min(lines.size(), end + 1));
+  }
+  return false;
+}
+
+// Whether the case is on the drill's topic, when it names one.
+bool on_topic(const Drill& drill, const CaseRow& row) {
+  return (!drill.list || has_line(row.lists, *drill.list)) &&
+         (!drill.keyword || has_line(row.keywords, *drill.keyword));
+}
+
 // Adds `n` complaints of the period (or of the one before) to each topic named in `lines`.
 void count_topics(std::string_view lines, Topics& into, std::size_t Topic::*period, std::size_t n) {
   while (!lines.empty()) {
@@ -450,7 +467,7 @@ void Builder::add(const CaseRow& row) {
   const auto key = s.key_of(row);
   s.group_of(key).add(row, derived);
   if (s.cases && (!s.cases->drill.group || *s.cases->drill.group == key) &&
-      counts_in(s.cases->drill.figure, row, derived)) {
+      on_topic(s.cases->drill, row) && counts_in(s.cases->drill.figure, row, derived)) {
     if (s.cases->count++ < s.cases->drill.limit) {
       s.cases->listed.push_back(
           {row.id, {}, std::string(key), row.rule, row.team, row.agent, row.received_at});
@@ -483,6 +500,7 @@ void Builder::add(std::span<const CaseRow> rows) {
 }
 
 void Builder::drill(Drill drill) {
+  if (drill.keyword) drill.keyword = text::normalize(*drill.keyword);
   state_->cases = Cases{std::move(drill), 0, {}};
 }
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.parse
 
 import browser
 import harness
@@ -148,6 +149,12 @@ class ReportTest(unittest.TestCase):
         rows = list(csv.DictReader(io.StringIO(self.report("--cases", "complaints", "--format", "csv"))))
         self.assertEqual(len(rows), 3)
         self.assertEqual(rows[0]["id"], self.first["id"])  # oldest first
+        # The cases on a topic: the list's and the keyword's figures drill down too.
+        hurried = json.loads(self.report("--cases", "complaints", "--list", "hurry", "--format", "json"))
+        self.assertEqual((hurried["list"], hurried["count"]), ("hurry", 1))
+        self.assertEqual(hurried["cases"][0]["id"], self.urgent["id"])
+        self.assertIn("0 cases counted in complaints that mention 大至急\n",
+                      self.report("--cases", "complaints", "--keyword", "大至急"))
         self.daemon.start()
         try:
             status, api, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breaches&group=fast")
@@ -155,6 +162,9 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(api["cases"], breached["cases"])
             status, none, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breaches&group=support")
             self.assertEqual((none["count"], none["cases"]), (0, []))
+            status, on_list, _ = self.daemon.request(
+                "GET", "/v1/reports?since=1h&cases=complaints&keyword=" + urllib.parse.quote("至急"))
+            self.assertEqual((status, on_list["keyword"], on_list["count"]), (200, "至急", 1))
             status, body, _ = self.daemon.request("GET", "/v1/reports?since=1h&cases=breach")
             self.assertEqual(status, 400)
             self.assertIn("breaches", body["error"]["message"])
@@ -163,7 +173,7 @@ class ReportTest(unittest.TestCase):
 
     def test_bad_arguments_are_usage_errors(self):
         for args in (["--by", "someone"], ["--format", "pdf"], ["--lang", "fr"], ["--cases", "breach"],
-                     ["--group", "fast"], ["--cases", "breaches", "--format", "html"]):
+                     ["--group", "fast"], ["--list", "hurry"], ["--cases", "breaches", "--format", "html"]):
             run = subprocess.run([ACKD, "report", "--config", self.config, "--since", "1h", *args],
                                  capture_output=True, text=True, timeout=30)
             self.assertEqual(run.returncode, 2, args)

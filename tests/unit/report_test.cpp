@@ -199,6 +199,26 @@ TEST_CASE("report: rows given a batch at a time count as given one by one") {
   CHECK(known_week(By::team, breaches, true).cases->count == 2);
 }
 
+TEST_CASE("report: the cases on a topic: a list their text was on, a keyword found in it") {
+  Drill billing{Figure::complaints, std::nullopt};
+  billing.list = "billing";
+  const auto on_list = known_week(By::team, billing);
+  REQUIRE(on_list.cases);
+  CHECK(on_list.cases->count == 3);  // a, c and d, as the lists' figure says
+  CHECK(on_list.cases->count == on_list.lists[0].complaints);
+  Drill breaches{Figure::breaches, "safety"};
+  breaches.keyword = "発火";
+  const auto mentioned = known_week(By::team, breaches);
+  REQUIRE(mentioned.cases->listed.size() == 1);
+  CHECK(mentioned.cases->listed[0].id == "d");
+  Drill folded{Figure::complaints, std::nullopt};
+  folded.keyword = "REFUND";  // as written in a policy: normalized like the stored ones
+  CHECK(known_week(By::team, folded).cases->count == 3);
+  Drill none{Figure::complaints, std::nullopt};
+  none.list = "shipping";  // only in the period before
+  CHECK(known_week(By::team, none).cases->count == 0);
+}
+
 TEST_CASE("report: by day and by hour, in the customers' time zone") {
   const Report days = known_week(By::day);
   std::set<std::string> keys;

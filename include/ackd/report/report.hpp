@@ -136,6 +136,9 @@ struct Drill {
   Figure figure = Figure::complaints;
   std::optional<std::string> group;
   std::size_t limit = 1000;  // listed; all are counted
+  // Only the cases on a topic: a policy list their text was on, a keyword found in it (as
+  // written in the policy or normalized).
+  std::optional<std::string> list{}, keyword{};
 };
 
 // A case behind a figure.
