@@ -34,8 +34,9 @@ void Loader::index_rules() {
   auto& text_set = p.keywords[static_cast<std::size_t>(Field::text)];
   for (const auto& name : text_lists_) {
     TopicList list{name, {}};
-    for (const auto& term : p.lists.at(name))
+    for (const auto& term : p.lists.at(name)) {
       list.keyword_ids.push_back(text_set.add(text::normalize(term)));
+    }
     std::sort(list.keyword_ids.begin(), list.keyword_ids.end());
     list.keyword_ids.erase(std::unique(list.keyword_ids.begin(), list.keyword_ids.end()),
                            list.keyword_ids.end());
