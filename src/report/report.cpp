@@ -259,14 +259,21 @@ bool counts_in(Figure figure, const CaseRow& row, const Derived& derived) {
 
 using Topics = std::map<std::string, Topic, std::less<>>;
 
-// Whether `name` is one of `lines` (a case's lists or keywords).
-bool has_line(std::string_view lines, std::string_view name) {
+// Calls each(line) for every line of `lines` (a case's lists or keywords, one a line) until
+// it returns true; whether one did.
+template <class Each>
+bool any_line(std::string_view lines, Each&& each) {
   while (!lines.empty()) {
     const auto end = std::min(lines.find('\n'), lines.size());
-    if (lines.substr(0, end) == name) return true;
+    if (each(lines.substr(0, end))) return true;
     lines.remove_prefix(std::min(lines.size(), end + 1));
   }
   return false;
+}
+
+// Whether `name` is one of `lines`.
+bool has_line(std::string_view lines, std::string_view name) {
+  return any_line(lines, [name](std::string_view line) { return line == name; });
 }
 
 // Whether the case is on the drill's topic, when it names one.
@@ -277,14 +284,12 @@ bool on_topic(const Drill& drill, const CaseRow& row) {
 
 // Adds `n` complaints of the period (or of the one before) to each topic named in `lines`.
 void count_topics(std::string_view lines, Topics& into, std::size_t Topic::*period, std::size_t n) {
-  while (!lines.empty()) {
-    const auto end = std::min(lines.find('\n'), lines.size());
-    const auto name = lines.substr(0, end);
+  any_line(lines, [&](std::string_view name) {
     auto it = into.find(name);
     if (it == into.end()) it = into.emplace(name, Topic{std::string(name), 0, 0}).first;
     it->second.*period += n;
-    lines.remove_prefix(std::min(lines.size(), end + 1));
-  }
+    return false;  // every line
+  });
 }
 
 // The most complaints first; among equals, the most before, then by name.
