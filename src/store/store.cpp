@@ -177,6 +177,9 @@ struct Job {
   std::function<void(absl::Status)> complete;  // after COMMIT (or the failure)
 };
 
+// When the writer runs a job: with the next batch, or when nothing else waits.
+enum class When { next, idle };
+
 }  // namespace
 
 class Store::Impl {
@@ -257,8 +260,12 @@ class Store::Impl {
   }
 
   // Queues a job whose body returns a T for `done`.
+  // An idle job (housekeeping: retention) runs in a transaction of its own when no other
+  // job is queued, and its commit does not wait for the disk: a complaint never waits for
+  // it in its batch nor for its fsync, and a power cut only makes it run again.
   template <class T, class Body>
-  void submit(Body body, std::function<void(absl::StatusOr<T>)> done, bool writes = true) {
+  void submit(Body body, std::function<void(absl::StatusOr<T>)> done, bool writes = true,
+              When when = When::next) {
     auto result = std::make_shared<std::optional<T>>();
     Job job;
     job.writes = writes;
@@ -271,7 +278,8 @@ class Store::Impl {
         done(st.ok() ? absl::InternalError("store: job produced no result") : std::move(st));
       }
     };
-    enqueue(std::move(job));
+    job.durable = when == When::next;
+    enqueue(std::move(job), when);
   }
 
   // Queues a read on the reader's connection: it neither waits for the writer nor holds
@@ -349,10 +357,10 @@ class Store::Impl {
     return absl::OkStatus();
   }
 
-  void enqueue(Job job) {
+  void enqueue(Job job, When when = When::next) {
     {
       std::lock_guard lock(mu_);
-      queue_.push_back(std::move(job));
+      (when == When::idle ? idle_ : queue_).push_back(std::move(job));
     }
     cv_.notify_one();
   }
@@ -362,11 +370,15 @@ class Store::Impl {
       std::vector<Job> batch;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything queued is done
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !idle_.empty(); });
+        if (queue_.empty() && idle_.empty()) return;  // stopping, and everything queued is done
         while (!queue_.empty() && batch.size() < options_.max_batch) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
+        }
+        if (batch.empty()) {
+          batch.push_back(std::move(idle_.front()));
+          idle_.pop_front();
         }
       }
       run_batch(batch);
@@ -500,6 +512,7 @@ class Store::Impl {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;
+  std::deque<Job> idle_;  // run one at a time, when queue_ is empty
   bool stopping_ = false;
   std::thread writer_;
   Checkpointer checkpointer_;
@@ -1395,7 +1408,7 @@ void Store::expire(ExpireBefore before, std::size_t limit, time::Instant now,
         if (expired.erased + expired.deleted > 0) tx.db.exec_script("PRAGMA incremental_vacuum");
         return expired;
       },
-      std::move(done));
+      std::move(done), /*writes=*/true, When::idle);
 }
 
 void Store::forget_author(std::string author_id, std::optional<std::string> channel,

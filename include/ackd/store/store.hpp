@@ -299,8 +299,10 @@ class Store {
   // One batch of retention (store/retention.hpp), at most `limit` cases, oldest first: a
   // case nobody still has to take over (resolved, or never handed off) loses its personal
   // data past `before.personal_data`; past `before.cases` it goes, its figures staying for
-  // the reports. Small batches keep the writer's transaction short: call again while a
-  // batch comes back full. Frees the pages it emptied, so the file shrinks.
+  // the reports. It runs when the writer has nothing else queued, in a transaction of its
+  // own whose commit does not wait for the disk (a power cut only makes it run again), and
+  // small batches keep that transaction short: call again while a batch comes back full.
+  // Frees the pages it emptied, so the file shrinks.
   void expire(ExpireBefore before, std::size_t limit, time::Instant now,
               std::function<void(absl::StatusOr<Expired>)> done);
   // Erases the personal data of every stored case of the author, on `channel` or on every
