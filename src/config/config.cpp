@@ -12,8 +12,8 @@ using yaml::Reader;
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "listen", "policy",   "state",    "mode",  "auth",    "sinks",       "channels", "log_level",
-    "http",   "overload", "delivery", "pause", "sources", "console_url", "retention"};
+    "listen", "policy",   "state",    "mode",  "auth",    "sinks",       "channels",  "log_level",
+    "http",   "overload", "delivery", "pause", "sources", "console_url", "retention", "report"};
 
 std::optional<SecretRef> secret_ref(const YAML::Node& node, Reader& r) {
   if (!node.IsMap() || node.size() != 1) return std::nullopt;
@@ -79,6 +79,84 @@ void read_sections(const YAML::Node& node, Reader& r, const std::string& kind,
     }
     out[section.name] = std::move(section);
   }
+}
+
+// `report.mail`, after the sinks it names.
+std::optional<ReportMail> read_report_mail(const YAML::Node& m, Reader& r, const Config& c,
+                                           const SectionTypes* sink_types) {
+  r.check_keys(m, {"sink", "to", "weekday", "at", "by", "lang"}, "report.mail");
+  ReportMail mail;
+  mail.where = r.at(m);
+  if (auto sink = m["sink"]) {
+    if (auto name = r.string(sink, "sink")) {
+      mail.sink = *name;
+      auto found = c.sinks.find(*name);
+      if (found == c.sinks.end()) {
+        std::vector<std::string> known;
+        for (const auto& [n, _] : c.sinks) known.push_back(n);
+        std::string message = "report.mail: unknown sink '" + *name + "'";
+        if (auto near = yaml::closest_match(*name, known); !near.empty()) {
+          message += " (did you mean '" + near + "'?)";
+        }
+        r.error(sink, message);
+      } else if (sink_types && !sink_types->takes(found->second.type).reports) {
+        r.error(sink, "report.mail: sink '" + *name + "' (type " + found->second.type +
+                          ") cannot mail reports; an smtp sink can");
+      }
+    }
+  } else {
+    r.error(m, "report.mail needs sink: the smtp sink that mails the report", yaml::Code::missing);
+  }
+  if (auto to = m["to"]) {
+    if (auto addresses = r.strings(to, "to")) {
+      for (const auto& address : *addresses) {
+        // It goes into RCPT TO: nothing in it may end the command or start another.
+        if (address.find('@') == std::string::npos ||
+            address.find_first_of(std::string_view(" \t\r\n<>\0", 7)) != std::string::npos) {
+          r.error(to, "report.mail.to: '" + address + "' is not a mail address");
+        }
+      }
+      if (addresses->empty()) r.error(to, "report.mail.to: no address");
+      mail.to = std::move(*addresses);
+    }
+  } else {
+    r.error(m, "report.mail needs to: who gets the report", yaml::Code::missing);
+  }
+  if (auto weekday = m["weekday"]) {
+    if (auto name = r.string(weekday, "weekday")) {
+      if (auto day = report::weekday_from_string(*name)) {
+        mail.when.weekday = *day;
+      } else {
+        r.error(weekday, "report.mail.weekday must be monday ... sunday, got '" + *name + "'");
+      }
+    }
+  }
+  if (auto at = m["at"]) {
+    if (auto text = r.string(at, "at")) {
+      if (auto minute = report::minute_of_day_from_string(*text)) {
+        mail.when.minute_of_day = *minute;
+      } else {
+        r.error(at,
+                "report.mail.at must be a time of day as HH:MM (\"09:00\"), got '" + *text + "'");
+      }
+    }
+  }
+  if (auto by = m["by"]) {
+    if (auto name = r.string(by, "by")) {
+      if (auto b = report::by_from_string(*name)) {
+        mail.by = *b;
+      } else {
+        r.error(by, "report.mail.by must be team, rule, channel, day, hour or agent, got '" +
+                        *name + "'");
+      }
+    }
+  }
+  if (auto lang = m["lang"]) {
+    if (auto l = r.one_of(lang, "lang", {"ja", "en"}, "report.mail.lang must be ja or en")) {
+      mail.lang = *l;
+    }
+  }
+  return mail;
 }
 
 }  // namespace
@@ -223,6 +301,12 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
       c.channels[route.name] = route;
     }
   }
+  if (auto report = root["report"]; report && r.is_map(report, "report")) {
+    r.check_keys(report, {"mail"}, "report");
+    if (auto m = report["mail"]; m && r.is_map(m, "report.mail")) {
+      c.report_mail = read_report_mail(m, r, c, registries.sinks);
+    }
+  }
   if (result.diagnostics.empty()) result.config = std::move(c);
   return result;
 }
@@ -282,6 +366,7 @@ void check_references(const Config& config, const policy::Policy& policy,
     check_sink(storm->notify, storm->notify_where, "safety.storm");
     used.insert(storm->notify);
   }
+  if (config.report_mail) used.insert(config.report_mail->sink);
   for (const auto& [name, sink] : config.sinks) {
     if (!used.contains(name)) {
       diagnostics.warn(sink.where,

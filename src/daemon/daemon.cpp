@@ -11,6 +11,7 @@
 #include "ackd/yaml/files.hpp"
 #include "lifecycle.hpp"
 #include "notice_grouping.hpp"
+#include "report_mailer.hpp"
 #include "startup.hpp"
 #include "store_outbox.hpp"
 
@@ -69,6 +70,12 @@ class Daemon::Impl {
     }
     add_gauges();
     api::add_routes(router_, services_, !tokens_.empty(), sources_);
+    if (const auto& mail = config_.report_mail) {
+      // A sink of its own: a report never waits behind the replies nor holds them up.
+      mailer_.emplace(services_, *mail,
+                      deliver::builtin_sinks().make(config_.sinks.at(mail->sink),
+                                                    {io_, clock_, 0, config_.console_url}));
+    }
   }
 
   absl::Status listen(const asio::ip::tcp::endpoint& endpoint) {
@@ -85,7 +92,10 @@ class Daemon::Impl {
                     });
     metrics_.add_refused_connections(
         [this] { return static_cast<double>(server_->refused_connections()); });
-    lifecycle_.emplace(services_, *server_, config_path_, [this] { sources_.stop(); });
+    lifecycle_.emplace(services_, *server_, config_path_, [this] {
+      sources_.stop();
+      if (mailer_) mailer_->stop();
+    });
     return absl::OkStatus();
   }
 
@@ -98,6 +108,7 @@ class Daemon::Impl {
                   clock_.now());
     lifecycle_->start();
     sources_.start();
+    if (mailer_) mailer_->start();
     io_.run();
     store_->flush();
     spdlog::info("ackd stopped");
@@ -208,6 +219,7 @@ class Daemon::Impl {
   store::StoredPolicy serving_files_;  // recorded in the policy history once running
   std::optional<http::Server> server_;
   std::optional<Lifecycle> lifecycle_;
+  std::optional<ReportMailer> mailer_;  // with report.mail in ackd.yaml
 };
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config_path) {

@@ -148,10 +148,9 @@ void Lifecycle::prune_fingerprints() {
 }
 
 // Retention in small batches, each when the writer is otherwise idle, in a transaction of
-// its own: a complaint waits at most one batch. A backlog (retention just turned on, or
-// shortened) takes at most a fifth of the writer's time. Measured with ingest at 1,000/s:
-// 200 cases a batch at full speed took the 202 p99 from 67 to 251 ms, paced from 25 to
-// 110 ms (bench/README.md). Once caught up, a look every minute.
+// its own that gives way to a complaint between two cases. A backlog (retention just turned
+// on, or shortened) takes at most a fifth of the writer's time (bench/README.md has what
+// each step did to ingest). Once caught up, a look every minute.
 void Lifecycle::expire() {
   const auto& retention = s_.config.retention;
   if (!retention.personal_data && !retention.cases) return;
@@ -167,16 +166,21 @@ void Lifecycle::expire() {
       auto wait = std::chrono::milliseconds(60'000);
       if (!expired.ok()) {
         spdlog::error("retention: {}", std::string(expired.status().message()));
-      } else if (expired->erased + expired->deleted > 0) {
+      } else {
         s_.metrics.retention.with({"erased"}).inc(static_cast<double>(expired->erased));
         s_.metrics.retention.with({"deleted"}).inc(static_cast<double>(expired->deleted));
-        spdlog::info("retention: erased the personal data of {} cases, deleted {} cases",
-                     expired->erased, expired->deleted);
-        if (expired->erased + expired->deleted == kBatch) {
+        expired_.erased += expired->erased;
+        expired_.deleted += expired->deleted;
+        if (expired->more) {
           const auto took =
               std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
           wait =
               std::clamp(4 * took, std::chrono::milliseconds(20), std::chrono::milliseconds(5000));
+        } else if (expired_.erased + expired_.deleted > 0) {
+          // One line for a whole backlog, however many batches it took.
+          spdlog::info("retention: erased the personal data of {} cases, deleted {} cases",
+                       expired_.erased, expired_.deleted);
+          expired_ = {};
         }
       }
       retention_timer_.expires_after(wait);

@@ -48,6 +48,7 @@ class Lifecycle {
   boost::asio::steady_timer storm_timer_;
   boost::asio::steady_timer prune_timer_;
   boost::asio::steady_timer retention_timer_;
+  store::Expired expired_;  // by the batches since retention last caught up
 };
 
 // A detector for the policy's safety.storm; null without one.

@@ -181,10 +181,15 @@ void SmtpSession::on_reply(int code, const std::string& text) {
       if (expect({235})) send(Step::mail_from, "MAIL FROM:<" + message_.mail_from + ">");
       return;
     case Step::mail_from:
-      if (expect({250})) send(Step::rcpt_to, "RCPT TO:<" + message_.rcpt_to + ">");
+      if (message_.rcpt_to.empty()) return fail("no recipient", true);
+      if (expect({250})) send(Step::rcpt_to, "RCPT TO:<" + message_.rcpt_to.at(0) + ">");
       return;
     case Step::rcpt_to:
-      if (expect({250, 251})) send(Step::data, "DATA");
+      if (!expect({250, 251})) return;
+      if (++recipients_accepted_ < message_.rcpt_to.size()) {
+        return send(Step::rcpt_to, "RCPT TO:<" + message_.rcpt_to[recipients_accepted_] + ">");
+      }
+      send(Step::data, "DATA");
       return;
     case Step::data:
       if (!expect({354})) return;

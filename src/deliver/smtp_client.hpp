@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "ackd/time/clock.hpp"
 #include "deliver/tls.hpp"
@@ -32,8 +33,8 @@ struct SmtpLogin {
 
 // One message to submit: the envelope and the message itself (CRLF line ends).
 struct SmtpMessage {
-  std::string mail_from;  // the envelope's address, no angle brackets
-  std::string rcpt_to;
+  std::string mail_from;             // the envelope's address, no angle brackets
+  std::vector<std::string> rcpt_to;  // one or more, each accepted or the mail is not sent
   std::string data;
 };
 
@@ -88,6 +89,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool tls_ = false;
   bool offers_starttls_ = false;
   Step step_ = Step::greeting;
+  std::size_t recipients_accepted_ = 0;
   boost::asio::streambuf in_;
   std::string out_;
   std::string reply_text_;  // the lines of a multi-line reply so far

@@ -69,10 +69,36 @@ class SmtpSink final : public Sink {
             if (!alive.expired()) done(attempt);
           });
     }
+    submit(std::get<SmtpMessage>(std::move(mail)), std::move(done));
+  }
+
+  void send_report(const ReportMail& report, Done done) override {
+    mail::Outgoing out;
+    out.from = settings_.from;
+    out.date = std::chrono::floor<std::chrono::seconds>(clock_.wall());
+    out.iso_2022_jp = settings_.iso_2022_jp;
+    out.message_id = report.key + ".ackd@" + domain_of(settings_.address);
+    out.to_address = report.to.empty() ? std::string() : report.to.front();
+    if (report.to.size() > 1) out.also_to.assign(report.to.begin() + 1, report.to.end());
+    out.subject = report.subject;
+    out.text = report.text;
+    out.auto_submitted = "auto-generated";
+    out.attachments.push_back({report.html_filename, "text/html", report.html});
+    submit(SmtpMessage{settings_.address, report.to, mail::compose(out)}, std::move(done));
+  }
+
+  void abort() override {
+    for (const auto& session : sessions_) session->abort();
+    sessions_.clear();
+    life_ = std::make_shared<char>();
+  }
+
+ private:
+  void submit(SmtpMessage message, Done done) {
     auto session = std::make_shared<SmtpSession>(io_, clock_, settings_.server, tls_,
                                                  settings_.login, domain_of(settings_.address));
     sessions_.insert(session);
-    session->run(std::get<SmtpMessage>(std::move(mail)), settings_.timeout,
+    session->run(std::move(message), settings_.timeout,
                  [this, session, done = std::move(done)](SmtpOutcome outcome) {
                    sessions_.erase(session);
                    Attempt attempt;
@@ -83,13 +109,6 @@ class SmtpSink final : public Sink {
                  });
   }
 
-  void abort() override {
-    for (const auto& session : sessions_) session->abort();
-    sessions_.clear();
-    life_ = std::make_shared<char>();
-  }
-
- private:
   // The mail a delivery is, or why it cannot be one.
   std::variant<SmtpMessage, std::string> compose(const Delivery& delivery) const {
     mail::Outgoing out;
@@ -132,7 +151,7 @@ class SmtpSink final : public Sink {
       out.text = notice::ticket_body(n, view);
       out.auto_submitted = "auto-generated";
     }
-    return SmtpMessage{settings_.address, out.to_address, mail::compose(out)};
+    return SmtpMessage{settings_.address, {out.to_address}, mail::compose(out)};
   }
 
   boost::asio::io_context& io_;
@@ -199,7 +218,7 @@ void register_smtp_sink(SinkRegistry& registry) {
         return std::make_unique<SmtpSink>(context, std::move(made),
                                           std::get<std::shared_ptr<TlsContext>>(tls));
       },
-      config::Takes{true, true, {"email"}});
+      config::Takes{true, true, {"email"}, true});
 }
 
 }  // namespace ackd::deliver

@@ -50,6 +50,10 @@ std::string compose(const Outgoing& mail) {
   g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO,
                              mail.to_name.empty() ? nullptr : one_line(mail.to_name).c_str(),
                              one_line(mail.to_address).c_str());
+  for (const auto& address : mail.also_to) {
+    g_mime_message_add_mailbox(message.get(), GMIME_ADDRESS_TYPE_TO, nullptr,
+                               one_line(address).c_str());
+  }
   g_mime_message_set_subject(message.get(), one_line(mail.subject).c_str(), charset);
   g_mime_message_set_message_id(message.get(), one_line(mail.message_id).c_str());
   GDateTime* date = g_date_time_new_from_unix_utc(mail.date.time_since_epoch().count());
@@ -81,7 +85,23 @@ std::string compose(const Outgoing& mail) {
     // Base64 keeps every line short and every byte safe, whatever the text.
     g_mime_part_set_content_encoding(GMIME_PART(body.get()), GMIME_CONTENT_ENCODING_BASE64);
   }
-  g_mime_message_set_mime_part(message.get(), GMIME_OBJECT(body.get()));
+  if (mail.attachments.empty()) {
+    g_mime_message_set_mime_part(message.get(), GMIME_OBJECT(body.get()));
+  } else {
+    Owned<GMimeMultipart> mixed(g_mime_multipart_new_with_subtype("mixed"));
+    g_mime_multipart_add(mixed.get(), GMIME_OBJECT(body.get()));
+    for (const auto& a : mail.attachments) {
+      const auto slash = a.content_type.find('/');
+      Owned<GMimeTextPart> part(g_mime_text_part_new_with_subtype(
+          slash == std::string::npos ? "plain" : a.content_type.substr(slash + 1).c_str()));
+      g_mime_text_part_set_text(part.get(), a.content.c_str());
+      g_mime_text_part_set_charset(part.get(), "utf-8");
+      g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_BASE64);
+      g_mime_part_set_filename(GMIME_PART(part.get()), one_line(a.filename).c_str());
+      g_mime_multipart_add(mixed.get(), GMIME_OBJECT(part.get()));
+    }
+    g_mime_message_set_mime_part(message.get(), GMIME_OBJECT(mixed.get()));
+  }
 
   GMimeFormatOptions* format = g_mime_format_options_new();
   g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);

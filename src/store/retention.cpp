@@ -61,8 +61,14 @@ void erase_case(sqlite::Connection& db, const std::string& id, Why why, time::In
 }
 
 Expired expire(sqlite::Connection& db, const ExpireBefore& before, std::size_t limit,
-               time::Instant now) {
+               time::Instant now, const std::function<bool()>& stop) {
   Expired done;
+  // Between two cases: whether to leave the rest for the next batch.
+  auto enough = [&] {
+    if (done.erased + done.deleted < limit && !(stop && stop())) return false;
+    done.more = true;
+    return true;
+  };
   // A case someone still has to take over is kept whole; so is one with a delivery still
   // owed, until it is made.
   if (before.cases) {
@@ -74,11 +80,12 @@ Expired expire(sqlite::Connection& db, const ExpireBefore& before, std::size_t l
         "ORDER BY c.received_at LIMIT ?");
     q.bind_all(unix_seconds(*before.cases), static_cast<std::int64_t>(limit));
     for (const auto& id : ids(q)) {
+      if (enough()) return done;
       delete_case(db, id);
       ++done.deleted;
     }
   }
-  if (before.personal_data && done.deleted < limit) {
+  if (before.personal_data && !enough()) {
     auto q = db.query(
         "SELECT c.id FROM complaints c LEFT JOIN handoffs h ON h.complaint_id = c.id "
         "WHERE c.erased_at IS NULL AND c.received_at < ? "
@@ -87,10 +94,12 @@ Expired expire(sqlite::Connection& db, const ExpireBefore& before, std::size_t l
     q.bind_all(unix_seconds(*before.personal_data),
                static_cast<std::int64_t>(limit - done.deleted));
     for (const auto& id : ids(q)) {
+      if (enough()) return done;
       erase_case(db, id, Why::retention, now);
       ++done.erased;
     }
   }
+  done.more = done.more || done.erased + done.deleted == limit;
   return done;
 }
 

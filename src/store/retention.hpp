@@ -4,6 +4,7 @@
 // writer's connection inside its transaction.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,9 +22,10 @@ enum class Why { retention, forget };
 // keeps its events and times, with one more saying the data was erased and why.
 void erase_case(sqlite::Connection& db, const std::string& id, Why why, time::Instant now);
 
-// One batch of retention: the oldest cases past their time, at most `limit` of them.
+// One batch of retention: the oldest cases past their time, at most `limit` of them, and
+// none after `stop()` says so (checked between two cases).
 Expired expire(sqlite::Connection& db, const ExpireBefore& before, std::size_t limit,
-               time::Instant now);
+               time::Instant now, const std::function<bool()>& stop);
 
 // Erases every stored case of the author (on `channel`, or on every channel); how many.
 std::size_t forget_author(sqlite::Connection& db, const std::string& author_id,

@@ -381,6 +381,15 @@ CREATE TRIGGER case_facts_received AFTER INSERT ON complaints BEGIN
           (SELECT group_concat(value, char(10)) FROM json_each(new.decision, '$.keywords')));
 END;
 )sql"},
+    // The weekly report mails: each due time once, whatever restarts come between.
+    {15, R"sql(
+CREATE TABLE report_mailings (
+  due_at  INTEGER PRIMARY KEY,
+  outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'failed')),
+  at      INTEGER NOT NULL,
+  error   TEXT
+);
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

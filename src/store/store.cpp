@@ -119,6 +119,8 @@ struct Tx {
   std::vector<std::pair<std::string, std::int64_t>> open_changes;
   // What the jobs did outside the database, undone if their transaction is rolled back.
   std::vector<std::function<void()>> undo;
+  // Whether other jobs wait for the writer: an idle job stops early for them.
+  std::function<bool()> others_waiting{};
 
   // Undoes, newest first, what was done since the undo list had `size` entries.
   void roll_back_to(std::size_t size) {
@@ -413,7 +415,10 @@ class Store::Impl {
   // anything they report (a 202) is durable.
   void run_batch(std::vector<Job>& batch) {
     std::vector<absl::Status> results(batch.size());
-    Tx tx{db_, pause_, 0, {}, {}};
+    Tx tx{db_, pause_, 0, {}, {}, [this] {
+            std::lock_guard lock(mu_);
+            return !queue_.empty();
+          }};
     const auto pause_before_batch = pause_;
     absl::Status batch_error;
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
@@ -1403,7 +1408,7 @@ void Store::expire(ExpireBefore before, std::size_t limit, time::Instant now,
                    std::function<void(absl::StatusOr<Expired>)> done) {
   impl_->submit<Expired>(
       [before, limit, now](Tx& tx) {
-        auto expired = retention::expire(tx.db, before, limit, now);
+        auto expired = retention::expire(tx.db, before, limit, now, tx.others_waiting);
         // Gives the emptied pages back to the file system (auto_vacuum = INCREMENTAL).
         if (expired.erased + expired.deleted > 0) tx.db.exec_script("PRAGMA incremental_vacuum");
         return expired;
@@ -1419,6 +1424,34 @@ void Store::forget_author(std::string author_id, std::optional<std::string> chan
         return retention::forget_author(tx.db, author_id, channel, now);
       },
       std::move(done));
+}
+
+void Store::last_report_mailing(
+    std::function<void(absl::StatusOr<std::optional<time::Instant>>)> done) {
+  impl_->submit<std::optional<time::Instant>>(
+      [](Tx& tx) -> std::optional<time::Instant> {
+        auto q = tx.db.query("SELECT max(due_at) FROM report_mailings");
+        if (!q.step() || q.is_null(0)) return std::nullopt;
+        return time::Instant(time::Seconds(q.integer(0)));
+      },
+      std::move(done), /*writes=*/false);
+}
+
+void Store::report_mailed(time::Instant due, bool sent, time::Instant at, std::string error,
+                          std::function<void(absl::Status)> done) {
+  impl_->submit<bool>(
+      [due, sent, at, error = std::move(error)](Tx& tx) {
+        tx.db
+            .query(
+                "INSERT INTO report_mailings (due_at, outcome, at, error) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (due_at) DO UPDATE SET outcome = excluded.outcome, at = excluded.at, "
+                "error = excluded.error")
+            .bind_all(due.time_since_epoch().count(), sent ? "sent" : "failed",
+                      at.time_since_epoch().count(), error)
+            .run();
+        return true;
+      },
+      [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); });
 }
 
 void Store::flush() {

@@ -106,7 +106,8 @@ class GrafanaTest(unittest.TestCase):
         self.assertEqual(left_out, {"ackd_complaints_duplicate_total", "ackd_policy_rules",
                                     "ackd_http_connections_refused_total",
                                     "ackd_source_events_skipped_total",
-                                    "ackd_source_mails_total", "ackd_storms_total"})
+                                    "ackd_source_mails_total", "ackd_storms_total",
+                                    "ackd_report_mails_total"})
 
     def test_the_handoff_metrics_count_this_case_by_team_and_priority(self):
         # The default rule's case (support, P3) was claimed, then resolved.

@@ -4,6 +4,7 @@ STARTTLS and AUTH; a permanent refusal fails at once with the server's words.
 
 usage: mail_test.py ACKD_BINARY [unittest arguments]
 """
+import datetime
 import email
 import email.policy
 import os
@@ -11,7 +12,9 @@ import shutil
 import ssl
 import sys
 import tempfile
+import time
 import unittest
+import zoneinfo
 
 import harness
 from harness import HERE, TLS_DATA, Daemon, Receiver, complaint, free_port, wait_for, wait_until
@@ -23,6 +26,7 @@ except ImportError:  # counted as a skip, which fails in CI
     Controller = None
 
 ACKD = None
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
 class Captured:
@@ -42,6 +46,16 @@ class Captured:
                               "data": envelope.original_content or envelope.content,
                               "tls": session.ssl is not None})
         return "250 2.0.0 queued"
+
+
+def smtp_server(test, **options):
+    """A real SMTP server on 127.0.0.1 for the test's length: (its Captured, its port)."""
+    captured = Captured()
+    port = free_port()
+    controller = Controller(captured, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    test.addCleanup(controller.stop)
+    return captured, port
 
 
 def policy_with_email():
@@ -66,12 +80,7 @@ class MailOutTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.policy, True)
 
     def smtp_server(self, **options):
-        captured = Captured()
-        port = free_port()
-        controller = Controller(captured, hostname="127.0.0.1", port=port, **options)
-        controller.start()
-        self.addCleanup(controller.stop)
-        return captured, port
+        return smtp_server(self, **options)
 
     def daemon(self, sink):
         daemon = Daemon(ACKD, self.receiver, policy_dir=self.policy,
@@ -158,6 +167,96 @@ class MailOutTest(unittest.TestCase):
         wait_until(lambda: captured.messages)
         self.assertTrue(captured.messages[0]["tls"])
         self.assertEqual(logins, [("PLAIN", b"ackd")])
+
+
+@unittest.skipIf(Controller is None, "python3-aiosmtpd is not installed")
+class ReportMailTest(unittest.TestCase):
+    """`report.mail`: the weekly report, due a minute before the daemon starts, goes at the
+    start, once, with the figures of the seven days before its day and the page attached."""
+
+    def setUp(self):
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.captured, self.smtp_port = smtp_server(self)
+        policy = tempfile.mkdtemp(prefix="ackd-it-policy-")
+        self.addCleanup(shutil.rmtree, policy, True)
+        with open(os.path.join(HERE, "policy", "policy.yaml")) as f:
+            text = f.read()
+        with open(os.path.join(policy, "policy.yaml"), "w") as f:
+            f.write(text.replace("default_lang: ja\n", "default_lang: ja\ntimezone: Asia/Tokyo\n"))
+        self.daemon = Daemon(ACKD, self.receiver, policy_dir=policy)
+        self.addCleanup(self.daemon.cleanup)
+        # Due a minute or two ago, on the policy's clock.
+        self.due = (datetime.datetime.now(TOKYO) - datetime.timedelta(minutes=2)).replace(
+            second=0, microsecond=0)
+
+    def mail_the_report(self, to):
+        """Adds report.mail to ackd.yaml, due self.due."""
+        with open(os.path.join(self.daemon.dir, "ackd.yaml"), "a") as f:
+            f.write(f"report:\n  mail: {{sink: leads-mail, to: {to},"
+                    f" weekday: {self.due.strftime('%A').lower()},"
+                    f" at: \"{self.due.strftime('%H:%M')}\", lang: ja}}\n")
+        self.daemon.stop()
+        config = os.path.join(self.daemon.dir, "ackd.yaml")
+        with open(config) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text.replace("channels:\n",
+                                 f"  leads-mail: {{type: smtp, url: \"smtp://127.0.0.1:{self.smtp_port}\","
+                                 f" from: \"ACME <support@example.com>\"}}\nchannels:\n", 1))
+
+    def test_mailed_once_with_the_weeks_figures_and_the_page(self):
+        d = self.daemon.start()
+        # Two complaints in the week reported, one of them today (not in it).
+        day = self.due.date()
+        for n, received in ((1, self.due - datetime.timedelta(days=3)),
+                            (2, self.due - datetime.timedelta(days=5)),
+                            (3, self.due)):
+            c = complaint(f"week-{n}", author=f"w{n}")
+            c["received_at"] = received.isoformat()
+            self.assertEqual(d.post_complaint(c)[0], 202)
+        self.mail_the_report("[lead@example.com, ops@example.com]")
+        d.start()
+        wait_until(lambda: self.captured.messages)
+        sent = self.captured.messages[0]
+        self.assertEqual(sent["from"], "support@example.com")
+        self.assertEqual(sent["to"], ["lead@example.com", "ops@example.com"])
+        mail = email.message_from_bytes(sent["data"], policy=email.policy.default)
+        first, last = day - datetime.timedelta(days=7), day - datetime.timedelta(days=1)
+        self.assertEqual(mail["Subject"], f"ackd 週次レポート {first}〜{last}")
+        self.assertEqual(mail["Message-ID"], f"<report.{day}.ackd@example.com>")
+        self.assertEqual(mail["Auto-Submitted"], "auto-generated")
+        self.assertEqual([a.addr_spec for a in mail["To"].addresses],
+                         ["lead@example.com", "ops@example.com"])
+        self.assertEqual(mail.get_content_type(), "multipart/mixed")
+        text, page = list(mail.iter_parts())
+        self.assertIn("Asia/Tokyo", text.get_content())
+        total = [line for line in text.get_content().splitlines() if line.startswith("(total)")]
+        self.assertEqual(total[0].split()[1], "2")  # the complaints of the week, not today's
+        self.assertEqual(page.get_content_type(), "text/html")
+        self.assertEqual(page.get_filename(), f"ackd-report-{first}.html")
+        html = page.get_content()
+        self.assertIn('<html lang="ja"', html)
+        self.assertIn(str(first), html)
+        self.assertEqual(d.metric("ackd_report_mails_total", 'outcome="sent"'), 1)
+        # Restarted: the same due time is not mailed again.
+        d.stop()
+        d.start()
+        time.sleep(1.5)  # it reads what went before deciding: milliseconds
+        self.assertEqual(len(self.captured.messages), 1)
+        self.assertIsNone(d.metric("ackd_report_mails_total", 'outcome="sent"'))
+
+    def test_a_refusal_is_logged_counted_and_not_tried_again(self):
+        self.daemon.start()
+        self.mail_the_report("gone@example.com")
+        d = self.daemon.start()
+        wait_until(lambda: d.metric("ackd_report_mails_total", 'outcome="failed"') == 1)
+        self.assertIn("SMTP 550 at RCPT TO", d.read_log())
+        self.assertEqual(self.captured.messages, [])
+        d.stop()
+        d.start()
+        time.sleep(1.5)
+        self.assertIsNone(d.metric("ackd_report_mails_total", 'outcome="failed"'))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,61 @@ TEST_CASE("config: retention keeps everything unless set, and cases outlive pers
   CHECK(first_error(years).find("ackd.yaml:4:20: error: cases must be a duration") == 0);
 }
 
+TEST_CASE("config: the weekly report mail goes through a sink that mails reports") {
+  const SectionRegistries sinks{&ackd::deliver::builtin_sinks(), nullptr};
+  const std::string base = kBase + R"(sinks:
+  leads-mail: {type: smtp, url: "smtp://127.0.0.1:25", from: support@example.com}
+  team-chat: {type: webhook, url: "http://127.0.0.1:9/team"}
+)";
+  auto unset = parse_config({"ackd.yaml", base}, sinks);
+  REQUIRE_MESSAGE(unset.config, first_error(unset));
+  CHECK_FALSE(unset.config->report_mail);
+
+  auto set = parse_config({"ackd.yaml", base + R"(report:
+  mail: {sink: leads-mail, to: [lead@example.com, ops@example.com], weekday: Friday, at: "17:30",
+         by: rule, lang: en}
+)"},
+                          sinks);
+  REQUIRE_MESSAGE(set.config, first_error(set));
+  const auto& mail = *set.config->report_mail;
+  CHECK(mail.sink == "leads-mail");
+  CHECK(mail.to == std::vector<std::string>{"lead@example.com", "ops@example.com"});
+  CHECK(mail.when.weekday == 4);
+  CHECK(mail.when.minute_of_day == 17 * 60 + 30);
+  CHECK(mail.by == ackd::report::By::rule);
+  CHECK(mail.lang == "en");
+
+  // Monday at nine, by team, in the policy's language, unless set.
+  auto defaults =
+      parse_config({"ackd.yaml", base + "report: {mail: {sink: leads-mail, to: a@b.jp}}\n"}, sinks);
+  REQUIRE_MESSAGE(defaults.config, first_error(defaults));
+  CHECK(defaults.config->report_mail->when.weekday == 0);
+  CHECK(defaults.config->report_mail->when.minute_of_day == 9 * 60);
+  CHECK(defaults.config->report_mail->by == ackd::report::By::team);
+  CHECK(defaults.config->report_mail->lang.empty());
+
+  auto error_of = [&](const std::string& report) {
+    return first_error(parse_config({"ackd.yaml", base + report}, sinks));
+  };
+  CHECK(error_of("report: {mail: {sink: leads-mial, to: a@b.jp}}\n") ==
+        "ackd.yaml:7:23: error: report.mail: unknown sink 'leads-mial' (did you mean "
+        "'leads-mail'?)");
+  CHECK(error_of("report: {mail: {sink: team-chat, to: a@b.jp}}\n") ==
+        "ackd.yaml:7:23: error: report.mail: sink 'team-chat' (type webhook) cannot mail "
+        "reports; an smtp sink can");
+  CHECK(error_of("report: {mail: {sink: leads-mail, to: [a@b.jp, \"x>\\r\\nRCPT TO:<y@z\"]}}\n") ==
+        "ackd.yaml:7:39: error: report.mail.to: 'x>\r\nRCPT TO:<y@z' is not a mail address");
+  CHECK(error_of("report: {mail: {sink: leads-mail, to: a@b.jp, weekday: mondays}}\n") ==
+        "ackd.yaml:7:56: error: report.mail.weekday must be monday ... sunday, got 'mondays'");
+  CHECK(error_of("report: {mail: {sink: leads-mail, to: a@b.jp, at: \"9am\"}}\n") ==
+        "ackd.yaml:7:51: error: report.mail.at must be a time of day as HH:MM (\"09:00\"), got "
+        "'9am'");
+  CHECK(error_of("report: {mail: {sink: leads-mail}}\n") ==
+        "ackd.yaml:7:16: error: report.mail needs to: who gets the report");
+  CHECK(error_of("report: {mail: {sink: leads-mail, to: a@b.jp, every: week}}\n")
+            .find("ackd.yaml:7:47: error:") == 0);
+}
+
 TEST_CASE("config: delivery retry") {
   auto set = parse_config(
       {"ackd.yaml", kBase + "delivery: {max_attempts: 9, initial_backoff: 2s, max_backoff: 5m}\n"});

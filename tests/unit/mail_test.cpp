@@ -227,4 +227,30 @@ TEST_CASE("mail: an answer composed reads back whole, threaded and marked auto-r
   CHECK(mail::reply_subject("RE: 注文の件") == "RE: 注文の件");
 }
 
+TEST_CASE("mail: a report goes to several people with its page attached") {
+  mail::Outgoing out;
+  out.from = "ACME <support@example.com>";
+  out.to_address = "lead@example.com";
+  out.also_to = {"ops@example.com"};
+  out.subject = "ackd 週次レポート 2026-11-16〜2026-11-22";
+  out.message_id = "report.2026-11-23.ackd@example.com";
+  out.text = "数字です。\n(total)  2";
+  out.auto_submitted = "auto-generated";
+  out.attachments.push_back(
+      {"ackd-report-2026-11-16.html", "text/html", "<!DOCTYPE html><html lang=\"ja\">週</html>"});
+  out.date = *time::parse_rfc3339("2026-11-23T00:00:00Z");
+  const std::string raw = mail::compose(out);
+  CHECK(raw.find("\nTo: lead@example.com, ops@example.com\r\n") != std::string::npos);
+  CHECK(raw.find("Content-Type: multipart/mixed") != std::string::npos);
+  CHECK(raw.find("Content-Type: text/html; charset=utf-8") != std::string::npos);
+  CHECK(raw.find("Content-Disposition: attachment; filename=ackd-report-2026-11-16.html") !=
+        std::string::npos);
+  CHECK(std::all_of(raw.begin(), raw.end(), [](char c) { return (c & 0x80) == 0; }));
+  // Read back: the text is the mail's body, the page one attachment.
+  const auto m = read(raw);
+  CHECK(m.subject == out.subject);
+  CHECK(m.text == out.text);
+  CHECK(m.attachments == 1);
+}
+
 }  // namespace mail_test

@@ -416,11 +416,13 @@ TEST_CASE("store: retention erases personal data in batches and keeps the figure
     auto first = wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
     REQUIRE(first.ok());
     CHECK(first->erased == 2);  // a full batch: call again
+    CHECK(first->more);
     auto second =
         wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
     REQUIRE(second.ok());
     CHECK(second->erased == 1);  // c; "open" is still someone's to take over, "new" is young
     CHECK(second->deleted == 0);
+    CHECK_FALSE(second->more);
     auto third = wait_for<Expired>([&](auto done) { s->expire(before, 2, now_, std::move(done)); });
     REQUIRE(third.ok());
     CHECK(third->erased == 0);

@@ -6,6 +6,8 @@
 
 #include "ackd/config/section.hpp"
 #include "ackd/policy/policy.hpp"
+#include "ackd/report/report.hpp"
+#include "ackd/report/schedule.hpp"
 #include "ackd/time/instant.hpp"
 #include "ackd/yaml/diagnostic.hpp"
 
@@ -59,6 +61,17 @@ struct Retention {
   std::optional<time::Seconds> personal_data, cases;
 };
 
+// The report mailed every week (`report.mail`): the seven days before the day it goes, as
+// `ackd report --format html` makes it, to `to` through a sink that mails reports (smtp).
+struct ReportMail {
+  std::string sink;
+  std::vector<std::string> to;
+  report::Weekly when;
+  report::By by = report::By::team;
+  std::string lang;  // "": the policy's default_lang
+  yaml::SourceLocation where;
+};
+
 // What the kill switch does with the replies of complaints accepted while it is on.
 enum class PausedReplies { hold, suppress };
 
@@ -79,6 +92,7 @@ struct Config {
   DeliverySettings delivery;
   PausedReplies paused_replies = PausedReplies::hold;
   Retention retention;
+  std::optional<ReportMail> report_mail;
   yaml::SourceLocation policy_where;
 };
 

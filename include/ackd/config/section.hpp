@@ -48,11 +48,12 @@ struct Takes {
   bool notices = true;
   bool replies = true;
   std::vector<std::string> reply_channels;  // empty: replies on any channel
+  bool reports = false;                     // the weekly report mail (mail: smtp)
 
   static Takes replies_on(std::vector<std::string> channels) {
-    return {false, true, std::move(channels)};
+    return {false, true, std::move(channels), false};
   }
-  static Takes notices_only() { return {true, false, {}}; }
+  static Takes notices_only() { return {true, false, {}, false}; }
 };
 
 // The types one kind of section may have, and the check of each section's settings.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "ackd/plan/outbox.hpp"
 #include "ackd/time/instant.hpp"
@@ -32,6 +33,16 @@ struct Attempt {
   std::string remote_id;
 };
 
+// A report for people, mailed on a schedule (ackd.yaml `report.mail`): not an outbox row;
+// sinks whose type takes reports (config::Takes::reports) send one.
+struct ReportMail {
+  std::vector<std::string> to;
+  std::string subject;
+  std::string text;                 // the figures as text, the mail's body
+  std::string html, html_filename;  // the report's page, attached
+  std::string key;                  // the same on every attempt: "report.2026-11-23"
+};
+
 // Where deliveries go: one configured sink of some type (sink_registry.hpp). The dispatcher
 // never has more than capacity() attempts under way on one sink. Used on the io_context
 // thread only.
@@ -45,6 +56,13 @@ class Sink {
   virtual void send(const Delivery& delivery, Done done) = 0;
   // Gives up on every attempt under way; their `done` is never called.
   virtual void abort() = 0;
+  // Like send(); a sink that does not mail reports says so at once.
+  virtual void send_report(const ReportMail& /*report*/, Done done) {
+    Attempt refused;
+    refused.retryable = false;
+    refused.error = "this sink does not mail reports";
+    done(std::move(refused));
+  }
 };
 
 // Sinks by name, or why one cannot be used (its deliveries are then marked failed).

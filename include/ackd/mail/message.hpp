@@ -77,11 +77,18 @@ struct Outgoing {
   std::string from;  // "ACME Support <support@example.com>"
   std::string to_address;
   std::string to_name;
-  std::string subject;      // as it goes out (reply_subject() for an answer)
-  std::string message_id;   // without the angle brackets
-  std::string in_reply_to;  // the customer's Message-ID, for an answer
+  std::vector<std::string> also_to{};  // more addresses in To: (a report to a team)
+  std::string subject;                 // as it goes out (reply_subject() for an answer)
+  std::string message_id;              // without the angle brackets
+  std::string in_reply_to;             // the customer's Message-ID, for an answer
   std::vector<std::string> references;
   std::string text;  // UTF-8
+  // Files that go with the text (the report's HTML page): the mail is then multipart/mixed.
+  struct Attachment {
+    std::string filename, content_type;  // "report.html", "text/html"
+    std::string content;                 // UTF-8 text
+  };
+  std::vector<Attachment> attachments{};
   time::Instant date;
   // Auto-Submitted: "auto-replied" for an answer, "auto-generated" for a notice (RFC 3834).
   std::string auto_submitted = "auto-replied";

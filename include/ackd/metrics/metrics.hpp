@@ -53,6 +53,10 @@ struct Metrics {
   CounterFamily& retention = registry.counter(
       "ackd_retention_cases_total",
       "Cases retention (ackd.yaml retention) erased the personal data of, or deleted.", {"action"});
+  CounterFamily& report_mails = registry.counter(
+      "ackd_report_mails_total",
+      "Weekly report mails (ackd.yaml report.mail) by outcome: sent, retried, failed.",
+      {"outcome"});
   HistogramFamily& reply_latency = registry.histogram(
       "ackd_reply_latency_seconds", "From a complaint's arrival to its reply's delivery.",
       {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});

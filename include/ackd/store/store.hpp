@@ -172,6 +172,7 @@ struct ExpireBefore {
 };
 struct Expired {
   std::size_t erased = 0, deleted = 0;
+  bool more = false;  // stopped at the limit, or to let complaints in: more may be due
 };
 
 struct StoreOptions {
@@ -301,14 +302,21 @@ class Store {
   // data past `before.personal_data`; past `before.cases` it goes, its figures staying for
   // the reports. It runs when the writer has nothing else queued, in a transaction of its
   // own whose commit does not wait for the disk (a power cut only makes it run again), and
-  // small batches keep that transaction short: call again while a batch comes back full.
-  // Frees the pages it emptied, so the file shrinks.
+  // stops between two cases when a job arrives, so a complaint waits for one case at most:
+  // call again while the result says `more`. Frees the pages it emptied, so the file
+  // shrinks.
   void expire(ExpireBefore before, std::size_t limit, time::Instant now,
               std::function<void(absl::StatusOr<Expired>)> done);
   // Erases the personal data of every stored case of the author, on `channel` or on every
   // channel (the right to deletion): how many cases.
   void forget_author(std::string author_id, std::optional<std::string> channel, time::Instant now,
                      std::function<void(absl::StatusOr<std::size_t>)> done);
+
+  // The weekly report mail: the latest due time already mailed (or given up on), and an
+  // outcome to record ("sent", or "failed" with why).
+  void last_report_mailing(std::function<void(absl::StatusOr<std::optional<time::Instant>>)> done);
+  void report_mailed(time::Instant due, bool sent, time::Instant at, std::string error,
+                     std::function<void(absl::Status)> done);
 
   // Blocks until everything queued so far is committed (for shutdown and tests).
   void flush();
