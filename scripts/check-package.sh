@@ -60,7 +60,8 @@ tokens=/etc/ackd/api-tokens
 [ -f "$tokens" ] || fail "$tokens was not created"
 [ "$(stat -c '%a %U' "$tokens")" = "600 root" ] ||
   fail "$tokens is $(stat -c '%a %U' "$tokens"), expected 600 root"
-$sudo_cmd grep -qE '^[0-9a-f]{64}$' "$tokens" || fail "$tokens does not hold one token"
+[ "$($sudo_cmd grep -cvE '^#' "$tokens")" = 1 ] && $sudo_cmd grep -qE '^admin [0-9a-f]{64}$' "$tokens" ||
+  fail "$tokens does not hold one admin token"
 echo "$tokens: 600 root"
 
 echo "== conffiles"

@@ -1,4 +1,4 @@
-// The kill switch: POST /v1/admin/pause and /v1/admin/resume.
+// The kill switch: POST /v1/admin/pause and /v1/admin/resume, and GET /v1/admin/pause.
 
 #include <spdlog/spdlog.h>
 
@@ -76,6 +76,14 @@ nlohmann::json pause_json(const std::optional<store::Pause>& pause) {
 }
 
 void add_admin_routes(Router& router, Services& s, bool has_tokens) {
+  // Who paused and why, for the agents and leads (not on /readyz, which anyone may read).
+  router.add(
+      bhttp::verb::get, "/v1/admin/pause",
+      [&s](http::Request&& req, const Params&, const http::Respond& respond) {
+        respond(http::json_response(req, bhttp::status::ok,
+                                    nlohmann::json{{"paused", pause_json(s.state.pause)}}.dump()));
+      },
+      needs(Scope::read));
   for (const bool pause : {true, false}) {
     router.add(
         bhttp::verb::post, pause ? "/v1/admin/pause" : "/v1/admin/resume",
@@ -87,7 +95,8 @@ void add_admin_routes(Router& router, Services& s, bool has_tokens) {
                                      "the admin endpoints need auth.tokens_file in ackd.yaml"));
           }
           set_pause(s, req, pause, respond);
-        });
+        },
+        needs(Scope::admin));
   }
 }
 

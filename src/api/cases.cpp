@@ -218,26 +218,36 @@ source::CaseActions case_actions(Services& s) {
 }
 
 void add_case_routes(Router& router, Services& s) {
-  router.add(bhttp::verb::get, "/v1/complaints/{id}",
-             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-               timeline(s, req, p["id"], respond);
-             });
-  router.add(bhttp::verb::post, "/v1/complaints/{id}/claim",
-             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-               claim(s, req, p["id"], respond);
-             });
-  router.add(bhttp::verb::post, "/v1/complaints/{id}/unclaim",
-             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-               unclaim(s, req, p["id"], respond);
-             });
-  router.add(bhttp::verb::post, "/v1/complaints/{id}/resolve",
-             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-               resolve(s, req, p["id"], respond);
-             });
-  router.add(bhttp::verb::get, "/v1/handoffs",
-             [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-               handoffs(s, req, p, respond);
-             });
+  router.add(
+      bhttp::verb::get, "/v1/complaints/{id}",
+      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+        timeline(s, req, p["id"], respond);
+      },
+      needs(Scope::read));
+  router.add(
+      bhttp::verb::post, "/v1/complaints/{id}/claim",
+      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+        claim(s, req, p["id"], respond);
+      },
+      needs(Scope::agent));
+  router.add(
+      bhttp::verb::post, "/v1/complaints/{id}/unclaim",
+      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+        unclaim(s, req, p["id"], respond);
+      },
+      needs(Scope::agent));
+  router.add(
+      bhttp::verb::post, "/v1/complaints/{id}/resolve",
+      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+        resolve(s, req, p["id"], respond);
+      },
+      needs(Scope::agent));
+  router.add(
+      bhttp::verb::get, "/v1/handoffs",
+      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
+        handoffs(s, req, p, respond);
+      },
+      needs(Scope::read));
 }
 
 }  // namespace ackd::api

@@ -176,10 +176,12 @@ source::Intake intake(Services& services) {
 }
 
 void add_complaint_routes(Router& router, Services& services) {
-  router.add(bhttp::verb::post, "/v1/complaints",
-             [&services](http::Request&& req, const Params&, const http::Respond& respond) {
-               ingest(services, std::move(req), respond);
-             });
+  router.add(
+      bhttp::verb::post, "/v1/complaints",
+      [&services](http::Request&& req, const Params&, const http::Respond& respond) {
+        ingest(services, std::move(req), respond);
+      },
+      needs(Scope::ingest));
 }
 
 }  // namespace ackd::api

@@ -12,7 +12,8 @@ void ready(const Services& s, const http::Request& req, const http::Respond& res
       {"policy", st.policy->version},
       {"store", st.store_healthy ? "writable" : "failing"},
       {"stopping", st.stopping},
-      {"paused", pause_json(st.pause)},
+      // Whether, not who or why: anyone may read this page.
+      {"paused", st.pause.has_value()},
       {"storming", st.storm ? st.storm->storming() : std::vector<std::string>{}},
       {"policy_fallback", st.policy_fallback ? nlohmann::json(*st.policy_fallback) : nullptr}};
   // A failing sink does not make ackd unready (it still takes complaints): shown, not judged.
@@ -37,19 +38,21 @@ void add_health_routes(Router& router, Services& s) {
       [](http::Request&& req, const Params&, const http::Respond& respond) {
         respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
       },
-      Access::anyone);
+      kAnyone);
   router.add(
       bhttp::verb::get, "/readyz",
       [&s](http::Request&& req, const Params&, const http::Respond& respond) {
         ready(s, req, respond);
       },
-      Access::anyone);
-  router.add(bhttp::verb::get, "/metrics",
-             [&s](http::Request&& req, const Params&, const http::Respond& respond) {
-               auto res = http::json_response(req, bhttp::status::ok, s.metrics.registry.render());
-               res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
-               respond(std::move(res));
-             });
+      kAnyone);
+  router.add(
+      bhttp::verb::get, "/metrics",
+      [&s](http::Request&& req, const Params&, const http::Respond& respond) {
+        auto res = http::json_response(req, bhttp::status::ok, s.metrics.registry.render());
+        res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+        respond(std::move(res));
+      },
+      needs(Scope::metrics));
 }
 
 }  // namespace ackd::api

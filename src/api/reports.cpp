@@ -87,10 +87,12 @@ void reports(Services& s, const http::Request& req, const Params& params,
 }  // namespace
 
 void add_report_routes(Router& router, Services& services) {
-  router.add(bhttp::verb::get, "/v1/reports",
-             [&services](http::Request&& req, const Params& p, const http::Respond& respond) {
-               reports(services, req, p, respond);
-             });
+  router.add(
+      bhttp::verb::get, "/v1/reports",
+      [&services](http::Request&& req, const Params& p, const http::Respond& respond) {
+        reports(services, req, p, respond);
+      },
+      needs(Scope::read));
 }
 
 }  // namespace ackd::api

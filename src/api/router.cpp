@@ -69,18 +69,29 @@ void Router::handle(http::Request&& request, const http::Respond& respond) const
   bool public_path = false;
   for (const auto& route : routes_) {
     if (!match(route, path, params)) continue;
-    public_path = public_path || route.access == Access::anyone;
+    public_path = public_path || !route.access.scope;
     if (route.method == request.method()) {
       found = &route;
       break;
     }
     allowed.emplace_back(bhttp::to_string(route.method));
   }
-  const bool needs_token = found ? found->access == Access::token : !public_path;
-  if (needs_token && options_.authorized && !options_.authorized(request)) {
-    if (options_.on_unauthorized) options_.on_unauthorized();
-    return respond(http::error_response(request, bhttp::status::unauthorized, "unauthorized",
-                                        "a valid Authorization: Bearer token is required"));
+  const bool needs_token = found ? found->access.scope.has_value() : !public_path;
+  if (needs_token && options_.scope_of) {
+    const auto held = options_.scope_of(request);
+    if (!held) {
+      if (options_.on_refused) options_.on_refused("unauthorized");
+      return respond(http::error_response(request, bhttp::status::unauthorized, "unauthorized",
+                                          "a valid Authorization: Bearer token is required"));
+    }
+    if (found && !allows(*held, *found->access.scope)) {
+      if (options_.on_refused) options_.on_refused("forbidden");
+      return respond(http::error_response(
+          request, bhttp::status::forbidden, "forbidden",
+          "this token's scope, " + std::string(to_string(*held)) + ", does not allow " +
+              std::string(request.method_string()) + " " + target + " (it needs " +
+              std::string(to_string(*found->access.scope)) + ")"));
+    }
   }
   // The loop stopped at the route found, so `params` holds its captures.
   if (found) return found->handler(std::move(request), params, respond);

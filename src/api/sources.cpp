@@ -15,7 +15,7 @@ void add_source_routes(Router& router, source::Sources& sources) {
         [&sources](http::Request&& req, const Params& p, const http::Respond& respond) {
           sources.serve(p["name"], req, respond);
         },
-        Access::anyone);
+        kAnyone);
   }
 }
 

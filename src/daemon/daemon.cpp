@@ -119,11 +119,13 @@ class Daemon::Impl {
   api::Router::Options router_options() {
     api::Router::Options options;
     if (!tokens_.empty()) {
-      options.authorized = [this](const http::Request& req) {
-        return api::has_bearer_token(req, tokens_);
+      options.scope_of = [this](const http::Request& req) {
+        return api::bearer_scope(req, tokens_);
       };
     }
-    options.on_unauthorized = [this] { metrics_.rejected.with({"unauthorized"}).inc(); };
+    options.on_refused = [this](std::string_view why) {
+      metrics_.rejected.with({std::string(why)}).inc();
+    };
     return options;
   }
 
@@ -205,7 +207,7 @@ class Daemon::Impl {
   asio::io_context io_{1};
   time::SystemClock clock_{io_};
   config::Config config_;
-  std::vector<std::string> tokens_;
+  std::vector<api::Token> tokens_;
   std::unique_ptr<store::Store> store_;
   metrics::Metrics metrics_;
   api::ServingState state_;

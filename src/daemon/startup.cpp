@@ -25,24 +25,15 @@ std::string first_line(const policy::Diagnostics& diagnostics, std::string_view 
   return line;
 }
 
-absl::StatusOr<std::vector<std::string>> load_tokens(const std::string& path) {
+absl::StatusOr<std::vector<api::Token>> load_tokens(const std::string& path) {
   std::string error;
   auto content = read_file(path, error);
   if (!content) return absl::InvalidArgumentError("auth.tokens_file: " + error);
-  std::vector<std::string> tokens;
-  std::size_t start = 0;
-  while (start <= content->size()) {
-    auto end = content->find('\n', start);
-    if (end == std::string::npos) end = content->size();
-    std::string line = content->substr(start, end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty() && line[0] != '#') tokens.push_back(line);
-    start = end + 1;
+  auto tokens = api::parse_tokens(*content);
+  if (auto* problem = std::get_if<std::string>(&tokens)) {
+    return absl::InvalidArgumentError("auth.tokens_file: " + path + ": " + *problem);
   }
-  if (tokens.empty()) {
-    return absl::InvalidArgumentError("auth.tokens_file: " + path + " holds no token");
-  }
-  return tokens;
+  return std::get<std::vector<api::Token>>(std::move(tokens));
 }
 
 absl::StatusOr<tcp::endpoint> parse_listen(const std::string& listen) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ackd/api/auth.hpp"
 #include "ackd/config/config.hpp"
 #include "ackd/policy/policy.hpp"
 #include "ackd/store/store.hpp"
@@ -34,7 +35,7 @@ struct Startup {
   // Set while ackd serves the last version that served because the one on disk does not
   // load: why, in one line.
   std::optional<std::string> fallback_reason;
-  std::vector<std::string> tokens;  // empty: no auth.tokens_file
+  std::vector<api::Token> tokens;  // empty: no auth.tokens_file
   boost::asio::ip::tcp::endpoint endpoint;
 };
 

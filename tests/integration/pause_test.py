@@ -5,6 +5,7 @@ The real daemon and a real receiver on 127.0.0.1.
 
 usage: pause_test.py ACKD_BINARY [unittest arguments]
 """
+import json
 import os
 import sys
 import unittest
@@ -58,9 +59,14 @@ class PauseTest(unittest.TestCase):
         # Its retry was due within MAX_RETRY_WAIT of the last failure; the sink now accepts.
         retry_due = self.receiver.messages("/x/reply", delivered_only=False)[-1]["at"] + MAX_RETRY_WAIT
         self.receiver.status = 200
-        status, ready, _ = self.daemon.request("GET", "/readyz")
+        status, ready, _ = self.daemon.request("GET", "/readyz", token=None)
         self.assertEqual(status, 200)
-        self.assertEqual(ready["paused"]["reason"], "炎上対応")
+        # Anyone may read /readyz: it says whether, not who or why.
+        self.assertIs(ready["paused"], True)
+        self.assertNotIn("sato", json.dumps(ready, ensure_ascii=False))
+        status, paused, _ = self.daemon.request("GET", "/v1/admin/pause")
+        self.assertEqual(status, 200)
+        self.assertEqual((paused["paused"]["by"], paused["paused"]["reason"]), ("sato", "炎上対応"))
 
         accepted = [before]
         for i in range(2, 6):
@@ -146,6 +152,53 @@ class PauseTest(unittest.TestCase):
         status, body, _ = self.daemon.request("POST", "/v1/admin/pause", {"by": "x"})
         self.assertEqual(status, 403)
         self.assertIn("auth.tokens_file", body["error"]["message"])
+
+
+class ScopeTest(unittest.TestCase):
+    """auth.tokens_file with scopes: each token does what its scope allows and gets 403
+    for the rest; a line without a scope is an admin's, as before scopes."""
+
+    def test_each_scope_does_what_it_allows(self):
+        receiver = Receiver()
+        self.addCleanup(receiver.close)
+        daemon = Daemon(ACKD, receiver)
+        self.addCleanup(daemon.cleanup)
+        with open(os.path.join(daemon.dir, "tokens"), "a") as f:
+            f.write("# scoped\nmetrics scrape-1\nread lead-1\nagent desk-1\ningest bridge-1\n")
+        daemon.start()
+        calls = {
+            "metrics": ("GET", "/metrics", None),
+            "read": ("GET", "/v1/handoffs?state=open", None),
+            "agent": ("POST", "/v1/complaints/{id}/claim", {"agent": "sato"}),
+            "ingest": ("POST", "/v1/complaints", None),
+            "admin": ("POST", "/v1/admin/pause", {"by": "lead", "reason": "test"}),
+        }
+        allowed = {
+            "scrape-1": {"metrics"},
+            "lead-1": {"metrics", "read"},
+            "desk-1": {"metrics", "read", "agent"},
+            "bridge-1": {"ingest"},
+        }
+        status, first, _ = daemon.post_complaint(complaint(1, author="a1"))
+        self.assertEqual(status, 202, first)
+        for n, (token, may) in enumerate(allowed.items()):
+            for scope, (method, path, body) in calls.items():
+                if scope == "ingest":
+                    body = complaint(100 + n, author=f"s{n}")
+                status, answer, _ = daemon.request(method, path.format(id=first["id"]), body,
+                                                   token=token)
+                expected = {"ingest": 202}.get(scope, 200) if scope in may else 403
+                self.assertEqual(status, expected, (token, scope, answer))
+                if status == 403:
+                    self.assertEqual(answer["error"]["code"], "forbidden")
+                    self.assertIn(f"(it needs {scope})", answer["error"]["message"])
+                if scope == "agent" and status == 200:  # for the next token's claim
+                    daemon.request("POST", f"/v1/complaints/{first['id']}/unclaim",
+                                   {"agent": "sato"}, token=token)
+        self.assertEqual(daemon.metric("ackd_requests_rejected_total", 'reason="forbidden"'),
+                         sum(len(calls) - len(may) for may in allowed.values()))
+        # The harness's bare token is an admin's: it may pause.
+        self.assertEqual(daemon.request("POST", "/v1/admin/pause", calls["admin"][2])[0], 200)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <set>
+#include <variant>
 
 #include "ackd/api/api.hpp"
 #include "ackd/api/auth.hpp"
@@ -57,9 +61,11 @@ api::Handler echo(std::string name) {
 
 TEST_CASE("router: a route is chosen by path and method, with its captures and query") {
   api::Router router;
-  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"));
-  router.add(bhttp::verb::post, "/v1/complaints/{id}/claim", echo("claim"));
-  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"));
+  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"),
+             api::needs(api::Scope::read));
+  router.add(bhttp::verb::post, "/v1/complaints/{id}/claim", echo("claim"),
+             api::needs(api::Scope::agent));
+  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"), api::needs(api::Scope::ingest));
 
   auto res = call(router, request(bhttp::verb::get, "/v1/complaints/abc?x=1&state=open"));
   REQUIRE(res);
@@ -83,8 +89,9 @@ TEST_CASE("router: a route is chosen by path and method, with its captures and q
 
 TEST_CASE("router: an unknown path is 404, a known one with another method 405") {
   api::Router router;
-  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"));
-  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"));
+  router.add(bhttp::verb::post, "/v1/complaints", echo("ingest"), api::needs(api::Scope::ingest));
+  router.add(bhttp::verb::get, "/v1/complaints/{id}", echo("timeline"),
+             api::needs(api::Scope::read));
 
   auto res = call(router, request(bhttp::verb::get, "/v1/nothing?q=1"));
   REQUIRE(res);
@@ -106,13 +113,14 @@ TEST_CASE("router: an unknown path is 404, a known one with another method 405")
 }
 
 TEST_CASE("router: with tokens, only public routes answer without one") {
-  const std::vector<std::string> tokens{"s3cret", "other"};
-  int refused = 0;
+  const std::vector<api::Token> tokens{{"s3cret", api::Scope::admin},
+                                       {"other", api::Scope::metrics}};
+  std::vector<std::string> refused;
   api::Router router(
-      {.authorized = [&](const http::Request& r) { return api::has_bearer_token(r, tokens); },
-       .on_unauthorized = [&] { ++refused; }});
-  router.add(bhttp::verb::get, "/healthz", echo("health"), api::Access::anyone);
-  router.add(bhttp::verb::get, "/metrics", echo("metrics"));
+      {.scope_of = [&](const http::Request& r) { return api::bearer_scope(r, tokens); },
+       .on_refused = [&](std::string_view why) { refused.emplace_back(why); }});
+  router.add(bhttp::verb::get, "/healthz", echo("health"), api::kAnyone);
+  router.add(bhttp::verb::get, "/metrics", echo("metrics"), api::needs(api::Scope::metrics));
 
   CHECK(call(router, request(bhttp::verb::get, "/healthz"))->result() == bhttp::status::ok);
   auto res = call(router, request(bhttp::verb::get, "/metrics"));
@@ -129,8 +137,75 @@ TEST_CASE("router: with tokens, only public routes answer without one") {
         bhttp::status::unauthorized);
   CHECK(call(router, request(bhttp::verb::get, "/v1/secret", "", "s3cret"))->result() ==
         bhttp::status::not_found);
-  CHECK(refused == 4);
+  CHECK(refused == std::vector<std::string>(4, "unauthorized"));
+}
 
+TEST_CASE("router: a token's scope decides what it may call") {
+  const std::vector<api::Token> tokens{{"m", api::Scope::metrics},
+                                       {"r", api::Scope::read},
+                                       {"a", api::Scope::agent},
+                                       {"root", api::Scope::admin},
+                                       {"i", api::Scope::ingest}};
+  std::vector<std::string> refused;
+  api::Router router(
+      {.scope_of = [&](const http::Request& r) { return api::bearer_scope(r, tokens); },
+       .on_refused = [&](std::string_view why) { refused.emplace_back(why); }});
+  const std::vector<std::pair<api::Scope, std::string>> routes = {
+      {api::Scope::metrics, "/metrics"},
+      {api::Scope::read, "/v1/handoffs"},
+      {api::Scope::agent, "/v1/claim"},
+      {api::Scope::admin, "/v1/admin/pause"},
+      {api::Scope::ingest, "/v1/complaints"}};
+  for (const auto& [scope, path] : routes) {
+    router.add(bhttp::verb::post, path, echo(path), api::needs(scope));
+  }
+  // Who may call what: metrics < read < agent < admin; ingest alone; admin everything.
+  const std::map<std::string, std::set<std::string>> allowed = {
+      {"m", {"/metrics"}},
+      {"r", {"/metrics", "/v1/handoffs"}},
+      {"a", {"/metrics", "/v1/handoffs", "/v1/claim"}},
+      {"root", {"/metrics", "/v1/handoffs", "/v1/claim", "/v1/admin/pause", "/v1/complaints"}},
+      {"i", {"/v1/complaints"}}};
+  for (const auto& [token, paths] : allowed) {
+    for (const auto& [_, path] : routes) {
+      CAPTURE(token);
+      CAPTURE(path);
+      const auto res = call(router, request(bhttp::verb::post, path, "", token));
+      CHECK(res->result() == (paths.contains(path) ? bhttp::status::ok : bhttp::status::forbidden));
+    }
+  }
+  const auto res = call(router, request(bhttp::verb::post, "/v1/admin/pause", "", "a"));
+  CHECK(body_of(*res)["error"]["code"] == "forbidden");
+  CHECK(body_of(*res)["error"]["message"] ==
+        "this token's scope, agent, does not allow POST /v1/admin/pause (it needs admin)");
+  CHECK(std::count(refused.begin(), refused.end(), "forbidden") == 14);
+}
+
+TEST_CASE("router: a tokens file, with and without scopes") {
+  auto read = api::parse_tokens(
+      "# who may do what\nmetrics  scrape-1\n\nagent\tdesk-2\r\nold-style-token\n  read r3  \n");
+  REQUIRE(std::holds_alternative<std::vector<api::Token>>(read));
+  const auto& tokens = std::get<std::vector<api::Token>>(read);
+  REQUIRE(tokens.size() == 4);
+  CHECK((tokens[0].secret == "scrape-1" && tokens[0].scope == api::Scope::metrics));
+  CHECK((tokens[1].secret == "desk-2" && tokens[1].scope == api::Scope::agent));
+  // A line without a scope keeps what every token could do before scopes.
+  CHECK((tokens[2].secret == "old-style-token" && tokens[2].scope == api::Scope::admin));
+  CHECK((tokens[3].secret == "r3" && tokens[3].scope == api::Scope::read));
+  // Errors name the line, never the token.
+  auto error = [](std::string_view text) {
+    auto r = api::parse_tokens(text);
+    REQUIRE(std::holds_alternative<std::string>(r));
+    return std::get<std::string>(r);
+  };
+  CHECK(error("admin a\nagnet s3cret\n") ==
+        "line 2: unknown scope 'agnet' (metrics, read, agent, admin or ingest); did you mean "
+        "'agent'?");
+  CHECK(error("read one two\n") == "line 1: expected \"SCOPE TOKEN\" or \"TOKEN\"");
+  CHECK(error("# nothing\n\n") == "holds no token");
+}
+
+TEST_CASE("router: tokens compared in full") {
   CHECK(api::constant_time_equal("abc", "abc"));
   CHECK_FALSE(api::constant_time_equal("abc", "abd"));
   CHECK_FALSE(api::constant_time_equal("abc", "abcd"));
@@ -224,11 +299,11 @@ struct Api {
   api::Router router;
 
   explicit Api(bool has_tokens = false)
-      : router({.authorized =
-                    [has_tokens](const http::Request& r) {
-                      return !has_tokens || api::has_bearer_token(r, {"s3cret"});
-                    },
-                .on_unauthorized = {}}) {
+      : router({.scope_of = has_tokens ? std::function([](const http::Request& r) {
+                  return api::bearer_scope(r, {{"s3cret", api::Scope::admin}});
+                })
+                                       : nullptr,
+                .on_refused = {}}) {
     std::random_device rd;
     dir = fs::temp_directory_path() / ("ackd-api-test-" + std::to_string(rd()));
     auto opened = store::Store::open({dir.string()});
@@ -417,7 +492,7 @@ TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and r
   CHECK(res.result() == bhttp::status::not_found);
 }
 
-TEST_CASE("api: the admin endpoints need tokens: with them a pause shows in /readyz") {
+TEST_CASE("api: the admin endpoints need tokens: with them a pause shows, who and why to a token") {
   {
     Api api(/*has_tokens=*/false);
     auto res = api.send(request(bhttp::verb::post, "/v1/admin/pause", R"({"by": "sato"})"));
@@ -441,8 +516,13 @@ TEST_CASE("api: the admin endpoints need tokens: with them a pause shows in /rea
   REQUIRE(api.state.pause);
   res = api.send(request(bhttp::verb::get, "/readyz"));
   CHECK(res.result() == bhttp::status::ok);
-  CHECK(body_of(res)["paused"]["reason"] == "flame");
+  CHECK(body_of(res)["paused"] == true);
   CHECK(body_of(res)["status"] == "ready");
+  CHECK(api.send(request(bhttp::verb::get, "/v1/admin/pause")).result() ==
+        bhttp::status::unauthorized);
+  res = api.send(request(bhttp::verb::get, "/v1/admin/pause", "", "s3cret"));
+  CHECK(body_of(res)["paused"]["reason"] == "flame");
+  CHECK(body_of(res)["paused"]["by"] == "sato");
 
   res = api.send(request(bhttp::verb::post, "/v1/admin/resume", "", "s3cret"));
   REQUIRE(res.result() == bhttp::status::ok);

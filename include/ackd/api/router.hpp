@@ -2,10 +2,12 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ackd/api/auth.hpp"
 #include "ackd/http/server.hpp"
 
 namespace ackd::api {
@@ -22,27 +24,34 @@ struct Params {
 
 using Handler = std::function<void(http::Request&&, const Params&, const http::Respond&)>;
 
-// Who may call a route: anyone (health checks), or with a valid bearer token when tokens
-// are configured.
-enum class Access { anyone, token };
+// Who may call a route: anyone (health checks, a platform's webhook, which carries its own
+// signature), or, when tokens are configured, a bearer token whose scope allows `scope`.
+struct Access {
+  std::optional<Scope> scope;  // none: anyone
+};
+inline constexpr Access kAnyone{};
+inline constexpr Access needs(Scope scope) {
+  return {scope};
+}
 
 // The HTTP API's routes, called with a request and a way to answer it; no socket needed.
 // Unknown paths get 404, a known path with another method 405 (with Allow), and a route
-// that needs a token gets 401 without a valid one, before any handler runs.
+// that needs a token gets 401 without a valid one and 403 with one whose scope does not
+// allow it, before any handler runs.
 class Router {
  public:
   struct Options {
-    // Whether the request carries a valid token; empty: every request is authorised.
-    std::function<bool(const http::Request&)> authorized;
-    // Told of each request refused for want of a token (for metrics).
-    std::function<void()> on_unauthorized;
+    // The scope of the request's token (none: no valid token); empty: no tokens are
+    // configured, and every request may do everything.
+    std::function<std::optional<Scope>(const http::Request&)> scope_of;
+    // Told of each request refused, "unauthorized" or "forbidden" (for metrics).
+    std::function<void(std::string_view why)> on_refused;
   };
 
   explicit Router(Options options = {});
 
   // A pattern is a path whose segments may be "{name}", matching one non-empty segment.
-  void add(boost::beast::http::verb method, std::string pattern, Handler handler,
-           Access access = Access::token);
+  void add(boost::beast::http::verb method, std::string pattern, Handler handler, Access access);
 
   void handle(http::Request&& request, const http::Respond& respond) const;
 
