@@ -43,7 +43,7 @@ auto on_io_thread(Services& services, Then then) {
 }
 
 // Runs a store call whose result comes back on the writer thread, then `finish` on the io
-// thread; an unknown id is a 404 and a store failure a 503.
+// thread; an unknown id is a 404, an ambiguous one 409 and a store failure a 503.
 template <class T, class Finish>
 void from_store(Services& services, const http::Request& request, const http::Respond& respond,
                 std::function<void(std::function<void(absl::StatusOr<T>)>)> start, Finish finish) {
@@ -52,6 +52,10 @@ void from_store(Services& services, const http::Request& request, const http::Re
     boost::asio::post(io, [req, respond, finish = std::move(finish), r = std::move(r)]() mutable {
       if (!r.ok() && absl::IsNotFound(r.status())) {
         return respond(http::error_response(*req, bhttp::status::not_found, "not_found",
+                                            std::string(r.status().message())));
+      }
+      if (!r.ok() && absl::IsFailedPrecondition(r.status())) {  // a reference two cases share
+        return respond(http::error_response(*req, bhttp::status::conflict, "ambiguous",
                                             std::string(r.status().message())));
       }
       if (!r.ok()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ackd/complaint/complaint.hpp"
+
 namespace ackd::api {
 namespace {
 
@@ -45,6 +47,7 @@ json case_json(const store::CaseView& v) {
   json decided = {{"at", rfc3339(v.accepted_at)},       {"event", "decided"}, {"rule", v.rule},
                   {"policy_version", v.policy_version}, {"reply", reply},     {"reason", v.reason}};
   json out = {{"id", v.id},
+              {"reference", case_reference(v.channel, v.external_id)},
               {"channel", v.channel},
               {"external_id", v.external_id},
               {"received_at", rfc3339(v.received_at)},

@@ -1,5 +1,6 @@
 #include "ackd/complaint/complaint.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -180,6 +181,13 @@ std::string case_reference(std::string_view channel, std::string_view external_i
     h >>= 5;
   }
   return out;
+}
+
+bool looks_like_case_reference(std::string_view text) {
+  constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  return text.size() == 9 && text.substr(0, 3) == "AK-" &&
+         std::all_of(text.begin() + 3, text.end(),
+                     [&](char c) { return kAlphabet.find(c) != std::string_view::npos; });
 }
 
 std::string_view to_string(Visibility v) {

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "ackd/complaint/complaint.hpp"
+
 namespace ackd::store::retention {
 namespace {
 
@@ -17,6 +19,13 @@ std::vector<std::string> ids(sqlite::Query& q) {
 
 // Gone for good: its rows, not its figures (case_facts stays, without the author).
 void delete_case(sqlite::Connection& db, const std::string& id) {
+  auto q = db.query("SELECT channel, external_id FROM complaints WHERE id = ?");
+  q.bind_all(id);
+  if (q.step()) {
+    db.query("DELETE FROM case_references WHERE reference = ? AND id = ?")
+        .bind_all(case_reference(q.text_view(0), q.text_view(1)), id)
+        .run();
+  }
   for (const char* sql :
        {"DELETE FROM timeline WHERE complaint_id = ?", "DELETE FROM outbox WHERE complaint_id = ?",
         "DELETE FROM handoffs WHERE complaint_id = ?", "DELETE FROM complaints WHERE id = ?",

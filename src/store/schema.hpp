@@ -390,6 +390,18 @@ CREATE TABLE report_mailings (
   error   TEXT
 );
 )sql"},
+    // The reference each customer was given (AK-…, complaint/complaint.hpp), to find a case
+    // by it. Two cases may share one (30 bits): keyed with the id. ackd_case_reference is the
+    // writer's own SQL function (store.cpp), needed only to fill this once.
+    {16, R"sql(
+CREATE TABLE case_references (
+  reference TEXT NOT NULL,
+  id        TEXT NOT NULL,
+  PRIMARY KEY (reference, id)
+) WITHOUT ROWID;
+INSERT INTO case_references (reference, id)
+SELECT ackd_case_reference(channel, external_id), id FROM complaints;
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

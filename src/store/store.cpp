@@ -213,6 +213,9 @@ class Store::Impl {
     try {
       db_.open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                options_.vfs.empty() ? nullptr : options_.vfs.c_str());
+      sqlite3_create_function_v2(db_.get(), "ackd_case_reference", 2,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                 &Impl::sql_case_reference, nullptr, nullptr, nullptr);
       sqlite3_busy_timeout(db_.get(), sqlite::kBusyTimeoutMs);
       // The pages retention empties go back to the file system. It takes on a new file only
       // (before the journal mode writes its first page); an older one needs a VACUUM.
@@ -393,6 +396,17 @@ class Store::Impl {
     if (synced_ == durable) return;
     db_.query(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").run();
     synced_ = durable;
+  }
+
+  // ackd_case_reference(channel, external_id), for the migration that stores them.
+  static void sql_case_reference(sqlite3_context* context, int, sqlite3_value** args) {
+    auto text = [](sqlite3_value* v) {
+      const auto* bytes = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      return std::string_view(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+    };
+    const auto reference = case_reference(text(args[0]), text(args[1]));
+    sqlite3_result_text(context, reference.data(), static_cast<int>(reference.size()),
+                        SQLITE_TRANSIENT);
   }
 
   static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -613,6 +627,9 @@ IngestResult do_ingest(Tx& tx, const std::string& channel, const std::string& ex
                 rec.decision.reason, rec.reply_counts_for_author() ? 1 : 0,
                 plan::decision_json(rec).dump(), response.dump(),
                 thread_id.empty() ? std::optional<std::string>() : std::optional(thread_id))
+      .run();
+  db.query("INSERT INTO case_references (reference, id) VALUES (?, ?)")
+      .bind_all(case_reference(channel, external_id), rec.id)
       .run();
 
   if (rec.reply_fingerprint) {
@@ -1014,7 +1031,27 @@ PauseResult do_set_pause(Tx& tx, const std::optional<Pause>& pause, HeldReplies 
   return r;
 }
 
-CaseView do_timeline(Tx& tx, const std::string& id) {
+// The case an id or the reference its customer was given (AK-…) names.
+std::string case_id_of(Tx& tx, const std::string& id_or_reference) {
+  if (!looks_like_case_reference(id_or_reference)) return id_or_reference;
+  auto q = tx.db.query("SELECT id FROM case_references WHERE reference = ? ORDER BY id");
+  q.bind_all(id_or_reference);
+  std::vector<std::string> ids;
+  while (q.step()) ids.push_back(q.text(0));
+  if (ids.empty())
+    throw JobFailure{absl::NotFoundError("no case has the reference " + id_or_reference)};
+  if (ids.size() > 1) {
+    std::string listed;
+    for (const auto& id : ids) listed += (listed.empty() ? "" : ", ") + id;
+    throw JobFailure{absl::FailedPreconditionError("the reference " + id_or_reference + " names " +
+                                                   std::to_string(ids.size()) +
+                                                   " cases: " + listed + "; ask by id")};
+  }
+  return ids.front();
+}
+
+CaseView do_timeline(Tx& tx, const std::string& id_or_reference) {
+  const auto id = case_id_of(tx, id_or_reference);
   CaseView v;
   {
     auto q = tx.db.query(

@@ -283,6 +283,15 @@ def rfc3339_ago(seconds):
     return at.isoformat(timespec="seconds")
 
 
+def case_reference(channel, external_id):
+    """The case reference customers are given: FNV-1a of channel NUL id, in Crockford base32."""
+    h = 1469598103934665603
+    for byte in channel.encode() + b"\0" + external_id.encode():
+        h = ((h ^ byte) * 1099511628211) % 2**64
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "AK-" + "".join(alphabet[(h >> (5 * i)) & 31] for i in range(6))
+
+
 def complaint(external_id, text="注文した商品がまだ届きません。", author="42", name="山田太郎",
               channel="x", **extra):
     body = {"external_id": str(external_id), "channel": channel,

@@ -18,18 +18,9 @@ import urllib.parse
 
 import browser
 import harness
-from harness import Daemon, Receiver, complaint, wait_for
+from harness import Daemon, Receiver, case_reference as reference, complaint, wait_for
 
 ACKD = None
-
-
-def reference(channel, external_id):
-    """The case reference customers are given: FNV-1a of channel NUL id, in Crockford base32."""
-    h = 1469598103934665603
-    for byte in channel.encode() + b"\0" + external_id.encode():
-        h = ((h ^ byte) * 1099511628211) % 2**64
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    return "AK-" + "".join(alphabet[(h >> (5 * i)) & 31] for i in range(6))
 
 
 class ReportTest(unittest.TestCase):

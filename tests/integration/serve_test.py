@@ -17,7 +17,8 @@ import time
 import unittest
 
 import harness
-from harness import TLS_DATA, Daemon, Receiver, complaint, rfc3339_ago, unix_time, wait_for, wait_until
+from harness import (TLS_DATA, Daemon, Receiver, case_reference, complaint, rfc3339_ago, unix_time,
+                     wait_for, wait_until)
 
 ACKD = None
 
@@ -58,6 +59,12 @@ class ServeTest(unittest.TestCase):
         status, timeline, _ = self.daemon.request("GET", f"/v1/complaints/{cid}")
         self.assertEqual(status, 200)
         self.assertEqual(timeline["decision"]["rule"], "default")
+        # The reference the customer was given finds the case too.
+        self.assertEqual(timeline["reference"], case_reference("x", "1"))
+        status, by_reference, _ = self.daemon.request("GET", f"/v1/complaints/{timeline['reference']}")
+        self.assertEqual((status, by_reference["id"]), (200, cid))
+        other = "AK-000000" if timeline["reference"] != "AK-000000" else "AK-000001"
+        self.assertEqual(self.daemon.request("GET", f"/v1/complaints/{other}")[0], 404)
         events = [e["event"] for e in timeline["timeline"]]
         self.assertIn("received", events)
         self.assertTrue(wait_until(lambda: "delivered" in [

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -263,6 +264,11 @@ INSERT INTO timeline (complaint_id, at, event, detail) VALUES
   CHECK((*tl)["timeline"][1]["reply_sink"] == "replies");
   CHECK((*tl)["timeline"][1]["handoff"]["team"] == "support");
 
+  // The reference its customer was given finds it (migration 16 stored them).
+  auto by_reference = timeline_of(*s, ackd::case_reference("x", "old"));
+  REQUIRE(by_reference.ok());
+  CHECK((*by_reference)["id"] == "c-old");
+
   // New rows continue the ids after the migrated ones.
   auto fresh = ingest_case(*s, make_case("new"));
   REQUIRE(fresh.ok());
@@ -493,10 +499,11 @@ TEST_CASE("store: retention deletes old cases nobody owes anything, and keeps th
     CHECK(expired->deleted == 1);
     CHECK(expired->erased == 0);
   }
-  for (const auto* table :
-       {"complaints WHERE id", "outbox WHERE complaint_id", "timeline WHERE complaint_id"}) {
+  for (const auto* table : {"complaints WHERE id", "outbox WHERE complaint_id",
+                            "timeline WHERE complaint_id", "case_references WHERE id"}) {
     CHECK(query_int(tmp.path, std::string("SELECT count(*) FROM ") + table + " = 'c-done'") == 0);
   }
+  CHECK(query_int(tmp.path, "SELECT count(*) FROM case_references WHERE id = 'c-owed'") == 1);
   CHECK(query_int(tmp.path,
                   "SELECT count(*) FROM complaints WHERE id IN ('c-owed', "
                   "'c-unresolved')") == 2);
@@ -576,6 +583,40 @@ TEST_CASE("store: a report counts every case of its period, across the slices it
   CHECK(report->groups[0].figures.complaints == kInside);
   REQUIRE_FALSE(report->repeat_complainants.empty());
   CHECK(report->repeat_complainants.size() == ackd::report::kRepeatComplainantsShown);
+}
+
+TEST_CASE("store: a case is found by its reference, and a reference two cases share says so") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  REQUIRE(ingest_case(*s, make_case("first")).ok());
+  const auto reference = ackd::case_reference("x", "first");
+  auto found = timeline_of(*s, reference);
+  REQUIRE(found.ok());
+  CHECK((*found)["id"] == "c-first");
+  const std::string other = reference == "AK-000000" ? "AK-000001" : "AK-000000";
+  CHECK(absl::IsNotFound(timeline_of(*s, other).status()));
+  CHECK(absl::IsNotFound(timeline_of(*s, "c-none").status()));
+
+  // References have 30 bits: two external ids that share one, found by trying.
+  std::map<std::string, std::string> seen;
+  std::string a, b;
+  for (int i = 0; a.empty(); ++i) {
+    const auto ext = "m" + std::to_string(i);
+    if (auto [it, fresh] = seen.emplace(ackd::case_reference("x", ext), ext); !fresh) {
+      a = it->second;
+      b = ext;
+    }
+  }
+  REQUIRE(ingest_case(*s, make_case(a)).ok());
+  REQUIRE(ingest_case(*s, make_case(b)).ok());
+  const auto shared = timeline_of(*s, ackd::case_reference("x", a));
+  REQUIRE(absl::IsFailedPrecondition(shared.status()));
+  const std::string message(shared.status().message());
+  CHECK(message.find("names 2 cases") != std::string::npos);
+  CHECK(message.find("c-" + a) != std::string::npos);
+  CHECK(message.find("c-" + b) != std::string::npos);
+  // Either is still found by its id.
+  CHECK(timeline_of(*s, "c-" + b).ok());
 }
 
 TEST_CASE("store: open reports an unusable directory and a corrupt file") {

@@ -62,6 +62,8 @@ nlohmann::json to_json(const Complaint& complaint);
 
 // A short case reference customers can quote ("AK-7KQ2M9"), stable for a complaint.
 std::string case_reference(std::string_view channel, std::string_view external_id);
+// Whether `text` has a reference's shape ("AK-" and six of its letters), not a case id.
+bool looks_like_case_reference(std::string_view text);
 
 std::string_view to_string(Visibility v);
 
