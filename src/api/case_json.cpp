@@ -113,13 +113,14 @@ json case_json(const store::CaseView& v) {
   return out;
 }
 
-json handoffs_json(const std::vector<store::HandoffRow>& rows) {
+json handoffs_json(const std::vector<store::HandoffRow>& rows, const ZoneOf& zone_of) {
   json list = json::array();
   for (const auto& r : rows) {
     list.push_back({{"id", r.id},
                     {"team", r.team},
                     {"priority", r.priority},
-                    {"deadline", rfc3339(r.deadline)},
+                    {"deadline", zone_of ? zone_of(r.team).format_rfc3339(r.deadline)
+                                         : rfc3339(r.deadline).get<std::string>()},
                     {"state", r.state},
                     {"agent", or_null(r.agent)},
                     {"rule", r.rule},

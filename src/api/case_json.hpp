@@ -1,8 +1,11 @@
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "ackd/store/store.hpp"
+#include "ackd/time/zone.hpp"
 #include "nlohmann/json.hpp"
 
 namespace ackd::api {
@@ -12,7 +15,10 @@ namespace ackd::api {
 // events.
 nlohmann::json case_json(const store::CaseView& view);
 
-// GET /v1/handoffs: {"handoffs": [...]}.
-nlohmann::json handoffs_json(const std::vector<store::HandoffRow>& rows);
+// GET /v1/handoffs: {"handoffs": [...]}, each deadline written in the zone `zone_of` gives
+// for its team (UTC without one).
+using ZoneOf = std::function<const time::Zone&(const std::string& team)>;
+nlohmann::json handoffs_json(const std::vector<store::HandoffRow>& rows,
+                             const ZoneOf& zone_of = nullptr);
 
 }  // namespace ackd::api

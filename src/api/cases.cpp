@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "ackd/api/api.hpp"
 #include "answer.hpp"
 #include "case_json.hpp"
@@ -45,19 +47,69 @@ void timeline(Services& s, const http::Request& req, const std::string& id,
       });
 }
 
+// Where a page of GET /v1/handoffs ended: "<deadline, unix seconds>-<case id>".
+std::string cursor_of(const store::HandoffRow& row) {
+  return std::to_string(row.deadline.time_since_epoch().count()) + "-" + row.id;
+}
+
+std::optional<std::pair<time::Instant, std::string>> parse_cursor(const std::string& cursor) {
+  const auto dash = cursor.find('-');
+  if (dash == 0 || dash == std::string::npos || dash + 1 == cursor.size()) return std::nullopt;
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + dash, seconds);
+  if (ec != std::errc() || end != cursor.data() + dash) return std::nullopt;
+  return std::pair{time::Instant(time::Seconds(seconds)), cursor.substr(dash + 1)};
+}
+
+// ?state=open&team=billing&priority=P1&limit=100&cursor=...: a page, soonest deadline
+// first; "next_cursor" when there are more.
 void handoffs(Services& s, const http::Request& req, const Params& params,
               const http::Respond& respond) {
-  auto state = params.query_value("state", "open");
-  if (state != "open" && state != "claimed" && state != "breached" && state != "resolved") {
-    return respond(http::error_response(req, bhttp::status::bad_request, "invalid_state",
-                                        "state: must be open, claimed, breached or resolved"));
+  auto bad = [&](std::string_view code, const std::string& message) {
+    respond(http::error_response(req, bhttp::status::bad_request, code, message));
+  };
+  store::HandoffQuery query;
+  query.state = params.query_value("state", "open");
+  if (query.state != "open" && query.state != "claimed" && query.state != "breached" &&
+      query.state != "resolved") {
+    return bad("invalid_state", "state: must be open, claimed, breached or resolved");
+  }
+  for (auto [name, out] : {std::pair{"team", &query.team}, {"priority", &query.priority}}) {
+    if (auto value = params.query_value(name, ""); !value.empty()) *out = std::move(value);
+  }
+  constexpr std::size_t kMaxLimit = 1000;
+  const auto limit_text = params.query_value("limit", "100");
+  std::size_t limit = 0;
+  const auto [end, ec] =
+      std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+  if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
+      limit > kMaxLimit) {
+    return bad("invalid_query", "limit: must be a whole number from 1 to 1000");
+  }
+  query.limit = limit + 1;  // one more tells whether there is a next page
+  if (auto cursor = params.query_value("cursor", ""); !cursor.empty()) {
+    query.after = parse_cursor(cursor);
+    if (!query.after) return bad("invalid_query", "cursor: not one that /v1/handoffs gave");
   }
   from_store<std::vector<store::HandoffRow>>(
       s, req, respond,
-      [&s, state](auto done) { s.store.handoffs(state, s.now(), std::move(done)); },
-      [](const http::Request& rq, const http::Respond& rs,
-         const std::vector<store::HandoffRow>& rows) {
-        rs(http::json_response(rq, bhttp::status::ok, handoffs_json(rows).dump()));
+      [&s, query](auto done) { s.store.handoffs(query, s.now(), std::move(done)); },
+      [&s, limit](const http::Request& rq, const http::Respond& rs,
+                  std::vector<store::HandoffRow> rows) {
+        std::optional<std::string> next;
+        if (rows.size() > limit) {
+          rows.resize(limit);
+          next = cursor_of(rows.back());
+        }
+        // Deadlines as the team reads them: in its calendar's zone.
+        const auto policy = s.state.policy;
+        auto body = handoffs_json(rows, [&policy](const std::string& team) -> const time::Zone& {
+          const auto* t = policy->team(team);
+          if (t && t->calendar) return policy->calendars[*t->calendar].calendar.zone();
+          return policy->timezone;
+        });
+        if (next) body["next_cursor"] = *next;
+        rs(http::json_response(rq, bhttp::status::ok, body.dump()));
       });
 }
 

@@ -1108,7 +1108,8 @@ CaseView do_timeline(Tx& tx, const std::string& id_or_reference) {
   return v;
 }
 
-std::vector<HandoffRow> do_handoffs(Tx& tx, const std::string& state, time::Instant now) {
+std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Instant now) {
+  const auto& state = query.state;
   std::string where;
   if (state == "open") {
     where = "h.state = 'open' AND h.deadline > ?1";
@@ -1121,15 +1122,26 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const std::string& state, time::Inst
     throw JobFailure{absl::InvalidArgumentError(
         "state: must be open, claimed, breached or resolved, not \"" + state + "\"")};
   }
+  // One statement a state (four in the statement cache), its filters bound or NULL.
   auto q = tx.db.query(
       "SELECT h.complaint_id, h.team, h.priority, h.deadline, h.agent, c.rule, c.channel "
       "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE " +
-      where + " ORDER BY h.deadline, h.complaint_id");
+      where +
+      " AND (?3 IS NULL OR h.team = ?3) AND (?4 IS NULL OR h.priority = ?4)"
+      " AND (?5 IS NULL OR (h.deadline, h.complaint_id) > (?5, ?6))"
+      " ORDER BY h.deadline, h.complaint_id LIMIT ?7");
   if (where.find("?1") != std::string::npos) {
     q.bind(1, to_unix(now));
   } else {
     q.bind(2, state);
   }
+  if (query.team) q.bind(3, *query.team);
+  if (query.priority) q.bind(4, *query.priority);
+  if (query.after) {
+    q.bind(5, to_unix(query.after->first));
+    q.bind(6, query.after->second);
+  }
+  q.bind(7, static_cast<std::int64_t>(query.limit));
   std::vector<HandoffRow> out;
   while (q.step()) {
     out.push_back({q.text(0), q.text(1), q.text(2), from_unix(q.integer(3)), state,
@@ -1434,10 +1446,10 @@ void Store::add_event(std::string complaint_id, std::string event, nlohmann::jso
       [done = std::move(done)](absl::StatusOr<bool> r) { done(r.status()); });
 }
 
-void Store::handoffs(std::string state, time::Instant now,
+void Store::handoffs(HandoffQuery query, time::Instant now,
                      std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done) {
   impl_->submit<std::vector<HandoffRow>>(
-      [state = std::move(state), now](Tx& tx) { return do_handoffs(tx, state, now); },
+      [query = std::move(query), now](Tx& tx) { return do_handoffs(tx, query, now); },
       std::move(done), /*writes=*/false);
 }
 

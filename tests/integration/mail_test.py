@@ -215,6 +215,12 @@ class ReportMailTest(unittest.TestCase):
             c = complaint(f"week-{n}", author=f"w{n}")
             c["received_at"] = received.isoformat()
             self.assertEqual(d.post_complaint(c)[0], 202)
+        # Deadlines are written as the team reads them: on the policy's clock (Tokyo).
+        listed = [h for state in ("open", "breached")
+                  for h in d.request("GET", f"/v1/handoffs?state={state}&team=support")[1]["handoffs"]]
+        self.assertEqual(len(listed), 3)
+        for h in listed:
+            self.assertTrue(h["deadline"].endswith("+09:00"), h)
         self.mail_the_report("[lead@example.com, ops@example.com]")
         d.start()
         wait_until(lambda: self.captured.messages)

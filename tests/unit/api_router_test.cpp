@@ -455,6 +455,30 @@ TEST_CASE("api: a complaint is answered 202 after the commit, then claimed and r
   REQUIRE(res.result() == bhttp::status::ok);
   REQUIRE(body_of(res)["handoffs"].size() == 1);
   CHECK(body_of(res)["handoffs"][0]["id"] == id);
+  CHECK_FALSE(body_of(res).contains("next_cursor"));
+  // Narrowed to a team and a priority, a page at a time.
+  CHECK(body_of(api.send(request(bhttp::verb::get, "/v1/handoffs?team=billing")))["handoffs"]
+            .empty());
+  res = api.send(request(bhttp::verb::get, "/v1/handoffs?team=support&priority=P3&limit=1"));
+  REQUIRE(body_of(res)["handoffs"].size() == 1);
+  const auto deadline = body_of(res)["handoffs"][0]["deadline"].get<std::string>();
+  // Past the only case: an empty page.
+  const auto after = *ackd::time::parse_rfc3339(deadline);
+  res = api.send(request(
+      bhttp::verb::get,
+      "/v1/handoffs?cursor=" + std::to_string(after.time_since_epoch().count()) + "-" + id));
+  CHECK(body_of(res)["handoffs"].empty());
+  for (const char* bad : {"limit=0", "limit=1001", "limit=x", "limit=-1", "limit=2x"}) {
+    CAPTURE(std::string(bad));
+    res = api.send(request(bhttp::verb::get, std::string("/v1/handoffs?") + bad));
+    CHECK(res.result() == bhttp::status::bad_request);
+    CHECK(error_message(res) == "limit: must be a whole number from 1 to 1000");
+  }
+  for (const char* bad : {"cursor=abc", "cursor=-x", "cursor=12-", "cursor=1x-c"}) {
+    CAPTURE(std::string(bad));
+    res = api.send(request(bhttp::verb::get, std::string("/v1/handoffs?") + bad));
+    CHECK(error_message(res) == "cursor: not one that /v1/handoffs gave");
+  }
 
   res = api.send(
       request(bhttp::verb::post, "/v1/complaints/" + id + "/claim", R"({"agent": "sato"})"));

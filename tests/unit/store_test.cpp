@@ -149,8 +149,8 @@ absl::StatusOr<json> timeline_of(Store& s, const std::string& id) {
 
 // The list GET /v1/handoffs shows.
 absl::StatusOr<json> handoffs_of(Store& s, const std::string& state, t::Instant at) {
-  auto rows =
-      wait_for<std::vector<HandoffRow>>([&](auto done) { s.handoffs(state, at, std::move(done)); });
+  auto rows = wait_for<std::vector<HandoffRow>>(
+      [&](auto done) { s.handoffs({.state = state}, at, std::move(done)); });
   if (!rows.ok()) return rows.status();
   return ackd::api::handoffs_json(*rows)["handoffs"];
 }
@@ -1358,6 +1358,49 @@ TEST_CASE("store: handoffs by state, soonest deadline first") {
 
   auto bad = handoffs_of(*s, "closed", at);
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("store: handoffs of one team and priority, a page at a time without overlap") {
+  TempDir tmp;
+  auto s = open_store(tmp.path);
+  const auto at = now();
+  // Ten support P3 cases, two sharing each deadline (the id breaks the tie), and one
+  // billing P1 case among them.
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(ingest_case(
+                *s, make_handoff_case("s" + std::to_string(i), at + std::chrono::minutes(i / 2)))
+                .ok());
+  }
+  auto billing = make_handoff_case("b0", at + std::chrono::minutes(1));
+  billing.handoff->team = "billing";
+  billing.handoff->priority = "P1";
+  REQUIRE(ingest_case(*s, std::move(billing)).ok());
+
+  auto page = [&](HandoffQuery query) {
+    auto rows = wait_for<std::vector<HandoffRow>>(
+        [&](auto done) { s->handoffs(query, at, std::move(done)); });
+    REQUIRE(rows.ok());
+    return *rows;
+  };
+  auto ids = [](const std::vector<HandoffRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.id);
+    return out;
+  };
+  CHECK(ids(page({.state = "open", .team = "billing"})) == std::vector<std::string>{"c-b0"});
+  CHECK(ids(page({.state = "open", .priority = "P1"})) == std::vector<std::string>{"c-b0"});
+  CHECK(page({.state = "open", .team = "billing", .priority = "P3"}).empty());
+  // Pages of three of support's: every case once, in deadline then id order.
+  std::vector<std::string> all;
+  HandoffQuery query{.state = "open", .team = "support", .limit = 3};
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto rows = page(query);
+    for (const auto& id : ids(rows)) all.push_back(id);
+    if (rows.size() < 3) break;
+    query.after = std::pair{rows.back().deadline, rows.back().id};
+  }
+  CHECK(all == std::vector<std::string>{"c-s0", "c-s1", "c-s2", "c-s3", "c-s4", "c-s5", "c-s6",
+                                        "c-s7", "c-s8", "c-s9"});
 }
 
 TEST_CASE("store: a read-only database refuses ingest and stores nothing") {

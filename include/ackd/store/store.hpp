@@ -150,6 +150,16 @@ struct HandoffRow {
   std::string channel;
 };
 
+// Which handoffs GET /v1/handoffs lists: one state, of one team and one priority if given,
+// a page at a time in deadline order (then case id, so that pages never overlap).
+struct HandoffQuery {
+  std::string state = "open";  // open | claimed | breached | resolved
+  std::optional<std::string> team{}, priority{};
+  std::size_t limit = 100;
+  // The last row of the page before: the next page starts after it.
+  std::optional<std::pair<time::Instant, std::string>> after{};
+};
+
 // What happens to the replies held during a pause when it ends.
 enum class HeldReplies { send, drop };
 
@@ -292,9 +302,9 @@ class Store {
   // such case.
   void add_event(std::string complaint_id, std::string event, nlohmann::json detail,
                  time::Instant at, std::function<void(absl::Status)> done);
-  // Cases by state (open | claimed | breached | resolved), soonest deadline first; a case
-  // is breached when open past its deadline at `now`.
-  void handoffs(std::string state, time::Instant now,
+  // Cases by state (open | claimed | breached | resolved), soonest deadline first, as the
+  // query narrows and pages them; a case is breached when open past its deadline at `now`.
+  void handoffs(HandoffQuery query, time::Instant now,
                 std::function<void(absl::StatusOr<std::vector<HandoffRow>>)> done);
 
   // One batch of retention (store/retention.hpp), at most `limit` cases, oldest first: a
