@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "ackd/api/api.hpp"
+#include "ackd/text/ascii.hpp"
 #include "answer.hpp"
 #include "case_json.hpp"
 
@@ -55,10 +54,9 @@ std::string cursor_of(const store::HandoffRow& row) {
 std::optional<std::pair<time::Instant, std::string>> parse_cursor(const std::string& cursor) {
   const auto dash = cursor.find('-');
   if (dash == 0 || dash == std::string::npos || dash + 1 == cursor.size()) return std::nullopt;
-  std::int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + dash, seconds);
-  if (ec != std::errc() || end != cursor.data() + dash) return std::nullopt;
-  return std::pair{time::Instant(time::Seconds(seconds)), cursor.substr(dash + 1)};
+  const auto seconds = text::whole_number<std::int64_t>(std::string_view(cursor).substr(0, dash));
+  if (!seconds) return std::nullopt;
+  return std::pair{time::Instant(time::Seconds(*seconds)), cursor.substr(dash + 1)};
 }
 
 // ?state=open&team=billing&priority=P1&limit=100&cursor=...: a page, soonest deadline
@@ -78,12 +76,9 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
     if (auto value = params.query_value(name, ""); !value.empty()) *out = std::move(value);
   }
   constexpr std::size_t kMaxLimit = 1000;
-  const auto limit_text = params.query_value("limit", "100");
-  std::size_t limit = 0;
-  const auto [end, ec] =
-      std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-  if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
-      limit > kMaxLimit) {
+  const auto limit =
+      text::whole_number<std::size_t>(params.query_value("limit", "100")).value_or(0);
+  if (limit == 0 || limit > kMaxLimit) {
     return bad("invalid_query", "limit: must be a whole number from 1 to 1000");
   }
   query.limit = limit + 1;  // one more tells whether there is a next page

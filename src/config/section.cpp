@@ -1,7 +1,8 @@
 #include "ackd/config/section.hpp"
 
 #include <algorithm>
-#include <charconv>
+
+#include "ackd/text/ascii.hpp"
 
 namespace ackd::config {
 
@@ -51,13 +52,12 @@ std::optional<std::int64_t> SectionReader::integer(const std::string& key, std::
                                                    std::int64_t max) {
   auto value = text(key);
   if (!value) return std::nullopt;
-  std::int64_t n = 0;
-  const char* end = value->data() + value->size();
-  auto [rest, ec] = std::from_chars(value->data(), end, n);
-  if (ec != std::errc{} || rest != end) {
+  const auto number = text::whole_number<std::int64_t>(*value);
+  if (!number) {
     error(key, key + " must be a whole number, got '" + *value + "'");
     return std::nullopt;
   }
+  const auto n = *number;
   if (n < min || n > max) {
     error(key, what_ + ": " + key + " must be between " + std::to_string(min) + " and " +
                    std::to_string(max));

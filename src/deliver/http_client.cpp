@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
-#include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ackd/json/member.hpp"
+#include "ackd/text/ascii.hpp"
 
 namespace ackd::deliver {
 
@@ -172,11 +172,7 @@ std::string error_message(const HttpResponse& response) {
 }
 
 std::optional<std::int64_t> header_number(const HttpResponse& response, std::string_view name) {
-  auto text = response[name];
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
+  return text::whole_number<std::int64_t>(response[name]);
 }
 
 std::string status_error(const HttpResponse& response) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
 
+#include "ackd/text/ascii.hpp"
 #include "ackd/text/utf8.hpp"
 
 namespace ackd::mail::imap {
@@ -27,15 +27,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-template <class Number>
-std::optional<Number> number(std::string_view digits) {
-  Number value{};
-  if (digits.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
-}
-
 // "{123}" or "{123+}" (LITERAL+) at the end of a line: the literal's length.
 std::optional<std::size_t> literal_at_end(std::string_view line) {
   if (!line.ends_with('}')) return std::nullopt;
@@ -43,7 +34,7 @@ std::optional<std::size_t> literal_at_end(std::string_view line) {
   if (open == std::string_view::npos) return std::nullopt;
   auto digits = line.substr(open + 1, line.size() - open - 2);
   if (digits.ends_with('+')) digits.remove_suffix(1);
-  return number<std::size_t>(digits);
+  return text::whole_number<std::size_t>(digits);
 }
 
 // The tokens of a response's text, as FETCH needs them: atoms (BODY[...]<...> with its
@@ -169,7 +160,7 @@ std::optional<std::uint32_t> code_number(std::string_view text, std::string_view
   const auto from = at + wanted.size();
   const auto to = upper_text.find(']', from);
   if (to == std::string::npos) return std::nullopt;
-  return number<std::uint32_t>(std::string_view(text).substr(from, to - from));
+  return text::whole_number<std::uint32_t>(std::string_view(text).substr(from, to - from));
 }
 
 std::vector<std::string> capabilities(std::string_view text) {
@@ -199,7 +190,7 @@ std::vector<std::uint32_t> search_uids(std::string_view text) {
   while (!rest.empty()) {
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     const auto space = rest.find(' ');
-    if (auto uid = number<std::uint32_t>(rest.substr(0, space))) out.push_back(*uid);
+    if (auto uid = text::whole_number<std::uint32_t>(rest.substr(0, space))) out.push_back(*uid);
     if (space == std::string_view::npos) break;
     rest = rest.substr(space);
   }
@@ -226,11 +217,11 @@ std::optional<Fetched> fetched(const Response& response) {
     }
     if (value.kind == Tokens::Token::end || value.kind == Tokens::Token::close) break;
     if (item == "UID") {
-      out.uid = number<std::uint32_t>(value.value).value_or(0);
+      out.uid = text::whole_number<std::uint32_t>(value.value).value_or(0);
     } else if (item == "INTERNALDATE") {
       out.internal_date = parse_internal_date(value.value);
     } else if (item == "RFC822.SIZE") {
-      out.size = number<std::uint64_t>(value.value);
+      out.size = text::whole_number<std::uint64_t>(value.value);
     } else if (item == "BODY[]" || item.starts_with("BODY[]<")) {
       if (upper(value.value) != "NIL" || value.kind == Tokens::Token::string) {
         out.body = std::move(value.value);
@@ -258,13 +249,13 @@ std::optional<time::Instant> parse_internal_date(std::string_view text) {
       (rest[15] != '+' && rest[15] != '-')) {
     return std::nullopt;
   }
-  const auto day = number<unsigned>(text.substr(0, dash));
-  const auto year = number<int>(rest.substr(1, 4));
-  const auto hour = number<int>(rest.substr(6, 2));
-  const auto minute = number<int>(rest.substr(9, 2));
-  const auto second = number<int>(rest.substr(12, 2));
-  const auto zone_hours = number<int>(rest.substr(16, 2));
-  const auto zone_minutes = number<int>(rest.substr(18, 2));
+  const auto day = text::whole_number<unsigned>(text.substr(0, dash));
+  const auto year = text::whole_number<int>(rest.substr(1, 4));
+  const auto hour = text::whole_number<int>(rest.substr(6, 2));
+  const auto minute = text::whole_number<int>(rest.substr(9, 2));
+  const auto second = text::whole_number<int>(rest.substr(12, 2));
+  const auto zone_hours = text::whole_number<int>(rest.substr(16, 2));
+  const auto zone_minutes = text::whole_number<int>(rest.substr(18, 2));
   if (!day || !year || !hour || !minute || !second || !zone_hours || !zone_minutes) {
     return std::nullopt;
   }

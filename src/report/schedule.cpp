@@ -1,10 +1,10 @@
 #include "ackd/report/schedule.hpp"
 
 #include <array>
-#include <charconv>
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "ackd/text/ascii.hpp"
 
 namespace ackd::report {
 namespace {
@@ -32,8 +32,7 @@ absl::CivilDay last_due_day(const Weekly& when, const time::Zone& zone, time::In
 std::optional<int> weekday_from_string(std::string_view name) {
   static constexpr std::array<std::string_view, 7> kNames = {
       "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  const auto lower = text::ascii_lower(name);
   for (std::size_t i = 0; i < kNames.size(); ++i) {
     if (lower == kNames[i] || lower == kNames[i].substr(0, 3)) return static_cast<int>(i);
   }
@@ -45,12 +44,10 @@ std::optional<int> minute_of_day_from_string(std::string_view hh_mm) {
   if (colon == std::string_view::npos || colon == 0 || colon > 2 || hh_mm.size() != colon + 3) {
     return std::nullopt;
   }
+  // Digits only: "-1:00" is no time.
   auto number = [](std::string_view digits) -> std::optional<int> {
     if (digits.empty() || digits.front() < '0' || digits.front() > '9') return std::nullopt;
-    int value = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-    return value;
+    return text::whole_number<int>(digits);
   };
   const auto hours = number(hh_mm.substr(0, colon));
   const auto minutes = number(hh_mm.substr(colon + 1));
