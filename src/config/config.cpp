@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ackd/mail/message.hpp"
 #include "yaml/reader.hpp"
 
 namespace ackd::config {
@@ -110,9 +111,7 @@ std::optional<ReportMail> read_report_mail(const YAML::Node& m, Reader& r, const
   if (auto to = m["to"]) {
     if (auto addresses = r.strings(to, "to")) {
       for (const auto& address : *addresses) {
-        // It goes into RCPT TO: nothing in it may end the command or start another.
-        if (address.find('@') == std::string::npos ||
-            address.find_first_of(std::string_view(" \t\r\n<>\0", 7)) != std::string::npos) {
+        if (!mail::usable_address(address)) {
           r.error(to, "report.mail.to: '" + address + "' is not a mail address");
         }
       }

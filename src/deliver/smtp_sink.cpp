@@ -73,11 +73,7 @@ class SmtpSink final : public Sink {
   }
 
   void send_report(const ReportMail& report, Done done) override {
-    mail::Outgoing out;
-    out.from = settings_.from;
-    out.date = std::chrono::floor<std::chrono::seconds>(clock_.wall());
-    out.iso_2022_jp = settings_.iso_2022_jp;
-    out.message_id = report.key + ".ackd@" + domain_of(settings_.address);
+    auto out = outgoing(report.key);
     out.to_address = report.to.empty() ? std::string() : report.to.front();
     if (report.to.size() > 1) out.also_to.assign(report.to.begin() + 1, report.to.end());
     out.subject = report.subject;
@@ -109,23 +105,26 @@ class SmtpSink final : public Sink {
                  });
   }
 
-  // The mail a delivery is, or why it cannot be one.
-  std::variant<SmtpMessage, std::string> compose(const Delivery& delivery) const {
+  // A mail from this sink, its Message-ID made from `key`: the same on every attempt, so a
+  // mail sent twice is recognisable as one.
+  mail::Outgoing outgoing(std::string key) const {
     mail::Outgoing out;
     out.from = settings_.from;
     out.date = std::chrono::floor<std::chrono::seconds>(clock_.wall());
     out.iso_2022_jp = settings_.iso_2022_jp;
-    // The same on every attempt, so a mail sent twice is recognisable as one.
-    std::string id = delivery.idempotency_key;
-    std::replace(id.begin(), id.end(), ':', '.');
-    out.message_id = id + ".ackd@" + domain_of(settings_.address);
+    std::replace(key.begin(), key.end(), ':', '.');
+    out.message_id = key + ".ackd@" + domain_of(settings_.address);
+    return out;
+  }
+
+  // The mail a delivery is, or why it cannot be one.
+  std::variant<SmtpMessage, std::string> compose(const Delivery& delivery) const {
+    auto out = outgoing(delivery.idempotency_key);
     if (delivery.kind == plan::Kind::reply) {
       auto read = read_reply(delivery, "smtp");
       if (auto* error = std::get_if<std::string>(&read)) return *error;
       const auto& reply = std::get<Reply>(read);
-      // The address goes into RCPT TO: nothing in it may end the command or start another.
-      if (reply.author_id.find('@') == std::string::npos ||
-          reply.author_id.find_first_of(std::string_view(" \t\r\n<>\0", 7)) != std::string::npos) {
+      if (!mail::usable_address(reply.author_id)) {
         return "the customer's id '" + reply.author_id + "' is not a mail address";
       }
       const json email = reply.metadata.value("email", json::object());

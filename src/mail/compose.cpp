@@ -28,6 +28,11 @@ std::string angle(const std::string& id) {
 
 }  // namespace
 
+bool usable_address(std::string_view address) {
+  return address.find('@') != std::string_view::npos &&
+         address.find_first_of(std::string_view(" \t\r\n<>\0", 7)) == std::string_view::npos;
+}
+
 std::string reply_subject(std::string_view subject) {
   std::string_view rest = subject;
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);

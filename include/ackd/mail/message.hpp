@@ -100,6 +100,10 @@ struct Outgoing {
 // encoding that keeps lines short.
 std::string compose(const Outgoing& mail);
 
+// Whether `address` can go into RCPT TO: it has an "@", and nothing in it may end the
+// command or start another (no space, tab, CR, LF, angle bracket or NUL).
+bool usable_address(std::string_view address);
+
 // "Re: " and the customer's subject, never "Re: Re: ".
 std::string reply_subject(std::string_view subject);
 
