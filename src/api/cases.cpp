@@ -265,30 +265,27 @@ source::CaseActions case_actions(Services& s) {
 }
 
 void add_case_routes(Router& router, Services& s) {
-  router.add(
-      bhttp::verb::get, "/v1/complaints/{id}",
-      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-        timeline(s, req, p["id"], respond);
-      },
-      needs(Scope::read));
-  router.add(
-      bhttp::verb::post, "/v1/complaints/{id}/claim",
-      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-        claim(s, req, p["id"], respond);
-      },
-      needs(Scope::agent));
-  router.add(
-      bhttp::verb::post, "/v1/complaints/{id}/unclaim",
-      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-        unclaim(s, req, p["id"], respond);
-      },
-      needs(Scope::agent));
-  router.add(
-      bhttp::verb::post, "/v1/complaints/{id}/resolve",
-      [&s](http::Request&& req, const Params& p, const http::Respond& respond) {
-        resolve(s, req, p["id"], respond);
-      },
-      needs(Scope::agent));
+  using CaseAction =
+      void (*)(Services&, const http::Request&, const std::string&, const http::Respond&);
+  struct CaseRoute {
+    bhttp::verb method;
+    const char* pattern;
+    CaseAction action;
+    Scope scope;
+  };
+  for (const auto& route :
+       {CaseRoute{bhttp::verb::get, "/v1/complaints/{id}", timeline, Scope::read},
+        CaseRoute{bhttp::verb::post, "/v1/complaints/{id}/claim", claim, Scope::agent},
+        CaseRoute{bhttp::verb::post, "/v1/complaints/{id}/unclaim", unclaim, Scope::agent},
+        CaseRoute{bhttp::verb::post, "/v1/complaints/{id}/resolve", resolve, Scope::agent}}) {
+    router.add(
+        route.method, route.pattern,
+        [&s, action = route.action](http::Request&& req, const Params& p,
+                                    const http::Respond& respond) {
+          action(s, req, p["id"], respond);
+        },
+        needs(route.scope));
+  }
   router.add(
       bhttp::verb::get, "/v1/handoffs",
       [&s](http::Request&& req, const Params& p, const http::Respond& respond) {

@@ -165,6 +165,9 @@ json to_json(const Complaint& c) {
   return out;
 }
 
+// A reference's letters: Crockford base32 without look-alikes (no I, L, O, U).
+constexpr std::string_view kReferenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
 std::string case_reference(std::string_view channel, std::string_view external_id) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same reference on every host
   for (std::string_view part : {channel, std::string_view("\0", 1), external_id}) {
@@ -173,21 +176,18 @@ std::string case_reference(std::string_view channel, std::string_view external_i
       h *= 1099511628211ULL;
     }
   }
-  // Crockford base32 without look-alikes (no I, L, O, U).
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   std::string out = "AK-";
   for (int i = 0; i < 6; ++i) {
-    out += kAlphabet[h & 31];
+    out += kReferenceAlphabet[h & 31];
     h >>= 5;
   }
   return out;
 }
 
 bool looks_like_case_reference(std::string_view text) {
-  constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   return text.size() == 9 && text.substr(0, 3) == "AK-" &&
          std::all_of(text.begin() + 3, text.end(),
-                     [&](char c) { return kAlphabet.find(c) != std::string_view::npos; });
+                     [](char c) { return kReferenceAlphabet.find(c) != std::string_view::npos; });
 }
 
 std::string_view to_string(Visibility v) {
