@@ -147,6 +147,10 @@ class SmtpSink final : public Sink {
       const notice::View view{out.date, console_url_};
       out.to_address = settings_.to;
       out.subject = notice::headline(n);
+      // One case's reference in the subject: a mailbox is searched by its subjects.
+      if (n.count == 1 && !n.cases.front().reference.empty()) {
+        out.subject += " · " + n.cases.front().reference;
+      }
       out.text = notice::ticket_body(n, view);
       out.auto_submitted = "auto-generated";
     }

@@ -26,7 +26,9 @@ std::string facts_block(const Notice& notice, const View& view) {
 }  // namespace
 
 std::string ticket_subject(const Case& c) {
-  std::string out = c.priority.empty() ? "" : c.priority + " · ";
+  // The reference first: agents search tickets by what the customer quotes.
+  std::string out = c.reference.empty() ? "" : c.reference + " · ";
+  out += c.priority.empty() ? "" : c.priority + " · ";
   out += c.channel + " · " + customer(c);
   if (!c.text.empty()) out += ": " + text::excerpt(c.text, kSubjectTextChars);
   // A subject is one line.

@@ -26,6 +26,7 @@ SentReply read_reply(const json& payload) {
 Case read_case(const json& payload) {
   Case c;
   c.id = json_text(payload, "complaint_id");
+  c.reference = json_text(payload, "reference");
   c.priority = json_text(payload, "priority");
   c.rule = json_text(payload, "rule");
   c.channel = json_text(payload, "channel");
@@ -171,6 +172,7 @@ std::string where(const Case& c) {
 
 std::vector<Fact> facts(const Case& c, time::Instant now) {
   std::vector<Fact> out;
+  if (!c.reference.empty()) out.push_back({"Reference", c.reference});
   if (auto left = time_left(c, now); !left.empty()) out.push_back({"Deadline", std::move(left)});
   if (!c.rule.empty()) out.push_back({"Rule", c.rule});
   out.push_back({"Channel", where(c)});

@@ -22,6 +22,7 @@ nlohmann::json notice(const Complaint& c, const std::string& id, const policy::D
                       Kind kind, int level) {
   return {{"kind", to_string(kind)},
           {"complaint_id", id},
+          {"reference", case_reference(c.channel, c.external_id)},
           {"team", d.handoff->team},
           {"priority", d.priority},
           {"level", level},
@@ -105,6 +106,7 @@ OutboxItem incident(const policy::Policy& policy, const Complaint& c, const std:
           {"threshold", s.threshold},
           {"within", time::format_duration(s.within)},
           {"complaint_id", id},
+          {"reference", case_reference(c.channel, c.external_id)},
           {"channel", c.channel},
           {"public_replies",
            s.template_index ? "storm template '" + policy.templates[*s.template_index].name + "'"

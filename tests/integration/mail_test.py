@@ -115,6 +115,33 @@ class MailOutTest(unittest.TestCase):
         self.assertIn("山田太郎", mail.get_content())
         daemon.wait_outbox(cid, "reply", "delivered")
 
+    def test_a_team_notice_is_mailed_with_the_case_reference_in_its_subject(self):
+        captured, port = self.smtp_server()
+        policy = tempfile.mkdtemp(prefix="ackd-it-policy-")
+        self.addCleanup(shutil.rmtree, policy, True)
+        with open(os.path.join(HERE, "policy", "policy.yaml")) as f:
+            text = f.read()
+        with open(os.path.join(policy, "policy.yaml"), "w") as f:
+            f.write(text.replace("  support:\n    notify: team-chat", "  support:\n    notify: team-mail"))
+        daemon = Daemon(ACKD, self.receiver, policy_dir=policy, extra_sinks=(
+            f'  team-mail: {{type: smtp, url: "smtp://127.0.0.1:{port}", from: support@example.com,'
+            f' to: team@example.com}}\n'))
+        self.addCleanup(daemon.cleanup)
+        daemon.start()
+        status, accepted, _ = daemon.post_complaint(complaint("7"))
+        self.assertEqual(status, 202, accepted)
+        wait_until(lambda: captured.messages)
+        sent = captured.messages[0]
+        self.assertEqual(sent["to"], ["team@example.com"])
+        mail = email.message_from_bytes(sent["data"], policy=email.policy.default)
+        reference = harness.case_reference("x", "7")
+        self.assertEqual(mail["Subject"], f"P3 · New case for support · {reference}")
+        self.assertEqual(mail["Auto-Submitted"], "auto-generated")
+        body = mail.get_content()
+        self.assertIn(f"Reference: {reference}", body)
+        self.assertIn("注文した商品がまだ届きません。", body)
+        daemon.wait_outbox(accepted["id"], "handoff", "delivered")
+
     def test_a_permanent_refusal_fails_at_once_with_the_servers_words(self):
         captured, port = self.smtp_server()
         daemon = self.daemon(

@@ -55,6 +55,7 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(notice["team"], "support")
         self.assertEqual(notice["text"], "注文した商品がまだ届きません。")
         self.assertEqual(notice["author"], {"id": "42", "name": "山田太郎"})
+        self.assertEqual(notice["reference"], case_reference("x", "1"))
         # The timeline shows what happened.
         status, timeline, _ = self.daemon.request("GET", f"/v1/complaints/{cid}")
         self.assertEqual(status, 200)

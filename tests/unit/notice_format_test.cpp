@@ -32,6 +32,7 @@ const char* kHostile =
 json case_payload(const std::string& id, const std::string& text) {
   return {{"kind", "breach"},
           {"complaint_id", id},
+          {"reference", "AK-7KQ2M9"},
           {"team", "support"},
           {"priority", "P2"},
           {"level", 2},
@@ -91,6 +92,7 @@ TEST_CASE("notice: a breach reads back with its case, deadline and reply") {
   CHECK(n.count == 1);
   REQUIRE(n.cases.size() == 1);
   CHECK(n.cases[0].id == "c-1");
+  CHECK(n.cases[0].reference == "AK-7KQ2M9");
   CHECK(n.cases[0].reply.sent);
   CHECK_FALSE(n.cases[0].reply.direct);
   CHECK(notice::headline(n) == "P2 · BREACHED · support missed the deadline");
@@ -106,6 +108,11 @@ TEST_CASE("notice: a breach reads back with its case, deadline and reply") {
   CHECK(notice::case_link("https://ackd.example.com/ui", "c-1") ==
         "https://ackd.example.com/ui/cases/c-1");
   CHECK(notice::case_link("", "c-1").empty());
+  // The reference is the first fact, in every format; a notice stored before it has none.
+  CHECK(notice::facts(n.cases[0], kNow).front().value == "AK-7KQ2M9");
+  CHECK(notice::facts(older, kNow).front().label == "Reference");
+  older.reference.clear();
+  CHECK(notice::facts(older, kNow).front().label == "Deadline");
 }
 
 TEST_CASE("notice: each kind has its own headline and marker") {
@@ -136,6 +143,11 @@ TEST_CASE("notice: a reply, a payload that is not JSON and one without a case ar
 
 TEST_CASE("notice formats: each platform's rendering of one breach is its golden file") {
   const auto n = read(plan::Kind::breach, case_payload("c-1", kHostile));
+  for (const auto& rendered : {notice::slack_message(n, kView), notice::teams_message(n, kView),
+                               notice::google_chat_message(n, kView),
+                               notice::chatwork_message(n, kView)}) {
+    CHECK(rendered.find("AK-7KQ2M9") != std::string::npos);
+  }
   CHECK(pretty(notice::slack_message(n, kView)) ==
         golden("slack", pretty(notice::slack_message(n, kView))));
   CHECK(pretty(notice::teams_message(n, kView)) ==
@@ -156,6 +168,7 @@ TEST_CASE("helpdesk format: a handoff's ticket and a breach's note are their gol
   const auto breach = read(plan::Kind::breach, case_payload("c-1", kHostile));
   const std::string note = notice::ticket_note(breach, kView);
   CHECK(note == golden("helpdesk-note", note));
+  CHECK(ticket.starts_with("Subject: AK-7KQ2M9 · P2 · x · 山田太郎 (42): "));
   // Plain text: the customer's words as written, but for the controls that reorder text.
   CHECK(ticket.find("<!channel> <users/all> [toall][To:123] *bold*") != std::string::npos);
   CHECK(ticket.find("\u202E") == std::string::npos);

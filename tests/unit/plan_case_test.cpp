@@ -118,6 +118,14 @@ TEST_CASE("plan: a live case owes the reply, the handoff, each escalation and th
   CHECK(p.handoff->followup->kind == Kind::followup);
   CHECK(p.handoff->followup->sink == "team-chat");
   CHECK(nlohmann::json::parse(p.handoff->followup->payload)["kind"] == "followup");
+  // Every notice carries the reference the customer may quote; the reply has no use for it.
+  const auto reference = case_reference("x", "1");
+  CHECK(looks_like_case_reference(reference));
+  for (std::size_t i = 1; i < p.outbox.size(); ++i) {
+    CHECK(nlohmann::json::parse(p.outbox[i].payload)["reference"] == reference);
+  }
+  CHECK(nlohmann::json::parse(p.handoff->followup->payload)["reference"] == reference);
+  CHECK_FALSE(payload.contains("reference"));
 
   const auto response = plan::response_json(p);
   CHECK(response["id"] == "case-1");
@@ -217,6 +225,7 @@ TEST_CASE("plan: past the storm threshold replies change and one incident notice
   CHECK(payload["rule"] == "default");
   CHECK(payload["threshold"] == 2);
   CHECK(payload["public_replies"] == "storm template 'storm'");
+  CHECK(payload["reference"] == case_reference("x", "3"));
   // The fourth is still in the storm, with no second notice.
   CHECK(plans[3].decision.reply->template_name == "storm");
   CHECK_FALSE(plans[3].storm_count->started);

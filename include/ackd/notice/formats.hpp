@@ -42,7 +42,7 @@ std::string chatwork_message(const Notice& notice, const View& view);
 // customer wrote is read as markup. The most of the customer's text a ticket quotes:
 inline constexpr std::size_t kTicketChars = 5000;
 
-// The ticket's subject: "P2 · x · 山田太郎: the first words of the text".
+// The ticket's subject: "AK-7KQ2M9 · P2 · x · 山田太郎: the first words of the text".
 std::string ticket_subject(const Case& c);
 // The ticket's first comment: the customer's words, then what ackd answered, the facts and
 // the link to the case.

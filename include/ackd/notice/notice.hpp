@@ -28,6 +28,7 @@ struct SentReply {
 // One case as a notice shows it.
 struct Case {
   std::string id;
+  std::string reference;  // what the customer was told to quote; "" in notices stored before it
   std::string priority;
   std::string rule;
   std::string channel;
@@ -80,8 +81,8 @@ std::string customer(const Case& c);
 // "x, public" / "line, direct message".
 std::string where(const Case& c);
 
-// The facts every format lists for a case, labelled, those it has: deadline (time_left),
-// rule, channel (where). None holds customer text.
+// The facts every format lists for a case, labelled, those it has: reference, deadline
+// (time_left), rule, channel (where). None holds customer text.
 struct Fact {
   std::string_view label;
   std::string value;
