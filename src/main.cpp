@@ -27,6 +27,8 @@ constexpr const char* kUsage = R"(usage: ackd COMMAND [ARGS]
                                   how fast complaints were answered, and what keeps coming back
   forget --config FILE --author ID [--channel CHANNEL]
                                   erase one person's personal data from every stored case
+  queue [--config FILE] (list | show ID | retry ... | hold ... | release ... | drop ID ...)
+                                  deliveries owed, retrying, held and given up; act on them
   --version                       print the version
 
 Every command takes --help. ackd(1), ackd-policy(5).
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "export") return ackd::cli::export_command(args);
   if (command == "report") return ackd::cli::report_command(args);
   if (command == "forget") return ackd::cli::forget_command(args);
+  if (command == "queue") return ackd::cli::queue_command(args);
   std::cerr << "ackd: unknown command '" << command << "'\n" << kUsage;
   return ackd::cli::kUsage;
 }

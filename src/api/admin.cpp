@@ -88,12 +88,7 @@ void add_admin_routes(Router& router, Services& s, bool has_tokens) {
     router.add(
         bhttp::verb::post, pause ? "/v1/admin/pause" : "/v1/admin/resume",
         [&s, pause, has_tokens](http::Request&& req, const Params&, const http::Respond& respond) {
-          // Nobody anonymous may silence ackd or unsilence it.
-          if (!has_tokens) {
-            return respond(
-                http::error_response(req, bhttp::status::forbidden, "forbidden",
-                                     "the admin endpoints need auth.tokens_file in ackd.yaml"));
-          }
+          if (refused_anonymous(has_tokens, req, respond)) return;
           set_pause(s, req, pause, respond);
         },
         needs(Scope::admin));

@@ -29,4 +29,12 @@ std::optional<std::string> string_field(const nlohmann::json& body, const std::s
   return it->get<std::string>();
 }
 
+bool refused_anonymous(bool has_tokens, const http::Request& request,
+                       const http::Respond& respond) {
+  if (has_tokens) return false;
+  respond(http::error_response(request, bhttp::status::forbidden, "forbidden",
+                               "the admin endpoints need auth.tokens_file in ackd.yaml"));
+  return true;
+}
+
 }  // namespace ackd::api

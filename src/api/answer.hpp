@@ -30,6 +30,10 @@ std::optional<std::string> string_field(const nlohmann::json& body, const std::s
                                         const http::Respond& respond,
                                         std::string_view what = "must be a non-empty string");
 
+// Nobody anonymous may change what ackd sends (the kill switch, the queue): without
+// auth.tokens_file, true after a 403 that says so.
+bool refused_anonymous(bool has_tokens, const http::Request& request, const http::Respond& respond);
+
 // The pause as /readyz and the admin endpoints show it: false, or who, why and since when.
 nlohmann::json pause_json(const std::optional<store::Pause>& pause);
 
@@ -43,7 +47,8 @@ auto on_io_thread(Services& services, Then then) {
 }
 
 // Runs a store call whose result comes back on the writer thread, then `finish` on the io
-// thread; an unknown id is a 404, an ambiguous one 409 and a store failure a 503.
+// thread; an unknown id is a 404, a conflict (an ambiguous reference, a delivery not in a
+// state to retry) 409 and a store failure a 503.
 template <class T, class Finish>
 void from_store(Services& services, const http::Request& request, const http::Respond& respond,
                 std::function<void(std::function<void(absl::StatusOr<T>)>)> start, Finish finish) {
@@ -54,8 +59,8 @@ void from_store(Services& services, const http::Request& request, const http::Re
         return respond(http::error_response(*req, bhttp::status::not_found, "not_found",
                                             std::string(r.status().message())));
       }
-      if (!r.ok() && absl::IsFailedPrecondition(r.status())) {  // a reference two cases share
-        return respond(http::error_response(*req, bhttp::status::conflict, "ambiguous",
+      if (!r.ok() && absl::IsFailedPrecondition(r.status())) {
+        return respond(http::error_response(*req, bhttp::status::conflict, "conflict",
                                             std::string(r.status().message())));
       }
       if (!r.ok()) {

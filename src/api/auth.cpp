@@ -4,6 +4,7 @@
 #include <array>
 
 #include "ackd/yaml/diagnostic.hpp"
+#include "ackd/yaml/files.hpp"
 
 namespace ackd::api {
 namespace {
@@ -109,6 +110,17 @@ std::optional<Scope> bearer_scope(const http::Request& request, const std::vecto
     if (constant_time_equal(presented, t.secret) && !found) found = t.scope;
   }
   return found;
+}
+
+absl::StatusOr<std::vector<Token>> read_tokens_file(const std::string& path) {
+  std::string error;
+  auto content = yaml::read_file(path, error);
+  if (!content) return absl::InvalidArgumentError("auth.tokens_file: " + error);
+  auto tokens = parse_tokens(*content);
+  if (auto* problem = std::get_if<std::string>(&tokens)) {
+    return absl::InvalidArgumentError("auth.tokens_file: " + path + ": " + *problem);
+  }
+  return std::get<std::vector<Token>>(std::move(tokens));
 }
 
 }  // namespace ackd::api

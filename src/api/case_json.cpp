@@ -98,6 +98,8 @@ json case_json(const store::CaseView& v) {
                       {"remote_id", or_null(o.remote_id)}});
   }
   if (!out["handoff"].is_null()) out["handoff"]["tickets"] = std::move(tickets);
+  out["failed_deliveries"] = std::count_if(v.outbox.begin(), v.outbox.end(),
+                                           [](const auto& o) { return o.state == "failed"; });
   auto& events = out["timeline"] = json::array({std::move(received), std::move(decided)});
   for (const auto& stored : v.events) {
     json e = parse_stored(stored.detail, json::object());
@@ -124,7 +126,8 @@ json handoffs_json(const std::vector<store::HandoffRow>& rows, const ZoneOf& zon
                     {"state", r.state},
                     {"agent", or_null(r.agent)},
                     {"rule", r.rule},
-                    {"channel", r.channel}});
+                    {"channel", r.channel},
+                    {"failed_deliveries", r.failed_deliveries}});
   }
   return {{"handoffs", std::move(list)}};
 }

@@ -69,8 +69,8 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
   store::HandoffQuery query;
   query.state = params.query_value("state", "open");
   if (query.state != "open" && query.state != "claimed" && query.state != "breached" &&
-      query.state != "resolved") {
-    return bad("invalid_state", "state: must be open, claimed, breached or resolved");
+      query.state != "resolved" && query.state != "failed") {
+    return bad("invalid_state", "state: must be open, claimed, breached, resolved or failed");
   }
   for (auto [name, out] : {std::pair{"team", &query.team}, {"priority", &query.priority}}) {
     if (auto value = params.query_value(name, ""); !value.empty()) *out = std::move(value);

@@ -21,7 +21,8 @@ void ready(const Services& s, const http::Request& req, const http::Respond& res
   for (const auto& h : s.dispatcher.health()) {
     sinks[h.sink] = {{"backlog", h.backlog},
                      {"failing", h.failures > 0},
-                     {"backoff_seconds", std::chrono::duration<double>(h.backoff).count()}};
+                     {"backoff_seconds", std::chrono::duration<double>(h.backoff).count()},
+                     {"on_hold", h.on_hold}};
   }
   const bool ok = st.store_healthy && !st.stopping;
   // Serving the last version that served still answers every complaint: ready, but degraded.

@@ -8,6 +8,7 @@ void add_routes(Router& router, Services& services, bool has_tokens, source::Sou
   add_case_routes(router, services);
   add_report_routes(router, services);
   add_admin_routes(router, services, has_tokens);
+  add_queue_routes(router, services, has_tokens);
   add_source_routes(router, sources);
 }
 

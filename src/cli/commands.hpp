@@ -25,6 +25,7 @@ int policy_command(const std::vector<std::string>& args);
 int export_command(const std::vector<std::string>& args);
 int report_command(const std::vector<std::string>& args);
 int forget_command(const std::vector<std::string>& args);
+int queue_command(const std::vector<std::string>& args);
 
 // Prints the errors, then the warnings, each sorted by place, to stderr.
 void print_diagnostics(const yaml::Diagnostics& diagnostics);

@@ -7,6 +7,7 @@
 #include "ackd/api/api.hpp"
 #include "ackd/api/auth.hpp"
 #include "ackd/deliver/sink_registry.hpp"
+#include "ackd/store/serving_lock.hpp"
 #include "ackd/time/system_clock.hpp"
 #include "ackd/yaml/files.hpp"
 #include "lifecycle.hpp"
@@ -35,8 +36,9 @@ deliver::RetryPolicy retry_policy(const config::DeliverySettings& d) {
 // API), lifecycle.cpp (signals, reload, timers, drain), startup.cpp and metrics/.
 class Daemon::Impl {
  public:
-  Impl(Startup startup, std::unique_ptr<store::Store> store)
-      : config_(std::move(startup.config)),
+  Impl(Startup startup, std::unique_ptr<store::Store> store, store::ServingLock lock)
+      : lock_(std::move(lock)),
+        config_(std::move(startup.config)),
         tokens_(std::move(startup.tokens)),
         store_(std::move(store)),
         dispatcher_(
@@ -63,6 +65,13 @@ class Daemon::Impl {
     state_.policy_fallback = std::move(startup.fallback_reason);
     serving_files_ = std::move(startup.policy.files);
     state_.storm = make_storm_detector(*state_.policy);
+    state_.sink_holds = store_->sink_holds_at_open();
+    for (const auto& [sink, hold] : state_.sink_holds) {
+      dispatcher_.hold_sink(sink, true);
+      spdlog::warn(
+          "sink {} is on hold since {} ({}: {}): its deliveries wait for ackd queue release", sink,
+          time::format_rfc3339_utc(hold.since), hold.by, hold.reason);
+    }
     state_.pause = store_->pause_at_open();
     if (state_.pause) {
       spdlog::warn("replies are paused (by {}: {}), as they were when ackd stopped",
@@ -186,6 +195,7 @@ class Daemon::Impl {
             [this] {
               return state_.storm ? static_cast<double>(state_.storm->storming().size()) : 0.0;
             },
+        .cases_failed = [this] { return static_cast<double>(store_->failed_cases()); },
         .handoffs_open =
             [this] {
               std::vector<std::pair<std::string, double>> out;
@@ -204,6 +214,7 @@ class Daemon::Impl {
     });
   }
 
+  store::ServingLock lock_;  // held while ackd serves the store, released last
   asio::io_context io_{1};
   time::SystemClock clock_{io_};
   config::Config config_;
@@ -227,13 +238,16 @@ class Daemon::Impl {
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::create(const std::string& config_path) {
   auto startup = read_startup(config_path);
   if (!startup.ok()) return startup.status();
-  auto store = store::Store::open({yaml::resolve_path(startup->config.state, config_path)});
+  const auto state = yaml::resolve_path(startup->config.state, config_path);
+  auto lock = store::ServingLock::take(state);
+  if (!lock.ok()) return lock.status();
+  auto store = store::Store::open({state});
   if (!store.ok()) return store.status();
   if (auto served = fall_back(*startup, (*store)->last_served_policy()); !served.ok()) {
     return served;
   }
   const auto endpoint = startup->endpoint;
-  auto impl = std::make_unique<Impl>(std::move(*startup), std::move(*store));
+  auto impl = std::make_unique<Impl>(std::move(*startup), std::move(*store), std::move(*lock));
   if (auto listening = impl->listen(endpoint); !listening.ok()) return listening;
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include "ackd/api/auth.hpp"
 #include "ackd/config/read.hpp"
 #include "ackd/deliver/sink_registry.hpp"
 #include "ackd/policy/load.hpp"
@@ -23,17 +24,6 @@ std::string first_line(const policy::Diagnostics& diagnostics, std::string_view 
   auto line = diagnostics.sorted().front().to_string();
   if (diagnostics.size() > 1) line += more;
   return line;
-}
-
-absl::StatusOr<std::vector<api::Token>> load_tokens(const std::string& path) {
-  std::string error;
-  auto content = read_file(path, error);
-  if (!content) return absl::InvalidArgumentError("auth.tokens_file: " + error);
-  auto tokens = api::parse_tokens(*content);
-  if (auto* problem = std::get_if<std::string>(&tokens)) {
-    return absl::InvalidArgumentError("auth.tokens_file: " + path + ": " + *problem);
-  }
-  return std::get<std::vector<api::Token>>(std::move(tokens));
 }
 
 absl::StatusOr<tcp::endpoint> parse_listen(const std::string& listen) {
@@ -117,7 +107,7 @@ absl::StatusOr<Startup> read_startup(const std::string& config_path) {
   spdlog::set_level(spdlog::level::from_str(s.config.log_level));
   s.policy = load_policy(s.config, config_path);
   if (!s.config.tokens_file.empty()) {
-    auto tokens = load_tokens(resolve_path(s.config.tokens_file, config_path));
+    auto tokens = api::read_tokens_file(resolve_path(s.config.tokens_file, config_path));
     if (!tokens.ok()) return tokens.status();
     s.tokens = std::move(*tokens);
   }

@@ -50,6 +50,7 @@ struct SinkState {
   // reopens every connection.
   int failures = 0;  // retryable failures in a row
   bool paused = false;
+  bool on_hold = false;  // by ops (ackd queue hold): nothing starts until released
   std::chrono::milliseconds backoff{0};
   std::unique_ptr<time::Timer> resume;
 };
@@ -181,9 +182,27 @@ class Dispatcher::Impl {
     std::vector<SinkHealth> out;
     for (const auto& [name, sink] : sinks_) {
       out.push_back({name, due_not_sent(sink) + sink.in_flight, sink.failures,
-                     sink.failures > 0 ? sink.backoff : std::chrono::milliseconds(0)});
+                     sink.failures > 0 ? sink.backoff : std::chrono::milliseconds(0),
+                     sink.on_hold});
     }
     return out;
+  }
+
+  void hold_sink(const std::string& name, bool on_hold) {
+    auto found = sinks_.find(name);
+    if (found == sinks_.end()) return;
+    found->second.on_hold = on_hold;
+    if (!on_hold) pump(found->second);
+  }
+
+  void probe(const std::string& name) {
+    auto found = sinks_.find(name);
+    if (found == sinks_.end() || stopping_) return;
+    SinkState& sink = found->second;
+    // The backoff ends now; the oldest delivery goes alone, and its success reopens the rest.
+    if (sink.resume) sink.resume->cancel();
+    sink.paused = false;
+    pump(sink);
   }
 
  private:
@@ -325,7 +344,8 @@ class Dispatcher::Impl {
 
   void pump(SinkState& sink) {
     const std::size_t capacity = sink.failures > 0 ? 1 : sink.channel->capacity();
-    while (!stopping_ && !sink.paused && !sink.queue.empty() && sink.in_flight < capacity) {
+    while (!stopping_ && !sink.paused && !sink.on_hold && !sink.queue.empty() &&
+           sink.in_flight < capacity) {
       auto node = sink.queue.extract(sink.queue.begin());
       auto entry = std::make_shared<Entry>(std::move(node.mapped()));
       ++sink.in_flight;
@@ -500,6 +520,14 @@ std::size_t Dispatcher::backlog() const {
 
 std::vector<SinkHealth> Dispatcher::health() const {
   return impl_->health();
+}
+
+void Dispatcher::hold_sink(const std::string& sink, bool on_hold) {
+  impl_->hold_sink(sink, on_hold);
+}
+
+void Dispatcher::probe(const std::string& sink) {
+  impl_->probe(sink);
 }
 
 }  // namespace ackd::deliver

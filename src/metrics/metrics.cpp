@@ -16,6 +16,9 @@ void Metrics::add_gauges(Readers r) {
   registry.gauge("ackd_storms_active", "Rules in storm mode now.", std::move(r.storms_active));
   registry.gauge("ackd_outbox_depth", "Deliveries owed and not yet made.",
                  std::move(r.outbox_depth));
+  registry.gauge("ackd_cases_failed",
+                 "Cases with a delivery given up that nobody has retried or dropped yet.",
+                 std::move(r.cases_failed));
   registry.labelled_gauge("ackd_handoffs_open", "Cases handed off and not yet claimed, by team.",
                           "team", std::move(r.handoffs_open));
   registry.gauge("ackd_delivery_backlog", "Deliveries due and not yet made, all sinks together.",

@@ -79,13 +79,13 @@ Expired expire(sqlite::Connection& db, const ExpireBefore& before, std::size_t l
     return true;
   };
   // A case someone still has to take over is kept whole; so is one with a delivery still
-  // owed, until it is made.
+  // owed, until it is made, or given up, until ops retry or drop it (ackd queue).
   if (before.cases) {
     auto q = db.query(
         "SELECT c.id FROM complaints c LEFT JOIN handoffs h ON h.complaint_id = c.id "
         "WHERE c.received_at < ? AND (h.state IS NULL OR h.state = 'resolved') "
         "  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id "
-        "                  AND o.state = 'pending') "
+        "                  AND o.state IN ('pending', 'failed')) "
         "ORDER BY c.received_at LIMIT ?");
     q.bind_all(unix_seconds(*before.cases), static_cast<std::int64_t>(limit));
     for (const auto& id : ids(q)) {

@@ -23,10 +23,12 @@
 #include "store/batch_pipe.hpp"
 #include "store/checkpointer.hpp"
 #include "store/policy_history.hpp"
+#include "store/queue.hpp"
 #include "store/reader.hpp"
 #include "store/retention.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
+#include "store/tx.hpp"
 
 namespace ackd::store {
 namespace {
@@ -36,13 +38,6 @@ using json = nlohmann::json;
 
 constexpr auto kHistoryWindow = std::chrono::days(30);
 constexpr auto kEchoWindow = std::chrono::hours(24);
-
-std::int64_t to_unix(time::Instant t) {
-  return t.time_since_epoch().count();
-}
-time::Instant from_unix(std::int64_t s) {
-  return time::Instant(time::Seconds(s));
-}
 
 // Reads what was received in [from, to) in the order of a key that begins with received_at,
 // a slice at a time, each slice in a read transaction of its own: one transaction over a
@@ -78,11 +73,6 @@ void read_received(sqlite::Connection& db, const char* select, int cursor, time:
   }
 }
 
-// A job's own failure (unknown id, planner exception, constraint): only that job fails.
-struct JobFailure {
-  absl::Status status;
-};
-
 // Errors that are about the database or the disk rather than the job's data: the whole
 // batch is rolled back and every job in it gets the error.
 bool is_batch_error(const Error& e) {
@@ -109,65 +99,6 @@ std::optional<Pause> read_pause(sqlite::Connection& db) {
   }
   return p;
 }
-
-// State shared by the jobs of one batch.
-struct Tx {
-  sqlite::Connection& db;
-  std::optional<Pause>& pause;   // the writer's copy of the settings row
-  std::int64_t depth_delta = 0;  // change in pending outbox rows, applied after COMMIT
-  // Changes in unclaimed open handoffs by team (+1, -1), likewise.
-  std::vector<std::pair<std::string, std::int64_t>> open_changes;
-  // What the jobs did outside the database, undone if their transaction is rolled back.
-  std::vector<std::function<void()>> undo;
-  // Whether other jobs wait for the writer: an idle job stops early for them.
-  std::function<bool()> others_waiting{};
-
-  // Undoes, newest first, what was done since the undo list had `size` entries.
-  void roll_back_to(std::size_t size) {
-    while (undo.size() > size) {
-      auto action = std::move(undo.back());
-      undo.pop_back();
-      try {
-        action();
-      } catch (const std::exception& e) {
-        spdlog::error("store: undoing a rolled-back job failed: {}", e.what());
-      }
-    }
-  }
-
-  void event(const std::string& complaint_id, time::Instant at, std::string_view event,
-             const json& detail) {
-    db.query("INSERT INTO timeline (complaint_id, at, event, detail) VALUES (?, ?, ?, ?)")
-        .bind_all(complaint_id, to_unix(at), event, detail.dump())
-        .run();
-  }
-
-  // A claim stops the escalations; only resolving the case keeps the promise made to the
-  // customer, so the breach notice stays owed until then.
-  enum class Timers { escalations, all };
-  std::vector<std::int64_t> cancel_timers(const std::string& complaint_id, Timers which) {
-    std::vector<std::int64_t> ids;
-    auto q = db.query(
-        std::string("UPDATE outbox SET state = 'cancelled' WHERE complaint_id = ? AND state = "
-                    "'pending' AND kind IN ") +
-        (which == Timers::all ? "('escalation', 'breach')" : "('escalation')") + " RETURNING id");
-    q.bind_all(complaint_id);
-    while (q.step()) ids.push_back(q.integer(0));
-    depth_delta -= static_cast<std::int64_t>(ids.size());
-    return ids;
-  }
-
-  void insert_outbox(OutboxItem& item) {
-    db.query(
-          "INSERT INTO outbox (complaint_id, kind, level, sink, idempotency_key, payload, due_at, "
-          "held) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(item.complaint_id, plan::to_string(item.kind), item.level, item.sink,
-                  item.idempotency_key, item.payload, to_unix(item.due_at), item.held ? 1 : 0)
-        .run();
-    item.id = sqlite3_last_insert_rowid(db.get());
-    ++depth_delta;
-  }
-};
 
 struct Job {
   bool writes = true;  // false: a read, which works on a read-only disk too
@@ -247,8 +178,14 @@ class Store::Impl {
             "SELECT team, count(*) FROM handoffs INDEXED BY handoffs_open_by_team "
             "WHERE state = 'open' GROUP BY team");
         while (open.step()) open_by_team_[open.text(0)] = open.integer(1);
+        auto failed = db_.query(
+            "SELECT count(DISTINCT complaint_id) FROM outbox INDEXED BY outbox_failed "
+            "WHERE state = 'failed'");
+        failed.step();
+        failed_cases_ = failed.integer(0);
       }
       pause_at_open_ = read_pause(db_);
+      holds_at_open_ = queue::read_holds(db_);
       last_served_policy_ = policy_history::last_served(db_);
       pause_ = pause_at_open_;
       if (!options_.query_only) {
@@ -323,12 +260,14 @@ class Store::Impl {
   }
 
   std::int64_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  std::int64_t failed_cases() const { return failed_cases_.load(std::memory_order_relaxed); }
   std::vector<std::pair<std::string, std::int64_t>> open_handoffs_by_team() const {
     std::lock_guard lock(open_mutex_);
     return {open_by_team_.begin(), open_by_team_.end()};
   }
   std::int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   const std::optional<Pause>& pause_at_open() const { return pause_at_open_; }
+  const SinkHolds& holds_at_open() const { return holds_at_open_; }
   const std::optional<StoredPolicy>& last_served_policy() const { return last_served_policy_; }
 
  private:
@@ -429,10 +368,11 @@ class Store::Impl {
   // anything they report (a 202) is durable.
   void run_batch(std::vector<Job>& batch) {
     std::vector<absl::Status> results(batch.size());
-    Tx tx{db_, pause_, 0, {}, {}, [this] {
-            std::lock_guard lock(mu_);
-            return !queue_.empty();
-          }};
+    Tx tx{db_, pause_};
+    tx.others_waiting = [this] {
+      std::lock_guard lock(mu_);
+      return !queue_.empty();
+    };
     const auto pause_before_batch = pause_;
     absl::Status batch_error;
     // Writers take the write lock up front so no job meets SQLITE_BUSY halfway through.
@@ -448,6 +388,7 @@ class Store::Impl {
     }
     for (std::size_t i = 0; batch_error.ok() && i < batch.size(); ++i) {
       const auto delta_before = tx.depth_delta;
+      const auto failed_before = tx.failed_cases_delta;
       const auto open_before = tx.open_changes.size();
       const auto pause_before = pause_;
       const auto undo_before = tx.undo.size();
@@ -477,6 +418,7 @@ class Store::Impl {
         if (!results[i].ok()) {
           db_.query("ROLLBACK TO job").run();
           tx.depth_delta = delta_before;
+          tx.failed_cases_delta = failed_before;
           tx.open_changes.resize(open_before);
           pause_ = pause_before;
           tx.roll_back_to(undo_before);
@@ -508,6 +450,7 @@ class Store::Impl {
     } else {
       if (writes) commits_.fetch_add(1, std::memory_order_relaxed);
       depth_.fetch_add(tx.depth_delta, std::memory_order_relaxed);
+      failed_cases_.fetch_add(tx.failed_cases_delta, std::memory_order_relaxed);
       if (!tx.open_changes.empty()) {
         std::lock_guard lock(open_mutex_);
         for (const auto& [team, change] : tx.open_changes) open_by_team_[team] += change;
@@ -539,10 +482,12 @@ class Store::Impl {
   bool synced_ = true;  // the writer thread's: commits wait for the disk
 
   std::atomic<std::int64_t> depth_{0};
+  std::atomic<std::int64_t> failed_cases_{0};
   mutable std::mutex open_mutex_;
   std::map<std::string, std::int64_t> open_by_team_;
   std::atomic<std::int64_t> commits_{0};
   std::optional<Pause> pause_at_open_;              // set before the writer starts, then read-only
+  SinkHolds holds_at_open_;                         // likewise
   std::optional<StoredPolicy> last_served_policy_;  // likewise
   Reader reader_;
   std::optional<Pause> pause_;  // the writer thread's, kept with the settings row
@@ -869,6 +814,8 @@ void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant 
                     const std::string& error) {
   auto row = outbox_row(tx, outbox_id);
   if (!row || row->state == "delivered" || row->state == "failed") return;
+  // The case's first delivery given up makes it a failed case.
+  const bool first_failure = row->state == "pending" && !tx.has_failed_delivery(row->complaint_id);
   // A cancelled notice stays cancelled; its last attempt's outcome is still recorded.
   tx.db
       .query(
@@ -876,7 +823,10 @@ void do_mark_failed(Tx& tx, std::int64_t outbox_id, int attempts, time::Instant 
           "attempts = ?, last_error = ?, next_attempt_at = NULL WHERE id = ?")
       .bind_all(attempts, error, outbox_id)
       .run();
-  if (row->state == "pending") --tx.depth_delta;
+  if (row->state == "pending") {
+    --tx.depth_delta;
+    if (first_failure) ++tx.failed_cases_delta;
+  }
   auto detail = delivery_detail(outbox_id, *row, attempts);
   detail["error"] = error;
   tx.event(row->complaint_id, at, "delivery_failed", detail);
@@ -1118,23 +1068,25 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
     where = "h.state IN ('open', 'claimed') AND h.deadline <= ?1";
   } else if (state == "claimed" || state == "resolved") {
     where = "h.state = ?2";
+  } else if (state == "failed") {
+    // A delivery given up, whatever the handoff's state: few rows, read by outbox_failed.
+    where = "h.complaint_id IN (SELECT complaint_id FROM outbox WHERE state = 'failed')";
   } else {
     throw JobFailure{absl::InvalidArgumentError(
-        "state: must be open, claimed, breached or resolved, not \"" + state + "\"")};
+        "state: must be open, claimed, breached, resolved or failed, not \"" + state + "\"")};
   }
   // One statement a state (four in the statement cache), its filters bound or NULL.
   auto q = tx.db.query(
-      "SELECT h.complaint_id, h.team, h.priority, h.deadline, h.agent, c.rule, c.channel "
+      "SELECT h.complaint_id, h.team, h.priority, h.deadline, h.agent, c.rule, c.channel, "
+      "(SELECT count(*) FROM outbox o WHERE o.complaint_id = h.complaint_id "
+      " AND o.state = 'failed') "
       "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE " +
       where +
       " AND (?3 IS NULL OR h.team = ?3) AND (?4 IS NULL OR h.priority = ?4)"
       " AND (?5 IS NULL OR (h.deadline, h.complaint_id) > (?5, ?6))"
       " ORDER BY h.deadline, h.complaint_id LIMIT ?7");
-  if (where.find("?1") != std::string::npos) {
-    q.bind(1, to_unix(now));
-  } else {
-    q.bind(2, state);
-  }
+  if (where.find("?1") != std::string::npos) q.bind(1, to_unix(now));
+  if (where.find("?2") != std::string::npos) q.bind(2, state);
   if (query.team) q.bind(3, *query.team);
   if (query.priority) q.bind(4, *query.priority);
   if (query.after) {
@@ -1145,7 +1097,7 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
   std::vector<HandoffRow> out;
   while (q.step()) {
     out.push_back({q.text(0), q.text(1), q.text(2), from_unix(q.integer(3)), state,
-                   q.optional_text(4), q.text(5), q.text(6)});
+                   q.optional_text(4), q.text(5), q.text(6), q.integer(7)});
   }
   return out;
 }
@@ -1453,6 +1405,44 @@ void Store::handoffs(HandoffQuery query, time::Instant now,
       std::move(done), /*writes=*/false);
 }
 
+void Store::queue(QueueQuery query, time::Instant now,
+                  std::function<void(absl::StatusOr<std::vector<QueueRow>>)> done) {
+  impl_->submit<std::vector<QueueRow>>(
+      [query = std::move(query), now](Tx& tx) { return queue::list(tx, query, now); },
+      std::move(done), /*writes=*/false);
+}
+
+void Store::queue_item(std::int64_t id, time::Instant now,
+                       std::function<void(absl::StatusOr<std::optional<QueueRow>>)> done) {
+  impl_->submit<std::optional<QueueRow>>([id, now](Tx& tx) { return queue::item(tx, id, now); },
+                                         std::move(done), /*writes=*/false);
+}
+
+void Store::retry(RetryWhich which, std::string by, time::Instant now,
+                  std::function<void(absl::StatusOr<Retried>)> done) {
+  impl_->submit<Retried>([which = std::move(which), by = std::move(by),
+                          now](Tx& tx) { return queue::retry(tx, which, by, now); },
+                         std::move(done));
+}
+
+void Store::drop(std::int64_t id, std::string by, std::string reason, time::Instant now,
+                 std::function<void(absl::StatusOr<Dropped>)> done) {
+  impl_->submit<Dropped>([id, by = std::move(by), reason = std::move(reason),
+                          now](Tx& tx) { return queue::drop(tx, id, by, reason, now); },
+                         std::move(done));
+}
+
+void Store::hold_sink(std::string sink, std::optional<SinkHold> hold,
+                      std::function<void(absl::StatusOr<SinkHolds>)> done) {
+  impl_->submit<SinkHolds>([sink = std::move(sink), hold = std::move(hold)](
+                               Tx& tx) { return queue::set_hold(tx, sink, hold); },
+                           std::move(done));
+}
+
+const SinkHolds& Store::sink_holds_at_open() const {
+  return impl_->holds_at_open();
+}
+
 void Store::expire(ExpireBefore before, std::size_t limit, time::Instant now,
                    std::function<void(absl::StatusOr<Expired>)> done) {
   impl_->submit<Expired>(
@@ -1518,6 +1508,9 @@ std::vector<std::pair<std::string, std::int64_t>> Store::open_handoffs_by_team()
 
 std::int64_t Store::outbox_depth() const {
   return impl_->depth();
+}
+std::int64_t Store::failed_cases() const {
+  return impl_->failed_cases();
 }
 std::int64_t Store::commits() const {
   return impl_->commits();

@@ -58,15 +58,15 @@ def smtp_server(test, **options):
     return captured, port
 
 
-def policy_with_email():
+def changed_policy(test, old, new):
+    """A copy of the test policy with `old` replaced by `new`, removed after the test."""
     directory = tempfile.mkdtemp(prefix="ackd-it-policy-")
-    shutil.copy(os.path.join(HERE, "policy", "policy.yaml"), directory)
-    path = os.path.join(directory, "policy.yaml")
-    with open(path) as f:
+    test.addCleanup(shutil.rmtree, directory, True)
+    with open(os.path.join(HERE, "policy", "policy.yaml")) as f:
         text = f.read()
-    changed = text.replace("  chat: {}\n", "  chat: {}\n  email: {}\n")
+    changed = text.replace(old, new)
     assert changed != text
-    with open(path, "w") as f:
+    with open(os.path.join(directory, "policy.yaml"), "w") as f:
         f.write(changed)
     return directory
 
@@ -76,8 +76,7 @@ class MailOutTest(unittest.TestCase):
     def setUp(self):
         self.receiver = Receiver()
         self.addCleanup(self.receiver.close)
-        self.policy = policy_with_email()
-        self.addCleanup(shutil.rmtree, self.policy, True)
+        self.policy = changed_policy(self, "  chat: {}\n", "  chat: {}\n  email: {}\n")
 
     def smtp_server(self, **options):
         return smtp_server(self, **options)
@@ -117,12 +116,8 @@ class MailOutTest(unittest.TestCase):
 
     def test_a_team_notice_is_mailed_with_the_case_reference_in_its_subject(self):
         captured, port = self.smtp_server()
-        policy = tempfile.mkdtemp(prefix="ackd-it-policy-")
-        self.addCleanup(shutil.rmtree, policy, True)
-        with open(os.path.join(HERE, "policy", "policy.yaml")) as f:
-            text = f.read()
-        with open(os.path.join(policy, "policy.yaml"), "w") as f:
-            f.write(text.replace("  support:\n    notify: team-chat", "  support:\n    notify: team-mail"))
+        policy = changed_policy(self, "  support:\n    notify: team-chat",
+                                "  support:\n    notify: team-mail")
         daemon = Daemon(ACKD, self.receiver, policy_dir=policy, extra_sinks=(
             f'  team-mail: {{type: smtp, url: "smtp://127.0.0.1:{port}", from: support@example.com,'
             f' to: team@example.com}}\n'))
@@ -205,12 +200,7 @@ class ReportMailTest(unittest.TestCase):
         self.receiver = Receiver()
         self.addCleanup(self.receiver.close)
         self.captured, self.smtp_port = smtp_server(self)
-        policy = tempfile.mkdtemp(prefix="ackd-it-policy-")
-        self.addCleanup(shutil.rmtree, policy, True)
-        with open(os.path.join(HERE, "policy", "policy.yaml")) as f:
-            text = f.read()
-        with open(os.path.join(policy, "policy.yaml"), "w") as f:
-            f.write(text.replace("default_lang: ja\n", "default_lang: ja\ntimezone: Asia/Tokyo\n"))
+        policy = changed_policy(self, "default_lang: ja\n", "default_lang: ja\ntimezone: Asia/Tokyo\n")
         self.daemon = Daemon(ACKD, self.receiver, policy_dir=policy)
         self.addCleanup(self.daemon.cleanup)
         # Due a minute or two ago, on the policy's clock.

@@ -11,7 +11,6 @@ import email
 import email.policy
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import threading
@@ -26,7 +25,7 @@ try:
     from aiosmtpd.controller import Controller
 except ImportError:  # counted as a skip, which fails in CI
     Controller = None
-from mail_test import Captured, policy_with_email
+from mail_test import Captured, changed_policy
 
 ACKD = None
 CORPUS = os.path.join(HERE, "..", "data", "mail")
@@ -96,8 +95,7 @@ class MailboxTest(unittest.TestCase):
     def setUp(self):
         self.receiver = Receiver()
         self.addCleanup(self.receiver.close)
-        self.policy = policy_with_email()
-        self.addCleanup(shutil.rmtree, self.policy, True)
+        self.policy = changed_policy(self, "  chat: {}\n", "  chat: {}\n  email: {}\n")
         self.captured = Captured()
         self.smtp_port = harness.free_port()
         controller = Controller(self.captured, hostname="127.0.0.1", port=self.smtp_port)

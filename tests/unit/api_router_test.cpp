@@ -368,7 +368,7 @@ TEST_CASE("api: a bad body is refused with the field it got wrong, before the st
   CHECK(error_message(res) == "note: must be a string");
   res = api.send(request(bhttp::verb::get, "/v1/handoffs?state=closed"));
   CHECK(res.result() == bhttp::status::bad_request);
-  CHECK(error_message(res) == "state: must be open, claimed, breached or resolved");
+  CHECK(error_message(res) == "state: must be open, claimed, breached, resolved or failed");
   CHECK(api.metrics.rejected.with({"invalid"}).value() == 2);
 }
 

@@ -601,6 +601,44 @@ TEST_CASE("deliver: a paused sink reports its backlog and backoff: others are no
   CHECK(stop(io, clock, dispatcher));
 }
 
+TEST_CASE("deliver: a sink on hold sends nothing until released, and a probe ends a backoff") {
+  net::io_context io;
+  ManualClock clock(kStart);
+  Receiver held(io, {});
+  Receiver flaky(io, {500}, 200);
+  Recorder log;
+  auto retry = quick_retry(100);
+  retry.initial = 1h;  // a backoff no test would wait out
+  retry.max = 1h;
+  Dispatcher dispatcher(
+      io, clock, sinks(io, clock, {webhook("held", held.port()), webhook("flaky", flaky.port())}),
+      log, retry);
+  dispatcher.hold_sink("held", true);
+  dispatcher.submit({item(1, "held"), item(2, "held"), item(3, "flaky")});
+  REQUIRE(run_until(io, [&] { return log.attempt_failures.size() == 1; }));
+  // On hold: nothing went, both wait in order and are reported so.
+  io.restart();
+  io.run_for(50ms);
+  CHECK(held.received.empty());
+  for (const auto& h : dispatcher.health()) {
+    if (h.sink == "held") {
+      CHECK(h.on_hold);
+      CHECK(h.backlog == 2);
+    }
+  }
+  dispatcher.hold_sink("held", false);
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 2; }));
+  CHECK(log.delivered_ids == std::vector<std::int64_t>{1, 2});
+  // The failing sink waits an hour; a probe sends its oldest now, without the clock moving.
+  CHECK(backoff_of(dispatcher, "flaky") >= 45min);
+  dispatcher.probe("flaky");
+  REQUIRE(run_until(io, [&] { return log.delivered_ids.size() == 3; }));
+  CHECK(log.delivered_ids.back() == 3);
+  CHECK(flaky.received.size() == 2);
+  CHECK(flaky.received[1].idempotency_key == "key-3");
+  CHECK(stop(io, clock, dispatcher));
+}
+
 TEST_CASE("deliver: an item due in the future is sent when the clock reaches its time") {
   net::io_context io;
   ManualClock clock(kStart);

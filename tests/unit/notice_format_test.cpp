@@ -143,9 +143,9 @@ TEST_CASE("notice: a reply, a payload that is not JSON and one without a case ar
 
 TEST_CASE("notice formats: each platform's rendering of one breach is its golden file") {
   const auto n = read(plan::Kind::breach, case_payload("c-1", kHostile));
-  for (const auto& rendered : {notice::slack_message(n, kView), notice::teams_message(n, kView),
-                               notice::google_chat_message(n, kView),
-                               notice::chatwork_message(n, kView)}) {
+  for (const auto& rendered :
+       {notice::slack_message(n, kView), notice::teams_message(n, kView),
+        notice::google_chat_message(n, kView), notice::chatwork_message(n, kView)}) {
     CHECK(rendered.find("AK-7KQ2M9") != std::string::npos);
   }
   CHECK(pretty(notice::slack_message(n, kView)) ==

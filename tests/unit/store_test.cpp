@@ -491,6 +491,10 @@ TEST_CASE("store: retention deletes old cases nobody owes anything, and keeps th
     REQUIRE(done_case.ok());
     REQUIRE(owed_case.ok());
     s->mark_delivered(done_case->plan->outbox[0].id, old + std::chrono::seconds(1));
+    // Given up and not yet retried or dropped: ops have still to see it.
+    auto failed_case = ingest_case(*s, make_case("failed", "3", old));
+    REQUIRE(failed_case.ok());
+    s->mark_failed(failed_case->plan->outbox[0].id, 8, old + std::chrono::seconds(1), "HTTP 500");
     REQUIRE(ingest_case(*s, make_handoff_case("unresolved", old)).ok());
     const ExpireBefore before{std::nullopt, now_ - std::chrono::hours(24 * 730)};
     auto expired =
@@ -506,7 +510,7 @@ TEST_CASE("store: retention deletes old cases nobody owes anything, and keeps th
   CHECK(query_int(tmp.path, "SELECT count(*) FROM case_references WHERE id = 'c-owed'") == 1);
   CHECK(query_int(tmp.path,
                   "SELECT count(*) FROM complaints WHERE id IN ('c-owed', "
-                  "'c-unresolved')") == 2);
+                  "'c-unresolved', 'c-failed')") == 3);
   CHECK(query_int(tmp.path,
                   "SELECT count(*) FROM case_facts WHERE id = 'c-done' AND "
                   "reply_delivered_at IS NOT NULL") == 1);
@@ -1612,6 +1616,170 @@ TEST_CASE(
   CHECK(versions("aaaa2")[0].files[1].content == "rules: [x]\n");
   CHECK(versions("b").empty());
   CHECK(versions("%").empty());  // a prefix is not a pattern
+}
+
+// The delivery queue as ackd queue lists it, one row.
+std::vector<QueueRow> queue_of(Store& s, t::Instant at, QueueQuery query = {}) {
+  auto rows = wait_for<std::vector<QueueRow>>(
+      [&](auto done) { s.queue(std::move(query), at, std::move(done)); });
+  REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
+  return *rows;
+}
+
+// The last event of that name in the case's timeline.
+json event_named(Store& s, const std::string& id, const std::string& name) {
+  auto timeline = timeline_of(s, id);
+  REQUIRE(timeline.ok());
+  json found;
+  for (const auto& e : (*timeline)["timeline"]) {
+    if (e["event"] == name) found = e;
+  }
+  return found;
+}
+
+std::vector<std::string> states_of(const std::vector<QueueRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.complaint_id + " " + r.kind + " " + r.state);
+  return out;
+}
+
+TEST_CASE("store: the queue shows each delivery's state, and a failed one marks its case") {
+  TempDir tmp;
+  const auto at = now();
+  auto s = open_store(tmp.path);
+  auto one = ingest_case(*s, make_handoff_case("q1", at));
+  auto two = ingest_case(*s, make_handoff_case("q2", at));
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  const auto& q1 = one->plan->outbox;  // reply, handoff, escalation, breach
+  const auto& q2 = two->plan->outbox;
+  s->mark_attempt_failed(q1[0].id, 1, at, at + std::chrono::minutes(1), "HTTP 503");
+  s->mark_failed(q1[1].id, 8, at + std::chrono::seconds(5), "HTTP 404");
+  s->flush();
+  CHECK(s->failed_cases() == 1);
+
+  // Owed now, retrying and failed; what is not due yet only when asked for.
+  CHECK(states_of(queue_of(*s, at)) ==
+        std::vector<std::string>{"c-q1 handoff failed", "c-q2 reply due", "c-q2 handoff due",
+                                 "c-q1 reply retrying"});
+  CHECK(queue_of(*s, at, {.state = "scheduled"}).size() == 4);
+  CHECK(states_of(queue_of(*s, at, {.state = "failed"})) ==
+        std::vector<std::string>{"c-q1 handoff failed"});
+  const auto failed = queue_of(*s, at, {.state = "failed"}).front();
+  CHECK(failed.attempts == 8);
+  CHECK(failed.last_error == "HTTP 404");
+  CHECK(failed.sink == "support");
+  // A page, then the next after it, never overlapping.
+  const auto first = queue_of(*s, at, {.limit = 2});
+  REQUIRE(first.size() == 2);
+  const auto rest =
+      queue_of(*s, at, {.limit = 10, .after = std::pair{first.back().next_at, first.back().id}});
+  CHECK(states_of(rest) == std::vector<std::string>{"c-q2 handoff due", "c-q1 reply retrying"});
+
+  // The case shows as failed until its delivery is retried or dropped.
+  auto failed_handoffs = handoffs_of(*s, "failed", at);
+  REQUIRE(failed_handoffs.ok());
+  REQUIRE(failed_handoffs->size() == 1);
+  CHECK((*failed_handoffs)[0]["id"] == "c-q1");
+  CHECK((*failed_handoffs)[0]["failed_deliveries"] == 1);
+  auto open = handoffs_of(*s, "open", at);
+  REQUIRE(open.ok());
+  CHECK((*open)[0]["failed_deliveries"] == ((*open)[0]["id"] == "c-q1" ? 1 : 0));
+  CHECK((*timeline_of(*s, "c-q1"))["failed_deliveries"] == 1);
+
+  // A sink on hold: its deliveries are held, and the hold outlives a restart.
+  auto holds = wait_for<SinkHolds>([&](auto done) {
+    s->hold_sink("support", SinkHold{"ops-sato", "helpdesk migration", at}, std::move(done));
+  });
+  REQUIRE(holds.ok());
+  CHECK(holds->contains("support"));
+  CHECK(states_of(queue_of(*s, at, {.state = "held"})) ==
+        std::vector<std::string>{"c-q2 handoff held"});
+  s.reset();
+  s = open_store(tmp.path);
+  REQUIRE(s->sink_holds_at_open().contains("support"));
+  CHECK(s->sink_holds_at_open().at("support").reason == "helpdesk migration");
+  CHECK(s->failed_cases() == 1);  // counted again at open
+  holds = wait_for<SinkHolds>(
+      [&](auto done) { s->hold_sink("support", std::nullopt, std::move(done)); });
+  REQUIRE(holds.ok());
+  CHECK(holds->empty());
+
+  // Retry: the failed one is owed again with its key, attempts start over.
+  auto retried = wait_for<Retried>(
+      [&](auto done) { s->retry({.id = q1[1].id}, "ops-sato", at, std::move(done)); });
+  REQUIRE(retried.ok());
+  REQUIRE(retried->requeued.size() == 1);
+  CHECK(retried->requeued[0].idempotency_key == q1[1].idempotency_key);
+  CHECK(retried->requeued[0].payload == "{}");
+  CHECK(s->failed_cases() == 0);
+  CHECK(handoffs_of(*s, "failed", at)->empty());
+  auto again = queue_of(*s, at, {.state = "due"});
+  CHECK(std::any_of(again.begin(), again.end(),
+                    [&](const QueueRow& r) { return r.id == q1[1].id && r.attempts == 0; }));
+  CHECK((*timeline_of(*s, "c-q1"))["failed_deliveries"] == 0);
+  const auto retried_event = event_named(*s, "c-q1", "delivery_retried");
+  CHECK(retried_event["outbox_id"] == q1[1].id);
+  CHECK(retried_event["by"] == "ops-sato");
+  CHECK(retried_event["attempts_before"] == 8);
+  CHECK(retried_event["last_error"] == "HTTP 404");
+  // Nothing to retry in something owed and never tried; a retrying one probes its sink.
+  auto not_failed = wait_for<Retried>(
+      [&](auto done) { s->retry({.id = q1[1].id}, "ops-sato", at, std::move(done)); });
+  CHECK(absl::IsFailedPrecondition(not_failed.status()));
+  auto probe = wait_for<Retried>(
+      [&](auto done) { s->retry({.id = q1[0].id}, "ops-sato", at, std::move(done)); });
+  REQUIRE(probe.ok());
+  CHECK(probe->requeued.empty());
+  CHECK(probe->probe == std::vector<std::string>{"x-reply"});
+  CHECK(absl::IsNotFound(wait_for<Retried>([&](auto done) {
+                           s->retry({.id = 999999}, "x", at, std::move(done));
+                         }).status()));
+
+  // Everything given up since a time, of one sink or all.
+  s->mark_failed(q2[1].id, 8, at + std::chrono::seconds(30), "HTTP 410");
+  s->flush();
+  CHECK(s->failed_cases() == 1);
+  auto none = wait_for<Retried>([&](auto done) {
+    s->retry({.failed_since = at + std::chrono::minutes(1)}, "ops", at, std::move(done));
+  });
+  REQUIRE(none.ok());
+  CHECK(none->requeued.empty());
+  auto other_sink = wait_for<Retried>([&](auto done) {
+    s->retry({.sink = "x-reply", .failed_since = at}, "ops", at, std::move(done));
+  });
+  REQUIRE(other_sink.ok());
+  CHECK(other_sink->requeued.empty());
+  auto since = wait_for<Retried>([&](auto done) {
+    s->retry({.failed_since = at + std::chrono::seconds(30)}, "ops", at, std::move(done));
+  });
+  REQUIRE(since.ok());
+  REQUIRE(since->requeued.size() == 1);
+  CHECK(since->requeued[0].id == q2[1].id);
+  CHECK(s->failed_cases() == 0);
+
+  // Drop: never sent, with who and why in the timeline; not twice.
+  const auto depth = s->outbox_depth();
+  auto dropped = wait_for<Dropped>(
+      [&](auto done) { s->drop(q2[0].id, "ops-sato", "answered by phone", at, std::move(done)); });
+  REQUIRE(dropped.ok());
+  CHECK(dropped->was == "due");
+  CHECK(s->outbox_depth() == depth - 1);
+  auto item = wait_for<std::optional<QueueRow>>(
+      [&](auto done) { s->queue_item(q2[0].id, at, std::move(done)); });
+  REQUIRE(item.ok());
+  REQUIRE(item->has_value());
+  CHECK((*item)->state == "dropped");
+  CHECK((*item)->payload == R"({"kind":"reply"})");
+  const auto drop_event = event_named(*s, "c-q2", "delivery_dropped");
+  CHECK(drop_event["by"] == "ops-sato");
+  CHECK(drop_event["reason"] == "answered by phone");
+  CHECK(drop_event["was"] == "due");
+  CHECK(absl::IsFailedPrecondition(wait_for<Dropped>([&](auto done) {
+                                     s->drop(q2[0].id, "x", "again", at, std::move(done));
+                                   }).status()));
+  CHECK(states_of(queue_of(*s, at, {.sink = "x-reply"})) ==
+        std::vector<std::string>{"c-q1 reply retrying"});
 }
 
 }  // namespace store_test

@@ -27,6 +27,9 @@ source::CaseActions case_actions(Services& services);
 // POST /v1/admin/pause, /v1/admin/resume (admin.cpp); `has_tokens`: without tokens
 // nobody may use them;
 void add_admin_routes(Router& router, Services& services, bool has_tokens);
+// GET /v1/admin/queue[/{id}], POST /v1/admin/queue/retry, .../{id}/drop, .../hold,
+// .../release: the deliveries owed and given up, for `ackd queue` (queue.cpp);
+void add_queue_routes(Router& router, Services& services, bool has_tokens);
 // GET /healthz, /readyz, /metrics (health.cpp);
 void add_health_routes(Router& router, Services& services);
 // GET and POST /v1/sources/{name}: a platform's handshake and webhook, handed to the source

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "ackd/http/server.hpp"
 
 namespace ackd::api {
@@ -29,6 +30,8 @@ struct Token {
 // token could do before scopes); blank lines and "#" comments skipped. Why not, naming the
 // line and never the token, when a line has an unknown scope or more than two words.
 std::variant<std::vector<Token>, std::string> parse_tokens(std::string_view text);
+// The file read and parsed; why not, prefixed "auth.tokens_file: ".
+absl::StatusOr<std::vector<Token>> read_tokens_file(const std::string& path);
 
 // The scope of the request's "Authorization: Bearer T", T one of `tokens`; none without
 // one. Every token is compared in full, so timing tells nothing of a token.

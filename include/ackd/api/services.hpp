@@ -25,6 +25,7 @@ struct ServingState {
   std::shared_ptr<const policy::Policy> policy;
   std::shared_ptr<storm::Detector> storm;  // for the policy in force; null without safety.storm
   std::optional<store::Pause> pause;       // the kill switch, as the store last reported it
+  store::SinkHolds sink_holds;             // sinks ops put on hold, likewise
   std::uint64_t accepted = 0;
   std::size_t pending = 0;  // complaints handed to the store, not yet answered
   bool stopping = false;

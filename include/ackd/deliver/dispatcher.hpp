@@ -87,6 +87,7 @@ struct SinkHealth {
   std::size_t backlog = 0;               // deliveries due and not yet made
   int failures = 0;                      // retryable failures in a row; 0 when the sink is healthy
   std::chrono::milliseconds backoff{0};  // the current pause between probes
+  bool on_hold = false;                  // put on hold by ops
 };
 
 // Delivers each delivery to its sink at its due time, retrying with backoff and jitter,
@@ -118,6 +119,12 @@ class Dispatcher {
   // still waiting; a group already made goes unless all its members are forgotten.
   // Attempts under way finish.
   void cancel(const std::vector<std::int64_t>& outbox_ids);
+
+  // Ops' hands on a sink (ackd queue): on hold, nothing starts (attempts under way
+  // finish) and its deliveries wait in order; released, they go. `probe` ends a failing
+  // sink's backoff now: its oldest delivery goes at once.
+  void hold_sink(const std::string& sink, bool on_hold);
+  void probe(const std::string& sink);
 
   // Stops taking items, lets attempts under way finish (at most `grace`), then calls
   // `done`. Scheduled items stay pending in the store for the next start.

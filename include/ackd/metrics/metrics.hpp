@@ -80,6 +80,7 @@ struct Metrics {
   // What the gauges read when /metrics is rendered.
   struct Readers {
     Read outbox_depth, delivery_backlog, replies_paused, policy_rules, storms_active;
+    Read cases_failed;
     ReadByName handoffs_open;                       // by team
     ReadByName sink_backlog, sink_backoff_seconds;  // by sink name
     ReadByName source_watching;                     // by source name

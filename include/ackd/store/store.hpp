@@ -144,20 +144,82 @@ struct HandoffRow {
   std::string team;
   std::string priority;
   time::Instant deadline;
-  std::string state;  // as asked for: open | claimed | breached | resolved
+  std::string state;  // as asked for: open | claimed | breached | resolved | failed
   std::optional<std::string> agent;
   std::string rule;
   std::string channel;
+  std::int64_t failed_deliveries = 0;  // given up and not retried or dropped since
 };
 
 // Which handoffs GET /v1/handoffs lists: one state, of one team and one priority if given,
 // a page at a time in deadline order (then case id, so that pages never overlap).
 struct HandoffQuery {
-  std::string state = "open";  // open | claimed | breached | resolved
+  // open | claimed | breached | resolved | failed (a delivery given up, in any state)
+  std::string state = "open";
   std::optional<std::string> team{}, priority{};
   std::size_t limit = 100;
   // The last row of the page before: the next page starts after it.
   std::optional<std::pair<time::Instant, std::string>> after{};
+};
+
+// The delivery queue as `ackd queue` and /v1/admin/queue show it: every delivery owed and
+// not made, each in one state:
+//   due        its time has come and no attempt was made yet
+//   retrying   attempts failed and another is coming
+//   held       kept back: a reply during a pause, or anything to a sink on hold
+//   failed     given up (attempts spent, or a refusal no retry fixes)
+//   scheduled  not due yet (an escalation, a breach notice, a follow-up)
+inline constexpr const char* kQueueStates[] = {"due", "retrying", "held", "failed", "scheduled"};
+
+struct QueueQuery {
+  std::optional<std::string> state{};  // one of kQueueStates; none: all but scheduled
+  std::optional<std::string> sink{};
+  std::size_t limit = 100;
+  // The last row of the page before, by (when it goes next, id).
+  std::optional<std::pair<time::Instant, std::int64_t>> after{};
+};
+
+struct QueueRow {
+  std::int64_t id = 0;
+  std::string complaint_id;
+  std::string kind;
+  int level = 0;
+  std::string sink;
+  std::string state;  // one of kQueueStates
+  int attempts = 0;
+  time::Instant due_at{};
+  time::Instant next_at{};  // when it goes next: its next attempt, else its due time
+  std::optional<std::string> last_error{};
+  std::string idempotency_key;
+  std::string payload{};  // only for one row (queue_item)
+};
+
+// A sink ops have put on hold: nothing goes to it until released; its deliveries wait.
+struct SinkHold {
+  std::string by;
+  std::string reason;
+  time::Instant since{};
+};
+using SinkHolds = std::map<std::string, SinkHold>;
+
+// Which deliveries to try again: one (failed, or retrying: its sink is probed now), a
+// sink's whole backlog (its failed ones and a probe now), or every one given up since a
+// time (of one sink if given).
+struct RetryWhich {
+  std::optional<std::int64_t> id{};
+  std::optional<std::string> sink{};
+  std::optional<time::Instant> failed_since{};
+};
+
+struct Retried {
+  std::vector<OutboxItem> requeued;  // failed ones made owed again: hand them to delivery
+  std::vector<std::string> probe;    // sinks whose retrying deliveries go now
+  std::size_t retrying = 0;          // deliveries waiting in those sinks' backoff
+};
+
+struct Dropped {
+  std::string complaint_id;
+  std::string was;  // the state it was dropped from
 };
 
 // What happens to the replies held during a pause when it ends.
@@ -190,7 +252,7 @@ struct StoreOptions {
   std::size_t max_batch = 512;  // complaints per group commit
   // Refuse every write as a read-only disk would (PRAGMA query_only): for the tools that
   // only read, and tests of the failure path. The schema must already be current, and
-  // outbox_depth() and open_handoffs() stay 0 (not counted).
+  // outbox_depth(), failed_cases() and open_handoffs() stay 0 (not counted).
   bool query_only = false;
   // The SQLite VFS to open ackd.db with, by its registered name; empty: SQLite's default.
   // Tests register one that loses what was not synced, to check durability.
@@ -322,6 +384,29 @@ class Store {
   void forget_author(std::string author_id, std::optional<std::string> channel, time::Instant now,
                      std::function<void(absl::StatusOr<std::size_t>)> done);
 
+  // The delivery queue (see QueueQuery): a page in the order they go next, oldest first;
+  // one delivery with its payload (nullopt: no such id).
+  void queue(QueueQuery query, time::Instant now,
+             std::function<void(absl::StatusOr<std::vector<QueueRow>>)> done);
+  void queue_item(std::int64_t id, time::Instant now,
+                  std::function<void(absl::StatusOr<std::optional<QueueRow>>)> done);
+  // Makes failed deliveries owed again (attempts start over, the key stays), each with a
+  // `delivery_retried` event naming `by`. NotFound: no such id; FailedPrecondition: the
+  // delivery is neither failed nor retrying (made, dropped, or not due yet), or its payload
+  // was erased by retention.
+  void retry(RetryWhich which, std::string by, time::Instant now,
+             std::function<void(absl::StatusOr<Retried>)> done);
+  // Takes a delivery that is owed or failed out for good (state cancelled), with a
+  // `delivery_dropped` event naming who and why. NotFound / FailedPrecondition as retry.
+  void drop(std::int64_t id, std::string by, std::string reason, time::Instant now,
+            std::function<void(absl::StatusOr<Dropped>)> done);
+  // Puts a sink on hold (a hold) or releases it (nullopt), kept across restarts: the holds
+  // after the change.
+  void hold_sink(std::string sink, std::optional<SinkHold> hold,
+                 std::function<void(absl::StatusOr<SinkHolds>)> done);
+  // The holds when the store was opened, for the dispatcher's start.
+  const SinkHolds& sink_holds_at_open() const;
+
   // The weekly report mail: the latest due time already mailed (or given up on), and an
   // outcome to record ("sent", or "failed" with why).
   void last_report_mailing(std::function<void(absl::StatusOr<std::optional<time::Instant>>)> done);
@@ -332,6 +417,8 @@ class Store {
   void flush();
   // Number of outbox rows still pending (for the outbox-depth metric).
   std::int64_t outbox_depth() const;
+  // Cases with a delivery given up and not retried or dropped since.
+  std::int64_t failed_cases() const;
   // Handed-off cases nobody has claimed or resolved yet.
   std::int64_t open_handoffs() const;
   // The same by team, with every team that had one since the store opened (also at 0).
