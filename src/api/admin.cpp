@@ -46,6 +46,7 @@ void set_pause(Services& s, const http::Request& req, bool pause, const http::Re
         auto& current = s.state.pause;
         const bool changed = current.has_value() != r.pause.has_value();
         current = r.pause;
+        if (changed) s.events.publish(nlohmann::json{{"type", pause ? "paused" : "resumed"}});
         nlohmann::json body = {{"paused", pause_json(current)}};
         if (pause) {
           body["held"] = r.held.size();

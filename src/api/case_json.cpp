@@ -31,7 +31,7 @@ json parse_stored(const std::string& text, json fallback) {
 
 }  // namespace
 
-json case_json(const store::CaseView& v) {
+json case_json(const store::CaseView& v, const ZoneOf& zone_of) {
   json decision = parse_stored(v.decision, json::object());
   // The store keeps "queued" in shadow mode too; nobody may read it as a reply sent.
   const bool shadow = decision.is_object() && decision.value("shadow", false);
@@ -58,7 +58,8 @@ json case_json(const store::CaseView& v) {
   if (const auto& h = v.handoff) {
     out["handoff"] = {{"team", h->team},
                       {"priority", h->priority},
-                      {"deadline", rfc3339(h->deadline)},
+                      {"deadline", zone_of ? zone_of(h->team).format_rfc3339(h->deadline)
+                                           : rfc3339(h->deadline).get<std::string>()},
                       {"state", h->state},
                       {"agent", or_null(h->agent)},
                       {"claimed_at", or_null(h->claimed_at)},
@@ -118,16 +119,20 @@ json case_json(const store::CaseView& v) {
 json handoffs_json(const std::vector<store::HandoffRow>& rows, const ZoneOf& zone_of) {
   json list = json::array();
   for (const auto& r : rows) {
-    list.push_back({{"id", r.id},
-                    {"team", r.team},
-                    {"priority", r.priority},
-                    {"deadline", zone_of ? zone_of(r.team).format_rfc3339(r.deadline)
-                                         : rfc3339(r.deadline).get<std::string>()},
-                    {"state", r.state},
-                    {"agent", or_null(r.agent)},
-                    {"rule", r.rule},
-                    {"channel", r.channel},
-                    {"failed_deliveries", r.failed_deliveries}});
+    list.push_back(
+        {{"id", r.id},
+         {"team", r.team},
+         {"priority", r.priority},
+         {"deadline", zone_of ? zone_of(r.team).format_rfc3339(r.deadline)
+                              : rfc3339(r.deadline).get<std::string>()},
+         {"state", r.state},
+         {"agent", or_null(r.agent)},
+         {"rule", r.rule},
+         {"channel", r.channel},
+         {"failed_deliveries", r.failed_deliveries},
+         {"reference", r.reference},
+         {"author", {{"id", r.author.id}, {"name", r.author.name}, {"handle", r.author.handle}}},
+         {"excerpt", r.excerpt}});
   }
   return {{"handoffs", std::move(list)}};
 }

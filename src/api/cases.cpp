@@ -37,12 +37,21 @@ std::optional<AgentAction> agent_action(const http::Request& req, const http::Re
   return action;
 }
 
+// Times as the team reads them: in its calendar's zone, else the policy's.
+ZoneOf team_zones(const Services& s) {
+  return [policy = s.state.policy](const std::string& team) -> const time::Zone& {
+    const auto* t = policy->team(team);
+    if (t && t->calendar) return policy->calendars[*t->calendar].calendar.zone();
+    return policy->timezone;
+  };
+}
+
 void timeline(Services& s, const http::Request& req, const std::string& id,
               const http::Respond& respond) {
   from_store<store::CaseView>(
       s, req, respond, [&s, id](auto done) { s.store.timeline(id, std::move(done)); },
-      [](const http::Request& rq, const http::Respond& rs, const store::CaseView& view) {
-        rs(http::json_response(rq, bhttp::status::ok, case_json(view).dump()));
+      [&s](const http::Request& rq, const http::Respond& rs, const store::CaseView& view) {
+        rs(http::json_response(rq, bhttp::status::ok, case_json(view, team_zones(s)).dump()));
       });
 }
 
@@ -69,10 +78,15 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
   store::HandoffQuery query;
   query.state = params.query_value("state", "open");
   if (query.state != "open" && query.state != "claimed" && query.state != "breached" &&
-      query.state != "resolved" && query.state != "failed") {
-    return bad("invalid_state", "state: must be open, claimed, breached, resolved or failed");
+      query.state != "resolved" && query.state != "failed" && query.state != "active" &&
+      query.state != "all") {
+    return bad("invalid_state",
+               "state: must be open, claimed, breached, resolved, failed, active or all");
   }
-  for (auto [name, out] : {std::pair{"team", &query.team}, {"priority", &query.priority}}) {
+  for (auto [name, out] : {std::pair{"team", &query.team},
+                           {"priority", &query.priority},
+                           {"channel", &query.channel},
+                           {"author", &query.author}}) {
     if (auto value = params.query_value(name, ""); !value.empty()) *out = std::move(value);
   }
   constexpr std::size_t kMaxLimit = 1000;
@@ -96,13 +110,7 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
           rows.resize(limit);
           next = cursor_of(rows.back());
         }
-        // Deadlines as the team reads them: in its calendar's zone.
-        const auto policy = s.state.policy;
-        auto body = handoffs_json(rows, [&policy](const std::string& team) -> const time::Zone& {
-          const auto* t = policy->team(team);
-          if (t && t->calendar) return policy->calendars[*t->calendar].calendar.zone();
-          return policy->timezone;
-        });
+        auto body = handoffs_json(rows, team_zones(s));
         if (next) body["next_cursor"] = *next;
         rs(http::json_response(rq, bhttp::status::ok, body.dump()));
       });
@@ -151,7 +159,7 @@ void unclaim(Services& s, const http::Request& req, const std::string& id,
   if (!action) return;
   s.store.unclaim(
       id, action->agent, s.now(),
-      on_io<store::UnclaimResult>(s, [id, done = respond_with(req, respond)](
+      on_io<store::UnclaimResult>(s, [&s, id, done = respond_with(req, respond)](
                                          const absl::StatusOr<store::UnclaimResult>& r) {
         if (!r.ok()) return done(store_failure(r.status()));
         using O = store::UnclaimOutcome;
@@ -168,6 +176,7 @@ void unclaim(Services& s, const http::Request& req, const std::string& id,
             break;
         }
         spdlog::info("complaint {} released by {}", id, r->agent);
+        s.events.publish("released", id);
         done(answer(200, {{"id", id}, {"state", "open"}, {"agent", nullptr}}));
       }));
 }
@@ -206,6 +215,7 @@ void claim_case(Services& s, const std::string& id, const std::string& agent,
                   }
                   if (r->handoff) observe_taken_over(s, *r->handoff, /*resolved=*/false, now);
                   spdlog::info("complaint {} claimed by {}", id, r->agent);
+                  s.events.publish("claimed", id);
                   done(answer(200, {{"id", id}, {"state", "claimed"}, {"agent", r->agent}}));
                 }));
 }
@@ -234,6 +244,7 @@ void resolve_case(Services& s, const std::string& id, const std::string& agent,
               s.deliver({*r->followup});
             }
             spdlog::info("complaint {} resolved", id);
+            s.events.publish("resolved", id);
             done(answer(200, out));
           }));
 }

@@ -104,6 +104,10 @@ void accepted(Services& s, const Complaint& c, SteadyClock::time_point arrived,
     if (item.kind == plan::Kind::reply && !item.held) s.state.reply_arrivals[item.id] = arrived;
   }
   done({202, result->response.dump()});
+  s.events.publish("accepted", result->id);
+  if (planned.storm_count && planned.storm_count->started) {
+    s.events.publish(nlohmann::json{{"type", "storm"}, {"rule", rule}});
+  }
   std::erase_if(planned.outbox, [](const plan::OutboxItem& item) { return item.held; });
   s.deliver(std::move(planned.outbox));
 }

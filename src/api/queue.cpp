@@ -146,6 +146,7 @@ void retry(Services& s, const http::Request& req, const http::Respond& respond) 
           spdlog::info("queue: {} retried {} given-up deliveries{}", by, requeued,
                        r.probe.empty() ? "" : " and probed sink " + r.probe.front());
         }
+        for (const auto& item : r.requeued) s.events.publish("retried", item.complaint_id);
         s.deliver(std::move(r.requeued));
         for (const auto& name : r.probe) s.dispatcher.probe(name);
         rs(http::json_response(
@@ -173,6 +174,7 @@ void drop(Services& s, const http::Request& req, const std::string& id_text,
       [&s, id = *id, by = *by, reason = *reason](const http::Request& rq, const http::Respond& rs,
                                                  store::Dropped d) {
         s.dispatcher.cancel({id});
+        s.events.publish("dropped", d.complaint_id);
         spdlog::warn("queue: {} dropped delivery {} of case {} ({}): {}", by, id, d.complaint_id,
                      d.was, reason);
         rs(http::json_response(rq, bhttp::status::ok,

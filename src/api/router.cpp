@@ -21,6 +21,20 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
+// Whether a browser sent this on behalf of a page of another site (or another origin of
+// this one). Browsers say so in Sec-Fetch-Site; older ones only in Origin, checked against
+// the Host the request came to. Servers (platforms, curl, connectors) send neither.
+bool cross_site(const http::Request& request) {
+  if (const auto site = request["Sec-Fetch-Site"]; !site.empty()) {
+    return site != "same-origin" && site != "none";
+  }
+  const auto origin = request[bhttp::field::origin];
+  if (origin.empty()) return false;
+  const auto scheme = origin.find("://");
+  const auto authority = scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+  return authority != request[bhttp::field::host];
+}
+
 }  // namespace
 
 const std::string& Params::operator[](std::string_view name) const {
@@ -76,9 +90,17 @@ void Router::handle(http::Request&& request, const http::Respond& respond) const
     }
     allowed.emplace_back(bhttp::to_string(route.method));
   }
+  const bool changes =
+      request.method() != bhttp::verb::get && request.method() != bhttp::verb::head;
+  if (changes && cross_site(request)) {
+    if (options_.on_refused) options_.on_refused("cross_site");
+    return respond(http::error_response(request, bhttp::status::forbidden, "cross_site",
+                                        "a page of another site may not send this request"));
+  }
+  params.scope = options_.scope_of ? options_.scope_of(request) : std::optional(Scope::admin);
   const bool needs_token = found ? found->access.scope.has_value() : !public_path;
   if (needs_token && options_.scope_of) {
-    const auto held = options_.scope_of(request);
+    const auto& held = params.scope;
     if (!held) {
       if (options_.on_refused) options_.on_refused("unauthorized");
       return respond(http::error_response(request, bhttp::status::unauthorized, "unauthorized",

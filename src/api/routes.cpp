@@ -9,6 +9,8 @@ void add_routes(Router& router, Services& services, bool has_tokens, source::Sou
   add_report_routes(router, services);
   add_admin_routes(router, services, has_tokens);
   add_queue_routes(router, services, has_tokens);
+  add_event_routes(router, services);
+  add_console_routes(router);
   add_source_routes(router, sources);
 }
 

@@ -46,8 +46,14 @@ class Daemon::Impl {
             deliver::builtin_sinks().make_all(config_.sinks, {io_, clock_, 0, config_.console_url}),
             outbox_, retry_policy(config_.delivery), observer(),
             {.horizon = config_.delivery.lookahead}, &grouping_),
-        services_{
-            io_, config_, *store_, dispatcher_, metrics_, state_, [this] { return clock_.now(); }},
+        services_{io_,
+                  config_,
+                  *store_,
+                  dispatcher_,
+                  metrics_,
+                  state_,
+                  [this] { return clock_.now(); },
+                  events_},
         sources_(source::builtin_sources(), config_.sources,
                  {io_, clock_, api::intake(services_), api::case_actions(services_),
                   api::source_state(services_),
@@ -142,6 +148,7 @@ class Daemon::Impl {
     deliver::DeliveryObserver o;
     o.delivered = [this](const deliver::Delivery& item, std::chrono::steady_clock::duration) {
       metrics_.attempts.with({item.sink, "delivered"}).inc();
+      events_.publish("delivered", item.complaint_id);
       if (item.kind != plan::Kind::reply) {
         metrics_.notices.with({std::string(plan::to_string(item.kind))}).inc();
         return;
@@ -168,6 +175,7 @@ class Daemon::Impl {
     o.failed = [this](const deliver::Delivery& item, const deliver::Attempt& a) {
       metrics_.attempts.with({item.sink, "failed"}).inc();
       metrics_.failures.with({item.sink}).inc();
+      events_.publish("failed", item.complaint_id);
       if (item.kind == plan::Kind::reply) {
         metrics_.replies.with({"failed"}).inc();
         state_.reply_arrivals.erase(item.id);
@@ -222,6 +230,7 @@ class Daemon::Impl {
   std::unique_ptr<store::Store> store_;
   metrics::Metrics metrics_;
   api::ServingState state_;
+  api::Events events_{io_};
   StoreOutbox outbox_{io_, *store_};
   NoticeGrouping grouping_{state_};
   deliver::Dispatcher dispatcher_;

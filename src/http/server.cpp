@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <deque>
 
 #include "nlohmann/json.hpp"
 
@@ -61,7 +62,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   ServerOptions options_;
   Handler handler_;
   std::size_t sessions_ = 0;
-  std::size_t refusing_ = 0;  // connections over the limit, being told so
+  std::size_t refusing_ = 0;                         // connections over the limit, being told so
+  std::vector<std::weak_ptr<EventStream>> streams_;  // closed at stop
   std::uint64_t refused_ = 0;
   bool stopped_ = false;
 };
@@ -108,12 +110,18 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     try {
-      server_->handler_(std::move(request),
-                        [self = shared_from_this(), version, keep_alive](Response res) {
-                          res.version(version);
-                          res.keep_alive(keep_alive && res.keep_alive());
-                          self->write(std::move(res));
-                        });
+      server_->handler_(
+          std::move(request),
+          Respond(
+              [self = shared_from_this(), version, keep_alive](Response res) {
+                res.version(version);
+                res.keep_alive(keep_alive && res.keep_alive());
+                self->write(std::move(res));
+              },
+              [self = shared_from_this(), version](Response head, StreamOpened opened) {
+                head.version(version);
+                self->begin_stream(std::move(head), std::move(opened));
+              }));
     } catch (const std::exception& e) {
       // One request's bug must not end the event loop every other request runs on.
       spdlog::error("http: a handler threw: {}", e.what());
@@ -191,6 +199,58 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+ public:
+  // An event stream: the head, then each chunk as it is sent, until either side closes.
+  // The body has no length: it ends when the connection does.
+  void begin_stream(Response head, StreamOpened opened);
+
+  bool send_chunk(std::string chunk) {
+    if (stream_closed_) return false;
+    if (chunks_.size() >= EventStream::kMaxQueued) {  // a client that does not read
+      close_stream();
+      return false;
+    }
+    chunks_.push_back(std::move(chunk));
+    if (!writing_chunk_) write_next_chunk();
+    return true;
+  }
+
+  void close_stream() {
+    if (stream_closed_) return;
+    stream_closed_ = true;
+    chunks_.clear();
+    close();
+  }
+
+  bool stream_open() const { return !stream_closed_; }
+
+ private:
+  void write_next_chunk() {
+    if (stream_closed_) return;
+    if (chunks_.empty()) {
+      writing_chunk_ = false;
+      stream_.expires_never();
+      return;
+    }
+    writing_chunk_ = true;
+    stream_.expires_after(server_->options_.write_timeout);
+    asio::async_write(stream_, asio::buffer(chunks_.front()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close_stream();
+                        self->chunks_.pop_front();
+                        self->write_next_chunk();
+                      });
+  }
+
+  // Reads only to learn that the client went: it sends nothing on an event stream.
+  void watch_for_close() {
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close_stream();
+                              self->watch_for_close();
+                            });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -201,7 +261,50 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 16384> discard_{};
   std::size_t drained_ = 0;
   static constexpr std::size_t kMaxDrain = 16 << 20;
+  std::deque<std::string> chunks_;  // an event stream's, waiting to be written
+  bool writing_chunk_ = false;
+  bool stream_closed_ = false;
 };
+
+// What a handler holds of a streaming session: nothing once the connection is gone.
+class SessionStream final : public EventStream {
+ public:
+  explicit SessionStream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+  bool send(std::string chunk) override {
+    auto s = session_.lock();
+    return s && s->send_chunk(std::move(chunk));
+  }
+  void close() override {
+    if (auto s = session_.lock()) s->close_stream();
+  }
+  bool open() const override {
+    auto s = session_.lock();
+    return s && s->stream_open();
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+};
+
+void Session::begin_stream(Response head, StreamOpened opened) {
+  head.keep_alive(false);
+  head.erase(bhttp::field::content_length);
+  auto stream = std::make_shared<SessionStream>(weak_from_this());
+  auto& streams = server_->streams_;
+  std::erase_if(streams, [](const auto& s) { return s.expired(); });
+  streams.push_back(stream);
+  response_ = std::make_shared<Response>(std::move(head));
+  stream_.expires_after(server_->options_.write_timeout);
+  bhttp::async_write(stream_, *response_,
+                     [self = shared_from_this(), stream, opened = std::move(opened)](
+                         beast::error_code ec, std::size_t) {
+                       self->response_.reset();
+                       if (ec) return self->close_stream();
+                       self->stream_.expires_never();
+                       self->watch_for_close();
+                       opened(stream);
+                     });
+}
 
 }  // namespace
 
@@ -243,6 +346,10 @@ void Server::stop() {
   impl_->stopped_ = true;
   beast::error_code ignored;
   impl_->acceptor_.close(ignored);
+  for (const auto& weak : impl_->streams_) {
+    if (auto stream = weak.lock()) stream->close();
+  }
+  impl_->streams_.clear();
 }
 
 std::size_t Server::active_sessions() const {

@@ -1071,19 +1071,31 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
   } else if (state == "failed") {
     // A delivery given up, whatever the handoff's state: few rows, read by outbox_failed.
     where = "h.complaint_id IN (SELECT complaint_id FROM outbox WHERE state = 'failed')";
+  } else if (state == "active") {
+    // Everything someone still has to see to: open, claimed or breached.
+    where = "h.state IN ('open', 'claimed')";
+  } else if (state == "all") {
+    where = "1";
   } else {
     throw JobFailure{absl::InvalidArgumentError(
-        "state: must be open, claimed, breached, resolved or failed, not \"" + state + "\"")};
+        "state: must be open, claimed, breached, resolved, failed, active or all, not \"" + state +
+        "\"")};
   }
-  // One statement a state (four in the statement cache), its filters bound or NULL.
+  // One statement a state (seven in the statement cache), its filters bound or NULL. The
+  // author is an id or a handle (any case).
   auto q = tx.db.query(
       "SELECT h.complaint_id, h.team, h.priority, h.deadline, h.agent, c.rule, c.channel, "
       "(SELECT count(*) FROM outbox o WHERE o.complaint_id = h.complaint_id "
-      " AND o.state = 'failed') "
+      " AND o.state = 'failed'), h.state, c.external_id, c.author_id, "
+      "json_extract(c.complaint, '$.author.name'), json_extract(c.complaint, '$.author.handle'), "
+      "substr(json_extract(c.complaint, '$.text'), 1, 140) "
       "FROM handoffs h JOIN complaints c ON c.id = h.complaint_id WHERE " +
       where +
       " AND (?3 IS NULL OR h.team = ?3) AND (?4 IS NULL OR h.priority = ?4)"
       " AND (?5 IS NULL OR (h.deadline, h.complaint_id) > (?5, ?6))"
+      " AND (?8 IS NULL OR c.channel = ?8)"
+      " AND (?9 IS NULL OR c.author_id = ?9 OR"
+      "      lower(json_extract(c.complaint, '$.author.handle')) = lower(?9))"
       " ORDER BY h.deadline, h.complaint_id LIMIT ?7");
   if (where.find("?1") != std::string::npos) q.bind(1, to_unix(now));
   if (where.find("?2") != std::string::npos) q.bind(2, state);
@@ -1094,10 +1106,22 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
     q.bind(6, query.after->second);
   }
   q.bind(7, static_cast<std::int64_t>(query.limit));
+  q.bind(8, query.channel);
+  q.bind(9, query.author);
   std::vector<HandoffRow> out;
   while (q.step()) {
-    out.push_back({q.text(0), q.text(1), q.text(2), from_unix(q.integer(3)), state,
-                   q.optional_text(4), q.text(5), q.text(6), q.integer(7)});
+    HandoffRow row{q.text(0),   q.text(1),          q.text(2), from_unix(q.integer(3)),
+                   state,       q.optional_text(4), q.text(5), q.text(6),
+                   q.integer(7)};
+    // Listed across states, each row says its own.
+    if (state == "failed" || state == "active" || state == "all") {
+      row.state = q.text(8);
+      if (row.state != "resolved" && row.deadline <= now) row.state = "breached";
+    }
+    row.reference = case_reference(row.channel, q.text_view(9));
+    row.author = {q.text(10), q.text(11), q.text(12)};
+    row.excerpt = q.text(13);
+    out.push_back(std::move(row));
   }
   return out;
 }

@@ -238,6 +238,8 @@ class ReportMailTest(unittest.TestCase):
         self.assertEqual(len(listed), 3)
         for h in listed:
             self.assertTrue(h["deadline"].endswith("+09:00"), h)
+            case = d.timeline(h["id"])["handoff"]
+            self.assertEqual(case["deadline"], h["deadline"])
         self.mail_the_report("[lead@example.com, ops@example.com]")
         d.start()
         wait_until(lambda: self.captured.messages)

@@ -13,6 +13,7 @@
 
 #include "ackd/api/api.hpp"
 #include "ackd/api/auth.hpp"
+#include "ackd/console/assets.hpp"
 #include "ackd/time/clock.hpp"
 #include "policy_fixture.hpp"
 
@@ -181,6 +182,100 @@ TEST_CASE("router: a token's scope decides what it may call") {
   CHECK(std::count(refused.begin(), refused.end(), "forbidden") == 14);
 }
 
+TEST_CASE("router: a browser's request from another site cannot change anything") {
+  api::Router router;
+  router.add(bhttp::verb::post, "/v1/claim", echo("claim"), api::kAnyone);
+  router.add(bhttp::verb::get, "/v1/look", echo("look"), api::kAnyone);
+  auto with = [](bhttp::verb method, std::string target,
+                 std::vector<std::pair<std::string, std::string>> headers) {
+    auto req = request(method, std::move(target));
+    req.set(bhttp::field::host, "ackd.example.com:8080");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    return req;
+  };
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // Refused: a page of another site (said by Sec-Fetch-Site, or only by Origin).
+  for (const auto& headers :
+       {Headers{{"Sec-Fetch-Site", "cross-site"}}, Headers{{"Sec-Fetch-Site", "same-site"}},
+        Headers{{"Origin", "https://evil.example"}},
+        Headers{{"Origin", "https://ackd.example.com.evil.example:8080"}}}) {
+    const auto res = call(router, with(bhttp::verb::post, "/v1/claim", headers));
+    REQUIRE(res);
+    CHECK(res->result() == bhttp::status::forbidden);
+    CHECK(body_of(*res)["error"]["code"] == "cross_site");
+  }
+  // Allowed: the console itself, a user's own navigation, servers and curl (no headers),
+  // and reading from anywhere.
+  for (const auto& headers :
+       {Headers{{"Sec-Fetch-Site", "same-origin"}}, Headers{{"Sec-Fetch-Site", "none"}},
+        Headers{{"Origin", "http://ackd.example.com:8080"}}, Headers{}}) {
+    CHECK(call(router, with(bhttp::verb::post, "/v1/claim", headers))->result() ==
+          bhttp::status::ok);
+  }
+  CHECK(call(router, with(bhttp::verb::get, "/v1/look", {{"Sec-Fetch-Site", "cross-site"}}))
+            ->result() == bhttp::status::ok);
+}
+
+TEST_CASE(
+    "router: the console's files are served with a strict policy, and /v1/me names the scope") {
+  const std::vector<api::Token> tokens{{"r", api::Scope::read}};
+  api::Router router(
+      {.scope_of = [&](const http::Request& r) { return api::bearer_scope(r, tokens); },
+       .on_refused = {}});
+  api::add_console_routes(router);
+  for (const auto* path : {"/ui/", "/ui/cases/AK-7KQ2M9", "/ui/console.js", "/ui/console.css"}) {
+    CAPTURE(path);
+    const auto res = call(router, request(bhttp::verb::get, path));
+    REQUIRE(res);
+    CHECK(res->result() == bhttp::status::ok);  // no token: the files hold no data
+    const std::string policy(res->at("Content-Security-Policy"));
+    CHECK(policy.find("script-src 'self';") != std::string::npos);
+    CHECK(policy.find("unsafe") == std::string::npos);
+    CHECK(policy.find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(res->at("X-Content-Type-Options") == "nosniff");
+  }
+  CHECK(call(router, request(bhttp::verb::get, "/ui/cases/x"))->body() ==
+        call(router, request(bhttp::verb::get, "/ui/"))->body());
+  CHECK(call(router, request(bhttp::verb::get, "/ui/index.html"))->result() ==
+        bhttp::status::not_found);
+  CHECK(call(router, request(bhttp::verb::get, "/ui/../ackd.db"))->result() != bhttp::status::ok);
+  CHECK(call(router, request(bhttp::verb::get, "/ui"))->at(bhttp::field::location) == "/ui/");
+  const auto me = call(router, request(bhttp::verb::get, "/v1/me", "", "r"));
+  CHECK(body_of(*me)["scope"] == "read");
+  CHECK(call(router, request(bhttp::verb::get, "/v1/me", "", "wrong"))->result() ==
+        bhttp::status::unauthorized);
+  // Without tokens everyone may do everything, and the console is told so.
+  api::Router open;
+  api::add_console_routes(open);
+  CHECK(body_of(*call(open, request(bhttp::verb::get, "/v1/me")))["scope"] == "admin");
+}
+
+TEST_CASE("console: every file is compiled in, and the page never parses text as markup") {
+  const auto page = ackd::console::find_asset("index.html");
+  const auto script = ackd::console::find_asset("console.js");
+  const auto style = ackd::console::find_asset("console.css");
+  REQUIRE(page);
+  REQUIRE(script);
+  REQUIRE(style);
+  CHECK(page->content_type == "text/html; charset=utf-8");
+  CHECK(script->content_type == "text/javascript; charset=utf-8");
+  // Its one script is a file (the policy forbids inline ones), and nothing comes from elsewhere.
+  CHECK(page->body.find("<script src=\"/ui/console.js\"") != std::string_view::npos);
+  CHECK(page->body.find("<script>") == std::string_view::npos);
+  for (const auto& file : {*page, *script, *style}) {
+    CHECK(file.body.find("http://") == std::string_view::npos);
+    CHECK(file.body.find("https://") == std::string_view::npos);
+  }
+  // What would turn a customer's text into markup or code is not used anywhere.
+  for (const auto* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                           "eval(", "new Function", "localStorage.setItem"}) {
+    CAPTURE(sink);
+    CHECK(script->body.find(sink) == std::string_view::npos);
+  }
+  CHECK(script->body.find("sessionStorage") != std::string_view::npos);
+  CHECK_FALSE(ackd::console::find_asset("../CMakeLists.txt"));
+}
+
 TEST_CASE("router: a tokens file, with and without scopes") {
   auto read = api::parse_tokens(
       "# who may do what\nmetrics  scrape-1\n\nagent\tdesk-2\r\nold-style-token\n  read r3  \n");
@@ -293,6 +388,7 @@ struct Api {
   NoOutbox outbox;
   metrics::Metrics metrics;
   api::ServingState state;
+  api::Events events{io};
   std::optional<deliver::Dispatcher> dispatcher;
   std::optional<api::Services> services;
   std::optional<source::Sources> sources;
@@ -314,7 +410,8 @@ struct Api {
     state.policy = ackd::testing::compile_policy(kPolicy);
     config.channels["x"] = {"x", "x-reply", {}};
     services.emplace(api::Services{io, config, *store, *dispatcher, metrics, state,
-                                   [] { return *time::parse_rfc3339("2026-11-24T10:00:00Z"); }});
+                                   [] { return *time::parse_rfc3339("2026-11-24T10:00:00Z"); },
+                                   events});
     sources.emplace(test_sources(), source_sections(),
                     source::SourceContext{io, clock, api::intake(*services)});
     api::add_routes(router, *services, has_tokens, *sources);
@@ -368,7 +465,8 @@ TEST_CASE("api: a bad body is refused with the field it got wrong, before the st
   CHECK(error_message(res) == "note: must be a string");
   res = api.send(request(bhttp::verb::get, "/v1/handoffs?state=closed"));
   CHECK(res.result() == bhttp::status::bad_request);
-  CHECK(error_message(res) == "state: must be open, claimed, breached, resolved or failed");
+  CHECK(error_message(res) ==
+        "state: must be open, claimed, breached, resolved, failed, active or all");
   CHECK(api.metrics.rejected.with({"invalid"}).value() == 2);
 }
 

@@ -1378,6 +1378,8 @@ TEST_CASE("store: handoffs of one team and priority, a page at a time without ov
   auto billing = make_handoff_case("b0", at + std::chrono::minutes(1));
   billing.handoff->team = "billing";
   billing.handoff->priority = "P1";
+  billing.author_id = "7";
+  billing.complaint["author"] = {{"id", "7"}, {"name", "山田太郎"}, {"handle", "Taro_Y"}};
   REQUIRE(ingest_case(*s, std::move(billing)).ok());
 
   auto page = [&](HandoffQuery query) {
@@ -1394,6 +1396,17 @@ TEST_CASE("store: handoffs of one team and priority, a page at a time without ov
   CHECK(ids(page({.state = "open", .team = "billing"})) == std::vector<std::string>{"c-b0"});
   CHECK(ids(page({.state = "open", .priority = "P1"})) == std::vector<std::string>{"c-b0"});
   CHECK(page({.state = "open", .team = "billing", .priority = "P3"}).empty());
+  // Found by the author's id or handle (any case), with what the console shows of it.
+  for (const auto* author : {"7", "taro_y", "TARO_Y"}) {
+    const auto rows = page({.state = "open", .author = author});
+    REQUIRE(ids(rows) == std::vector<std::string>{"c-b0"});
+    CHECK(rows[0].author.name == "山田太郎");
+    CHECK(rows[0].author.handle == "Taro_Y");
+    CHECK(rows[0].reference == ackd::case_reference("x", "b0"));
+    CHECK(rows[0].excerpt == "注文した商品がまだ届きません。");
+  }
+  CHECK(page({.state = "open", .channel = "line"}).empty());
+  CHECK(page({.state = "open", .channel = "x"}).size() == 11);
   // Pages of three of support's: every case once, in deadline then id order.
   std::vector<std::string> all;
   HandoffQuery query{.state = "open", .team = "support", .limit = 3};
@@ -1405,6 +1418,20 @@ TEST_CASE("store: handoffs of one team and priority, a page at a time without ov
   }
   CHECK(all == std::vector<std::string>{"c-s0", "c-s1", "c-s2", "c-s3", "c-s4", "c-s5", "c-s6",
                                         "c-s7", "c-s8", "c-s9"});
+  // Every state at once, each row with its own; past the deadlines, breached.
+  REQUIRE(wait_for<ClaimResult>([&](auto done) {
+            s->claim("c-s9", "sato", at, std::move(done));
+          }).ok());
+  const auto every = page({.state = "all", .limit = 100});
+  CHECK(every.size() == 11);
+  CHECK(std::count_if(every.begin(), every.end(),
+                      [](const HandoffRow& r) { return r.state == "claimed"; }) == 1);
+  auto later = wait_for<std::vector<HandoffRow>>([&](auto done) {
+    s->handoffs({.state = "all", .limit = 100}, at + std::chrono::hours(5), std::move(done));
+  });
+  REQUIRE(later.ok());
+  CHECK(std::all_of(later->begin(), later->end(),
+                    [](const HandoffRow& r) { return r.state == "breached"; }));
 }
 
 TEST_CASE("store: a read-only database refuses ingest and stores nothing") {

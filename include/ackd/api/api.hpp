@@ -30,6 +30,10 @@ void add_admin_routes(Router& router, Services& services, bool has_tokens);
 // GET /v1/admin/queue[/{id}], POST /v1/admin/queue/retry, .../{id}/drop, .../hold,
 // .../release: the deliveries owed and given up, for `ackd queue` (queue.cpp);
 void add_queue_routes(Router& router, Services& services, bool has_tokens);
+// GET /v1/events: what happens to cases, as Server-Sent Events (events.cpp);
+void add_event_routes(Router& router, Services& services);
+// GET /ui/...: the console's files; GET /v1/me: the caller's scope (console.cpp).
+void add_console_routes(Router& router);
 // GET /healthz, /readyz, /metrics (health.cpp);
 void add_health_routes(Router& router, Services& services);
 // GET and POST /v1/sources/{name}: a platform's handshake and webhook, handed to the source

@@ -16,6 +16,9 @@ namespace ackd::api {
 struct Params {
   std::map<std::string, std::string, std::less<>> path;
   std::string query;
+  // The scope of the caller's token; none without a valid one. Without tokens configured,
+  // admin: everyone may do everything.
+  std::optional<Scope> scope;
 
   const std::string& operator[](std::string_view name) const;
   // A query parameter's value ("state" in "state=open&x=1"), or `fallback` when absent.
@@ -37,7 +40,9 @@ inline constexpr Access needs(Scope scope) {
 // The HTTP API's routes, called with a request and a way to answer it; no socket needed.
 // Unknown paths get 404, a known path with another method 405 (with Allow), and a route
 // that needs a token gets 401 without a valid one and 403 with one whose scope does not
-// allow it, before any handler runs.
+// allow it, before any handler runs. A request that changes something (not GET or HEAD)
+// sent by a page of another site (Sec-Fetch-Site: cross-site, or an Origin that is not
+// this host) gets 403: no other site can make a browser act on ackd.
 class Router {
  public:
   struct Options {

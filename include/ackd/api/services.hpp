@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ackd/api/events.hpp"
 #include "ackd/config/config.hpp"
 #include "ackd/deliver/dispatcher.hpp"
 #include "ackd/metrics/metrics.hpp"
@@ -47,6 +48,7 @@ struct Services {
   metrics::Metrics& metrics;
   ServingState& state;
   std::function<time::Instant()> now;  // the wall clock, to the second
+  Events& events;                      // what happens to cases, for the console
 
   // Hands outbox rows to the dispatcher: sent now if due, else scheduled.
   void deliver(std::vector<store::OutboxItem> items) const;

@@ -7,13 +7,52 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
+#include <type_traits>
 
 namespace ackd::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
-// Answers a request; may be called later (after a commit), but on the io_context's thread.
-using Respond = std::function<void(Response)>;
+
+// A response whose body goes out as it comes (Server-Sent Events), on a connection of its
+// own that closes with it. Used on the io_context's thread.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  // Queues `chunk` behind those before it. False once the stream is closed: the client
+  // went, the server stops, or the client fell too far behind (kMaxQueued chunks waiting).
+  virtual bool send(std::string chunk) = 0;
+  virtual void close() = 0;
+  virtual bool open() const = 0;
+
+  static constexpr std::size_t kMaxQueued = 256;
+};
+using StreamOpened = std::function<void(std::shared_ptr<EventStream>)>;
+
+// Answers a request, once; may be called later (after a commit), but on the io_context's
+// thread. Made from any callable taking a Response; the server's also streams: `stream`
+// writes `head` (without a length) and hands the body's stream to `opened`.
+class Respond {
+ public:
+  Respond() = default;
+  template <class F>
+  requires(std::is_invocable_v<F&, Response> && !std::is_same_v<std::decay_t<F>, Respond>)
+      Respond(F f)
+      : respond_(std::move(f)) {}  // NOLINT: any responder converts
+  Respond(std::function<void(Response)> respond, std::function<void(Response, StreamOpened)> stream)
+      : respond_(std::move(respond)), stream_(std::move(stream)) {}
+
+  void operator()(Response response) const { respond_(std::move(response)); }
+  bool can_stream() const { return static_cast<bool>(stream_); }
+  void stream(Response head, StreamOpened opened) const {
+    stream_(std::move(head), std::move(opened));
+  }
+
+ private:
+  std::function<void(Response)> respond_;
+  std::function<void(Response, StreamOpened)> stream_;
+};
 using Handler = std::function<void(Request&&, Respond)>;
 
 struct ServerOptions {
@@ -37,7 +76,8 @@ class Server {
   ~Server();
 
   void start();
-  // Stops accepting; sessions finish the request they are serving and then close.
+  // Stops accepting; sessions finish the request they are serving and then close, and
+  // event streams close.
   void stop();
   std::size_t active_sessions() const;
   // Connections refused for being over max_connections, since start.

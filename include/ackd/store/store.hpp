@@ -144,19 +144,28 @@ struct HandoffRow {
   std::string team;
   std::string priority;
   time::Instant deadline;
-  std::string state;  // as asked for: open | claimed | breached | resolved | failed
+  // As asked for (open | claimed | breached | resolved); listing failed, active or all, the row's
+  // own (open | claimed | breached | resolved).
+  std::string state;
   std::optional<std::string> agent;
   std::string rule;
   std::string channel;
   std::int64_t failed_deliveries = 0;  // given up and not retried or dropped since
+  std::string reference{};             // what the customer was given to quote
+  struct Author {
+    std::string id, name, handle;
+  } author{};
+  std::string excerpt{};  // the first 140 characters of the customer's text
 };
 
 // Which handoffs GET /v1/handoffs lists: one state, of one team and one priority if given,
 // a page at a time in deadline order (then case id, so that pages never overlap).
 struct HandoffQuery {
-  // open | claimed | breached | resolved | failed (a delivery given up, in any state)
+  // open | claimed | breached | resolved | failed (a delivery given up, in any state) |
+  // active (open, claimed or breached: not resolved) | all
   std::string state = "open";
-  std::optional<std::string> team{}, priority{};
+  std::optional<std::string> team{}, priority{}, channel{};
+  std::optional<std::string> author{};  // an author's id, or handle in any case
   std::size_t limit = 100;
   // The last row of the page before: the next page starts after it.
   std::optional<std::pair<time::Instant, std::string>> after{};
