@@ -490,6 +490,57 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.daemon.stop(), 0)
 
 
+class EventsTest(unittest.TestCase):
+    """GET /v1/events: what happens to cases, as Server-Sent Events, for the console."""
+
+    def setUp(self):
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.daemon = Daemon(ACKD, self.receiver).start()
+        self.addCleanup(self.daemon.cleanup)
+
+    def stream(self, token=harness.TOKEN):
+        sock = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10)
+        self.addCleanup(sock.close)
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        sock.sendall(f"GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode())
+        return sock
+
+    def test_each_case_event_arrives_without_customer_text(self):
+        sock = self.stream()
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(4096)
+        head = received.split(b"\r\n\r\n")[0].decode()
+        self.assertTrue(head.startswith("HTTP/1.1 200"), head)
+        self.assertIn("Content-Type: text/event-stream", head)
+        status, body, _ = self.daemon.post_complaint(complaint(70, text="秘密の住所は東京都1-2-3です"))
+        cid = body["id"]
+        self.assertEqual(self.daemon.request("POST", f"/v1/complaints/{cid}/claim",
+                                             {"agent": "sato"})[0], 200)
+
+        def events():
+            return [json.loads(line[6:]) for line in received.decode().split("\n")
+                    if line.startswith("data: ")]
+
+        while not any(e.get("type") == "claimed" for e in events()):
+            received += sock.recv(4096)
+        kinds = [e["type"] for e in events() if e.get("id") == cid]
+        self.assertEqual(kinds[0], "accepted")
+        self.assertIn("claimed", kinds)
+        self.assertNotIn("東京都", received.decode())
+        # A stopping daemon closes the stream and exits at once.
+        started = time.monotonic()
+        self.assertEqual(self.daemon.stop(), 0)
+        while sock.recv(4096):
+            pass
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_a_stream_needs_a_token_that_may_read(self):
+        sock = self.stream(token=None)
+        self.assertTrue(sock.recv(4096).startswith(b"HTTP/1.1 401"))
+
+
 class StartupTest(unittest.TestCase):
     def test_a_broken_configuration_refuses_to_start_with_one_line(self):
         receiver = Receiver()

@@ -330,11 +330,18 @@ async function queuePage() {
     load(false);
   }
 
+  // What can change the list; a delivery made changes nothing shown here.
+  const changes = new Set(['connected', 'accepted', 'claimed', 'released', 'resolved', 'failed',
+    'retried', 'dropped']);
   let pending = null;
+  let last = 0;
   const stop = onLive((event) => {
     if (event.type === 'paused' || event.type === 'resumed' || event.type === 'storm') refreshStatus();
-    // Many events in a burst make one reload.
-    if (!pending) pending = setTimeout(() => { pending = null; load(false); }, 150);
+    if (!changes.has(event.type) || pending) return;
+    // A quiet moment's event shows at once; a burst reloads the list once a second, not
+    // once an event, whatever the rate of complaints.
+    const wait = Math.max(150, 1000 - (Date.now() - last));
+    pending = setTimeout(() => { pending = null; last = Date.now(); load(false); }, wait);
   });
   const status = await statusPanel();  // before header(): it shows the live state as of now
   app.replaceChildren(header(), status, search, form, message, table, more);
