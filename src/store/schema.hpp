@@ -417,6 +417,11 @@ DROP INDEX handoffs_by_state;
 CREATE INDEX handoffs_by_state ON handoffs (state, deadline, complaint_id);
 CREATE INDEX handoffs_active ON handoffs (deadline, complaint_id) WHERE state IN ('open', 'claimed');
 )sql"},
+    // The console finds a customer's cases by their handle (any case); by their id through
+    // complaints_by_author, channel by channel.
+    {19, R"sql(
+CREATE INDEX complaints_by_handle ON complaints (lower(json_extract(complaint, '$.author.handle')));
+)sql"},
 };
 
 inline constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;

@@ -1058,6 +1058,20 @@ CaseView do_timeline(Tx& tx, const std::string& id_or_reference) {
   return v;
 }
 
+// The cases of an author, by id or handle (any case), each through an index: by id on
+// complaints_by_author, one seek a channel (the channels found by skipping through that
+// index), by handle on complaints_by_handle.
+constexpr const char* kAuthorsCases =
+    " AND h.complaint_id IN ("
+    "SELECT id FROM complaints WHERE author_id = ?9 AND channel IN ("
+    " WITH RECURSIVE channels(name) AS ("
+    "  SELECT min(channel) FROM complaints"
+    "  UNION ALL SELECT (SELECT min(channel) FROM complaints WHERE channel > name)"
+    "  FROM channels WHERE name IS NOT NULL)"
+    " SELECT name FROM channels WHERE name IS NOT NULL)"
+    " UNION SELECT id FROM complaints"
+    " WHERE lower(json_extract(complaint, '$.author.handle')) = lower(?9))";
+
 std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Instant now) {
   const auto& state = query.state;
   std::string where;
@@ -1096,9 +1110,8 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
       std::string(from) + "JOIN complaints c ON c.id = h.complaint_id WHERE " + where +
       (query.after ? " AND (h.deadline, h.complaint_id) > (?5, ?6)" : "") +
       " AND (?3 IS NULL OR h.team = ?3) AND (?4 IS NULL OR h.priority = ?4)"
-      " AND (?8 IS NULL OR c.channel = ?8)"
-      " AND (?9 IS NULL OR c.author_id = ?9 OR"
-      "      lower(json_extract(c.complaint, '$.author.handle')) = lower(?9))"
+      " AND (?8 IS NULL OR c.channel = ?8)" +
+      (query.author ? std::string(kAuthorsCases) : std::string()) +
       " ORDER BY h.deadline, h.complaint_id LIMIT ?7");
   if (where.find("?1") != std::string::npos) q.bind(1, to_unix(now));
   if (where.find("?2") != std::string::npos) q.bind(2, state);
@@ -1110,7 +1123,7 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
   }
   q.bind(7, static_cast<std::int64_t>(query.limit));
   q.bind(8, query.channel);
-  q.bind(9, query.author);
+  if (query.author) q.bind(9, *query.author);
   std::vector<HandoffRow> out;
   while (q.step()) {
     HandoffRow row{q.text(0),   q.text(1),          q.text(2), from_unix(q.integer(3)),
