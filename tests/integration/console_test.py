@@ -106,7 +106,6 @@ class ConsoleTest(unittest.TestCase):
             d.execute_script("document.querySelector('select[name=state]').value = 'open';"
                              "document.querySelector('select[name=state]').dispatchEvent(new Event('change'))")
             self.wait(d).until(lambda drv: not drv.find_elements(By.CSS_SELECTOR, f'tr[data-id="{first}"]'))
-            self.row(d, second)
             d.execute_script("document.querySelector('select[name=state]').value = 'active';"
                              "document.querySelector('select[name=state]').dispatchEvent(new Event('change'))")
             self.screenshot(d, "console-queue.png", 1280)
