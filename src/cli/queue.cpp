@@ -147,6 +147,7 @@ int show(const Arguments& arguments, const std::string& config_path) {
 struct Action {
   std::string target;
   json body;
+  std::optional<std::int64_t> id{};  // the delivery it is about, if one
 };
 
 std::optional<Action> action_of(const std::string& verb, const Arguments& arguments) {
@@ -171,7 +172,7 @@ std::optional<Action> action_of(const std::string& verb, const Arguments& argume
     const auto reason = arguments.option("--reason");
     if (!id || !reason || reason->empty()) return std::nullopt;
     body["reason"] = *reason;
-    return Action{"/v1/admin/queue/" + std::to_string(*id) + "/drop", body};
+    return Action{"/v1/admin/queue/" + std::to_string(*id) + "/drop", body, id};
   }
   // hold, release
   if (id || !sink) return std::nullopt;
@@ -210,13 +211,11 @@ absl::StatusOr<json> act_on_store(const std::string& verb, const Action& action,
     return json{{"retried", r->requeued.size()}, {"probed", json::array()}, {"retrying", 0}};
   }
   if (verb == "drop") {
-    const auto id = text::whole_number<std::int64_t>(
-        action.target.substr(std::string("/v1/admin/queue/").size()));
     auto r = wait_for<store::Dropped>([&](auto done) {
-      store.drop(*id, by, body["reason"].get<std::string>(), at, std::move(done));
+      store.drop(*action.id, by, body["reason"].get<std::string>(), at, std::move(done));
     });
     if (!r.ok()) return r.status();
-    return json{{"dropped", *id}, {"was", r->was}};
+    return json{{"dropped", *action.id}, {"was", r->was}};
   }
   const std::string sink = body["sink"];
   if (!stored.config.sinks.contains(sink)) {

@@ -128,14 +128,19 @@ class QueueTest(unittest.TestCase):
         status, body, _ = self.daemon.post_complaint(complaint(4, author="a4"))
         cid = body["id"]
         failed = self.daemon.wait_outbox(cid, "handoff", "failed")[0]
+        escalation = self.daemon.outbox(cid, "escalation")[0]
         self.daemon.stop()
         self.assertEqual([r["id"] for r in self.listed("--state", "failed")["deliveries"]],
                          [failed["id"]])
         self.assertIn("retried 1", self.queue("retry", "--failed-since", "1h").stdout)
+        # And a delivery dropped on the store stays dropped at start.
+        out = self.queue("drop", str(escalation["id"]), "--reason", "the lead knows")
+        self.assertIn("dropped", out.stdout)
         self.receiver.status = 200
         self.daemon.start()
         wait_for(lambda: self.receiver.messages("/team", kind="handoff", complaint_id=cid),
                  "the handoff notice owed again at start")
+        self.assertEqual(self.daemon.outbox(cid, "escalation")[0]["state"], "cancelled")
 
     def test_scopes_and_bad_requests(self):
         with open(os.path.join(self.daemon.dir, "tokens"), "a") as f:
