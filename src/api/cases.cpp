@@ -77,9 +77,7 @@ void handoffs(Services& s, const http::Request& req, const Params& params,
   };
   store::HandoffQuery query;
   query.state = params.query_value("state", "open");
-  if (query.state != "open" && query.state != "claimed" && query.state != "breached" &&
-      query.state != "resolved" && query.state != "failed" && query.state != "active" &&
-      query.state != "all") {
+  if (!store::is_handoff_state(query.state)) {
     return bad("invalid_state",
                "state: must be open, claimed, breached, resolved, failed, active or all");
   }

@@ -7,7 +7,6 @@
 #include "ackd/api/api.hpp"
 #include "ackd/api/queue_json.hpp"
 #include "ackd/text/ascii.hpp"
-#include "ackd/yaml/diagnostic.hpp"
 #include "answer.hpp"
 
 namespace ackd::api {
@@ -46,8 +45,7 @@ void list(Services& s, const http::Request& req, const Params& params,
   };
   store::QueueQuery query;
   if (auto state = params.query_value("state", ""); !state.empty()) {
-    if (std::find(std::begin(store::kQueueStates), std::end(store::kQueueStates), state) ==
-        std::end(store::kQueueStates)) {
+    if (!store::is_queue_state(state)) {
       return bad("state: must be due, retrying, held, failed or scheduled");
     }
     query.state = std::move(state);
@@ -93,15 +91,9 @@ void show(Services& s, const http::Request& req, const std::string& id_text,
 // A sink that ackd.yaml names, or a 400 already answered that says which it does.
 bool known_sink(const Services& s, const std::string& sink, const http::Request& req,
                 const http::Respond& respond) {
-  if (s.config.sinks.contains(sink)) return true;
-  std::vector<std::string> names;
-  for (const auto& [name, _] : s.config.sinks) names.push_back(name);
-  std::string message = "sink: ackd.yaml has no sink '" + sink + "'";
-  if (auto near = yaml::closest_match(sink, names); !near.empty()) {
-    message += "; did you mean '" + near + "'?";
-  }
-  invalid_body(req, respond, message);
-  return false;
+  const auto unknown = config::unknown_sink(s.config, sink);
+  if (unknown) invalid_body(req, respond, "sink: " + *unknown);
+  return !unknown;
 }
 
 void retry(Services& s, const http::Request& req, const http::Respond& respond) {
@@ -124,11 +116,8 @@ void retry(Services& s, const http::Request& req, const http::Respond& respond) 
                             "must be a time (RFC 3339) or how long ago (2h)");
   if (!since) return;
   if (!since->empty()) {
-    if (auto at = time::parse_rfc3339(*since)) {
-      which.failed_since = *at;
-    } else if (auto ago = time::parse_duration(*since)) {
-      which.failed_since = s.now() - *ago;
-    } else {
+    which.failed_since = time::parse_time_or_ago(*since, s.now());
+    if (!which.failed_since) {
       return invalid_body(req, respond,
                           "failed_since: must be a time (RFC 3339) or how long ago (2h)");
     }

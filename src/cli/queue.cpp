@@ -6,10 +6,8 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "ackd/api/queue_json.hpp"
-#include "ackd/config/read.hpp"
 #include "ackd/store/serving_lock.hpp"
 #include "ackd/text/ascii.hpp"
 #include "ackd/yaml/files.hpp"
@@ -72,8 +70,7 @@ int list(const Arguments& arguments, const std::string& config_path) {
   store::QueueQuery query;
   query.state = arguments.option("--state");
   query.sink = arguments.option("--sink");
-  if (query.state && std::find(std::begin(store::kQueueStates), std::end(store::kQueueStates),
-                               *query.state) == std::end(store::kQueueStates)) {
+  if (query.state && !store::is_queue_state(*query.state)) {
     return usage_error("--state must be due, retrying, held, failed or scheduled\n" +
                        std::string(kQueueUsage));
   }
@@ -195,12 +192,8 @@ absl::StatusOr<json> act_on_store(const std::string& verb, const Action& action,
     if (body.contains("id")) which.id = body["id"].get<std::int64_t>();
     if (body.contains("sink")) which.sink = body["sink"].get<std::string>();
     if (body.contains("failed_since")) {
-      const std::string since = body["failed_since"];
-      if (auto t = time::parse_rfc3339(since)) {
-        which.failed_since = *t;
-      } else if (auto ago = time::parse_duration(since)) {
-        which.failed_since = at - *ago;
-      } else {
+      which.failed_since = time::parse_time_or_ago(body["failed_since"].get<std::string>(), at);
+      if (!which.failed_since) {
         return absl::InvalidArgumentError(
             "--failed-since must be a time (RFC 3339) or how long ago (2h)");
       }
@@ -218,8 +211,8 @@ absl::StatusOr<json> act_on_store(const std::string& verb, const Action& action,
     return json{{"dropped", *action.id}, {"was", r->was}};
   }
   const std::string sink = body["sink"];
-  if (!stored.config.sinks.contains(sink)) {
-    return absl::InvalidArgumentError("sink: ackd.yaml has no sink '" + sink + "'");
+  if (auto unknown = config::unknown_sink(stored.config, sink)) {
+    return absl::InvalidArgumentError("sink: " + *unknown);
   }
   std::optional<store::SinkHold> hold;
   if (verb == "hold") hold = store::SinkHold{by, body.value("reason", ""), at};
@@ -248,22 +241,13 @@ void print_outcome(const std::string& verb, const json& answer) {
 int act(const std::string& verb, const Arguments& arguments, const std::string& config_path) {
   auto action = action_of(verb, arguments);
   if (!action) return usage_error(kQueueUsage);
-  std::string error;
-  auto content = yaml::read_file(config_path, error);
-  if (!content) {
-    std::cerr << error << "\n";
-    return kFailed;
-  }
-  auto parsed = config::read_config({config_path, *content});
-  if (!parsed.config) {
-    print_diagnostics(parsed.diagnostics);
-    return kFailed;
-  }
-  auto lock = store::ServingLock::take(yaml::resolve_path(parsed.config->state, config_path));
+  auto config = read_config_at(config_path);
+  if (!config) return kFailed;
+  auto lock = store::ServingLock::take(yaml::resolve_path(config->state, config_path));
   if (!lock.ok()) {
     // The daemon runs: ask it, so that what it holds in memory changes too.
     auto answer =
-        call_daemon(*parsed.config, config_path, bhttp::verb::post, action->target, action->body);
+        call_daemon(*config, config_path, bhttp::verb::post, action->target, action->body);
     if (!answer.ok()) {
       std::cerr << answer.status().message() << "\n";
       return kFailed;
@@ -278,7 +262,7 @@ int act(const std::string& verb, const Arguments& arguments, const std::string& 
     print_outcome(verb, answer->body);
     return kOk;
   }
-  auto stored = open_stored(config_path, Access::write);
+  auto stored = open_stored(std::move(*config), config_path, Access::write);
   if (!stored) return kFailed;
   auto answer = act_on_store(verb, *action, *stored);
   if (!answer.ok()) {

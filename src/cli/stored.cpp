@@ -7,7 +7,7 @@
 
 namespace ackd::cli {
 
-std::optional<Stored> open_stored(const std::string& config_path, Access access) {
+std::optional<config::Config> read_config_at(const std::string& config_path) {
   std::string error;
   auto content = yaml::read_file(config_path, error);
   if (!content) {
@@ -15,11 +15,19 @@ std::optional<Stored> open_stored(const std::string& config_path, Access access)
     return std::nullopt;
   }
   auto parsed = config::read_config({config_path, *content});
-  if (!parsed.config) {
-    print_diagnostics(parsed.diagnostics);
-    return std::nullopt;
-  }
-  Stored s{std::move(*parsed.config), config_path, nullptr};
+  if (!parsed.config) print_diagnostics(parsed.diagnostics);
+  return std::move(parsed.config);
+}
+
+std::optional<Stored> open_stored(const std::string& config_path, Access access) {
+  auto config = read_config_at(config_path);
+  if (!config) return std::nullopt;
+  return open_stored(std::move(*config), config_path, access);
+}
+
+std::optional<Stored> open_stored(config::Config config, const std::string& config_path,
+                                  Access access) {
+  Stored s{std::move(config), config_path, nullptr};
   store::StoreOptions options;
   options.directory = yaml::resolve_path(s.config.state, config_path);
   options.query_only = access == Access::read;

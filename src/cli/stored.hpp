@@ -23,10 +23,15 @@ struct Stored {
   std::unique_ptr<store::Store> store;
 };
 
-// The tools only read, except `ackd forget`.
+// The tools only read, except `ackd forget` and `ackd queue`'s actions.
 enum class Access { read, write };
+// ackd.yaml, or null after printing why (to stderr).
+std::optional<config::Config> read_config_at(const std::string& config_path);
 // Null after printing why (to stderr).
 std::optional<Stored> open_stored(const std::string& config_path, Access access = Access::read);
+// The same with ackd.yaml already read.
+std::optional<Stored> open_stored(config::Config config, const std::string& config_path,
+                                  Access access);
 
 // Waits for a store job: the tools have no event loop.
 template <class T, class Start>

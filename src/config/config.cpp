@@ -387,4 +387,15 @@ void check_references(const Config& config, const policy::Policy& policy,
   }
 }
 
+std::optional<std::string> unknown_sink(const Config& config, const std::string& sink) {
+  if (config.sinks.contains(sink)) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& [name, _] : config.sinks) names.push_back(name);
+  std::string message = "ackd.yaml has no sink '" + sink + "'";
+  if (auto near = yaml::closest_match(sink, names); !near.empty()) {
+    message += "; did you mean '" + near + "'?";
+  }
+  return message;
+}
+
 }  // namespace ackd::config

@@ -1144,6 +1144,16 @@ std::vector<HandoffRow> do_handoffs(Tx& tx, const HandoffQuery& query, time::Ins
 
 }  // namespace
 
+bool is_queue_state(std::string_view state) {
+  return std::find(std::begin(kQueueStates), std::end(kQueueStates), state) !=
+         std::end(kQueueStates);
+}
+
+bool is_handoff_state(std::string_view state) {
+  return std::find(std::begin(kHandoffStates), std::end(kHandoffStates), state) !=
+         std::end(kHandoffStates);
+}
+
 // ---------------------------------------------------------------------------------------
 // Store
 

@@ -158,4 +158,10 @@ std::string format_rfc3339_utc(Instant t) {
   return buf;
 }
 
+std::optional<Instant> parse_time_or_ago(std::string_view text, Instant now) {
+  if (auto at = parse_rfc3339(text)) return at;
+  if (auto ago = parse_duration(text)) return now - *ago;
+  return std::nullopt;
+}
+
 }  // namespace ackd::time

@@ -490,15 +490,7 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.daemon.stop(), 0)
 
 
-class EventsTest(unittest.TestCase):
-    """GET /v1/events: what happens to cases, as Server-Sent Events, for the console."""
-
-    def setUp(self):
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.close)
-        self.daemon = Daemon(ACKD, self.receiver).start()
-        self.addCleanup(self.daemon.cleanup)
-
+    # GET /v1/events: what happens to cases, as Server-Sent Events, for the console.
     def stream(self, token=harness.TOKEN):
         sock = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10)
         self.addCleanup(sock.close)
@@ -539,7 +531,6 @@ class EventsTest(unittest.TestCase):
     def test_a_stream_needs_a_token_that_may_read(self):
         sock = self.stream(token=None)
         self.assertTrue(sock.recv(4096).startswith(b"HTTP/1.1 401"))
-
 
 class StartupTest(unittest.TestCase):
     def test_a_broken_configuration_refuses_to_start_with_one_line(self):

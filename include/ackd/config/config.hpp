@@ -114,6 +114,10 @@ ConfigResult parse_config(const yaml::SourceFile& file, const SectionRegistries&
 // reply sink (errors); a sink that neither the policy nor a channel uses is a warning.
 // With `sink_types`, a sink that sends replies only is not given notices, nor the replies
 // of a channel it does not answer on (errors).
+// Why `sink` names no sink of ackd.yaml ("ackd.yaml has no sink 'x'; did you mean 'y'?"),
+// or none when it names one: for the tools and endpoints that take a sink's name.
+std::optional<std::string> unknown_sink(const Config& config, const std::string& sink);
+
 void check_references(const Config& config, const policy::Policy& policy,
                       yaml::Diagnostics& diagnostics, const SectionTypes* sink_types = nullptr);
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -160,10 +161,14 @@ struct HandoffRow {
 
 // Which handoffs GET /v1/handoffs lists: one state, of one team and one priority if given,
 // a page at a time in deadline order (then case id, so that pages never overlap).
+// open | claimed | breached | resolved | failed (a delivery given up, in any state) |
+// active (open, claimed or breached: not resolved) | all
+inline constexpr std::string_view kHandoffStates[] = {"open",   "claimed", "breached", "resolved",
+                                                      "failed", "active",  "all"};
+bool is_handoff_state(std::string_view state);
+
 struct HandoffQuery {
-  // open | claimed | breached | resolved | failed (a delivery given up, in any state) |
-  // active (open, claimed or breached: not resolved) | all
-  std::string state = "open";
+  std::string state = "open";  // one of kHandoffStates
   std::optional<std::string> team{}, priority{}, channel{};
   std::optional<std::string> author{};  // an author's id, or handle in any case
   std::size_t limit = 100;
@@ -178,7 +183,9 @@ struct HandoffQuery {
 //   held       kept back: a reply during a pause, or anything to a sink on hold
 //   failed     given up (attempts spent, or a refusal no retry fixes)
 //   scheduled  not due yet (an escalation, a breach notice, a follow-up)
-inline constexpr const char* kQueueStates[] = {"due", "retrying", "held", "failed", "scheduled"};
+inline constexpr std::string_view kQueueStates[] = {"due", "retrying", "held", "failed",
+                                                    "scheduled"};
+bool is_queue_state(std::string_view state);
 
 struct QueueQuery {
   std::optional<std::string> state{};  // one of kQueueStates; none: all but scheduled

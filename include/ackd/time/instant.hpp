@@ -24,4 +24,8 @@ std::optional<Instant> parse_rfc3339(std::string_view text);
 // "2026-11-24T09:30:00Z".
 std::string format_rfc3339_utc(Instant t);
 
+// A time as RFC 3339, or how long before `now` as a duration ("2h"): what a "since" option
+// takes.
+std::optional<Instant> parse_time_or_ago(std::string_view text, Instant now);
+
 }  // namespace ackd::time
